@@ -1,0 +1,56 @@
+"""gdcore: an exact, fast gradient-descent engine (numpy + numba; never Streamlit).
+
+The flat public API::
+
+    import gdcore
+    result = gdcore.run_experiment(config)          # dict, JSON text or gdcore.Experiment
+    result.history, result.summary                  # tidy pandas DataFrames
+"""
+
+from __future__ import annotations
+
+from .config import (
+    CLIP_DEFAULTS,
+    OPTIMIZER_DEFAULTS,
+    SCHEDULE_DEFAULTS,
+    ClipConfig,
+    Experiment,
+    OptimizerConfig,
+    RunConfig,
+    ScheduleConfig,
+    load_experiment_json,
+    parse_experiment,
+    parse_run,
+)
+from .errors import ConfigError, DataError, GDError
+from .problems import FUNCTIONS, PROBLEMS, LinearRegression, TestFunction, make_problem
+from .runner import ExperimentResult, RunResult, load_dataset, run, run_experiment
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CLIP_DEFAULTS",
+    "FUNCTIONS",
+    "OPTIMIZER_DEFAULTS",
+    "PROBLEMS",
+    "SCHEDULE_DEFAULTS",
+    "ClipConfig",
+    "ConfigError",
+    "DataError",
+    "Experiment",
+    "ExperimentResult",
+    "GDError",
+    "LinearRegression",
+    "OptimizerConfig",
+    "RunConfig",
+    "RunResult",
+    "ScheduleConfig",
+    "TestFunction",
+    "load_dataset",
+    "load_experiment_json",
+    "make_problem",
+    "parse_experiment",
+    "parse_run",
+    "run",
+    "run_experiment",
+]

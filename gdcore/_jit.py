@@ -1,0 +1,23 @@
+"""The one place that knows about numba: ``jit`` compiles a function (cached on disk) when numba
+is installed and returns it unchanged otherwise, so every formula stays plain, readable Python.
+Set ``NUMBA_DISABLE_JIT=1`` to run everything as pure Python (slow, handy for debugging)."""
+
+from __future__ import annotations
+
+try:  # numba is a run-time requirement; the fallback only keeps imports working without it
+    from numba import njit as _njit
+except ImportError:  # pragma: no cover
+    _njit = None
+
+HAVE_NUMBA = _njit is not None
+
+
+def jit(fn):
+    if _njit is None:  # pragma: no cover
+        return fn
+    return _njit(cache=True, nogil=True)(fn)
+
+
+def py(fn):
+    """The plain-Python function behind a compiled one (for vectorised numpy use)."""
+    return getattr(fn, "py_func", fn)

@@ -1,0 +1,52 @@
+"""Gradient clipping, as ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_``.
+
+By global norm (c = max_norm):  total = ||g||_2;  coef = min(c / (total + 1e-6), 1);  g <- coef g
+(applied whenever coef < 1, so a gradient exactly at c shrinks a hair, as in PyTorch).
+By value (c = clip_value):      each component clamped to [-c, c].
+``clip`` works on a scratch gradient buffer in place (the compiled loop calls it every step, so it
+allocates nothing) and returns the pre-clip norm and whether anything changed.
+"""
+
+from __future__ import annotations
+
+from ._jit import jit
+
+import math
+
+import numpy as np
+
+NONE, VALUE, NORM = 0, 1, 2
+KIND = {"none": NONE, "value": VALUE, "norm": NORM}
+
+
+@jit
+def clip(kind, c, g):
+    """Clip the scratch buffer ``g`` in place; return (pre-clip L2 norm, clipped?)."""
+    total = 0.0
+    for j in range(g.shape[0]):
+        total += g[j] * g[j]
+    total = math.sqrt(total)
+    clipped = False
+    if kind == NORM:
+        coef = c / (total + 1e-6)
+        if coef < 1.0:
+            for j in range(g.shape[0]):
+                g[j] = g[j] * coef
+            clipped = True
+    elif kind == VALUE:
+        for j in range(g.shape[0]):
+            if g[j] > c:
+                g[j] = c
+                clipped = True
+            elif g[j] < -c:
+                g[j] = -c
+                clipped = True
+    return total, clipped
+
+
+def clip_array(g, *, name: str = "none", **params) -> tuple[np.ndarray, float, bool]:
+    """Convenience wrapper for Python callers: ``clip_array(g, name="norm", max_norm=1.0)``."""
+    c = float(params.get("max_norm", params.get("clip_value", 0.0)))
+    out = np.array(g, dtype=float)
+    total, clipped = clip(KIND[name], c, out)
+    return out, total, clipped

@@ -1,0 +1,504 @@
+"""The experiment format: frozen dataclasses, JSON in and out, validation with clear messages.
+
+One JSON document describes the data and a list of runs. The same document is what the CLI reads,
+what the dashboard exports and imports, and what travels in a shareable URL::
+
+    {"version": 1,
+     "problem": "linear",                      # or a test function: see gdcore.problems.FUNCTIONS
+     "data": {"source": "generate", "n": 200, "slope": 2, "intercept": 1, "noise": 1, "seed": 0},
+     "runs": [{"name": "Adam", "batch_size": 32, "shuffle": true, "epochs": 50, "seed": 0,
+               "init": {"w": 0, "b": 0},
+               "optimizer": {"name": "adam", "lr": 0.1, "betas": [0.9, 0.999]},
+               "schedule": {"name": "cosine", "per": "epoch", "T_max": 50},
+               "clip": {"name": "norm", "max_norm": 1.0}}]}
+
+Hyperparameters use PyTorch's names and defaults. Anything left out takes its default; anything
+unknown is an error that names the field and the valid choices.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from .errors import ConfigError
+
+FORMAT_VERSION = 1
+
+# --- optimizers: name -> PyTorch defaults -------------------------------------------------------
+OPTIMIZER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "sgd": {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0},
+    "momentum": {"lr": 1e-3, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0},
+    "nesterov": {"lr": 1e-3, "momentum": 0.9, "weight_decay": 0.0},
+    "adagrad": {
+        "lr": 1e-2,
+        "lr_decay": 0.0,
+        "weight_decay": 0.0,
+        "initial_accumulator_value": 0.0,
+        "eps": 1e-10,
+    },
+    "rmsprop": {
+        "lr": 1e-2,
+        "alpha": 0.99,
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "momentum": 0.0,
+        "centered": False,
+    },
+    "adam": {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "amsgrad": False,
+    },
+    "adamw": {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 1e-2,
+        "amsgrad": False,
+    },
+}
+
+SCHEDULE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "constant": {},
+    "step": {"step_size": 10, "gamma": 0.1},
+    "multistep": {"milestones": (30, 80), "gamma": 0.1},
+    "exponential": {"gamma": 0.95},
+    "inverse_time": {"k": 0.1},
+    "cosine": {"T_max": 100, "eta_min": 0.0},
+    "warmup": {"start_factor": 1.0 / 3.0, "total_iters": 5},
+    "plateau": {
+        "factor": 0.1,
+        "patience": 10,
+        "threshold": 1e-4,
+        "cooldown": 0,
+        "min_lr": 0.0,
+        "eps": 1e-8,
+    },
+}
+SCHEDULE_PER = ("epoch", "update")
+
+CLIP_DEFAULTS: dict[str, dict[str, Any]] = {
+    "none": {},
+    "value": {"clip_value": 1.0},
+    "norm": {"max_norm": 1.0},
+}
+
+UPDATE_MODES = ("simultaneous", "sequential")
+GRADIENT_MODES = ("analytic", "numeric")
+DATA_SOURCES = ("generate", "sample", "csv", "inline")
+
+_BOOL_PARAMS = {"nesterov", "centered", "amsgrad"}
+_INT_PARAMS = {"step_size", "T_max", "total_iters", "patience", "cooldown"}
+
+
+def _fail(where: str, msg: str) -> ConfigError:
+    return ConfigError(f"{where}: {msg}")
+
+
+def _choices(options) -> str:
+    return ", ".join(repr(o) for o in options)
+
+
+def _as_float(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(where, f"expected a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise _fail(where, f"must be a finite number, got {value!r}")
+    return v
+
+
+def _as_int(value: Any, where: str) -> int:
+    if isinstance(value, bool):
+        raise _fail(where, f"expected a whole number, got {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int):
+        raise _fail(where, f"expected a whole number, got {value!r}")
+    return value
+
+
+def _as_bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(where, f"expected true or false, got {value!r}")
+    return value
+
+
+def _as_mapping(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise _fail(where, f"expected an object like {{\"name\": ...}}, got {value!r}")
+    return value
+
+
+def _named_params(
+    raw: Any, where: str, table: dict[str, dict[str, Any]], default_name: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Validate ``{"name": ..., **params}`` against ``table``; return (name, params with defaults)."""
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if raw is None and default_name is not None:
+        raw = {"name": default_name}
+    raw = _as_mapping(raw, where)
+    name = raw.get("name", default_name)
+    if not isinstance(name, str):
+        raise _fail(f"{where}.name", f"expected one of {_choices(table)}, got {name!r}")
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in table:
+        raise _fail(f"{where}.name", f"unknown name {name!r}; choose one of {_choices(table)}")
+    defaults = table[key]
+    params = dict(defaults)
+    for k, v in raw.items():
+        if k in ("name", "per"):
+            continue
+        if k not in defaults:
+            valid = _choices(defaults) if defaults else "none"
+            raise _fail(f"{where}.{k}", f"{key!r} has no parameter {k!r}; its parameters: {valid}")
+        params[k] = v
+    return key, params
+
+
+# --- dataclasses ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """An optimizer and its hyperparameters (PyTorch names and defaults)."""
+
+    name: str = "sgd"
+    params: dict[str, Any] = field(default_factory=dict)  # full set, defaults filled in
+
+    @property
+    def lr(self) -> float:
+        return float(self.params["lr"])
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        for k, v in self.params.items():
+            out[k] = list(v) if isinstance(v, tuple) else v
+        return out
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """A learning-rate schedule, stepped once per ``per`` ("epoch" or "update")."""
+
+    name: str = "constant"
+    per: str = "epoch"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "per": self.per}
+        for k, v in self.params.items():
+            out[k] = list(v) if isinstance(v, tuple) else v
+        return out
+
+
+@dataclass(frozen=True)
+class ClipConfig:
+    """Gradient clipping: "none", "value" (clip_value) or "norm" (max_norm, global L2 norm)."""
+
+    name: str = "none"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, **self.params}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run: how to batch the data, which optimizer, schedule and clipping, and when to stop."""
+
+    name: str = "run"
+    batch_size: int | None = None  # None = full batch; 1 = stochastic; B = mini-batch
+    shuffle: bool = True  # reshuffle rows every epoch (seeded); False = file order
+    epochs: int = 100  # passes over the data (test functions: number of updates)
+    seed: int = 0  # seed of the shuffling generator
+    init: tuple[float, ...] | dict[str, float] | None = None  # start point; None = zeros
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    clip: ClipConfig = field(default_factory=ClipConfig)
+    update: str = "simultaneous"  # or "sequential": b is computed with the new w
+    gradient: str = "analytic"  # or "numeric": central differences with step h
+    h: float = 1e-5  # step of the numeric gradient
+    tol_grad: float = 0.0  # stop when the full-data gradient norm <= tol_grad (0 = off)
+    tol_loss: float = 0.0  # stop when |loss change| <= tol_loss * max(1, |loss|) (0 = off)
+    divergence_factor: float = 1e8  # loss > factor * max(initial loss, 1e-12) counts as diverged
+    max_points: int = 2000  # recorded history points (first, last and evenly spread ones)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "batch_size": "full" if self.batch_size is None else self.batch_size,
+            "shuffle": self.shuffle,
+            "epochs": self.epochs,
+            "seed": self.seed,
+        }
+        if self.init is not None:
+            out["init"] = dict(self.init) if isinstance(self.init, dict) else list(self.init)
+        out["optimizer"] = self.optimizer.to_dict()
+        out["schedule"] = self.schedule.to_dict()
+        out["clip"] = self.clip.to_dict()
+        defaults = RunConfig()
+        for key in ("update", "gradient", "h", "tol_grad", "tol_loss", "divergence_factor",
+                    "max_points"):
+            if getattr(self, key) != getattr(defaults, key):
+                out[key] = getattr(self, key)
+        return out
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A problem, its data and the runs to compare."""
+
+    problem: str = "linear"
+    data: dict[str, Any] = field(default_factory=lambda: {"source": "generate"})
+    runs: tuple[RunConfig, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"version": FORMAT_VERSION, "problem": self.problem}
+        if self.problem == "linear":
+            out["data"] = dict(self.data)
+        out["runs"] = [r.to_dict() for r in self.runs]
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+# --- parsing -------------------------------------------------------------------------------------
+_RUN_KEYS = {f.name for f in fields(RunConfig)}
+
+
+def parse_optimizer(raw: Any, where: str = "optimizer") -> OptimizerConfig:
+    name, params = _named_params(raw, where, OPTIMIZER_DEFAULTS, default_name="sgd")
+    clean: dict[str, Any] = {}
+    for k, v in params.items():
+        w = f"{where}.{k}"
+        if k in _BOOL_PARAMS:
+            clean[k] = _as_bool(v, w)
+        elif k == "betas":
+            if not isinstance(v, (list, tuple)) or len(v) != 2:
+                raise _fail(w, f"expected two numbers like [0.9, 0.999], got {v!r}")
+            b1, b2 = (_as_float(b, f"{w}[{i}]") for i, b in enumerate(v))
+            for i, b in enumerate((b1, b2)):
+                if not 0.0 <= b < 1.0:
+                    raise _fail(f"{w}[{i}]", f"must be in [0, 1), got {b}")
+            clean[k] = (b1, b2)
+        else:
+            clean[k] = _as_float(v, w)
+    if clean["lr"] <= 0:
+        raise _fail(f"{where}.lr", f"must be > 0, got {clean['lr']}; try 0.01")
+    for k in ("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator_value"):
+        if k in clean and clean[k] < 0:
+            raise _fail(f"{where}.{k}", f"must be >= 0, got {clean[k]}")
+    if "eps" in clean and clean["eps"] <= 0:
+        raise _fail(f"{where}.eps", f"must be > 0, got {clean['eps']}")
+    if "alpha" in clean and not 0.0 <= clean["alpha"] < 1.0:
+        raise _fail(f"{where}.alpha", f"must be in [0, 1), got {clean['alpha']}")
+    if name == "sgd" and clean["nesterov"] and (clean["momentum"] <= 0 or clean["dampening"] != 0):
+        raise _fail(f"{where}.nesterov", "needs momentum > 0 and dampening = 0 (as in PyTorch)")
+    if name in ("momentum", "nesterov") and clean["momentum"] <= 0:
+        raise _fail(f"{where}.momentum", f"{name!r} needs momentum > 0; use 'sgd' for none")
+    return OptimizerConfig(name=name, params=clean)
+
+
+def parse_schedule(raw: Any, where: str = "schedule") -> ScheduleConfig:
+    name, params = _named_params(raw, where, SCHEDULE_DEFAULTS, default_name="constant")
+    per = raw.get("per", "epoch") if isinstance(raw, dict) else "epoch"
+    if per not in SCHEDULE_PER:
+        raise _fail(f"{where}.per", f"unknown value {per!r}; choose one of {_choices(SCHEDULE_PER)}")
+    clean: dict[str, Any] = {}
+    for k, v in params.items():
+        w = f"{where}.{k}"
+        if k in _INT_PARAMS:
+            clean[k] = _as_int(v, w)
+        elif k == "milestones":
+            if not isinstance(v, (list, tuple)):
+                raise _fail(w, f"expected a list of whole numbers like [30, 80], got {v!r}")
+            ms = tuple(_as_int(m, f"{w}[{i}]") for i, m in enumerate(v))
+            if any(m < 0 for m in ms) or list(ms) != sorted(ms):
+                raise _fail(w, f"must be increasing whole numbers >= 0, got {list(ms)}")
+            clean[k] = ms
+        else:
+            clean[k] = _as_float(v, w)
+    positive = {"step_size": 1, "T_max": 1, "total_iters": 1}
+    for k, lo in positive.items():
+        if k in clean and clean[k] < lo:
+            raise _fail(f"{where}.{k}", f"must be >= {lo}, got {clean[k]}")
+    for k in ("gamma", "factor"):
+        if k in clean and not clean[k] > 0:
+            raise _fail(f"{where}.{k}", f"must be > 0, got {clean[k]}")
+    if name == "plateau" and not clean["factor"] < 1:
+        raise _fail(f"{where}.factor", f"must be < 1, got {clean['factor']}")
+    for k in ("k", "eta_min", "threshold", "min_lr", "patience", "cooldown", "eps"):
+        if k in clean and clean[k] < 0:
+            raise _fail(f"{where}.{k}", f"must be >= 0, got {clean[k]}")
+    if name == "warmup" and not 0 < clean["start_factor"] <= 1:
+        raise _fail(f"{where}.start_factor", f"must be in (0, 1], got {clean['start_factor']}")
+    return ScheduleConfig(name=name, per=per, params=clean)
+
+
+def parse_clip(raw: Any, where: str = "clip") -> ClipConfig:
+    if raw is None:
+        raw = {"name": "none"}
+    name, params = _named_params(raw, where, CLIP_DEFAULTS, default_name="none")
+    clean = {k: _as_float(v, f"{where}.{k}") for k, v in params.items()}
+    for k, v in clean.items():
+        if v <= 0:
+            raise _fail(f"{where}.{k}", f"must be > 0, got {v}")
+    return ClipConfig(name=name, params=clean)
+
+
+def parse_run(raw: Any, index: int = 0) -> RunConfig:
+    where = f"runs[{index}]"
+    raw = _as_mapping(raw, where)
+    unknown = set(raw) - _RUN_KEYS
+    if unknown:
+        k = sorted(unknown)[0]
+        raise _fail(f"{where}.{k}", f"unknown field; valid fields: {_choices(sorted(_RUN_KEYS))}")
+    d = RunConfig()
+    name = raw.get("name", f"run {index + 1}")
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(f"{where}.name", f"expected a non-empty text, got {name!r}")
+    bs = raw.get("batch_size", None)
+    if bs is None or (isinstance(bs, str) and bs.lower() in ("full", "batch", "all")):
+        batch_size = None
+    else:
+        batch_size = _as_int(bs, f"{where}.batch_size")
+        if batch_size < 1:
+            raise _fail(f"{where}.batch_size", f"must be >= 1 (or \"full\"), got {batch_size}")
+    epochs = _as_int(raw.get("epochs", d.epochs), f"{where}.epochs")
+    if not 1 <= epochs <= 1_000_000:
+        raise _fail(f"{where}.epochs", f"must be between 1 and 1000000, got {epochs}")
+    seed = _as_int(raw.get("seed", d.seed), f"{where}.seed")
+    if seed < 0:
+        raise _fail(f"{where}.seed", f"must be >= 0, got {seed}")
+    init = raw.get("init", None)
+    if init is not None:
+        if isinstance(init, dict):
+            init = {str(k): _as_float(v, f"{where}.init.{k}") if not isinstance(v, list)
+                    else tuple(_as_float(x, f"{where}.init.{k}") for x in v)
+                    for k, v in init.items()}
+        elif isinstance(init, (list, tuple)):
+            init = tuple(_as_float(v, f"{where}.init[{i}]") for i, v in enumerate(init))
+        else:
+            init = (_as_float(init, f"{where}.init"),)
+    update = raw.get("update", d.update)
+    if update not in UPDATE_MODES:
+        raise _fail(f"{where}.update", f"unknown value {update!r}; choose one of {_choices(UPDATE_MODES)}")
+    gradient = raw.get("gradient", d.gradient)
+    if gradient not in GRADIENT_MODES:
+        raise _fail(f"{where}.gradient",
+                    f"unknown value {gradient!r}; choose one of {_choices(GRADIENT_MODES)}")
+    h = _as_float(raw.get("h", d.h), f"{where}.h")
+    if not 0 < h <= 1:
+        raise _fail(f"{where}.h", f"must be in (0, 1], got {h}; try 1e-5")
+    tol_grad = _as_float(raw.get("tol_grad", d.tol_grad), f"{where}.tol_grad")
+    tol_loss = _as_float(raw.get("tol_loss", d.tol_loss), f"{where}.tol_loss")
+    if tol_grad < 0 or tol_loss < 0:
+        raise _fail(f"{where}.tol_grad" if tol_grad < 0 else f"{where}.tol_loss", "must be >= 0")
+    div = _as_float(raw.get("divergence_factor", d.divergence_factor), f"{where}.divergence_factor")
+    if div <= 1:
+        raise _fail(f"{where}.divergence_factor", f"must be > 1, got {div}")
+    max_points = _as_int(raw.get("max_points", d.max_points), f"{where}.max_points")
+    if not 2 <= max_points <= 1_000_000:
+        raise _fail(f"{where}.max_points", f"must be between 2 and 1000000, got {max_points}")
+    return RunConfig(
+        name=name.strip(),
+        batch_size=batch_size,
+        shuffle=_as_bool(raw.get("shuffle", d.shuffle), f"{where}.shuffle"),
+        epochs=epochs,
+        seed=seed,
+        init=init,
+        optimizer=parse_optimizer(raw.get("optimizer", "sgd"), f"{where}.optimizer"),
+        schedule=parse_schedule(raw.get("schedule", "constant"), f"{where}.schedule"),
+        clip=parse_clip(raw.get("clip", "none"), f"{where}.clip"),
+        update=update,
+        gradient=gradient,
+        h=h,
+        tol_grad=tol_grad,
+        tol_loss=tol_loss,
+        divergence_factor=div,
+        max_points=max_points,
+    )
+
+
+def parse_data(raw: Any) -> dict[str, Any]:
+    """Check the ``data`` section's shape; the data module checks the values when it loads."""
+    if raw is None:
+        return {"source": "generate"}
+    raw = _as_mapping(raw, "data")
+    source = raw.get("source", "generate")
+    if source not in DATA_SOURCES:
+        raise _fail("data.source", f"unknown value {source!r}; choose one of {_choices(DATA_SOURCES)}")
+    return {**raw, "source": source}
+
+
+def parse_experiment(raw: Any) -> Experiment:
+    """Validate a decoded JSON document (a dict) and return an :class:`Experiment`."""
+    from .problems import PROBLEMS  # local import: problems imports nothing from config
+
+    if isinstance(raw, Experiment):
+        return raw
+    if not isinstance(raw, dict):
+        raise ConfigError("the experiment must be a JSON object with \"data\" and \"runs\"")
+    allowed = {"version", "problem", "data", "runs"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise ConfigError(
+            f"{sorted(unknown)[0]}: unknown top-level field; valid fields: {_choices(sorted(allowed))}"
+        )
+    version = raw.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise ConfigError(f"version: this program reads version {FORMAT_VERSION}, got {version!r}")
+    problem = raw.get("problem", "linear")
+    if problem not in PROBLEMS:
+        raise ConfigError(f"problem: unknown name {problem!r}; choose one of {_choices(PROBLEMS)}")
+    runs = raw.get("runs")
+    if not isinstance(runs, list) or not runs:
+        raise ConfigError("runs: expected a non-empty list of runs")
+    if len(runs) > 64:
+        raise ConfigError(f"runs: at most 64 runs per experiment, got {len(runs)}")
+    parsed = tuple(parse_run(r, i) for i, r in enumerate(runs))
+    names = [r.name for r in parsed]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup is not None:
+        raise ConfigError(f"runs: two runs are named {dup!r}; give each run its own name")
+    return Experiment(problem=problem, data=parse_data(raw.get("data")), runs=parsed)
+
+
+def load_experiment_json(text: str | bytes) -> Experiment:
+    """Parse JSON text into an :class:`Experiment` (errors say the line and column)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise ConfigError("the experiment file is not UTF-8 text; save it as UTF-8") from err
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from err
+    return parse_experiment(raw)
+
+
+def experiment_to_dict(exp: Experiment) -> dict[str, Any]:
+    return exp.to_dict()
+
+
+__all__ = [
+    "CLIP_DEFAULTS",
+    "OPTIMIZER_DEFAULTS",
+    "SCHEDULE_DEFAULTS",
+    "ClipConfig",
+    "Experiment",
+    "OptimizerConfig",
+    "RunConfig",
+    "ScheduleConfig",
+    "load_experiment_json",
+    "parse_experiment",
+    "parse_run",
+    "asdict",
+]

@@ -1,0 +1,325 @@
+"""Reading delimited text files (CSV) into a :class:`pandas.DataFrame`, with forgiving
+decoding and delimiter detection and one-line :class:`~gdcore.errors.DataError` messages.
+
+Row numbers in messages and notes: "row N" is the N-th *data* row, counting from 1 at
+the first row below the header (so in a spreadsheet that shows the header on line 1,
+row N is on line N + 1). "line N" (only in parse errors) is the N-th line of the file.
+
+Column names are kept as plain strings: ``a.b``, ``e[0]`` or ``<b>x</b>`` are never
+interpreted. Whoever displays a name or a message must display it as plain text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gdcore.errors import DataError
+
+__all__ = ["numeric_columns", "quote_name", "quote_names", "read_table", "rows_text"]
+
+#: Delimiters we try, in order of preference when several fit equally well.
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {";": "';' (semicolons)", "\t": "tabs", "|": "'|' (vertical bars)"}
+_SNIFF_CHARS = 64_000
+_SNIFF_LINES = 50
+_MAX_NAME_CHARS = 40
+_EMPTY_FILE = "The file is empty: upload a CSV with a header row and at least two data rows."
+_LATIN1_NOTE = (
+    "File is not UTF-8; read it as Latin-1 (cp1252). Save as UTF-8 if accents look wrong."
+)
+_NUMBER_START = r"\s*[+-]?\.?\d"  # every finite number starts so (also "1,5")
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*$")
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def quote_name(name: object) -> str:
+    """``name`` in single quotes for a one-line message (control characters become
+    spaces, long names are shortened)."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(name))
+    if len(text) > _MAX_NAME_CHARS:
+        text = text[: _MAX_NAME_CHARS - 1] + "…"
+    return f"'{text}'"
+
+
+def quote_names(names: list[str] | tuple[str, ...], limit: int = 10) -> str:
+    """``'a', 'b', 'c'`` (at most ``limit`` names, then "and N more")."""
+    shown = ", ".join(quote_name(n) for n in names[:limit])
+    if len(names) > limit:
+        shown += f" and {len(names) - limit} more"
+    return shown
+
+
+def rows_text(rows: list[int] | np.ndarray, limit: int = 5) -> str:
+    """``row 4`` / ``rows 4, 17, 90`` / ``rows 4, 17, 90, 91, 92 and 3 more`` (1-based)."""
+    rows = [int(r) for r in rows]
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    shown = ", ".join(str(r) for r in rows[:limit])
+    if len(rows) > limit:
+        shown += f" and {len(rows) - limit} more"
+    return f"rows {shown}"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_source(source: bytes | bytearray | memoryview | str | Path, name: str,
+                 max_bytes: int | None) -> bytes:
+    """The raw bytes of ``source`` (bytes, or a path to read), checking ``max_bytes``."""
+    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int)
+                                  or max_bytes < 1):
+        raise DataError(f"max_bytes must be a positive whole number of bytes (got {max_bytes!r}).")
+    limit_text = "" if max_bytes is None else f"{max_bytes:,}"
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        raw = bytes(source)
+        if max_bytes is not None and len(raw) > max_bytes:
+            raise DataError(f"{name} is {len(raw):,} bytes, more than the limit of {limit_text} "
+                            "bytes: upload a smaller file (fewer rows or columns).")
+        return raw
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            what = "is a folder, not a file" if path.is_dir() else "does not exist"
+            raise DataError(f"Cannot read {quote_name(str(path))}: it {what}. Give the path of a CSV file.")
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise DataError(f"{name} is {size:,} bytes, more than the limit of {limit_text} "
+                            "bytes: use a smaller file (fewer rows or columns).")
+        try:
+            return path.read_bytes()
+        except OSError as err:
+            raise DataError(f"Cannot read {quote_name(str(path))}: {err.strerror or err}. "
+                            "Check the path and its permissions.") from err
+    raise DataError(f"Cannot read data from a {type(source).__name__}: give the file's bytes or "
+                    "its path (str or pathlib.Path).")
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
+    """Text of ``raw``: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252/Latin-1."""
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise DataError(f"{name} looks like an Excel workbook, not a CSV file: in Excel use "
+                        "'Save as' > 'CSV UTF-8' and upload that file.")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), []
+        except UnicodeDecodeError:
+            pass  # not really UTF-16: fall through to the byte-wise encodings
+    try:
+        text, notes = raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        notes = [_LATIN1_NOTE]
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")  # never fails: every byte is a character
+    if "\x00" in text:
+        raise DataError(f"{name} looks like a binary file, not a CSV (it contains NUL bytes): "
+                        "upload a text file with comma-separated values.")
+    return text, notes
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter in :data:`DELIMITERS` that splits the first lines most consistently
+    into the same number (at least 2) of fields as the header; ``,`` if none does."""
+    lines = [line for line in text[:_SNIFF_CHARS].splitlines() if line.strip()][:_SNIFF_LINES]
+    if len(text) > _SNIFF_CHARS and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            counts = [len(rec) for rec in csv.reader(lines, delimiter=delimiter, quotechar='"')]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        score = (sum(c == counts[0] for c in counts) / len(counts), counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _parse_error(err: Exception, name: str, line_offset: int) -> DataError:
+    """A :class:`DataError` naming the line from a pandas parser error."""
+    msg = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
+    if fields:
+        want, line, saw = (int(g) for g in fields.groups())
+        return DataError(f"Cannot read {name} as CSV: line {line + line_offset} has {saw} fields "
+                         f"but the header has {want}. Fix that line (a stray separator or a "
+                         "missing quote?) and upload again.")
+    eof = re.search(r"EOF inside string starting at row (\d+)", msg)
+    if eof:
+        line = int(eof.group(1)) + 1 + line_offset
+        return DataError(f"Cannot read {name} as CSV: a quoted value opened at line {line} is "
+                         "never closed. Add the missing '\"' and upload again.")
+    line = re.search(r"line (\d+)", msg)
+    where = f" near line {int(line.group(1)) + line_offset}" if line else ""
+    return DataError(f"Cannot read {name} as CSV{where}: {msg}. Check the file is plain "
+                     "comma-separated text.")
+
+
+def _clean_names(header: list[object]) -> tuple[list[str], list[str]]:
+    """Stripped, non-empty, unique column names, and notes about what was changed."""
+    names = [("" if pd.isna(h) else str(h)).strip() for h in header]
+    notes: list[str] = []
+    unnamed = [i for i, n in enumerate(names) if not n]
+    for i in unnamed:
+        names[i] = f"column {i + 1}"
+    if unnamed:
+        notes.append(f"Named {len(unnamed)} column(s) that had no name: "
+                     f"{quote_names([names[i] for i in unnamed])}.")
+    seen: set[str] = set()
+    renamed: list[str] = []
+    for i, n in enumerate(names):
+        if n in seen:
+            k = 2
+            while f"{n} ({k})" in seen or f"{n} ({k})" in names:
+                k += 1
+            names[i] = f"{n} ({k})"
+            renamed.append(f"{quote_name(n)} -> {quote_name(names[i])}")
+        seen.add(names[i])
+    if renamed:
+        notes.append("Renamed duplicate column names to keep them apart: " + ", ".join(renamed[:10])
+                     + (f" and {len(renamed) - 10} more" if len(renamed) > 10 else "") + ".")
+    return names, notes
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """``column`` as stripped strings, with ``""`` for missing cells."""
+    return column.astype("string").str.strip().fillna("")
+
+
+def _is_number_dtype(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def _parse_numbers(column: pd.Series) -> np.ndarray:
+    """``column`` as a float64 array: empty or non-numeric cells become NaN, ``"inf"`` inf."""
+    if _is_number_dtype(column):
+        return column.to_numpy(dtype="float64", na_value=np.nan)
+    numbers = pd.to_numeric(_as_text(column), errors="coerce")
+    return numbers.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _non_empty(column: pd.Series) -> np.ndarray:
+    """Boolean mask of the cells of ``column`` that are not empty (or missing)."""
+    if _is_number_dtype(column):
+        return column.notna().to_numpy()
+    return (_as_text(column) != "").to_numpy()
+
+
+def _cannot_be_numeric(column: pd.Series) -> bool:
+    """Fast pre-check: True if at most half of the non-empty cells even *start* like a
+    number (so parsing them all, which is slow for text, can be skipped)."""
+    if _is_number_dtype(column):
+        return False
+    text = _as_text(column)
+    starts = int(text.str.match(_NUMBER_START).sum())
+    return 2 * starts <= int((text != "").sum())
+
+
+def _mostly_numbers(numbers: np.ndarray, non_empty: np.ndarray) -> bool:
+    """True if more than half of the non-empty cells are finite numbers."""
+    count = int(non_empty.sum())
+    return count > 0 and 2 * int(np.isfinite(numbers).sum()) > count
+
+
+def numeric_columns(df: pd.DataFrame) -> list[str]:
+    """Names of the columns of ``df`` where most (more than half) of the non-empty cells
+    parse as finite numbers (``pd.to_numeric(errors="coerce")``), in column order."""
+    return [col for col in df.columns if not _cannot_be_numeric(df[col])
+            and _mostly_numbers(_parse_numbers(df[col]), _non_empty(df[col]))]
+
+
+def _to_numbers_if_numeric(column: pd.Series, decimal_comma: bool) -> tuple[pd.Series, bool]:
+    """``column`` converted to numbers if most of its cells are numbers (else unchanged),
+    and whether a decimal comma was used."""
+    if _cannot_be_numeric(column):
+        return column, False
+    numbers = _parse_numbers(column)
+    used_comma = False
+    if decimal_comma and _as_text(column).str.match(_DECIMAL_COMMA.pattern).any():
+        alt = _parse_numbers(_as_text(column).str.replace(",", ".", regex=False))
+        if np.isfinite(alt).sum() > np.isfinite(numbers).sum():
+            numbers, used_comma = alt, True
+    if not _mostly_numbers(numbers, _non_empty(column)):
+        return column, False
+    whole = np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and (
+        np.abs(numbers) < 2**53).all()
+    return pd.Series(numbers.astype("int64") if whole else numbers, index=column.index), used_comma
+
+
+def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str | None = None,
+               max_bytes: int | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Read a CSV-like table with a header row.
+
+    ``source`` is the file's bytes, or a path (``str`` or :class:`~pathlib.Path`) to read.
+    ``name`` is how messages call the file (default: the path's file name, or
+    ``"data.csv"`` for bytes). Files over ``max_bytes`` bytes are refused.
+
+    The text is decoded as UTF-8 (a BOM is fine), UTF-16 with a BOM, or else cp1252 /
+    Latin-1 (with a note). The delimiter (``,`` ``;`` tab ``|``) is detected; with a
+    delimiter other than a comma, decimal commas (``1,5``) are read as numbers. Column
+    names are stripped, empty ones become ``"column 3"``, duplicates ``"x (2)"``.
+    Columns whose cells are mostly numbers become numeric (int64 or float64; other cells
+    NaN); other columns keep their text (``str``, empty cells ``""``).
+
+    Returns the table (data rows only, index 0..n-1) and notes to show the user.
+    Raises :class:`DataError` for a missing, empty, binary, oversized or unparseable file.
+    """
+    if name is None:
+        name = Path(source).name if isinstance(source, (str, Path)) else "data.csv"
+    raw = _read_source(source, name, max_bytes)
+    text, notes = _decode(raw, name)
+    if not text.strip():
+        raise DataError(_EMPTY_FILE)
+    stripped = text.lstrip("\r\n \t")
+    line_offset = text[: len(text) - len(stripped)].count("\n")
+    delimiter = _sniff_delimiter(stripped)
+    options = {"sep": delimiter, "quotechar": '"', "engine": "c", "skip_blank_lines": False}
+    try:
+        head = pd.read_csv(io.StringIO(stripped), header=None, nrows=1, dtype=str,
+                           na_filter=False, **options)
+        # The C parser reads clean numeric columns itself (fast); only "" is missing, so
+        # words like "NA" stay visible as text and are counted as non-numeric later.
+        body = pd.read_csv(io.StringIO(stripped), header=0, names=list(range(head.shape[1])),
+                           index_col=False, keep_default_na=False, na_values=[""], **options)
+    except pd.errors.EmptyDataError as err:
+        raise DataError(_EMPTY_FILE) from err
+    except (pd.errors.ParserError, csv.Error, ValueError, OverflowError) as err:
+        raise _parse_error(err, name, line_offset) from err
+    names, name_notes = _clean_names(head.iloc[0].tolist())
+    body.columns = names
+    empty = np.ones(len(body), dtype=bool)
+    for col in body.columns:
+        empty &= ~_non_empty(body[col])
+    keep = len(body)
+    while keep and empty[keep - 1]:  # trailing blank lines are not rows
+        keep -= 1
+    body = body.iloc[:keep]
+    if delimiter != ",":
+        notes.append(f"Columns are separated by {_DELIMITER_NAMES[delimiter]}.")
+    notes.extend(name_notes)
+    comma_columns = []
+    converted = {}
+    for col in body.columns:
+        column = body[col]
+        if _is_number_dtype(column):
+            converted[col] = column.astype("float64") if column.dtype.kind == "u" else column
+            continue
+        converted[col], used_comma = _to_numbers_if_numeric(
+            _as_text(column).astype(str), delimiter != ",")
+        if used_comma:
+            comma_columns.append(col)
+    body = pd.DataFrame(converted, index=pd.RangeIndex(len(body)), columns=names)
+    if comma_columns:
+        notes.append(f"Read ',' as the decimal mark in {quote_names(comma_columns)}.")
+    return body, tuple(notes)

@@ -1,0 +1,519 @@
+"""Data sets for the lab: generated, uploaded (CSV), bundled samples, or inline arrays.
+
+Every loader returns a :class:`Dataset` whose ``x`` and ``y`` are in *model units*:
+z-scored (population std, ddof=0) if standardization was asked for, else as given.
+:meth:`Dataset.to_original_units` turns learned parameters back into a slope and an
+intercept for the original columns.
+
+Bad input raises :class:`~gdcore.errors.DataError` with a one-line message. Row numbers
+follow :mod:`gdcore.csvio`: "row N" is the N-th data row, counting from 1 at the first row
+below the header. Data is only read from ``data/`` or a path the caller gives, never written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gdcore.csvio import numeric_columns, quote_name, quote_names, read_table, rows_text
+from gdcore.errors import DataError
+
+__all__ = [
+    "DATA_DIR", "SAMPLES", "Dataset", "SampleInfo", "generate", "inline", "load_csv",
+    "load_sample", "numeric_columns", "read_table",
+]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+MAX_GENERATED_ROWS = 10_000_000
+_MAX_PARAM = 1e9  # bound on |slope|, |intercept|, ... so generated values stay far from overflow
+_ROWS_HINT = "row 1 = first row below the header"
+
+
+def _py(value: np.ndarray | float) -> float:
+    return float(np.asarray(value).reshape(-1)[0])
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A regression data set: ``x`` (n, d) and ``y`` (n,) in model units, plus what is
+    needed to go back to the original units. Arrays are float64, C-contiguous, read-only."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_names: tuple[str, ...]
+    y_name: str
+    x_mean: np.ndarray
+    x_scale: np.ndarray
+    y_mean: float
+    y_scale: float
+    standardized: bool
+    source: str
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        def fix(name: str, value: object, ndim: int) -> np.ndarray:
+            arr = np.asarray(value, dtype=np.float64)
+            if arr is value and arr.flags.writeable or not arr.flags.c_contiguous:
+                arr = np.array(arr, dtype=np.float64, order="C")  # own copy: callers keep theirs
+            if arr.ndim != ndim:
+                raise DataError(f"Dataset.{name} must have {ndim} dimension(s), not {arr.ndim}.")
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+            return arr
+
+        x = fix("x", self.x, 2)
+        y = fix("y", self.y, 1)
+        n, d = x.shape
+        if y.shape != (n,):
+            raise DataError(f"Dataset.y has {y.shape[0]} values but x has {n} rows.")
+        for name in ("x_mean", "x_scale"):
+            if fix(name, getattr(self, name), 1).shape != (d,):
+                raise DataError(f"Dataset.{name} must have one value per x column ({d}).")
+        object.__setattr__(self, "x_names", tuple(str(v) for v in self.x_names))
+        object.__setattr__(self, "notes", tuple(str(v) for v in self.notes))
+        object.__setattr__(self, "y_mean", float(self.y_mean))
+        object.__setattr__(self, "y_scale", float(self.y_scale))
+        object.__setattr__(self, "standardized", bool(self.standardized))
+        if len(self.x_names) != d:
+            raise DataError(f"Dataset.x_names has {len(self.x_names)} names for {d} x columns.")
+        if len(set(self.x_names)) != d or self.y_name in self.x_names:
+            raise DataError("Dataset column names must be distinct (x_names and y_name).")
+        if not (np.all(self.x_scale > 0) and self.y_scale > 0):
+            raise DataError("Dataset.x_scale and y_scale must be positive.")
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return int(self.x.shape[0])
+
+    @property
+    def d(self) -> int:
+        """Number of x columns (features)."""
+        return int(self.x.shape[1])
+
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the data, names and standardization: a cache key. The
+        description (``source``, ``notes``) does not enter it."""
+        cached = self.__dict__.get("_content_hash")
+        if cached is None:
+            h = hashlib.sha256(b"gdcore.Dataset/1\0")
+            h.update(json.dumps([self.x.shape, list(self.x_names), self.y_name,
+                                 self.standardized, self.y_mean.hex(),
+                                 self.y_scale.hex()]).encode())
+            for arr in (self.x, self.y, self.x_mean, self.x_scale):
+                h.update(arr.tobytes())
+            cached = h.hexdigest()
+            object.__setattr__(self, "_content_hash", cached)
+        return cached
+
+    def _weights(self, w: np.ndarray | float | Sequence[float]) -> tuple[np.ndarray, bool]:
+        arr = np.asarray(w, dtype=np.float64)
+        if arr.ndim == 0:
+            if self.d != 1:
+                raise DataError(f"A single weight was given but the data has {self.d} x "
+                                "columns: give one weight per x column.")
+            return arr.reshape(1), True
+        arr = arr.reshape(-1)
+        if arr.size != self.d:
+            raise DataError(f"{arr.size} weights were given but the data has {self.d} x "
+                            "column(s): give one weight per x column.")
+        return arr, False
+
+    def to_original_units(self, w: np.ndarray | float | Sequence[float],
+                          b: float) -> tuple[np.ndarray | float, float]:
+        """Slope(s) and intercept in original units for the model ``y = w·x + b`` fitted in
+        model units. ``w`` is a number (d = 1) or one weight per column; the slope comes
+        back in the same form. Identity when the data is not standardized."""
+        w_vec, scalar = self._weights(w)
+        slope = self.y_scale * w_vec / self.x_scale
+        intercept = self.y_scale * float(b) + self.y_mean - float(slope @ self.x_mean)
+        return (float(slope[0]) if scalar else slope), float(intercept)
+
+    def to_model_units(self, w: np.ndarray | float | Sequence[float],
+                       b: float) -> tuple[np.ndarray | float, float]:
+        """Inverse of :meth:`to_original_units`: original-unit slope(s) and intercept to
+        model-unit weights and bias."""
+        slope, scalar = self._weights(w)
+        w_model = slope * self.x_scale / self.y_scale
+        b_model = (float(b) - self.y_mean + float(slope @ self.x_mean)) / self.y_scale
+        return (float(w_model[0]) if scalar else w_model), float(b_model)
+
+    def original_x(self) -> np.ndarray:
+        """``x`` in original units, shape (n, d)."""
+        return self.x * self.x_scale + self.x_mean if self.standardized else self.x.copy()
+
+    def original_y(self) -> np.ndarray:
+        """``y`` in original units, shape (n,)."""
+        return self.y * self.y_scale + self.y_mean if self.standardized else self.y.copy()
+
+    def frame(self) -> pd.DataFrame:
+        """The data in original units, columns ``x_names + (y_name,)``."""
+        table = {name: self.original_x()[:, j] for j, name in enumerate(self.x_names)}
+        table[self.y_name] = self.original_y()
+        return pd.DataFrame(table, columns=[*self.x_names, self.y_name])
+
+    def with_standardization(self, standardize: bool) -> Dataset:
+        """The same data, standardized or not (``self`` if already so)."""
+        if bool(standardize) == self.standardized:
+            return self
+        return _build(self.original_x(), self.original_y(), self.x_names, self.y_name,
+                      standardize=standardize, source=self.source, notes=self.notes)
+
+
+def _build(x: np.ndarray, y: np.ndarray, x_names: Sequence[str], y_name: str, *,
+           standardize: bool, source: str, notes: Sequence[str] = ()) -> Dataset:
+    """A :class:`Dataset` from finite original-unit ``x`` (n, d) and ``y`` (n,), after
+    checking that no x column is constant."""
+    notes = list(notes)
+    for j, name in enumerate(x_names):
+        if np.all(x[:, j] == x[0, j]):
+            raise DataError(f"Column {quote_name(name)} is constant (every value is "
+                            f"{float(x[0, j])!r}): a slope cannot be fitted. Pick another x column.")
+    d = x.shape[1]
+    x, y = np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64)
+    if not standardize:
+        x.setflags(write=False)
+        y.setflags(write=False)
+        return Dataset(x, y, tuple(x_names), y_name, np.zeros(d), np.ones(d), 0.0, 1.0, False,
+                       source, tuple(notes))
+    with np.errstate(over="ignore", invalid="ignore"):
+        x_mean, x_scale = x.mean(axis=0), x.std(axis=0)
+        y_mean, y_scale = float(y.mean()), float(y.std())
+    for j, name in enumerate(x_names):
+        if not (np.isfinite(x_mean[j]) and np.isfinite(x_scale[j]) and x_scale[j] > 0):
+            raise DataError(f"Column {quote_name(name)} has values too large or too close "
+                            "together to standardize: rescale that column (e.g. divide by 1000).")
+    if not (math.isfinite(y_mean) and math.isfinite(y_scale)):
+        raise DataError(f"Column {quote_name(y_name)} has values too large to standardize: "
+                        "rescale that column (e.g. divide by 1000).")
+    if y_scale == 0:
+        y_scale = 1.0
+        notes.append(f"Column {quote_name(y_name)} is constant; it was centred but not scaled.")
+    with np.errstate(over="ignore", invalid="ignore"):
+        x_std = (x - x_mean) / x_scale
+        y_std = (y - y_mean) / y_scale
+    x_std.setflags(write=False)
+    y_std.setflags(write=False)
+    return Dataset(x_std, y_std, tuple(x_names), y_name, x_mean, x_scale, y_mean, y_scale, True,
+                   source, tuple(notes))
+
+
+# --------------------------------------------------------------------------- generate
+
+
+def _number(name: str, value: object, *, low: float = -_MAX_PARAM, high: float = _MAX_PARAM,
+            low_open: bool = False, what: str | None = None) -> float:
+    """``value`` as a float, or a DataError naming ``name`` and the valid range."""
+    rng = what or f"between {low:g} and {high:g}"
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise DataError(f"{name} must be a number {rng} (got {value!r}).")
+    v = float(value)
+    if not math.isfinite(v) or v > high or v < low or (low_open and v == low):
+        raise DataError(f"{name} must be a finite number {rng} (got {v!r}).")
+    return v
+
+
+def generate(*, n: int = 100, slope: float = 2.0, intercept: float = 1.0, noise: float = 1.0,
+             x_mean: float = 0.0, x_spread: float = 1.0, outliers: float = 0.0, seed: int = 0,
+             standardize: bool = False) -> Dataset:
+    """Synthetic data ``y = slope*x + intercept + Normal(0, noise)`` with
+    ``x ~ Normal(x_mean, x_spread)``, drawn with ``np.random.default_rng(seed)``.
+
+    A fraction ``outliers`` (0 to 0.5) of the rows, ``round(outliers*n)``, get y shifted by
+    ``±(8*noise + 5*|slope|*x_spread)`` (1 if that is 0), with a random sign. The same
+    arguments always give the same data; with the same seed, changing ``noise`` scales
+    the same noise draws, and raising ``outliers`` keeps the earlier outliers.
+    """
+    if isinstance(n, bool) or not isinstance(n, (Integral, float)) or (
+            isinstance(n, float) and not n.is_integer()) or not 2 <= n <= MAX_GENERATED_ROWS:
+        raise DataError(f"n must be a whole number from 2 to {MAX_GENERATED_ROWS:,} (got {n!r}).")
+    n = int(n)
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise DataError(f"seed must be a whole number >= 0 (got {seed!r}).")
+    slope = _number("slope", slope)
+    intercept = _number("intercept", intercept)
+    x_mean = _number("x_mean", x_mean)
+    noise = _number("noise", noise, low=0.0, what=f"from 0 to {_MAX_PARAM:g}")
+    x_spread = _number("x_spread", x_spread, low=0.0, low_open=True,
+                       what=f"greater than 0 and at most {_MAX_PARAM:g}")
+    outliers = _number("outliers", outliers, low=0.0, high=0.5, what="from 0 to 0.5")
+
+    rng = np.random.default_rng(int(seed))
+    x = x_mean + x_spread * rng.standard_normal(n)
+    y = slope * x + intercept + noise * rng.standard_normal(n)
+    notes = []
+    k = round(outliers * n)
+    if k:
+        rows = rng.permutation(n)[:k]
+        signs = rng.choice(np.array([-1.0, 1.0]), size=n)[rows]
+        shift = 8 * noise + 5 * abs(slope) * x_spread or 1.0
+        y[rows] += signs * shift
+        notes.append(f"{k} of {n} rows are outliers: y shifted by ±{shift:.4g}.")
+    if np.all(x == x[0]):
+        raise DataError(f"x_spread={x_spread!r} is too small for x_mean={x_mean!r}: every "
+                        "generated x is the same. Use a larger x_spread.")
+    return _build(x.reshape(n, 1), y, ("x",), "y", standardize=standardize,
+                  source=f"generated (n={n}, seed {seed})", notes=notes)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _pick_column(wanted: object, columns: list[str], numeric: list[str], name: str,
+                 role: str) -> str:
+    """The column of the table named ``wanted`` (exact, else after stripping spaces)."""
+    if not isinstance(wanted, str):
+        raise DataError(f"The {role} column must be given by name (a string), not "
+                        f"{type(wanted).__name__}.")
+    if wanted in columns:
+        return wanted
+    if wanted.strip() in columns:
+        return wanted.strip()
+    listed = quote_names(numeric) if numeric else "none"
+    raise DataError(f"Column {quote_name(wanted)} is not in {name}. Numeric columns: {listed}.")
+
+
+def _check_numeric(col: str, df: pd.DataFrame, numeric: list[str], name: str) -> None:
+    """DataError if the chosen column ``col`` is not mostly numbers."""
+    if col in numeric:
+        return
+    text = df[col].astype("string").str.strip().fillna("")
+    n_rows = len(text)
+    non_empty = text != ""
+    if not non_empty.any():
+        raise DataError(f"Column {quote_name(col)} is empty in all {n_rows} rows of {name}: "
+                        "pick a column with numbers.")
+    parsed = pd.to_numeric(text.where(non_empty, None), errors="coerce")
+    is_text = (non_empty & parsed.isna()).to_numpy()
+    if is_text.any():
+        first = int(np.flatnonzero(is_text)[0])
+        raise DataError(f"Column {quote_name(col)} holds text in {int(is_text.sum())} of {n_rows} "
+                        f"rows (first at row {first + 1}: {quote_name(text.iloc[first])}; "
+                        f"{_ROWS_HINT}): pick a column with numbers, or fix the file.")
+    raise DataError(f"Column {quote_name(col)} holds no finite numbers (its values are "
+                    "infinite): pick a column with numbers.")
+
+
+def _choose_columns(df: pd.DataFrame, x: str | Sequence[str] | None, y: str | None,
+                    name: str) -> tuple[list[str], str]:
+    """The x columns and the y column, from the caller's choice or the defaults."""
+    columns = list(df.columns)
+    numeric = numeric_columns(df)
+    if not numeric:
+        raise DataError(f"No numeric column found in {name}: columns are {quote_names(columns)}. "
+                        "Upload a CSV with numbers in at least two columns.")
+    if x is None:
+        x_cols = None
+    else:
+        wanted = [x] if isinstance(x, str) else list(x) if isinstance(x, (list, tuple)) else None
+        if not wanted:
+            raise DataError("x must be a column name or a non-empty list of column names.")
+        x_cols = [_pick_column(c, columns, numeric, name, "x") for c in wanted]
+        for c in x_cols:
+            if x_cols.count(c) > 1:
+                raise DataError(f"Column {quote_name(c)} is chosen twice as x: list each x "
+                                "column once.")
+    y_col = None if y is None else _pick_column(y, columns, numeric, name, "y")
+    if x_cols is not None and y_col is not None and y_col in x_cols:
+        raise DataError(f"Column {quote_name(y_col)} is chosen as both x and y: pick a different "
+                        "y column.")
+    for c in (x_cols or []) + ([y_col] if y_col else []):
+        _check_numeric(c, df, numeric, name)
+    if x_cols is None:
+        free = [c for c in numeric if c != y_col]
+        if not free or (y_col is None and len(numeric) < 2):
+            raise DataError(f"Only one numeric column in {name} ({quote_name(numeric[0])}): a "
+                            "line needs an x and a y column with numbers. Add a second numeric "
+                            "column.")
+        x_cols = [free[0]]
+    if y_col is None:
+        free = [c for c in numeric if c not in x_cols]
+        if not free:
+            raise DataError(f"No numeric column left for y in {name}: every numeric column is "
+                            f"an x ({quote_names(x_cols)}). Choose fewer x columns.")
+        y_col = free[-1]
+    return x_cols, y_col
+
+
+def _from_table(df: pd.DataFrame, notes: Sequence[str], *, x: str | Sequence[str] | None,
+                y: str | None, standardize: bool, name: str, source: str) -> Dataset:
+    """A :class:`Dataset` from a table as returned by :func:`read_table`."""
+    notes = list(notes)
+    if len(df) == 0:
+        raise DataError(f"{name} has a header but no data rows: add at least two rows of numbers.")
+    x_cols, y_col = _choose_columns(df, x, y, name)
+    chosen = [*x_cols, y_col]
+    values = np.column_stack([
+        pd.to_numeric(df[c].astype("string").str.strip(), errors="coerce")
+        .to_numpy(dtype="float64", na_value=np.nan) if df[c].dtype.kind not in "iuf"
+        else df[c].to_numpy(dtype="float64", na_value=np.nan)
+        for c in chosen])
+    finite = np.isfinite(values)
+    bad = ~finite.all(axis=1)
+    total = len(df)
+    if bad.any():
+        bad_cols = [c for j, c in enumerate(chosen) if not finite[:, j].all()]
+        rows = rows_text(np.flatnonzero(bad) + 1)
+        drop = (f"{int(bad.sum())} of {total} rows with empty or non-numeric or infinite values "
+                f"in {quote_names(bad_cols)} ({rows}; {_ROWS_HINT})")
+        usable = total - int(bad.sum())
+        if usable < 2:
+            count = "No usable row" if usable == 0 else "Only 1 usable row"
+            raise DataError(f"{count} in {name} after dropping {drop}: a line needs at least "
+                            "two rows with numbers in every chosen column.")
+        notes.append(f"Dropped {drop}.")
+        values = values[~bad]
+    elif total < 2:
+        raise DataError(f"Only 1 usable row in {name}: a line needs at least two rows with "
+                        "numbers in every chosen column.")
+    return _build(values[:, :-1], values[:, -1], x_cols, y_col, standardize=standardize,
+                  source=source, notes=notes)
+
+
+def load_csv(source: bytes | bytearray | memoryview | str | Path, *,
+             x: str | Sequence[str] | None = None, y: str | None = None,
+             standardize: bool = False, name: str | None = None,
+             max_bytes: int | None = None) -> Dataset:
+    """A :class:`Dataset` from a CSV file (bytes, or a path to read).
+
+    ``x`` is a column name or a list of names; by default the first numeric column. ``y``
+    is a column name; by default the last numeric column that is not an x. Rows with an
+    empty, non-numeric or infinite value in a chosen column are dropped (with a note).
+    ``name`` is how messages call the file (default: the path's file name or "data.csv").
+    """
+    if name is None:
+        name = Path(source).name if isinstance(source, (str, Path)) else "data.csv"
+    df, notes = read_table(source, name=name, max_bytes=max_bytes)
+    kind = "file" if isinstance(source, (str, Path)) else "upload"
+    return _from_table(df, notes, x=x, y=y, standardize=standardize, name=name,
+                       source=f"{kind}: {name}")
+
+
+# --------------------------------------------------------------------------- inline
+
+
+def inline(x: Sequence[float] | Sequence[Sequence[float]] | np.ndarray,
+           y: Sequence[float] | np.ndarray, *, x_names: Sequence[str] | None = None,
+           y_name: str = "y", standardize: bool = False) -> Dataset:
+    """A :class:`Dataset` from Python lists or arrays: ``x`` 1-D (one column) or 2-D
+    (rows x columns), ``y`` 1-D. Every value must be a finite number."""
+    try:
+        x_arr = np.array(x, dtype=np.float64)
+        y_arr = np.array(y, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"x and y must hold numbers only, in a rectangular shape ({err}).") from err
+    if x_arr.ndim == 1:
+        x_arr = x_arr.reshape(-1, 1)
+    if x_arr.ndim != 2 or x_arr.shape[1] == 0:
+        raise DataError(f"x must be a list of numbers or a table (rows x columns), not an array "
+                        f"of shape {x_arr.shape}.")
+    if y_arr.ndim == 2 and y_arr.shape[1:] == (1,):
+        y_arr = y_arr.reshape(-1)
+    if y_arr.ndim != 1:
+        raise DataError(f"y must be a list of numbers, not an array of shape {y_arr.shape}.")
+    n, d = x_arr.shape
+    if y_arr.shape[0] != n:
+        raise DataError(f"x has {n} rows but y has {y_arr.shape[0]} values: give one y value "
+                        "per row of x.")
+    if n < 2:
+        raise DataError(f"Only {n} row(s) given: a line needs at least two points.")
+    if x_names is None:
+        x_names = ("x",) if d == 1 else tuple(f"x{j + 1}" for j in range(d))
+    x_names = tuple(x_names) if not isinstance(x_names, str) else (x_names,)
+    if len(x_names) != d:
+        raise DataError(f"x_names has {len(x_names)} name(s) but x has {d} column(s): give one "
+                        "name per column.")
+    if not all(isinstance(v, str) and v for v in (*x_names, y_name)):
+        raise DataError("Column names must be non-empty strings.")
+    if len(set(x_names)) != d or y_name in x_names:
+        raise DataError(f"Column names must be distinct: got x {quote_names(x_names)} and y "
+                        f"{quote_name(y_name)}.")
+    for label, arr, names in (("x", x_arr, x_names), ("y", y_arr.reshape(-1, 1), (y_name,))):
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            row, col = (int(i) for i in np.argwhere(bad)[0])
+            raise DataError(f"{label} holds a non-finite value ({float(arr[row, col])!r}) in column "
+                            f"{quote_name(names[col])} at row {row + 1}: give finite numbers only.")
+    return _build(x_arr, y_arr, x_names, y_name, standardize=standardize,
+                  source=f"inline (n={n})")
+
+
+# --------------------------------------------------------------------------- samples
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    """A bundled sample data set (a CSV file in ``data/``, described in data/README.md)."""
+
+    file: str
+    title: str
+    description: str
+    x: str
+    y: str
+    source: str
+    licence: str
+
+    @property
+    def path(self) -> Path:
+        return DATA_DIR / self.file
+
+
+SAMPLES: dict[str, SampleInfo] = {
+    "anscombe": SampleInfo(
+        file="anscombe.csv",
+        title="Anscombe's quartet",
+        description=("Four small x/y series (x1,y1 ... x4,y4; 11 rows) with the same means, "
+                     "variances and least-squares line y ≈ 3 + 0.5x, but very different "
+                     "shapes: a clean line, a curve, an outlier, a single high-leverage point."),
+        x="x1", y="y1",
+        source=("F. J. Anscombe (1973), 'Graphs in Statistical Analysis', The American "
+                "Statistician 27(1):17-21"),
+        licence="public domain"),
+    "engel": SampleInfo(
+        file="engel.csv",
+        title="Engel food expenditure (1857)",
+        description=("Annual income and food expenditure (Belgian francs) of 235 working-class "
+                     "households in 19th-century Belgium: food spending grows with income, "
+                     "with a few very high incomes."),
+        x="income", y="foodexp",
+        source=("Engel (1857) via Koenker & Bassett (1982), Econometrica 50:43-61; as shipped "
+                "by R quantreg and statsmodels"),
+        licence="public domain"),
+    "longley": SampleInfo(
+        file="longley.csv",
+        title="Longley US macroeconomic data (1947-1962)",
+        description=("16 years of US employment, GNP, prices, unemployment, armed forces and "
+                     "population: total employment is almost a straight line in GNP; the "
+                     "columns are highly collinear (try several x columns)."),
+        x="GNP", y="TOTEMP",
+        source=("J. W. Longley (1967), JASA 62:819-841; NIST Statistical Reference Datasets; "
+                "as shipped by statsmodels"),
+        licence="public domain"),
+}
+
+
+def load_sample(name: str, *, x: str | Sequence[str] | None = None, y: str | None = None,
+                standardize: bool = False) -> Dataset:
+    """A bundled sample data set by its key in :data:`SAMPLES`, with its default columns
+    unless ``x``/``y`` are given."""
+    info = SAMPLES.get(name) if isinstance(name, str) else None
+    if info is None:
+        raise DataError(f"No sample data set called {quote_name(name)}: choose one of "
+                        f"{quote_names(list(SAMPLES))}.")
+    if x is None and y is None:
+        x, y = info.x, info.y
+    elif x is None and y != info.x:
+        x = info.x
+    elif y is None and (info.y != x and not (isinstance(x, (list, tuple)) and info.y in x)):
+        y = info.y
+    ds = load_csv(info.path, x=x, y=y, standardize=standardize, name=info.file)
+    return dataclasses.replace(ds, source=f"sample: {info.title}")
