@@ -11,9 +11,11 @@ interpreted. Whoever displays a name or a message must display it as plain text.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +90,8 @@ def _read_source(source: bytes | bytearray | memoryview | str | Path, name: str,
         path = Path(source)
         if not path.is_file():
             what = "is a folder, not a file" if path.is_dir() else "does not exist"
-            raise DataError(f"Cannot read {quote_name(str(path))}: it {what}. Give the path of a CSV file.")
+            raise DataError(f"Cannot read {quote_name(str(path))}: it {what}. "
+                            "Give the path of a CSV file.")
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
             raise DataError(f"{name} is {size:,} bytes, more than the limit of {limit_text} "
@@ -100,6 +103,18 @@ def _read_source(source: bytes | bytearray | memoryview | str | Path, name: str,
                             "Check the path and its permissions.") from err
     raise DataError(f"Cannot read data from a {type(source).__name__}: give the file's bytes or "
                     "its path (str or pathlib.Path).")
+
+
+def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: a byte cp1252 leaves undefined (0x81, 0x8d, ...) is read as
+    Latin-1, so decoding never fails."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    return err.object[err.start:err.end].decode("latin-1"), err.end
+
+
+_LATIN1_FALLBACK = "gdcore.cp1252-latin1"
+codecs.register_error(_LATIN1_FALLBACK, _latin1_fallback)
 
 
 def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
@@ -116,10 +131,7 @@ def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
         text, notes = raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
         notes = [_LATIN1_NOTE]
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")  # never fails: every byte is a character
+        text = raw.decode("cp1252", errors=_LATIN1_FALLBACK)
     if "\x00" in text:
         raise DataError(f"{name} looks like a binary file, not a CSV (it contains NUL bytes): "
                         "upload a text file with comma-separated values.")
@@ -290,8 +302,19 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
                            na_filter=False, **options)
         # The C parser reads clean numeric columns itself (fast); only "" is missing, so
         # words like "NA" stay visible as text and are counted as non-numeric later.
-        body = pd.read_csv(io.StringIO(stripped), header=0, names=list(range(head.shape[1])),
-                           index_col=False, keep_default_na=False, na_values=[""], **options)
+        with warnings.catch_warnings():
+            # pandas only warns (and drops data) when the first data row is too long
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            body = pd.read_csv(io.StringIO(stripped), header=0,
+                               names=list(range(head.shape[1])), index_col=False,
+                               keep_default_na=False, na_values=[""], **options)
+    except pd.errors.ParserWarning as err:
+        try:  # without a header row pandas names the offending line
+            pd.read_csv(io.StringIO(stripped), header=None, dtype=str, **options)
+        except (pd.errors.ParserError, ValueError) as detail:
+            raise _parse_error(detail, name, line_offset) from err
+        raise DataError(f"Cannot read {name} as CSV: some rows have more fields than the "
+                        "header. Fix those rows (a stray separator?) and upload again.") from err
     except pd.errors.EmptyDataError as err:
         raise DataError(_EMPTY_FILE) from err
     except (pd.errors.ParserError, csv.Error, ValueError, OverflowError) as err:

@@ -157,7 +157,8 @@ class Dataset:
 
     def frame(self) -> pd.DataFrame:
         """The data in original units, columns ``x_names + (y_name,)``."""
-        table = {name: self.original_x()[:, j] for j, name in enumerate(self.x_names)}
+        x = self.original_x()
+        table = {name: x[:, j] for j, name in enumerate(self.x_names)}
         table[self.y_name] = self.original_y()
         return pd.DataFrame(table, columns=[*self.x_names, self.y_name])
 
@@ -177,7 +178,8 @@ def _build(x: np.ndarray, y: np.ndarray, x_names: Sequence[str], y_name: str, *,
     for j, name in enumerate(x_names):
         if np.all(x[:, j] == x[0, j]):
             raise DataError(f"Column {quote_name(name)} is constant (every value is "
-                            f"{float(x[0, j])!r}): a slope cannot be fitted. Pick another x column.")
+                            f"{float(x[0, j])!r}): a slope cannot be fitted. "
+                            "Pick another x column.")
     d = x.shape[1]
     x, y = np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64)
     if not standardize:
@@ -441,8 +443,9 @@ def inline(x: Sequence[float] | Sequence[Sequence[float]] | np.ndarray,
         bad = ~np.isfinite(arr)
         if bad.any():
             row, col = (int(i) for i in np.argwhere(bad)[0])
-            raise DataError(f"{label} holds a non-finite value ({float(arr[row, col])!r}) in column "
-                            f"{quote_name(names[col])} at row {row + 1}: give finite numbers only.")
+            raise DataError(f"{label} holds a non-finite value ({float(arr[row, col])!r}) in "
+                            f"column {quote_name(names[col])} at row {row + 1}: give finite "
+                            "numbers only.")
     return _build(x_arr, y_arr, x_names, y_name, standardize=standardize,
                   source=f"inline (n={n})")
 

@@ -178,6 +178,11 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
         cfg.tol_loss, cfg.divergence_factor, ref_loss, cfg.max_points,
     )
     wall = time.perf_counter() - t0
+    if int(status) == kernel.DIVERGED and int(last) == 0:
+        raise ConfigError(
+            f"init: the loss at the starting point {list(map(float, p0))} is not a finite number; "
+            "start closer to the data (or standardize it)"
+        )
 
     names = problem.param_names
     hist = pd.DataFrame(rec[:, : kernel.N_COLS], columns=list(HISTORY_STATS))

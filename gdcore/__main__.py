@@ -1,0 +1,99 @@
+"""Command line: ``python -m gdcore run CONFIG.json [--data FILE.csv --x COL --y COL] --out H.csv``.
+
+Writes every run's history to one CSV (columns run, step, epoch, samples, lr, <parameters>, loss,
+batch_loss, grad_norm, clipped) and prints one JSON summary line per run. Bad input exits with
+status 2 and one line naming the problem; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import load_experiment_json
+from .errors import GDError
+from .runner import load_dataset, run_experiment, summary_json
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gdcore", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run an experiment file and write the histories as CSV")
+    r.add_argument("config", help="experiment JSON file (see README: 'The experiment format')")
+    r.add_argument("--data", help="CSV file to use instead of the config's data section")
+    r.add_argument("--x", help="x column of --data (default: the first numeric column)")
+    r.add_argument("--y", help="y column of --data (default: the last numeric column)")
+    r.add_argument("--standardize", action="store_true", help="z-score x and y before fitting")
+    r.add_argument("--out", help="where to write the histories CSV (default: do not write)")
+    s = sub.add_parser("schema", help="print the optimizers, schedules and clips with defaults")
+    s.set_defaults()
+    return p
+
+
+def _run(args: argparse.Namespace) -> int:
+    path = Path(args.config)
+    if not path.is_file():
+        raise GDError(f"config file {str(path)!r} not found")
+    exp = load_experiment_json(path.read_bytes())
+    dataset = None
+    if args.data:
+        dataset = load_dataset(
+            {"source": "csv", "path": args.data, "x": args.x, "y": args.y,
+             "standardize": args.standardize}
+        )
+    elif args.x or args.y:
+        raise GDError("--x and --y choose columns of --data FILE.csv; give --data too")
+    elif exp.problem == "linear":
+        dataset = load_dataset(exp.data, base_dir=path.parent)
+    for note in getattr(dataset, "notes", ()) or ():
+        print(f"note: {note}", file=sys.stderr)
+    result = run_experiment(exp, dataset=dataset)
+    if args.out:
+        out = Path(args.out)
+        try:
+            result.history.to_csv(out, index=False)
+        except OSError as err:
+            raise GDError(f"cannot write {str(out)!r}: {err.strerror}") from err
+    for line in summary_json(result):
+        print(line)
+    return 0
+
+
+def _schema() -> int:
+    from .config import CLIP_DEFAULTS, OPTIMIZER_DEFAULTS, SCHEDULE_DEFAULTS
+    from .problems import PROBLEMS
+
+    def plain(d):
+        return {k: {p: list(v) if isinstance(v, tuple) else v for p, v in ps.items()}
+                for k, ps in d.items()}
+
+    print(json.dumps({"problems": list(PROBLEMS), "optimizers": plain(OPTIMIZER_DEFAULTS),
+                      "schedules": plain(SCHEDULE_DEFAULTS), "clips": plain(CLIP_DEFAULTS)},
+                     indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "schema":
+            return _schema()
+        return _run(args)
+    except GDError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # last resort: one line, never a traceback
+        print(f"error: unexpected {type(err).__name__}: {err} (please report this)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Learning-rate sweeps: run one base configuration at many learning rates and label each run.
+
+    df = sweep(problem, {"epochs": 200}, log_lrs(1e-3, 2, 12), optimizers=("sgd", "adam"))
+    largest_stable_lr(df)          # per series: the largest lr whose run did not diverge
+
+Each run gets one of three labels (see :func:`classify`):
+
+* ``diverged``    the engine stopped it (non-finite value, or loss > divergence_factor × the
+                  initial loss), **or** it ended with a larger excess loss than it started with;
+* ``oscillating`` it did not diverge, but over the last third of the run the updates keep
+                  reversing direction (consecutive steps point against each other for at least
+                  ``ALTERNATION`` of the pairs) while still being large (the mean step there is
+                  more than ``SETTLED`` × the first step): the run bounces across the minimum
+                  instead of settling;
+* ``converged``   everything else: stable and settling (possibly slowly).
+
+For plain gradient descent on ``(w - 4)^2 + 2`` the update is ``w - 4 ← (1 - 2 lr)(w - 4)``:
+lr < 1 contracts (oscillating while ``|1 - 2 lr|`` is close to 1, then settled), lr = 1 bounces
+between the same two points forever (excess loss unchanged: oscillating, not diverged) and any
+lr > 1 grows the excess loss every step, so it is labelled diverged after a single step even
+though the engine's own 1e8× rule would need hundreds of steps. The largest stable learning rate
+therefore agrees with the theory (1) to the resolution of the grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import parse_run
+from .errors import ConfigError
+from .runner import RunResult, run
+
+LABELS = ("converged", "oscillating", "diverged")
+ALTERNATION = 0.75  # share of consecutive step pairs that must point against each other
+SETTLED = 1e-6  # tail steps below this fraction of the first step count as settled
+TAIL = 1 / 3  # the "last part" of the run that classify() looks at
+GROWTH_TOL = 1e-9  # relative tolerance on "the excess loss grew"
+MAX_RUNS = 400
+
+
+def log_lrs(lo: float, hi: float, n: int) -> np.ndarray:
+    """``n`` log-spaced learning rates from ``lo`` to ``hi`` (both included)."""
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
+        raise ConfigError(f"learning-rate range: need 0 < low < high, got {lo:g} .. {hi:g}")
+    if not 2 <= int(n) <= MAX_RUNS:
+        raise ConfigError(f"learning-rate count: must be between 2 and {MAX_RUNS}, got {n}")
+    return np.geomspace(lo, hi, int(n))
+
+
+def classify(result: RunResult, reference_loss: float = 0.0) -> str:
+    """Label a run "converged", "oscillating" or "diverged" (rules in the module docstring).
+
+    ``reference_loss`` is the best possible loss (the problem's ``min_value``); the growth test
+    compares ``final_loss - reference_loss`` with the starting excess. The oscillation test needs
+    every step in the history, so run with ``max_points`` > number of steps (``sweep`` does).
+    """
+    hist = result.history
+    if result.status == "diverged":
+        return "diverged"
+    ref = reference_loss if np.isfinite(reference_loss) else float(hist["loss"].min())
+    start = float(hist["loss"].iloc[0]) - ref
+    end = float(result.final_loss) - ref
+    if not np.isfinite(end) or end > start + GROWTH_TOL * max(abs(start), 1e-300):
+        return "diverged"
+    names = list(result.params)
+    p = hist[names].to_numpy(dtype=float)
+    steps = np.diff(p, axis=0)
+    if len(steps) < 3:
+        return "converged"
+    first = float(np.linalg.norm(steps[0]))
+    tail = steps[-max(3, int(len(steps) * TAIL)):]
+    sizes = np.linalg.norm(tail, axis=1)
+    if first == 0.0 or sizes.mean() <= SETTLED * first:
+        return "converged"
+    dots = np.sum(tail[1:] * tail[:-1], axis=1)
+    moving = (sizes[1:] > 0) & (sizes[:-1] > 0)
+    if moving.sum() == 0:
+        return "converged"
+    share = float(np.mean(dots[moving] < 0))
+    return "oscillating" if share >= ALTERNATION else "converged"
+
+
+def sweep(
+    problem,
+    base_run: Mapping[str, Any],
+    lrs: Iterable[float],
+    *,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
+    optimizers: Iterable[str] = ("sgd",),
+    progress: Callable[[int, int, str], None] | None = None,
+) -> pd.DataFrame:
+    """Run ``base_run`` (a run dict) for every variant × optimizer × learning rate.
+
+    ``variants`` maps a name to run-dict overrides (e.g. ``{"mini-batch": {"batch_size": 32}}``);
+    ``None`` is one variant, "base". ``progress(i, total, name)`` is called before each run.
+    Returns a tidy DataFrame, one row a run: series, variant, optimizer, lr, label, status,
+    steps, final_loss, best_loss, initial_loss, reference_loss, final_excess, best_excess and
+    the final parameters.
+    """
+    lrs = [float(v) for v in lrs]
+    if not lrs:
+        raise ConfigError("learning rates: give at least one")
+    if any(not np.isfinite(v) or v <= 0 for v in lrs):
+        raise ConfigError("learning rates: every learning rate must be a finite number > 0")
+    variants = {"base": {}} if not variants else dict(variants)
+    optimizers = list(optimizers)
+    if not optimizers:
+        raise ConfigError("optimizers: choose at least one")
+    total = len(variants) * len(optimizers) * len(lrs)
+    if total > MAX_RUNS:
+        raise ConfigError(f"sweep: {total} runs is more than the limit of {MAX_RUNS}; "
+                          "use fewer learning rates, variants or optimizers")
+    ref = float(problem.min_value)
+    rows: list[dict[str, Any]] = []
+    i = 0
+    for vname, override in variants.items():
+        for opt in optimizers:
+            series = opt if len(variants) == 1 else f"{vname} · {opt}"
+            for lr in lrs:
+                if progress is not None:
+                    progress(i, total, f"{series}, lr={lr:.3g}")
+                raw = {**dict(base_run), **dict(override), "name": f"{series} lr={lr:.6g}"}
+                raw["optimizer"] = {**_as_opt(raw.get("optimizer")), "name": opt, "lr": lr}
+                cfg = parse_run(raw)
+                steps = _n_steps(problem, cfg)
+                raw["max_points"] = int(min(max(cfg.max_points, steps + 2), 1_000_000))
+                res = run(problem, parse_run(raw))
+                rows.append({
+                    "series": series, "variant": vname, "optimizer": opt, "lr": lr,
+                    "label": classify(res, ref), "status": res.status, "steps": res.steps,
+                    "initial_loss": float(res.history["loss"].iloc[0]),
+                    "final_loss": res.final_loss, "best_loss": res.best_loss,
+                    "reference_loss": ref, **res.params,
+                })
+                i += 1
+    if progress is not None:
+        progress(total, total, "done")
+    df = pd.DataFrame(rows)
+    df["final_excess"] = df["final_loss"] - ref
+    df["best_excess"] = df["best_loss"] - ref
+    return df
+
+
+def _as_opt(raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        return {"name": raw}
+    return dict(raw)
+
+
+def _n_steps(problem, cfg) -> int:
+    n = getattr(problem, "n", 1)
+    batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
+    return cfg.epochs * -(-n // batch)
+
+
+def largest_stable_lr(df: pd.DataFrame) -> pd.DataFrame:
+    """Per series, the largest learning rate whose run did not diverge (NaN if every one did),
+    and the smallest one that diverged above it (NaN if none): the stability edge lies between.
+    """
+    out = []
+    for series, g in df.groupby("series", sort=False):
+        g = g.sort_values("lr")
+        ok = g.loc[g["label"] != "diverged", "lr"]
+        stable = float(ok.max()) if len(ok) else float("nan")
+        above = g.loc[(g["label"] == "diverged") & (g["lr"] > (stable if len(ok) else 0)), "lr"]
+        out.append({"series": series, "largest_stable_lr": stable,
+                    "first_diverged_lr": float(above.min()) if len(above) else float("nan")})
+    return pd.DataFrame(out, columns=["series", "largest_stable_lr", "first_diverged_lr"])

@@ -1,0 +1,785 @@
+"""Tests for gdcore.data and gdcore.csvio: generated, uploaded, sample and inline data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gdcore.csvio import numeric_columns, read_table
+from gdcore.data import (
+    DATA_DIR,
+    SAMPLES,
+    Dataset,
+    SampleInfo,
+    generate,
+    inline,
+    load_csv,
+    load_sample,
+)
+from gdcore.errors import DataError
+
+LATIN1_NOTE = ("File is not UTF-8; read it as Latin-1 (cp1252). "
+               "Save as UTF-8 if accents look wrong.")
+
+
+def one_line(err: pytest.ExceptionInfo) -> str:
+    """The message of a raised DataError, checked to be a single line."""
+    msg = str(err.value)
+    assert "\n" not in msg and msg.strip() == msg and msg
+    return msg
+
+
+# --------------------------------------------------------------------------- generate
+
+
+def test_generate_is_deterministic_per_seed():
+    a = generate(n=500, slope=-1.5, noise=2.0, outliers=0.1, seed=7)
+    b = generate(n=500, slope=-1.5, noise=2.0, outliers=0.1, seed=7)
+    c = generate(n=500, slope=-1.5, noise=2.0, outliers=0.1, seed=8)
+    assert np.array_equal(a.x, b.x) and np.array_equal(a.y, b.y)
+    assert a.content_hash() == b.content_hash()
+    assert not np.array_equal(a.x, c.x)
+    assert a.content_hash() != c.content_hash()
+
+
+def test_generate_shape_names_and_source():
+    ds = generate(n=200, seed=0)
+    assert (ds.n, ds.d) == (200, 1)
+    assert ds.x.shape == (200, 1) and ds.y.shape == (200,)
+    assert ds.x.dtype == np.float64 and ds.y.dtype == np.float64
+    assert ds.x.flags.c_contiguous and ds.y.flags.c_contiguous
+    assert ds.x_names == ("x",) and ds.y_name == "y"
+    assert ds.source == "generated (n=200, seed 0)"
+    assert not ds.standardized and ds.notes == ()
+    np.testing.assert_array_equal(ds.x_mean, [0.0])
+    np.testing.assert_array_equal(ds.x_scale, [1.0])
+    assert (ds.y_mean, ds.y_scale) == (0.0, 1.0)
+
+
+def test_generate_statistics_match_the_request():
+    ds = generate(n=200_000, slope=3.0, intercept=-1.0, noise=0.5, x_mean=4.0, x_spread=2.0,
+                  seed=1)
+    x = ds.x[:, 0]
+    slope, intercept = np.polyfit(x, ds.y, 1)
+    assert slope == pytest.approx(3.0, abs=0.01)
+    assert intercept == pytest.approx(-1.0, abs=0.05)
+    assert x.mean() == pytest.approx(4.0, abs=0.02)
+    assert x.std() == pytest.approx(2.0, rel=0.01)
+    assert np.std(ds.y - (slope * x + intercept)) == pytest.approx(0.5, rel=0.01)
+
+
+def test_generate_without_noise_is_an_exact_line():
+    ds = generate(n=50, slope=2.0, intercept=1.0, noise=0.0, seed=3)
+    np.testing.assert_allclose(ds.y, 2.0 * ds.x[:, 0] + 1.0, rtol=0, atol=1e-12)
+
+
+def test_generate_outlier_count_and_size():
+    ds = generate(n=1000, slope=2.0, intercept=1.0, noise=1.0, outliers=0.1, seed=5)
+    residual = ds.y - (2.0 * ds.x[:, 0] + 1.0)
+    # shift = 8*noise + 5*|slope|*spread = 18; ordinary noise is N(0, 1)
+    assert int((np.abs(residual) > 10).sum()) == 100
+    assert (residual > 10).any() and (residual < -10).any()  # both signs
+    assert ds.notes == ("100 of 1000 rows are outliers: y shifted by ±18.",)
+
+
+def test_generate_more_outliers_keeps_the_earlier_ones():
+    def outlier_rows(fraction: float) -> set[int]:
+        ds = generate(n=400, noise=1.0, outliers=fraction, seed=11)
+        return set(np.flatnonzero(np.abs(ds.y - (2.0 * ds.x[:, 0] + 1.0)) > 10).tolist())
+
+    few, more = outlier_rows(0.05), outlier_rows(0.2)
+    assert len(few) == 20 and len(more) == 80 and few <= more
+
+
+def test_generate_same_seed_same_x_for_any_noise():
+    a, b = generate(n=100, noise=0.1, seed=2), generate(n=100, noise=3.0, seed=2)
+    np.testing.assert_array_equal(a.x, b.x)
+
+
+def test_generate_outliers_even_when_noise_and_slope_are_zero():
+    ds = generate(n=100, slope=0.0, noise=0.0, intercept=2.0, outliers=0.2, seed=0)
+    assert int((ds.y != 2.0).sum()) == 20
+
+
+def test_generate_accepts_numpy_and_integral_float_n():
+    assert generate(n=np.int64(10), seed=np.int64(4)).n == 10
+    assert generate(n=10.0).n == 10
+
+
+def test_generate_standardized():
+    ds = generate(n=1000, slope=5.0, intercept=3.0, x_mean=10.0, x_spread=4.0,
+                  standardize=True)
+    assert ds.standardized
+    assert ds.x.mean() == pytest.approx(0.0, abs=1e-12)
+    assert ds.x.std() == pytest.approx(1.0)
+    assert ds.y.mean() == pytest.approx(0.0, abs=1e-12)
+    assert ds.y.std() == pytest.approx(1.0)
+    plain = generate(n=1000, slope=5.0, intercept=3.0, x_mean=10.0, x_spread=4.0)
+    np.testing.assert_allclose(ds.frame().to_numpy(), plain.frame().to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"n": 1}, ["n", "2", "10,000,000"]),
+        ({"n": 0}, ["n", "2"]),
+        ({"n": -5}, ["n"]),
+        ({"n": 2.5}, ["n", "whole number"]),
+        ({"n": "10"}, ["n"]),
+        ({"n": True}, ["n"]),
+        ({"n": 10_000_001}, ["n", "10,000,000"]),
+        ({"noise": -0.1}, ["noise", "from 0"]),
+        ({"noise": float("nan")}, ["noise", "finite"]),
+        ({"x_spread": 0}, ["x_spread", "greater than 0"]),
+        ({"x_spread": -1.0}, ["x_spread", "greater than 0"]),
+        ({"x_spread": float("inf")}, ["x_spread", "finite"]),
+        ({"outliers": -0.1}, ["outliers", "0 to 0.5"]),
+        ({"outliers": 0.51}, ["outliers", "0 to 0.5"]),
+        ({"outliers": float("nan")}, ["outliers"]),
+        ({"slope": float("inf")}, ["slope", "finite"]),
+        ({"slope": float("nan")}, ["slope"]),
+        ({"slope": "2"}, ["slope", "number"]),
+        ({"slope": 1e300}, ["slope", "1e+09"]),
+        ({"intercept": float("nan")}, ["intercept"]),
+        ({"x_mean": float("-inf")}, ["x_mean"]),
+        ({"x_mean": None}, ["x_mean"]),
+        ({"seed": -1}, ["seed", ">= 0"]),
+        ({"seed": 1.5}, ["seed"]),
+        ({"seed": None}, ["seed"]),
+    ],
+)
+def test_generate_rejects_bad_arguments(kwargs, words):
+    with pytest.raises(DataError) as err:
+        generate(**kwargs)
+    msg = one_line(err)
+    for word in words:
+        assert word in msg
+
+
+def test_generate_rejects_a_spread_too_small_to_vary_x():
+    with pytest.raises(DataError) as err:
+        generate(x_mean=1.0, x_spread=1e-300)
+    assert "x_spread" in one_line(err)
+
+
+# --------------------------------------------------------------------------- Dataset
+
+
+def test_dataset_arrays_are_read_only_copies():
+    x = np.array([1.0, 2.0, 3.0])
+    ds = inline(x, [2.0, 4.0, 7.0])
+    x[0] = 100.0
+    assert ds.x[0, 0] == 1.0
+    with pytest.raises(ValueError):
+        ds.x[0, 0] = 5.0
+    with pytest.raises(ValueError):
+        ds.y[0] = 5.0
+
+
+def test_dataset_direct_construction_coerces_and_validates():
+    ds = Dataset(x=[[1], [2]], y=[3, 4], x_names=["a"], y_name="b", x_mean=[0],
+                 x_scale=[1], y_mean=0, y_scale=1, standardized=False, source="test")
+    assert ds.x.dtype == np.float64 and ds.x_names == ("a",) and ds.notes == ()
+    with pytest.raises(DataError, match="3 values but x has 2 rows"):
+        Dataset(np.zeros((2, 1)), np.zeros(3), ("a",), "b", np.zeros(1), np.ones(1), 0.0, 1.0,
+                False, "test")
+    with pytest.raises(DataError, match="2 names for 1 x columns"):
+        Dataset(np.zeros((2, 1)), np.zeros(2), ("a", "c"), "b", np.zeros(1), np.ones(1), 0.0,
+                1.0, False, "test")
+    with pytest.raises(DataError, match="distinct"):
+        Dataset(np.zeros((2, 1)), np.zeros(2), ("a",), "a", np.zeros(1), np.ones(1), 0.0, 1.0,
+                False, "test")
+    with pytest.raises(DataError, match="positive"):
+        Dataset(np.zeros((2, 1)), np.zeros(2), ("a",), "b", np.zeros(1), np.zeros(1), 0.0,
+                1.0, False, "test")
+
+
+def test_standardization_round_trip_against_polyfit():
+    ds = generate(n=300, slope=-4.0, intercept=50.0, noise=3.0, x_mean=100.0, x_spread=20.0,
+                  outliers=0.05, seed=9, standardize=True)
+    frame = ds.frame()
+    expected = np.polyfit(frame["x"], frame["y"], 1)
+    w, b = np.polyfit(ds.x[:, 0], ds.y, 1)  # fitted in model units
+    slope, intercept = ds.to_original_units(w, b)
+    assert isinstance(slope, float) and isinstance(intercept, float)
+    assert slope == pytest.approx(expected[0], rel=1e-9)
+    assert intercept == pytest.approx(expected[1], rel=1e-9)
+    w2, b2 = ds.to_model_units(slope, intercept)
+    assert w2 == pytest.approx(w, rel=1e-12) and b2 == pytest.approx(b, rel=1e-12, abs=1e-12)
+
+
+def test_standardization_round_trip_multi_feature():
+    rng = np.random.default_rng(0)
+    x = rng.normal([10.0, -300.0, 0.01], [2.0, 50.0, 0.002], size=(200, 3))
+    y = x @ np.array([1.5, -0.2, 800.0]) + 7.0 + rng.normal(size=200)
+    ds = inline(x, y, x_names=["a", "b", "c"], standardize=True)
+    design = np.column_stack([ds.x, np.ones(ds.n)])
+    *w, b = np.linalg.lstsq(design, ds.y, rcond=None)[0]
+    slope, intercept = ds.to_original_units(np.array(w), b)
+    *expected_w, expected_b = np.linalg.lstsq(np.column_stack([x, np.ones(200)]), y,
+                                              rcond=None)[0]
+    np.testing.assert_allclose(slope, expected_w, rtol=1e-8)
+    assert intercept == pytest.approx(expected_b, rel=1e-8)
+    back_w, back_b = ds.to_model_units(slope, intercept)
+    np.testing.assert_allclose(back_w, w, rtol=1e-10)
+    assert back_b == pytest.approx(b, abs=1e-10)
+
+
+def test_unit_conversion_is_identity_without_standardization():
+    ds = inline([1.0, 2.0, 4.0], [3.0, 1.0, 2.0])
+    assert ds.to_original_units(0.3, -2.5) == (0.3, -2.5)
+    assert ds.to_model_units(0.3, -2.5) == (0.3, -2.5)
+    w, b = ds.to_original_units([0.3], -2.5)
+    assert isinstance(w, np.ndarray) and w.tolist() == [0.3] and b == -2.5
+
+
+def test_unit_conversion_checks_the_number_of_weights():
+    ds = inline([[1, 2], [2, 1], [3, 5]], [1, 2, 3])
+    with pytest.raises(DataError, match="single weight.*2 x columns"):
+        ds.to_original_units(1.0, 0.0)
+    with pytest.raises(DataError, match="3 weights.*2 x column"):
+        ds.to_model_units([1.0, 2.0, 3.0], 0.0)
+
+
+def test_frame_is_in_original_units():
+    ds = load_csv(b"a,b\n1,10\n2,30\n4,20\n", standardize=True)
+    frame = ds.frame()
+    assert list(frame.columns) == ["a", "b"]
+    np.testing.assert_allclose(frame.to_numpy(), [[1, 10], [2, 30], [4, 20]], rtol=1e-12)
+    assert not np.allclose(ds.x[:, 0], [1, 2, 4])
+
+
+def test_content_hash():
+    a = inline([1, 2, 3], [1, 0, 1])
+    assert len(a.content_hash()) == 64 and int(a.content_hash(), 16) >= 0
+    assert a.content_hash() == inline([1, 2, 3], [1, 0, 1]).content_hash()
+    assert a.content_hash() != inline([1, 2, 3], [1, 0, 2]).content_hash()
+    assert a.content_hash() != inline([1, 2, 3], [1, 0, 1], x_names=["t"]).content_hash()
+    assert a.content_hash() != inline([1, 2, 3], [1, 0, 1], y_name="v").content_hash()
+    assert a.content_hash() != inline([1, 2, 3], [1, 0, 1], standardize=True).content_hash()
+    # the same standardized values from different original data are different data
+    assert (inline([1, 2, 3], [1, 0, 1], standardize=True).content_hash()
+            != inline([11, 12, 13], [1, 0, 1], standardize=True).content_hash())
+    # the description is not part of the key
+    from dataclasses import replace
+    assert replace(a, source="other", notes=("n",)).content_hash() == a.content_hash()
+
+
+def test_with_standardization():
+    plain = inline([1.0, 2.0, 5.0], [2.0, 3.0, 9.0])
+    std = plain.with_standardization(True)
+    assert std.standardized and std.with_standardization(True) is std
+    back = std.with_standardization(False)
+    np.testing.assert_allclose(back.x, plain.x, rtol=1e-12)
+    np.testing.assert_allclose(back.y, plain.y, rtol=1e-12)
+
+
+def test_constant_y_is_centred_not_scaled():
+    ds = inline([1, 2, 3], [5, 5, 5], standardize=True)
+    assert ds.y_scale == 1.0 and np.all(ds.y == 0)
+    assert any("'y' is constant" in note for note in ds.notes)
+
+
+# --------------------------------------------------------------------------- read_table
+
+
+def test_read_table_basic():
+    df, notes = read_table(b"a,b,label\n1,2.5,foo\n3,4.5,bar\n")
+    assert list(df.columns) == ["a", "b", "label"]
+    assert df["a"].tolist() == [1, 3] and df["b"].tolist() == [2.5, 4.5]
+    assert df["label"].tolist() == ["foo", "bar"]
+    assert pd.api.types.is_numeric_dtype(df["a"]) and pd.api.types.is_numeric_dtype(df["b"])
+    assert notes == ()
+    assert isinstance(notes, tuple)
+
+
+def test_read_table_semicolon_file_with_decimal_comma():
+    df, notes = read_table("x;y;name\n1,5;2,25;a\n3;-4,5;b\n".encode())
+    assert df["x"].tolist() == [1.5, 3.0] and df["y"].tolist() == [2.25, -4.5]
+    assert any("';'" in note for note in notes)
+    assert any("decimal mark" in note and "'x'" in note for note in notes)
+
+
+def test_read_table_semicolon_file_with_decimal_points():
+    df, notes = read_table(b"x;y\n1.5;2\n3;4.25\n")
+    assert df["x"].tolist() == [1.5, 3.0] and df["y"].tolist() == [2.0, 4.25]
+    assert notes == ("Columns are separated by ';' (semicolons).",)
+
+
+@pytest.mark.parametrize(("sep", "word"), [("\t", "tabs"), ("|", "'|'")])
+def test_read_table_tab_and_pipe(sep, word):
+    df, notes = read_table(f"a{sep}b\n1{sep}2\n3{sep}4\n".encode())
+    assert df.to_numpy().tolist() == [[1, 2], [3, 4]]
+    assert any(word in note for note in notes)
+
+
+def test_read_table_comma_file_with_semicolons_in_text():
+    df, notes = read_table(b"name,value\nfoo;bar,1\nbaz,2\n")
+    assert list(df.columns) == ["name", "value"] and notes == ()
+
+
+def test_read_table_utf8_with_bom():
+    df, notes = read_table("\ufeffcafé,b\n1,2\n".encode())
+    assert list(df.columns) == ["café", "b"] and notes == ()
+
+
+def test_read_table_latin1_bytes():
+    df, notes = read_table(b"caf\xe9,b\n1,2\n3,4\n")
+    assert list(df.columns) == ["café", "b"]
+    assert notes == (LATIN1_NOTE,)
+
+
+def test_read_table_cp1252_and_undefined_bytes():
+    df, notes = read_table(b"price \x80,b\x81\n1,2\n")
+    assert list(df.columns) == ["price €", "b\x81"]
+    assert notes == (LATIN1_NOTE,)
+
+
+def test_read_table_utf16_with_bom():
+    df, notes = read_table("a\tb\n1\t2\n3\t4\n".encode("utf-16"))
+    assert df.to_numpy().tolist() == [[1, 2], [3, 4]]
+
+
+@pytest.mark.parametrize("raw", [b"", b"   ", b"\n\n\r\n", b" \t \n "])
+def test_read_table_empty_file(raw):
+    with pytest.raises(DataError) as err:
+        read_table(raw)
+    assert one_line(err) == ("The file is empty: upload a CSV with a header row and at least "
+                             "two data rows.")
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"a,b\n1,2\n3,4,5\n", ["line 3", "3 fields", "header has 2"]),
+        (b"a,b\n1,2,3\n4,5,6\n", ["line 2", "3 fields"]),
+        (b"\n\na,b\n1,2\n1,2,3\n", ["line 5"]),
+        (b'a,b\n1,"2\n3,4\n', ["line 2", "never closed"]),
+    ],
+)
+def test_read_table_parse_errors_name_the_line(raw, words):
+    with pytest.raises(DataError) as err:
+        read_table(raw, name="cars.csv")
+    msg = one_line(err)
+    assert "cars.csv" in msg
+    for word in words:
+        assert word in msg
+
+
+def test_read_table_max_bytes(tmp_path):
+    raw = b"a,b\n1,2\n3,4\n"
+    with pytest.raises(DataError) as err:
+        read_table(raw, name="big.csv", max_bytes=5)
+    assert "big.csv" in one_line(err) and "limit of 5 bytes" in str(err.value)
+    path = tmp_path / "big.csv"
+    path.write_bytes(raw)
+    with pytest.raises(DataError, match="limit of 5 bytes"):
+        read_table(path, max_bytes=5)
+    assert read_table(raw, max_bytes=len(raw))[0].shape == (2, 2)
+    with pytest.raises(DataError, match="max_bytes"):
+        read_table(raw, max_bytes=0)
+
+
+def test_read_table_from_paths(tmp_path):
+    path = tmp_path / "cars.csv"
+    path.write_bytes(b"hp,mpg\n100,30\n200,20\n")
+    for source in (path, str(path)):
+        df, _ = read_table(source)
+        assert df.shape == (2, 2)
+    with pytest.raises(DataError) as err:
+        read_table(tmp_path / "missing.csv")
+    assert "missing.csv" in one_line(err) and "does not exist" in str(err.value)
+    with pytest.raises(DataError, match="folder"):
+        read_table(tmp_path)
+
+
+def test_read_table_rejects_other_sources():
+    with pytest.raises(DataError, match="bytes or its path"):
+        read_table(123)  # type: ignore[arg-type]
+
+
+def test_read_table_rejects_binary_and_excel():
+    with pytest.raises(DataError) as err:
+        read_table(b"a,b\n1,\x002\n")
+    assert "binary" in one_line(err)
+    with pytest.raises(DataError) as err:
+        read_table(b"PK\x03\x04rest-of-a-zip", name="book.xlsx")
+    assert "Excel" in one_line(err) and "book.xlsx" in str(err.value)
+
+
+def test_read_table_duplicate_names():
+    df, notes = read_table(b"x,x,x,y\n1,2,3,4\n")
+    assert list(df.columns) == ["x", "x (2)", "x (3)", "y"]
+    assert any("duplicate" in note and "'x (2)'" in note for note in notes)
+    df, _ = read_table(b"x,x (2),x\n1,2,3\n")
+    assert list(df.columns) == ["x", "x (2)", "x (3)"]
+
+
+def test_read_table_strips_and_fills_names():
+    df, notes = read_table(b"  a  ,,b, \n1,2,3,4\n")
+    assert list(df.columns) == ["a", "column 2", "b", "column 4"]
+    assert any("'column 2'" in note for note in notes)
+
+
+def test_read_table_keeps_odd_names_verbatim():
+    header = 'a.b,c:d,e[0],<b>x</b>,with space,"say ""hi""",{y},$z\\n'
+    df, notes = read_table((header + "\n1,2,3,4,5,6,7,8\n").encode())
+    assert list(df.columns) == ["a.b", "c:d", "e[0]", "<b>x</b>", "with space", 'say "hi"',
+                                "{y}", "$z\\n"]
+    assert notes == ()
+
+
+def test_read_table_blank_rows():
+    df, _ = read_table(b"a,b\n1,2\n\n3,4\n\n\n,\n")
+    # a blank line inside the data is a (blank) row; trailing blank lines are not rows
+    assert len(df) == 3 and np.isnan(df["a"].iloc[1])
+
+
+def test_read_table_keeps_text_visible():
+    df, _ = read_table(b"a,b\n1,NA\n2,x\n3,\n")
+    assert df["b"].tolist() == ["NA", "x", ""]
+
+
+# --------------------------------------------------------------------------- numeric_columns
+
+
+def test_numeric_columns():
+    df, _ = read_table(b"a,b,c,d,e,f\n1,x,1,,inf,1\n2,y,2,,inf,2\n3,z,w,,1,3\n")
+    assert numeric_columns(df) == ["a", "c", "f"]
+
+
+def test_numeric_columns_on_any_dataframe():
+    df = pd.DataFrame({
+        "num": [1.0, 2.0, np.nan],
+        "text": ["a", "b", "c"],
+        "mostly": ["1", " 2 ", "x"],
+        "half": ["1", "x", None],
+        "mixed": [1, "2", 3.5],
+        "flags": [True, False, True],
+        "empty": [None, None, None],
+    })
+    assert numeric_columns(df) == ["num", "mostly", "mixed"]
+
+
+# --------------------------------------------------------------------------- load_csv
+
+
+def test_load_csv_defaults_first_and_last_numeric():
+    ds = load_csv(b"name,hp,weight,mpg,origin\ncar1,100,2000,30,us\ncar2,150,3000,25,eu\n"
+                  b"car3,200,3500,18,jp\n", name="cars.csv")
+    assert ds.x_names == ("hp",) and ds.y_name == "mpg"
+    assert ds.x[:, 0].tolist() == [100, 150, 200] and ds.y.tolist() == [30, 25, 18]
+    assert ds.source == "upload: cars.csv"
+
+
+def test_load_csv_explicit_columns_and_multi_feature():
+    raw = b"a,b,c,d\n1,2,3,4\n2,1,5,7\n3,5,4,6\n4,3,1,2\n"
+    ds = load_csv(raw, x="c", y="a")
+    assert ds.x_names == ("c",) and ds.y_name == "a"
+    ds = load_csv(raw, x=["b", "c"])
+    assert ds.x_names == ("b", "c") and ds.y_name == "d" and ds.d == 2
+    ds = load_csv(raw, x=(" b ",), y="d")  # names are matched after stripping spaces
+    assert ds.x_names == ("b",)
+    ds = load_csv(raw, y="a")  # x defaults to the first numeric column other than y
+    assert ds.x_names == ("b",)
+
+
+def test_load_csv_path_source(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_bytes(b"u,v\n1,2\n2,4\n3,7\n")
+    ds = load_csv(path)
+    assert ds.source == "file: points.csv" and ds.n == 3
+    assert load_csv(str(path), name="mine.csv").source == "file: mine.csv"
+
+
+def test_load_csv_semicolon_and_latin1_file():
+    ds = load_csv("année;prix\n2001;1,5\n2002;2,5\n2003;2,75\n".encode("cp1252"))
+    assert ds.x_names == ("année",) and ds.y_name == "prix"
+    assert ds.y.tolist() == [1.5, 2.5, 2.75]
+    assert LATIN1_NOTE in ds.notes
+    assert any("';'" in note for note in ds.notes)
+
+
+def test_load_csv_odd_names_are_usable():
+    header = b'a.b,c:d,e[0],<b>x</b>,with space'
+    ds = load_csv(header + b"\n1,2,3,4,5\n2,3,5,4,1\n3,1,1,2,2\n", x=["<b>x</b>", "e[0]"],
+                  y="with space")
+    assert ds.x_names == ("<b>x</b>", "e[0]") and ds.y_name == "with space"
+    assert list(ds.frame().columns) == ["<b>x</b>", "e[0]", "with space"]
+    ds = load_csv(header + b"\n1,2,3,4,5\n2,3,5,4,1\n3,1,1,2,2\n")
+    assert ds.x_names == ("a.b",) and ds.y_name == "with space"
+
+
+def test_load_csv_duplicate_names_are_selectable():
+    ds = load_csv(b"x,x\n1,5\n2,3\n3,4\n")
+    assert ds.x_names == ("x",) and ds.y_name == "x (2)"
+    assert any("duplicate" in note for note in ds.notes)
+
+
+def test_load_csv_drops_bad_rows_with_a_note():
+    raw = b"x,y,comment\n1,2,ok\n2,,empty\n3,inf,inf\n4,5,\nabc,6,text\n6,7,ok\n7,8,\n"
+    ds = load_csv(raw, x="x", y="y")
+    assert ds.n == 4 and ds.x[:, 0].tolist() == [1, 4, 6, 7]
+    (note,) = ds.notes
+    assert note.startswith("Dropped 3 of 7 rows with empty or non-numeric or infinite values "
+                           "in 'x', 'y' (rows 2, 3, 5;")
+    assert "row 1 = first row below the header" in note
+
+
+def test_load_csv_shows_at_most_five_dropped_rows():
+    rows = b"\n".join(b"%d,%s" % (i, b"" if i % 2 else b"%d" % i) for i in range(1, 21))
+    ds = load_csv(b"x,y\n" + rows + b"\n")
+    (note,) = ds.notes
+    assert "Dropped 10 of 20 rows" in note and "'y'" in note
+    assert "(rows 1, 3, 5, 7, 9 and 5 more;" in note
+
+
+def test_load_csv_row_numbers_count_data_rows_from_one():
+    ds = load_csv(b"x,y\n1,2\n,3\n3,4\n4,6\n")
+    assert "(row 2;" in ds.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "kwargs", "words"),
+    [
+        (b"a,b\nq,x\nr,y\n", {},
+         ["No numeric column found in data.csv", "'a', 'b'", "at least two columns"]),
+        (b"a,b\n1,x\n2,y\n", {}, ["Only one numeric column", "'a'"]),
+        (b"a,b\n1,x\n2,y\n", {"y": "a"}, ["Only one numeric column"]),
+        (b"a,b,c\n1,2,x\n2,3,y\n", {"x": "zz"},
+         ["'zz'", "not in data.csv", "Numeric columns: 'a', 'b'"]),
+        (b"a,b\n1,2\n2,3\n", {"y": "zz"}, ["'zz'", "Numeric columns"]),
+        (b"a,b\n1,2\n2,3\n", {"x": "a", "y": "a"}, ["'a'", "both x and y"]),
+        (b"a,b,c\n1,2,3\n2,3,4\n", {"x": ["a", "c"], "y": "a"}, ["both x and y"]),
+        (b"a,b,c\n1,2,3\n2,3,4\n", {"x": ["a", "a"]}, ["'a'", "twice"]),
+        (b"a,b\n1,2\n2,3\n", {"x": []}, ["non-empty list"]),
+        (b"a,b\n1,2\n2,3\n", {"x": 0}, ["column name"]),
+        (b"a,b\n1,2\n2,3\n", {"x": [0]}, ["name"]),
+        (b"a,b\n1,2\n2,3\n", {"x": ["a", "b"]}, ["No numeric column left for y"]),
+        (b"a,b,price\n1,2,3\n2,3,abc\n3,4,x\n", {"y": "price"},
+         ["Column 'price' holds text in 2 of 3 rows", "first at row 2: 'abc'"]),
+        (b"a,b,label\n1,2,\n2,3,\n", {"x": "label"}, ["'label'", "empty in all 2 rows"]),
+        (b"a,b,c\n1,2,inf\n2,3,inf\n", {"y": "c"}, ["'c'", "no finite numbers"]),
+        (b"a,b\n1,2\n3,\n", {}, ["Only 1 usable row", "'b'", "row 2"]),
+        (b"a,b\n,2\nx,\n", {"x": "a", "y": "b"}, ["No usable row"]),
+        (b"a,b\n1,2\n", {}, ["Only 1 usable row"]),
+        (b"a,b\n", {}, ["no data rows"]),
+        (b"x,y\n3,1\n3,2\n3,5\n", {},
+         ["Column 'x' is constant (every value is 3.0): a slope cannot be fitted. "
+          "Pick another x column."]),
+        (b"x,z,y\n1,3,1\n2,3,2\n3,3,5\n", {"x": ["x", "z"]}, ["'z' is constant"]),
+    ],
+)
+def test_load_csv_errors(raw, kwargs, words):
+    with pytest.raises(DataError) as err:
+        load_csv(raw, **kwargs)
+    msg = one_line(err)
+    for word in words:
+        assert word in msg, msg
+
+
+def test_load_csv_error_names_the_file():
+    with pytest.raises(DataError, match="in prices.csv"):
+        load_csv(b"a,b\nq,x\nr,y\n", name="prices.csv")
+
+
+def test_load_csv_long_names_are_shortened_in_messages():
+    name = "n" * 300
+    with pytest.raises(DataError) as err:
+        load_csv(f"{name},b\nx,y\nz,w\n".encode())
+    assert len(one_line(err)) < 250 and "…" in str(err.value)
+
+
+def test_load_csv_standardized_matches_polyfit():
+    raw = b"x,y\n" + b"\n".join(b"%d,%f" % (v, 3 * v + 7 + (v % 3)) for v in range(1, 41))
+    ds = load_csv(raw, standardize=True)
+    slope, intercept = ds.to_original_units(*np.polyfit(ds.x[:, 0], ds.y, 1))
+    expected = np.polyfit(ds.frame()["x"], ds.frame()["y"], 1)
+    assert slope == pytest.approx(expected[0]) and intercept == pytest.approx(expected[1])
+
+
+def test_load_csv_huge_values_cannot_be_standardized():
+    with pytest.raises(DataError, match="'x'.*too large"):
+        load_csv(b"x,y\n1e308,1\n-1e308,2\n1e307,3\n", standardize=True)
+
+
+# --------------------------------------------------------------------------- inline
+
+
+def test_inline_one_and_two_dimensional():
+    ds = inline([1, 2, 3], [2, 4, 6.5])
+    assert ds.x.shape == (3, 1) and ds.x_names == ("x",) and ds.source == "inline (n=3)"
+    ds = inline(np.array([[1, 2], [2, 0], [4, 1]]), np.array([[1], [2], [3]]))
+    assert ds.x_names == ("x1", "x2") and ds.y.shape == (3,)
+    ds = inline([[1, 2], [2, 0], [4, 1]], [1, 2, 3], x_names=["u", "v"], y_name="w")
+    assert ds.frame().columns.tolist() == ["u", "v", "w"]
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "kwargs", "words"),
+    [
+        ([1, 2, 3], [1, 2], {}, ["x has 3 rows but y has 2 values"]),
+        ([1, float("nan"), 3], [1, 2, 3], {}, ["non-finite", "nan", "'x'", "row 2"]),
+        ([1, 2, 3], [1, 2, float("inf")], {}, ["non-finite", "inf", "'y'", "row 3"]),
+        ([[1, 2], [3, float("-inf")]], [1, 2], {}, ["'x2'", "row 2"]),
+        ([1], [1], {}, ["Only 1 row"]),
+        ([], [], {}, ["Only 0 row"]),
+        ([2, 2, 2], [1, 2, 3], {}, ["'x' is constant"]),
+        ([[1, 2], [2, 2]], [1, 2], {}, ["'x2' is constant"]),
+        ([[1, 2], [3]], [1, 2], {}, ["numbers only"]),
+        (["a", "b"], [1, 2], {}, ["numbers only"]),
+        ([[[1]], [[2]]], [1, 2], {}, ["shape"]),
+        ([1, 2], [[1, 2], [3, 4]], {}, ["y must be a list"]),
+        ([1, 2], [1, 2], {"x_names": ["a", "b"]}, ["2 name(s)", "1 column"]),
+        ([1, 2], [1, 2], {"x_names": ["y"]}, ["distinct"]),
+        ([[1, 2], [2, 1]], [1, 2], {"x_names": ["a", "a"]}, ["distinct"]),
+        ([1, 2], [1, 2], {"y_name": ""}, ["non-empty"]),
+    ],
+)
+def test_inline_errors(x, y, kwargs, words):
+    with pytest.raises(DataError) as err:
+        inline(x, y, **kwargs)
+    msg = one_line(err)
+    for word in words:
+        assert word in msg, msg
+
+
+# --------------------------------------------------------------------------- samples
+
+
+@pytest.mark.parametrize("key", sorted(SAMPLES))
+def test_samples_load_with_their_defaults(key):
+    info = SAMPLES[key]
+    assert isinstance(info, SampleInfo)
+    assert all([info.file, info.title, info.description, info.source, info.licence])
+    assert info.path.is_file() and info.path.stat().st_size < 100_000
+    ds = load_sample(key)
+    assert ds.x_names == (info.x,) and ds.y_name == info.y
+    assert ds.n >= 10 and ds.notes == ()
+    assert ds.source == f"sample: {info.title}"
+    # a clear, roughly linear relation
+    assert abs(np.corrcoef(ds.x[:, 0], ds.y)[0, 1]) > 0.8
+    std = load_sample(key, standardize=True)
+    slope, intercept = std.to_original_units(*np.polyfit(std.x[:, 0], std.y, 1))
+    expected = np.polyfit(ds.x[:, 0], ds.y, 1)
+    assert slope == pytest.approx(expected[0], rel=1e-8)
+    assert intercept == pytest.approx(expected[1], rel=1e-8)
+
+
+def test_samples_are_documented():
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    for info in SAMPLES.values():
+        assert info.file in readme
+        assert info.licence in readme
+    assert DATA_DIR == Path(__file__).resolve().parent.parent / "data"
+
+
+def test_sample_values():
+    ds = load_sample("anscombe")
+    assert ds.n == 11
+    slope, intercept = np.polyfit(ds.x[:, 0], ds.y, 1)
+    assert slope == pytest.approx(0.5, abs=0.001) and intercept == pytest.approx(3.0, abs=0.01)
+    assert load_sample("engel").n == 235
+    assert load_sample("longley").n == 16
+
+
+def test_sample_with_other_columns():
+    ds = load_sample("anscombe", x="x3", y="y3")
+    assert (ds.x_names, ds.y_name) == (("x3",), "y3")
+    ds = load_sample("longley", x=["GNP", "POP"])
+    assert ds.x_names == ("GNP", "POP") and ds.y_name == "TOTEMP"
+    ds = load_sample("longley", y="GNP")  # the default x is now y: pick another x
+    assert ds.y_name == "GNP" and ds.x_names == ("TOTEMP",)
+    ds = load_sample("engel", x="foodexp")
+    assert ds.x_names == ("foodexp",) and ds.y_name == "income"
+
+
+def test_unknown_sample():
+    with pytest.raises(DataError) as err:
+        load_sample("iris")
+    msg = one_line(err)
+    assert "'iris'" in msg
+    for key in SAMPLES:
+        assert f"'{key}'" in msg
+
+
+def test_unknown_sample_column():
+    with pytest.raises(DataError, match="'nope' is not in anscombe.csv"):
+        load_sample("anscombe", x="nope")
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+def test_data_module_does_not_import_streamlit():
+    code = ("import sys, gdcore.data, gdcore.csvio; "
+            "assert 'streamlit' not in sys.modules, 'streamlit imported'")
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+CSV_ALPHABET = list('0123456789,;.\t\n\r-+eE "|abcxé\x00') + ["inf", "nan", "NA"]
+csv_like = st.lists(st.sampled_from(CSV_ALPHABET), max_size=120).map("".join)
+byte_inputs = st.one_of(
+    st.binary(max_size=200),
+    csv_like.map(lambda s: s.encode("utf-8")),
+    csv_like.map(lambda s: s.encode("cp1252", "replace")),
+    csv_like.map(lambda s: ("x,y\n" + s).encode("utf-8")),
+)
+
+
+def check_dataset(ds: Dataset) -> None:
+    assert isinstance(ds, Dataset) and ds.n >= 2 and ds.d >= 1
+    assert np.isfinite(ds.x).all() and np.isfinite(ds.y).all()
+    assert (ds.x_scale > 0).all() and ds.y_scale > 0
+    assert ds.frame().shape == (ds.n, ds.d + 1)
+
+
+@pytest.mark.filterwarnings("error")
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=byte_inputs, standardize=st.booleans())
+def test_random_bytes_give_a_dataset_or_a_data_error(raw, standardize):
+    try:
+        df, notes = read_table(raw)
+    except DataError as err:
+        assert "\n" not in str(err)
+    else:
+        assert isinstance(df, pd.DataFrame) and isinstance(notes, tuple)
+        assert numeric_columns(df) == [c for c in numeric_columns(df) if c in df.columns]
+    try:
+        ds = load_csv(raw, standardize=standardize)
+    except DataError as err:
+        assert "\n" not in str(err)
+    else:
+        check_dataset(ds)
+
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.tuples(finite, finite), min_size=0, max_size=30),
+       w=finite, b=finite)
+def test_random_inline_data_round_trips(values, w, b):
+    x = [v[0] for v in values]
+    y = [v[1] for v in values]
+    try:
+        ds = inline(x, y, standardize=True)
+    except DataError:
+        return
+    check_dataset(ds)
+    slope, intercept = ds.to_original_units(w, b)
+    back_w, back_b = ds.to_model_units(slope, intercept)
+    assert back_w == pytest.approx(w, rel=1e-9, abs=1e-300)
+    # b goes through y_mean and slope*x_mean: the error scales with those terms
+    scale = abs(b) + (abs(ds.y_mean) + abs(slope * ds.x_mean[0])) / ds.y_scale
+    assert back_b == pytest.approx(b, abs=1e-9 * scale + 1e-300)
