@@ -24,7 +24,7 @@ from .config import (
 )
 from .errors import ConfigError, DataError, GDError
 from .problems import FUNCTIONS, PROBLEMS, LinearRegression, TestFunction, make_problem
-from .runner import ExperimentResult, RunResult, load_dataset, run, run_experiment
+from .runner import ExperimentResult, RunResult, load_dataset, run, run_experiment, warm_up
 
 __version__ = "0.1.0"
 
@@ -53,4 +53,5 @@ __all__ = [
     "parse_run",
     "run",
     "run_experiment",
+    "warm_up",
 ]

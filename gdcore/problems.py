@@ -119,13 +119,11 @@ def _himmelblau_minima() -> list[tuple[float, float]]:
     for guess in [(3.0, 2.0), (-2.8, 3.1), (-3.8, -3.3), (3.6, -1.8)]:
         p = np.array(guess)
         for _ in range(50):
-            a, b = p[0] ** 2 + p[1] - 11, p[0] + p[1] ** 2 - 7
             hess = np.array(
                 [[12 * p[0] ** 2 + 4 * p[1] - 42, 4 * p[0] + 4 * p[1]],
                  [4 * p[0] + 4 * p[1], 4 * p[0] + 12 * p[1] ** 2 - 26]]
             )
-            p = p - np.linalg.solve(hess, np.array(himmelblau_grad(p)))
-            del a, b
+            p = p - np.linalg.solve(hess, np.array(py(himmelblau_grad)(p)))
         out.append((float(p[0]), float(p[1])))
     return out
 
@@ -181,7 +179,7 @@ class TestFunction:
 
 def _function_table() -> dict[str, TestFunction]:
     dw = _double_well_minima()
-    dw_vals = [double_well(np.array([w])) for w in dw]
+    dw_vals = [float(py(double_well)(np.array([w]))) for w in dw]
     g = int(np.argmin(dw_vals))
     him = _himmelblau_minima()
     return {

@@ -319,3 +319,18 @@ def run_experiment(
 def summary_json(result: ExperimentResult) -> list[str]:
     """One JSON line per run, as the CLI prints it."""
     return [json.dumps(r.summary()) for r in result.runs]
+
+
+def warm_up() -> float:
+    """Compile (or load from the on-disk cache) the compiled loop; returns the seconds it took.
+
+    The first call in a fresh install compiles with numba (seconds); later processes load the
+    cached machine code. Apps call this once at start-up so the first real run is instant.
+    """
+    from .problems import FUNCTIONS
+
+    t0 = time.perf_counter()
+    tiny = LinearRegression(np.array([[0.0], [1.0], [2.0]]), np.array([0.0, 1.0, 2.5]))
+    run(tiny, {"name": "warm-up", "epochs": 1, "batch_size": 2})
+    run(FUNCTIONS["quadratic"], {"name": "warm-up", "epochs": 1})
+    return time.perf_counter() - t0
