@@ -1,0 +1,137 @@
+"""The engine against real PyTorch, step for step (float64).
+
+``tests/fixtures/golden.json`` is written by ``tools/make_golden.py`` with ``torch.optim``,
+``torch.optim.lr_scheduler`` and ``torch.nn.utils.clip_grad_*``; these tests need no torch. Each
+case is an engine run config plus the data; the engine must reproduce torch's parameters, learning
+rate, full-data loss, batch loss and pre-clip gradient norm at every step.
+
+Tolerance: ``rtol = 1e-10``. The engine and torch do the same arithmetic in a different order (the
+engine's full-batch gradient and loss come from the data's moments, torch sums the rows), so they
+agree to rounding, not bit for bit; any real difference in a rule shows up many orders of magnitude
+above 1e-10. ``atol = 1e-12`` only matters for values that pass near zero (an intercept crossing
+0, an lr of exactly eta_min = 0): there the relative error of a rounding-level difference is
+meaningless. Every fixture value that is compared this way lives on a scale of 1e-3 .. 1e2, so
+1e-12 absolute is still far below 1e-10 of that scale and cannot hide a wrong update.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gdcore.config import CLIP_DEFAULTS, OPTIMIZER_DEFAULTS, SCHEDULE_DEFAULTS
+from gdcore.problems import FUNCTIONS, LinearRegression
+from gdcore.runner import run
+
+FIXTURE = Path(__file__).parent / "fixtures" / "golden.json"
+RTOL = 1e-10
+ATOL = 1e-12
+
+GOLDEN = json.loads(FIXTURE.read_text())
+CASES = GOLDEN["cases"]
+
+
+def _problem(case):
+    if case["data"] is None:
+        return FUNCTIONS[case["meta"]["problem"]]
+    return LinearRegression(np.array(case["data"]["x"], dtype=float),
+                            np.array(case["data"]["y"], dtype=float))
+
+
+def _close(name, actual, expected, case_id):
+    actual = np.asarray(actual, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape, f"{case_id}: {name} {actual.shape} != {expected.shape}"
+    ok = np.isclose(actual, expected, rtol=RTOL, atol=ATOL)
+    if not ok.all():
+        bad = np.argwhere(~ok)[0]
+        step = int(bad[0])
+        raise AssertionError(
+            f"{case_id}: {name} differs from torch first at step {step}: "
+            f"engine {actual[tuple(bad)]!r}, torch {expected[tuple(bad)]!r} "
+            f"({int((~ok).sum())} mismatches)"
+        )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_matches_torch(case):
+    ref = case["torch"]
+    res = run(_problem(case), case["config"])
+    hist = res.history
+    cid = case["id"]
+
+    # every update is recorded, and the run made exactly as many updates as torch
+    assert res.status == "completed", f"{cid}: {res.status} ({res.message})"
+    assert res.steps == case["steps"]
+    assert len(hist) == case["steps"] + 1
+    np.testing.assert_array_equal(hist["step"].to_numpy(), np.arange(case["steps"] + 1))
+
+    names = list(res.history.columns[5: 5 + len(ref["params"][0])])
+    assert names == list(_problem(case).param_names)
+    _close("params", hist[names].to_numpy(), ref["params"], cid)
+    _close("lr", hist["lr"].to_numpy(), ref["lr"], cid)
+    _close("loss", hist["loss"].to_numpy(), ref["loss"], cid)
+    _close("batch_loss", hist["batch_loss"].to_numpy(), ref["batch_loss"], cid)
+    _close("grad_norm", hist["grad_norm"].to_numpy(), ref["grad_norm"], cid)
+    # clipping is a yes/no decision; it must be taken at the same steps
+    np.testing.assert_array_equal(hist["clipped"].to_numpy(), np.array(ref["clipped"]),
+                                  err_msg=f"{cid}: clipped")
+
+
+def test_fixture_covers_every_name():
+    """A new optimizer, schedule or clip mode without golden cases fails here."""
+    seen_opt, seen_sched, seen_clip = set(), set(), set()
+    pairs = {"opt_sched": set(), "opt_clip": set(), "sched_clip": set()}
+    per_batching: dict[str, set] = {"full": set(), "minibatch": set()}
+    for case in CASES:
+        cfg = case["config"]
+        o, s, c = cfg["optimizer"]["name"], cfg["schedule"]["name"], cfg["clip"]["name"]
+        batching = "full" if cfg["batch_size"] == "full" else "minibatch"
+        seen_opt.add(o)
+        seen_sched.add(s)
+        seen_clip.add(c)
+        for key, pair in (("opt_sched", (o, s)), ("opt_clip", (o, c)), ("sched_clip", (s, c))):
+            pairs[key].add(pair)
+            per_batching[batching].add((key, pair))
+        per_batching[batching].add(("per", (s, cfg["schedule"]["per"])))
+    assert seen_opt == set(OPTIMIZER_DEFAULTS), set(OPTIMIZER_DEFAULTS) ^ seen_opt
+    assert seen_sched == set(SCHEDULE_DEFAULTS), set(SCHEDULE_DEFAULTS) ^ seen_sched
+    assert seen_clip == set(CLIP_DEFAULTS), set(CLIP_DEFAULTS) ^ seen_clip
+
+    want = {
+        "opt_sched": {(o, s) for o in OPTIMIZER_DEFAULTS for s in SCHEDULE_DEFAULTS},
+        "opt_clip": {(o, c) for o in OPTIMIZER_DEFAULTS for c in CLIP_DEFAULTS},
+        "sched_clip": {(s, c) for s in SCHEDULE_DEFAULTS for c in CLIP_DEFAULTS},
+    }
+    for batching, seen in per_batching.items():
+        for key, pairs_wanted in want.items():
+            missing = {p for p in pairs_wanted if (key, p) not in seen}
+            assert not missing, f"{batching}: no golden case for {key} {sorted(missing)}"
+    # mini-batch runs step their schedule both per epoch and per update
+    missing = {(s, per) for s in SCHEDULE_DEFAULTS if s != "constant"
+               for per in ("epoch", "update") if ("per", (s, per)) not in per_batching["minibatch"]}
+    assert not missing, f"minibatch: no golden case for schedule/per {sorted(missing)}"
+
+
+def test_fixture_exercises_what_it_claims():
+    """Partial last batches, multi-feature data, clipping that bites, every test function."""
+    mb = [c for c in CASES if c["config"]["batch_size"] != "full"]
+    assert any(len(c["data"]["y"]) % c["config"]["batch_size"] for c in mb), "no partial batch"
+    assert any(len(c["data"]["x"][0]) > 1 for c in CASES if c["data"]), "no multi-feature data"
+    for c in CASES:
+        if c["config"]["clip"]["name"] != "none":
+            assert any(c["torch"]["clipped"]), f"{c['id']}: clipping never bites"
+    def scheduler_steps(c):  # scheduler steps whose lr some update used
+        per_update = c["config"]["schedule"]["per"] == "update" or c["data"] is None
+        return c["steps"] - 1 if per_update else c["config"]["epochs"] - 1
+
+    for batching in ("full", "minibatch"):
+        past = [c for c in CASES if c["meta"]["batching"] == batching
+                and c["config"]["schedule"]["name"] == "cosine"
+                and c["config"]["schedule"]["T_max"] < scheduler_steps(c)]
+        assert past, f"{batching}: no cosine schedule run past T_max"
+    assert any(c["config"]["batch_size"] == 1 for c in mb), "no stochastic (batch size 1) case"
+    assert {c["meta"]["problem"] for c in CASES if c["data"] is None} == set(FUNCTIONS)
