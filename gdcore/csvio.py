@@ -16,6 +16,7 @@ import csv
 import io
 import re
 import warnings
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,9 @@ import pandas as pd
 
 from gdcore.errors import DataError
 
-__all__ = ["numeric_columns", "quote_name", "quote_names", "read_table", "rows_text"]
+__all__ = [
+    "numeric_columns", "quote_name", "quote_names", "read_table", "rows_text", "to_numbers",
+]
 
 #: Delimiters we try, in order of preference when several fit equally well.
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
@@ -36,18 +39,19 @@ _LATIN1_NOTE = (
     "File is not UTF-8; read it as Latin-1 (cp1252). Save as UTF-8 if accents look wrong."
 )
 _NUMBER_START = r"\s*[+-]?\.?\d"  # every finite number starts so (also "1,5")
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*(?:\r\n|\r|\n))+")
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*$")
 
 
 # --------------------------------------------------------------------------- messages
 
 
-def quote_name(name: object) -> str:
+def quote_name(name: object, limit: int | None = _MAX_NAME_CHARS) -> str:
     """``name`` in single quotes for a one-line message (control characters become
-    spaces, long names are shortened)."""
+    spaces, names longer than ``limit`` characters are shortened)."""
     text = re.sub(r"[\x00-\x1f\x7f]", " ", str(name))
-    if len(text) > _MAX_NAME_CHARS:
-        text = text[: _MAX_NAME_CHARS - 1] + "…"
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
     return f"'{text}'"
 
 
@@ -76,8 +80,8 @@ def rows_text(rows: list[int] | np.ndarray, limit: int = 5) -> str:
 def _read_source(source: bytes | bytearray | memoryview | str | Path, name: str,
                  max_bytes: int | None) -> bytes:
     """The raw bytes of ``source`` (bytes, or a path to read), checking ``max_bytes``."""
-    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int)
-                                  or max_bytes < 1):
+    if max_bytes is not None and (isinstance(max_bytes, bool)
+                                  or not isinstance(max_bytes, Integral) or max_bytes < 1):
         raise DataError(f"max_bytes must be a positive whole number of bytes (got {max_bytes!r}).")
     limit_text = "" if max_bytes is None else f"{max_bytes:,}"
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -90,7 +94,7 @@ def _read_source(source: bytes | bytearray | memoryview | str | Path, name: str,
         path = Path(source)
         if not path.is_file():
             what = "is a folder, not a file" if path.is_dir() else "does not exist"
-            raise DataError(f"Cannot read {quote_name(str(path))}: it {what}. "
+            raise DataError(f"Cannot read {quote_name(str(path), None)}: it {what}. "
                             "Give the path of a CSV file.")
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
@@ -99,7 +103,7 @@ def _read_source(source: bytes | bytearray | memoryview | str | Path, name: str,
         try:
             return path.read_bytes()
         except OSError as err:
-            raise DataError(f"Cannot read {quote_name(str(path))}: {err.strerror or err}. "
+            raise DataError(f"Cannot read {quote_name(str(path), None)}: {err.strerror or err}. "
                             "Check the path and its permissions.") from err
     raise DataError(f"Cannot read data from a {type(source).__name__}: give the file's bytes or "
                     "its path (str or pathlib.Path).")
@@ -122,16 +126,18 @@ def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise DataError(f"{name} looks like an Excel workbook, not a CSV file: in Excel use "
                         "'Save as' > 'CSV UTF-8' and upload that file.")
+    text, notes = None, []
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16"), []
+            text = raw.decode("utf-16")
         except UnicodeDecodeError:
-            pass  # not really UTF-16: fall through to the byte-wise encodings
-    try:
-        text, notes = raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        notes = [_LATIN1_NOTE]
-        text = raw.decode("cp1252", errors=_LATIN1_FALLBACK)
+            pass  # not really UTF-16: try the byte-wise encodings
+    if text is None:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            notes = [_LATIN1_NOTE]
+            text = raw.decode("cp1252", errors=_LATIN1_FALLBACK)
     if "\x00" in text:
         raise DataError(f"{name} looks like a binary file, not a CSV (it contains NUL bytes): "
                         "upload a text file with comma-separated values.")
@@ -213,8 +219,9 @@ def _is_number_dtype(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
-def _parse_numbers(column: pd.Series) -> np.ndarray:
-    """``column`` as a float64 array: empty or non-numeric cells become NaN, ``"inf"`` inf."""
+def to_numbers(column: pd.Series) -> np.ndarray:
+    """``column`` as a float64 array: empty or non-numeric cells become NaN (text is
+    stripped first; ``"inf"`` becomes inf)."""
     if _is_number_dtype(column):
         return column.to_numpy(dtype="float64", na_value=np.nan)
     numbers = pd.to_numeric(_as_text(column), errors="coerce")
@@ -248,7 +255,7 @@ def numeric_columns(df: pd.DataFrame) -> list[str]:
     """Names of the columns of ``df`` where most (more than half) of the non-empty cells
     parse as finite numbers (``pd.to_numeric(errors="coerce")``), in column order."""
     return [col for col in df.columns if not _cannot_be_numeric(df[col])
-            and _mostly_numbers(_parse_numbers(df[col]), _non_empty(df[col]))]
+            and _mostly_numbers(to_numbers(df[col]), _non_empty(df[col]))]
 
 
 def _to_numbers_if_numeric(column: pd.Series, decimal_comma: bool) -> tuple[pd.Series, bool]:
@@ -256,10 +263,10 @@ def _to_numbers_if_numeric(column: pd.Series, decimal_comma: bool) -> tuple[pd.S
     and whether a decimal comma was used."""
     if _cannot_be_numeric(column):
         return column, False
-    numbers = _parse_numbers(column)
+    numbers = to_numbers(column)
     used_comma = False
     if decimal_comma and _as_text(column).str.match(_DECIMAL_COMMA.pattern).any():
-        alt = _parse_numbers(_as_text(column).str.replace(",", ".", regex=False))
+        alt = to_numbers(_as_text(column).str.replace(",", ".", regex=False))
         if np.isfinite(alt).sum() > np.isfinite(numbers).sum():
             numbers, used_comma = alt, True
     if not _mostly_numbers(numbers, _non_empty(column)):
@@ -293,7 +300,7 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     text, notes = _decode(raw, name)
     if not text.strip():
         raise DataError(_EMPTY_FILE)
-    stripped = text.lstrip("\r\n \t")
+    stripped = _LEADING_BLANK_LINES.sub("", text)
     line_offset = text[: len(text) - len(stripped)].count("\n")
     delimiter = _sniff_delimiter(stripped)
     options = {"sep": delimiter, "quotechar": '"', "engine": "c", "skip_blank_lines": False}

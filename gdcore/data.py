@@ -24,7 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gdcore.csvio import numeric_columns, quote_name, quote_names, read_table, rows_text
+from gdcore.csvio import (
+    numeric_columns,
+    quote_name,
+    quote_names,
+    read_table,
+    rows_text,
+    to_numbers,
+)
 from gdcore.errors import DataError
 
 __all__ = [
@@ -330,13 +337,12 @@ def _choose_columns(df: pd.DataFrame, x: str | Sequence[str] | None, y: str | No
                         "y column.")
     for c in (x_cols or []) + ([y_col] if y_col else []):
         _check_numeric(c, df, numeric, name)
+    if len(numeric) < 2 and (x_cols is None or y_col is None):
+        raise DataError(f"Only one numeric column in {name} ({quote_name(numeric[0])}): a "
+                        "line needs an x and a y column with numbers. Add a second numeric "
+                        "column.")
     if x_cols is None:
-        free = [c for c in numeric if c != y_col]
-        if not free or (y_col is None and len(numeric) < 2):
-            raise DataError(f"Only one numeric column in {name} ({quote_name(numeric[0])}): a "
-                            "line needs an x and a y column with numbers. Add a second numeric "
-                            "column.")
-        x_cols = [free[0]]
+        x_cols = [next(c for c in numeric if c != y_col)]
     if y_col is None:
         free = [c for c in numeric if c not in x_cols]
         if not free:
@@ -354,11 +360,7 @@ def _from_table(df: pd.DataFrame, notes: Sequence[str], *, x: str | Sequence[str
         raise DataError(f"{name} has a header but no data rows: add at least two rows of numbers.")
     x_cols, y_col = _choose_columns(df, x, y, name)
     chosen = [*x_cols, y_col]
-    values = np.column_stack([
-        pd.to_numeric(df[c].astype("string").str.strip(), errors="coerce")
-        .to_numpy(dtype="float64", na_value=np.nan) if df[c].dtype.kind not in "iuf"
-        else df[c].to_numpy(dtype="float64", na_value=np.nan)
-        for c in chosen])
+    values = np.column_stack([to_numbers(df[c]) for c in chosen])
     finite = np.isfinite(values)
     bad = ~finite.all(axis=1)
     total = len(df)

@@ -301,7 +301,7 @@ def test_read_table_basic():
 
 
 def test_read_table_semicolon_file_with_decimal_comma():
-    df, notes = read_table("x;y;name\n1,5;2,25;a\n3;-4,5;b\n".encode())
+    df, notes = read_table(b"x;y;name\n1,5;2,25;a\n3;-4,5;b\n")
     assert df["x"].tolist() == [1.5, 3.0] and df["y"].tolist() == [2.25, -4.5]
     assert any("';'" in note for note in notes)
     assert any("decimal mark" in note and "'x'" in note for note in notes)
@@ -318,6 +318,16 @@ def test_read_table_tab_and_pipe(sep, word):
     df, notes = read_table(f"a{sep}b\n1{sep}2\n3{sep}4\n".encode())
     assert df.to_numpy().tolist() == [[1, 2], [3, 4]]
     assert any(word in note for note in notes)
+
+
+def test_read_table_tab_file_with_an_unnamed_first_column():
+    df, _ = read_table(b"\tb\tc\n1\t2\t3\n4\t5\t6\n")
+    assert list(df.columns) == ["column 1", "b", "c"] and df.shape == (2, 3)
+
+
+def test_read_table_skips_leading_blank_lines():
+    df, _ = read_table(b"  \n\r\n\n a , b\n1,2\n")
+    assert list(df.columns) == ["a", "b"] and df.to_numpy().tolist() == [[1, 2]]
 
 
 def test_read_table_comma_file_with_semicolons_in_text():
@@ -553,6 +563,7 @@ def test_load_csv_row_numbers_count_data_rows_from_one():
          ["No numeric column found in data.csv", "'a', 'b'", "at least two columns"]),
         (b"a,b\n1,x\n2,y\n", {}, ["Only one numeric column", "'a'"]),
         (b"a,b\n1,x\n2,y\n", {"y": "a"}, ["Only one numeric column"]),
+        (b"a,b\n1,x\n2,y\n", {"x": "a"}, ["Only one numeric column"]),
         (b"a,b,c\n1,2,x\n2,3,y\n", {"x": "zz"},
          ["'zz'", "not in data.csv", "Numeric columns: 'a', 'b'"]),
         (b"a,b\n1,2\n2,3\n", {"y": "zz"}, ["'zz'", "Numeric columns"]),
@@ -568,7 +579,7 @@ def test_load_csv_row_numbers_count_data_rows_from_one():
         (b"a,b,label\n1,2,\n2,3,\n", {"x": "label"}, ["'label'", "empty in all 2 rows"]),
         (b"a,b,c\n1,2,inf\n2,3,inf\n", {"y": "c"}, ["'c'", "no finite numbers"]),
         (b"a,b\n1,2\n3,\n", {}, ["Only 1 usable row", "'b'", "row 2"]),
-        (b"a,b\n,2\nx,\n", {"x": "a", "y": "b"}, ["No usable row"]),
+        (b"a,b\n,2\n3,\n", {"x": "a", "y": "b"}, ["No usable row", "rows 1, 2"]),
         (b"a,b\n1,2\n", {}, ["Only 1 usable row"]),
         (b"a,b\n", {}, ["no data rows"]),
         (b"x,y\n3,1\n3,2\n3,5\n", {},
@@ -745,7 +756,7 @@ def check_dataset(ds: Dataset) -> None:
 
 
 @pytest.mark.filterwarnings("error")
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=byte_inputs, standardize=st.booleans())
 def test_random_bytes_give_a_dataset_or_a_data_error(raw, standardize):
     try:
@@ -754,7 +765,9 @@ def test_random_bytes_give_a_dataset_or_a_data_error(raw, standardize):
         assert "\n" not in str(err)
     else:
         assert isinstance(df, pd.DataFrame) and isinstance(notes, tuple)
-        assert numeric_columns(df) == [c for c in numeric_columns(df) if c in df.columns]
+        # columns that are mostly numbers come back as numbers
+        for col in numeric_columns(df):
+            assert pd.api.types.is_numeric_dtype(df[col])
     try:
         ds = load_csv(raw, standardize=standardize)
     except DataError as err:
