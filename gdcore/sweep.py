@@ -172,3 +172,30 @@ def largest_stable_lr(df: pd.DataFrame) -> pd.DataFrame:
         out.append({"series": series, "largest_stable_lr": stable,
                     "first_diverged_lr": float(above.min()) if len(above) else float("nan")})
     return pd.DataFrame(out, columns=["series", "largest_stable_lr", "first_diverged_lr"])
+
+
+def gd_stability_limit(problem) -> float:
+    """Theory for plain full-batch gradient descent: it is stable near a minimum while
+    ``lr < 2 / λmax``, λmax the largest eigenvalue of the Hessian there (for ``(w - 4)^2 + 2``:
+    f'' = 2, so lr < 1). Linear regression: ``H = 2 E[(x, 1)(x, 1)ᵀ]`` from the data's moments;
+    test functions: the Hessian at the global minimum by central differences of the gradient."""
+    if hasattr(problem, "moments"):
+        m = problem.moments
+        d = problem.d
+        h = np.empty((d + 1, d + 1))
+        h[:d, :d] = m.cov + np.outer(m.xbar, m.xbar)
+        h[:d, d] = h[d, :d] = m.xbar
+        h[d, d] = 1.0
+        h *= 2.0
+    else:
+        best = min(problem.minima, key=lambda mn: mn.value)
+        p = np.asarray(best.params, dtype=float)
+        eps = 1e-5
+        h = np.empty((p.size, p.size))
+        for j in range(p.size):
+            e = np.zeros_like(p)
+            e[j] = eps
+            h[:, j] = (problem.gradient(p + e) - problem.gradient(p - e)) / (2 * eps)
+        h = 0.5 * (h + h.T)
+    lam = float(np.max(np.linalg.eigvalsh(h)))
+    return 2.0 / lam if lam > 0 else float("inf")

@@ -1,0 +1,152 @@
+"""Learning-rate sweep: run every variant × optimizer over a log-spaced range of learning rates,
+label each run converged / oscillating / diverged, and mark the largest stable learning rate."""
+
+import json
+from collections import OrderedDict
+
+import streamlit as st
+
+import gdcore
+from gdcore import sweep as S
+from ui import sweep_charts as sc
+from ui.classroom import apply_classroom
+
+st.set_page_config(page_title="Learning-rate sweep · Gradient Descent Lab", layout="wide")
+classroom = apply_classroom()
+
+DATA = "linear regression on data"
+PROBLEMS = [DATA, *gdcore.FUNCTIONS]
+VARIANTS = {"full batch": {"batch_size": "full"}, "mini-batch": {"batch_size": 32},
+            "stochastic (batch 1)": {"batch_size": 1}}
+SETTINGS = "_sweep_settings"
+DATA_DEFAULT = {"source": "generate", "n": 1000, "slope": 2.0, "intercept": 1.0, "noise": 1.0,
+                "outliers": 0.0, "seed": 0}
+DEFAULT = {"problem": "quadratic", "variants": ["full batch"], "optimizers": ["sgd"],
+           "lo": 1e-3, "hi": 3.0, "n": 25, "epochs": 200, "batch": 32}
+
+
+@st.cache_resource(show_spinner=False)
+def sweep_store() -> OrderedDict:
+    """Finished sweeps, keyed on the settings (JSON) and the data's content hash. A shared
+    dict rather than st.cache_data because the sweep draws a live progress bar, which
+    st.cache_data would record and fail to replay. Bounded: the oldest entry goes first."""
+    return OrderedDict()
+
+
+def run_sweep(problem, key: str, lrs, variants: dict, optimizers: tuple, progress):
+    store = sweep_store()
+    if key not in store:
+        store[key] = S.sweep(problem, {"epochs": int(cfg["epochs"]), "seed": 0}, lrs,
+                             variants=variants, optimizers=optimizers, progress=progress)
+        while len(store) > 32:
+            store.popitem(last=False)
+    return store[key].copy()
+
+
+def seeded(key: str, value):
+    """Give a widget its remembered value once (the widget then owns it): settings survive
+    classroom mode, which hides the widgets and so drops their state."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+st.title("Learning-rate sweep")
+st.caption("Every learning rate on a log grid, for every variant and optimizer. Labels: "
+           "**diverged** = stopped by the engine or ended with a larger loss than it started "
+           "with; **oscillating** = not diverged, but the last third of the steps keeps "
+           "reversing direction while still large; **converged** = stable and settling.")
+
+cfg = {**DEFAULT, **st.session_state.get(SETTINGS, {})}
+dataset = None
+if not classroom:
+    with st.sidebar:
+        st.header("Sweep")
+        cfg["problem"] = st.selectbox("Problem", PROBLEMS, key=seeded("sw_problem", cfg["problem"]))
+        if cfg["problem"] == DATA:
+            cfg["variants"] = st.multiselect("Variants", list(VARIANTS),
+                                             key=seeded("sw_variants", cfg["variants"]))
+            if "mini-batch" in cfg["variants"]:
+                cfg["batch"] = st.slider("Mini-batch size", 2, 256,
+                                         key=seeded("sw_batch", cfg["batch"]))
+        cfg["optimizers"] = st.multiselect("Optimizers", list(gdcore.OPTIMIZER_DEFAULTS),
+                                           key=seeded("sw_opts", cfg["optimizers"]))
+        c1, c2 = st.columns(2)
+        cfg["lo"] = c1.number_input("Lowest lr", 1e-6, 100.0, format="%.4g",
+                                    key=seeded("sw_lo", float(cfg["lo"])))
+        cfg["hi"] = c2.number_input("Highest lr", 1e-6, 100.0, format="%.4g",
+                                    key=seeded("sw_hi", float(cfg["hi"])))
+        cfg["n"] = st.slider("Learning rates (log-spaced)", 3, 60, key=seeded("sw_n", cfg["n"]))
+        cfg["epochs"] = st.slider("Epochs (updates for a test function)", 5, 1000,
+                                  key=seeded("sw_epochs", cfg["epochs"]))
+    st.session_state[SETTINGS] = cfg
+
+problem_name = cfg["problem"]
+data_hash = None
+if problem_name == DATA:
+    from ui.widgets import data_source  # the main page's data picker (same sources)
+
+    if classroom:  # the data picker is an editing control: reuse the last choice
+        dataset = st.session_state.get("_sweep_dataset") or gdcore.load_dataset(DATA_DEFAULT)
+    else:
+        with st.expander("Data", expanded=True):
+            # shows its own st.error for bad input and keeps the previous data
+            dataset = data_source("sweep", DATA_DEFAULT).dataset
+        st.session_state["_sweep_dataset"] = dataset
+    data_hash = dataset.content_hash()
+    variants = {v: dict(VARIANTS[v]) for v in cfg["variants"]}
+    if "mini-batch" in variants:
+        variants["mini-batch"] = {"batch_size": min(int(cfg["batch"]), dataset.n)}
+else:
+    variants = {"full batch": {"batch_size": "full"}}
+
+try:
+    if not variants:
+        raise gdcore.ConfigError("variants: choose at least one")
+    lrs = S.log_lrs(float(cfg["lo"]), float(cfg["hi"]), int(cfg["n"]))
+    problem = (gdcore.FUNCTIONS[problem_name] if problem_name != DATA
+               else gdcore.LinearRegression.from_dataset(dataset))
+    key = json.dumps([problem_name, data_hash, cfg["epochs"], list(lrs), variants,
+                      cfg["optimizers"]], sort_keys=True)
+    bar = st.progress(0.0, text="Running the sweep…")
+
+    def progress(i: int, total: int, name: str) -> None:
+        bar.progress(i / total, text=f"Run {i + 1} of {total}: {name}" if i < total else "Done")
+
+    df = run_sweep(problem, key, lrs, variants, tuple(cfg["optimizers"]), progress)
+    bar.empty()
+except gdcore.GDError as err:
+    st.error(str(err))
+    st.stop()
+
+stable = S.largest_stable_lr(df)
+theory = S.gd_stability_limit(problem)
+
+show = st.radio("Show", ["final loss", "best loss", "both"], horizontal=True, key="sw_show")
+metrics = {"final loss": ("final",), "best loss": ("best",), "both": ("final", "best")}[show]
+st.altair_chart(sc.sweep_chart(df, stable, metrics=metrics, theory=theory,
+                               height=560 if classroom else 400), width="stretch")
+st.caption("Both axes are logarithmic. Diverged runs are drawn as triangles on the red dashed "
+           "line at the top edge. Dashed vertical rules: each series' largest stable learning "
+           f"rate. Black rule: the theory limit 2/λmax = {theory:.4g} for plain full-batch "
+           "gradient descent (λmax = the largest curvature at the minimum).")
+
+c1, c2 = st.columns([3, 2])
+with c1:
+    st.subheader("Largest stable learning rate")
+    st.dataframe(stable.style.format({"largest_stable_lr": "{:.4g}",
+                                      "first_diverged_lr": "{:.4g}"}),
+                 hide_index=True, width="stretch")
+    if problem_name == "quadratic":
+        st.info(f"Theory for plain GD on (w − 4)² + 2: each step multiplies w − 4 by 1 − 2·lr, "
+                f"so it diverges exactly when lr > {theory:.4g}. The sweep's edge lies between "
+                "the largest stable and the first diverged learning rate above.")
+with c2:
+    st.subheader("Labels")
+    st.dataframe(sc.label_counts(df), hide_index=True, width="stretch")
+
+if not classroom:
+    with st.expander("All runs"):
+        st.dataframe(df, hide_index=True, width="stretch")
+    st.download_button("Download the sweep as CSV", df.to_csv(index=False).encode(),
+                       file_name="lr_sweep.csv", mime="text/csv", key="sw_download")

@@ -1,0 +1,103 @@
+"""Chart builders for the learning-rate sweep: tidy DataFrame (from ``gdcore.sweep``) -> alt.Chart.
+
+Both axes are true log scales. Nothing zero, negative or infinite reaches them: values are floored
+at a small positive number, and diverged runs (whatever their last loss) are drawn at the top edge
+with their own mark and legend entry instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+LABEL_SHAPES = {"converged": "circle", "oscillating": "diamond", "diverged": "triangle-down"}
+TOP_EDGE = "diverged (drawn at the top edge)"
+METRICS = {"final": "final loss", "best": "best loss"}
+
+
+def use_excess(df: pd.DataFrame) -> bool:
+    """Plot the loss above the minimum when the loss itself can be zero or negative."""
+    return not bool((df["reference_loss"] > 0).all())
+
+
+def plot_frame(df: pd.DataFrame, metrics=("final",), excess: bool | None = None) -> pd.DataFrame:
+    """Long form for plotting: one row per run × metric with a finite, positive ``y``; diverged
+    runs (final metric) and non-finite values sit at ``top``, a decade above the largest value."""
+    excess = use_excess(df) if excess is None else excess
+    rows = []
+    for m in metrics:
+        col = f"{m}_excess" if excess else f"{m}_loss"
+        part = df[["series", "lr", "label", "status", "steps", col]].rename(columns={col: "value"})
+        part = part.assign(metric=METRICS[m])
+        part["off_scale"] = (~np.isfinite(part["value"])) | (
+            (part["label"] == "diverged") & (m == "final"))
+        rows.append(part)
+    out = pd.concat(rows, ignore_index=True)
+    ok = out.loc[~out["off_scale"] & (out["value"] > 0), "value"]
+    lo = float(ok.min()) if len(ok) else 1e-12
+    hi = float(ok.max()) if len(ok) else 1.0
+    floor = max(lo / 10.0, 1e-300)
+    top = 10 ** (math.ceil(math.log10(hi)) + 1)
+    out["y"] = out["value"].where(out["value"] > floor, floor)
+    out.loc[out["off_scale"], "y"] = top
+    out["shown_as"] = np.where(out["off_scale"], TOP_EDGE, out["label"])
+    out["value_text"] = [f"{v:.6g}" for v in out["value"]]
+    out.attrs["top"] = top
+    out.attrs["floor"] = floor
+    return out
+
+
+def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics=("final",),
+                theory: float | None = None, height: int = 380) -> alt.LayerChart:
+    """Loss against learning rate, log-log, one line per series; point shape = label."""
+    excess = use_excess(df)
+    pf = plot_frame(df, metrics, excess)
+    top = pf.attrs["top"]
+    ytitle = "loss above the minimum" if excess else "loss"
+    x = alt.X("lr:Q", scale=alt.Scale(type="log"), title="learning rate (log scale)")
+    y = alt.Y("y:Q", scale=alt.Scale(type="log", domainMax=top), title=f"{ytitle} (log scale)")
+    color = alt.Color("series:N", title="variant · optimizer")
+    dash = alt.StrokeDash("metric:N", title="metric",
+                          scale=alt.Scale(domain=list(METRICS.values()), range=[[1, 0], [4, 3]]))
+    tooltip = [alt.Tooltip("series:N"), alt.Tooltip("lr:Q", format=".4g"),
+               alt.Tooltip("label:N"), alt.Tooltip("metric:N"),
+               alt.Tooltip("value_text:N", title="value"), alt.Tooltip("steps:Q")]
+    base = alt.Chart(pf)
+    lines = base.transform_filter("!datum.off_scale").mark_line(strokeWidth=2, opacity=0.8).encode(
+        x=x, y=y, color=color, strokeDash=dash, detail="metric:N")
+    present = set(pf["shown_as"])
+    legend = [(k, v) for k, v in [*LABEL_SHAPES.items(), (TOP_EDGE, "triangle-up")]
+              if k in present]
+    shapes = alt.Scale(domain=[k for k, _ in legend], range=[v for _, v in legend])
+    points = base.mark_point(size=90, filled=True, opacity=0.95).encode(
+        x=x, y=y, color=color, shape=alt.Shape("shown_as:N", title="label", scale=shapes,
+                        legend=alt.Legend(labelLimit=280)),
+        tooltip=tooltip)
+    edge = alt.Chart(pd.DataFrame({"y": [top]})).mark_rule(
+        color="#b00", strokeDash=[2, 2], opacity=0.5).encode(y=alt.Y("y:Q"))
+    layers = [edge, lines, points]
+    if stable is not None and len(stable.dropna(subset=["largest_stable_lr"])):
+        st_df = stable.dropna(subset=["largest_stable_lr"])
+        layers.append(alt.Chart(st_df).mark_rule(strokeWidth=2, strokeDash=[6, 3]).encode(
+            x=alt.X("largest_stable_lr:Q"), color=color,
+            tooltip=[alt.Tooltip("series:N"),
+                     alt.Tooltip("largest_stable_lr:Q", title="largest stable lr",
+                                 format=".4g")]))
+    if theory is not None and np.isfinite(theory) and theory > 0:
+        th = pd.DataFrame({"lr": [theory], "text": [f"theory 2/λmax = {theory:.4g}"]})
+        layers.append(alt.Chart(th).mark_rule(color="black", strokeWidth=1).encode(
+            x="lr:Q", tooltip=["text:N"]))
+        layers.append(alt.Chart(th).mark_text(align="left", dx=4, baseline="top",
+                                              fontSize=12).encode(
+            x="lr:Q", y=alt.value(22), text="text:N"))
+    return alt.layer(*layers).properties(height=height).resolve_scale(color="shared")
+
+
+def label_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """How many runs of each series got each label (a small table)."""
+    t = df.pivot_table(index="series", columns="label", values="lr", aggfunc="count",
+                       fill_value=0)
+    return t.reindex(columns=list(LABEL_SHAPES), fill_value=0).reset_index()
