@@ -1,0 +1,138 @@
+"""Gradient Descent Lab: compare gradient-descent runs side by side.
+
+`streamlit run dashboard.py`. All numbers come from gdcore; widgets and charts from ui/.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import gdcore
+from gdcore import presets
+from ui import charts, charts_space, results, state
+from ui.classroom import apply_classroom
+from ui.run_editor import run_editor
+from ui.widgets import data_source, escape_md
+
+st.set_page_config(page_title="Gradient Descent Lab", page_icon="📉", layout="wide")
+classroom = apply_classroom()
+
+link_error = state.init(lambda: presets.build("lr"))
+setup = state.current()
+height = 430 if classroom else 300
+
+st.title("Gradient Descent Lab")
+st.caption("Several gradient-descent runs on the same data, side by side. Change the data or a "
+           "run in the sidebar; the address bar always holds the whole setup, so a copied link "
+           "reproduces it.")
+if link_error:
+    st.error(escape_md(link_error))
+
+# --- sidebar: preset, data, runs, share ---------------------------------------------------
+with st.sidebar:
+    st.header("Setup")
+    with st.container(border=True):
+        preset = st.selectbox("Start from a preset", list(presets.PRESETS),
+                              format_func=lambda k: presets.PRESETS[k].title, key="preset")
+        st.caption(escape_md(presets.PRESETS[preset].lesson))
+        load_preset = st.button("Load preset", type="primary", width="stretch")
+    st.subheader("Data")
+    if classroom:
+        st.caption("Classroom mode: turn it off to change the data and the runs.")
+    with st.container(border=not classroom):
+        choice = data_source("dash", setup["data"], version=state.version())
+    if load_preset:
+        state.replace(state.normalized(
+            presets.build(preset, data=choice.config, dataset=choice.dataset)))
+        st.rerun()
+    if classroom:
+        runs = setup["runs"]
+    else:
+        st.subheader("Runs")
+        runs = run_editor(setup["runs"], n_rows=choice.dataset.n)
+
+new_setup = {"version": 1, "problem": "linear", "data": choice.config, "runs": runs}
+try:
+    experiment = gdcore.parse_experiment(new_setup)
+    state.store(experiment.to_dict())
+    state.remember_valid(experiment.to_dict())
+except gdcore.GDError as err:
+    st.error(f"This setup cannot run: {escape_md(err)} Showing the last setup that worked.")
+    experiment = gdcore.parse_experiment(state.last_valid())
+    state.store(new_setup)
+
+if not choice.waiting and not link_error:
+    too_big = state.publish(experiment.to_dict())
+    if too_big:
+        st.warning(escape_md(too_big))
+if choice.uploaded:
+    st.info("Uploaded data is in use. It cannot travel in a link: the link keeps the runs and "
+            "column choices, and whoever opens it must upload the same file.")
+
+# --- run (cached per run) and draw -----------------------------------------------------------
+outcome = results.run_all(experiment, choice.dataset)
+for name, message in outcome.errors:
+    st.error(f"Run {escape_md(name)} did not run: {escape_md(message)}")
+if not outcome.runs:
+    st.stop()
+
+c1, c2, c3 = st.columns([3, 2, 3], vertical_alignment="bottom")
+x_axis = c1.segmented_control("x axis", list(charts.X_FIELDS), default="step",
+                              format_func=charts.X_FIELDS.get, key="x_axis", required=True)
+log = c2.toggle("Log-scale loss", value=True, key="log")
+smooth = c3.slider("Smoothing (points averaged)", 0, 50, 0, key="smooth",
+                   help="A moving average drawn over the faint raw curve.")
+hist, status = outcome.history, outcome.status
+
+left, right = st.columns([3, 2])
+left.altair_chart(charts.loss_chart(hist, x=x_axis, log=log, smooth=smooth, status=status,
+                                    height=height, big=classroom), width="stretch")
+right.altair_chart(charts.lr_chart(hist, x=x_axis, height=height, big=classroom),
+                   width="stretch")
+
+left, right = st.columns(2)
+surface = charts_space.loss_surface(outcome.problem, hist, outcome.reference, status=status)
+units = "standardized" if choice.dataset.standardized else ""
+left.altair_chart(charts_space.path_chart(surface, hist, outcome.reference, status=status,
+                                          runs=outcome.names, units=units, height=height,
+                                          big=classroom), width="stretch")
+frame = choice.dataset.frame()
+right.altair_chart(charts_space.fit_chart(
+    frame, choice.dataset.x_names[0], choice.dataset.y_name, results.fit_lines(outcome),
+    reference=results.original_reference(choice.dataset, outcome.reference),
+    runs=outcome.names, height=height, big=classroom), width="stretch")
+
+left, right = st.columns(2)
+for col, param in ((left, "w"), (right, "b")):
+    col.altair_chart(charts.param_chart(hist, param, reference=outcome.reference[param],
+                                        x=x_axis, status=status, height=height,
+                                        big=classroom), width="stretch")
+st.altair_chart(charts.grad_chart(hist, clip=results.clip_thresholds(outcome), x=x_axis,
+                                  height=height, big=classroom), width="stretch")
+
+st.subheader("Results")
+st.caption(f"Least squares: w = {outcome.reference['w']:.5g}, b = {outcome.reference['b']:.5g}, "
+           f"loss = {outcome.reference_loss:.5g}. Data: {escape_md(choice.dataset.source)}, "
+           f"{choice.dataset.n:,} rows.")
+st.dataframe(results.results_table(outcome, choice.dataset), hide_index=True,
+             column_config={c: st.column_config.NumberColumn(format="%.5g") for c in (
+                 "final w", "final b", "slope (original units)", "intercept (original units)",
+                 "distance to least squares", "final loss", "best loss", "time (ms)")})
+
+# --- share and keep --------------------------------------------------------------------------
+st.subheader("Share and keep")
+c1, c2, c3 = st.columns(3)
+c1.download_button("Download histories (CSV)", results.histories_csv(outcome),
+                   file_name="gd-histories.csv", mime="text/csv", on_click="ignore",
+                   width="stretch")
+c2.download_button("Download setup (JSON)", experiment.to_json(), file_name="gd-setup.json",
+                   mime="application/json", on_click="ignore", width="stretch")
+with c3:
+    setup_file = st.file_uploader("Load a setup (JSON)", type=["json"], key="setup_json")
+replaced, problem = state.import_json(None if setup_file is None else setup_file.getvalue())
+if problem:
+    st.error(escape_md(problem))
+if replaced:
+    st.rerun()
+st.caption("The address bar holds the whole setup: copy it to share or bookmark this "
+           "comparison. Uploaded data is not in the link.")

@@ -1,0 +1,194 @@
+"""Ready-made comparisons a class can start from, computed from the data they will run on.
+
+    exp = presets.build("lr", data={"source": "generate", "n": 200})   # an experiment dict
+    gdcore.run_experiment(exp)
+
+Learning rates are derived from the curvature of the mean-squared-error loss, not typed in:
+for ``L(w, b) = mean((x·w + b - y)^2)`` the Hessian is constant,
+
+    H = 2 [[E[x xᵀ], E[x]], [E[x]ᵀ, 1]],
+
+full-batch gradient descent converges exactly when ``lr < 2 / λ_max(H)``, and ``1 / λ_max``
+is a safe, fast choice. A single row i has curvature ``2 (1 + |x_i|²)``: stochastic updates
+(batch size 1) stay stable below ``2 / max_i 2 (1 + |x_i|²)``. Each preset states its lesson
+in ``PRESETS[key].lesson``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .config import parse_experiment
+from .errors import ConfigError
+
+__all__ = ["PRESETS", "Curvature", "Preset", "build", "curvature"]
+
+DEFAULT_DATA: dict[str, Any] = {"source": "generate", "n": 200, "slope": 2.0, "intercept": 1.0,
+                                "noise": 1.0, "outliers": 0.0, "seed": 0}
+MAX_STOCHASTIC_UPDATES = 20_000  # keeps a batch-size-1 run fast on large data
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """What the presets need to know about a data set's loss surface."""
+
+    n: int
+    lam_max: float  # largest eigenvalue of the full-data Hessian
+    lam_min: float  # smallest eigenvalue (> 0 for a non-constant x)
+    row_max: float  # largest curvature of a single row: 2 (1 + |x_i|^2)
+    distance: float  # |(w*, b*)|: how far the answer is from the zero start
+
+    @property
+    def lr_stable(self) -> float:
+        """Full-batch gradient descent diverges at and above this learning rate."""
+        return 2.0 / self.lam_max
+
+    @property
+    def lr_good(self) -> float:
+        return 1.0 / self.lam_max
+
+    @property
+    def lr_stochastic(self) -> float:
+        """A stable learning rate for batch size 1 (half the per-row limit)."""
+        return 1.0 / self.row_max
+
+
+def curvature(dataset) -> Curvature:
+    """The :class:`Curvature` of the MSE loss on ``dataset`` (a :class:`gdcore.data.Dataset`)."""
+    from .problems import LinearRegression
+
+    problem = LinearRegression.from_dataset(dataset)
+    m = problem.moments
+    second = m.cov + np.outer(m.xbar, m.xbar)  # E[x xᵀ]
+    d = problem.d
+    h = np.empty((d + 1, d + 1))
+    h[:d, :d], h[:d, d], h[d, :d], h[d, d] = second, m.xbar, m.xbar, 1.0
+    eig = np.linalg.eigvalsh(2.0 * h)
+    w, b = problem.least_squares
+    rows = 2.0 * (1.0 + np.einsum("ij,ij->i", problem.x, problem.x))
+    return Curvature(n=problem.n, lam_max=float(eig[-1]), lam_min=float(max(eig[0], 1e-300)),
+                     row_max=float(rows.max()),
+                     distance=float(np.sqrt(float(w @ w) + b * b)))
+
+
+def _sig(x: float, digits: int = 2) -> float:
+    """``x`` rounded to ``digits`` significant figures (learning rates people can read)."""
+    return float(f"{x:.{digits}g}")
+
+
+def _run(name: str, lr: float, *, optimizer: str = "sgd", epochs: int = 50,
+         batch_size: int | str = "full", **extra: Any) -> dict[str, Any]:
+    opt = {"name": optimizer, "lr": _sig(lr), **extra.pop("opt", {})}
+    return {"name": name, "batch_size": batch_size, "shuffle": True, "epochs": epochs,
+            "seed": 0, "init": {"w": 0.0, "b": 0.0}, "optimizer": opt, **extra}
+
+
+def _lr(c: Curvature) -> list[dict[str, Any]]:
+    return [
+        _run("lr too small", c.lr_good / 50),
+        _run("lr about right", c.lr_good),
+        _run("lr too large", 1.25 * c.lr_stable),
+    ]
+
+
+def _batch(c: Curvature) -> list[dict[str, Any]]:
+    lr = min(c.lr_good, c.lr_stochastic)
+    epochs = max(1, min(30, MAX_STOCHASTIC_UPDATES // c.n))
+    mini = max(2, min(32, c.n // 4))
+    return [
+        _run("batch (all rows)", lr, epochs=epochs),
+        _run("stochastic (1 row)", lr, epochs=epochs, batch_size=1),
+        _run(f"mini-batch ({mini} rows)", lr, epochs=epochs, batch_size=min(mini, c.n)),
+    ]
+
+
+def _optimizers(c: Curvature) -> list[dict[str, Any]]:
+    epochs = 60
+    step = _sig(max(c.distance, 1.0) / 20)  # adaptive methods move about lr per step
+    return [
+        _run("SGD", c.lr_good, epochs=epochs),
+        _run("Momentum", c.lr_good / 4, optimizer="momentum", epochs=epochs),
+        _run("Nesterov", c.lr_good / 4, optimizer="nesterov", epochs=epochs),
+        _run("Adagrad", 3 * step, optimizer="adagrad", epochs=epochs),
+        _run("RMSprop", step / 2, optimizer="rmsprop", epochs=epochs),
+        _run("Adam", step, optimizer="adam", epochs=epochs),
+    ]
+
+
+def _clipping(c: Curvature) -> list[dict[str, Any]]:
+    big = 3.0 * c.lr_stable
+    epochs = 80
+    # Clipping bounds every step to lr * max_norm; a decaying schedule then brings the
+    # learning rate under the stability limit, and the clipped run settles.
+    max_norm = _sig(max(c.distance, 1.0) / (big * 10))
+    decay = {"name": "exponential", "gamma": 0.95}
+    return [
+        _run("too large lr", big, epochs=epochs, schedule=decay),
+        _run("too large lr + clipping", big, epochs=epochs, schedule=decay,
+             clip={"name": "norm", "max_norm": max_norm}),
+        _run("good lr (reference)", c.lr_good, epochs=epochs),
+    ]
+
+
+def _schedules(c: Curvature) -> list[dict[str, Any]]:
+    epochs = max(10, min(40, MAX_STOCHASTIC_UPDATES // max(1, c.n // 8)))
+    batch = max(1, min(8, c.n // 4))
+    lr = min(c.lr_good, 2 * c.lr_stochastic)
+    common = {"epochs": epochs, "batch_size": batch}
+    return [
+        _run("constant", lr, **common),
+        _run("step decay", lr, **common,
+             schedule={"name": "step", "step_size": max(1, epochs // 4), "gamma": 0.3}),
+        _run("exponential", lr, **common, schedule={"name": "exponential", "gamma": 0.9}),
+        _run("cosine", lr, **common, schedule={"name": "cosine", "T_max": epochs}),
+        _run("warm-up", lr, **common,
+             schedule={"name": "warmup", "start_factor": 0.1, "total_iters": max(1, epochs // 5)}),
+    ]
+
+
+@dataclass(frozen=True)
+class Preset:
+    title: str
+    lesson: str
+    runs: Callable[[Curvature], list[dict[str, Any]]]
+
+
+PRESETS: dict[str, Preset] = {
+    "lr": Preset("Learning rate: too small / right / too large",
+                 "Too small crawls, about right (1/λmax) is fast, past 2/λmax it diverges.", _lr),
+    "batch": Preset("Batch vs stochastic vs mini-batch",
+                    "Same learning rate and epochs: one row per step is fast per epoch but noisy; "
+                    "mini-batches sit in between.", _batch),
+    "optimizers": Preset("Optimizers race",
+                         "SGD, momentum, Nesterov, Adagrad, RMSprop and Adam from the same start.",
+                         _optimizers),
+    "clipping": Preset("Clipping rescues a too-large learning rate",
+                       "Same too-large learning rate and decay: without clipping the first steps "
+                       "explode; with clipping every step stays bounded until the decay catches "
+                       "up.", _clipping),
+    "schedules": Preset("Schedules compared",
+                        "Mini-batch SGD: a constant rate stalls at the noise; decaying schedules "
+                        "settle closer to the minimum.", _schedules),
+}
+
+
+def build(key: str, *, data: Mapping[str, Any] | None = None, dataset=None) -> dict[str, Any]:
+    """The experiment dict of preset ``key`` on ``data`` (an experiment's data section,
+    default: generated data). Pass ``dataset`` when the data is already loaded (e.g. an
+    upload); ``data`` is then only copied into the result."""
+    if key not in PRESETS:
+        raise ConfigError(f"preset: unknown name {key!r}; choose one of "
+                          + ", ".join(map(repr, PRESETS)))
+    data = dict(DEFAULT_DATA if data is None else data)
+    if dataset is None:
+        from .runner import load_dataset
+
+        dataset = load_dataset(data)
+    runs = PRESETS[key].runs(curvature(dataset))
+    exp = {"version": 1, "problem": "linear", "data": data, "runs": runs}
+    parse_experiment(exp)  # a preset is always a valid experiment
+    return exp

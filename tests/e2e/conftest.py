@@ -1,0 +1,144 @@
+"""Browser end-to-end fixtures: a real ``streamlit run dashboard.py`` and headless Chromium.
+
+Reusable by every browser test file in this folder::
+
+    @pytest.mark.browser
+    def test_my_page(app_page):                 # a Playwright Page, on the app, idle
+        open_page(app_page, "/my_page")         # another page of the app (pages/ file)
+        wait_idle(app_page)
+
+``app_server`` (session-scoped) starts the server on a free localhost port, polls
+``/_stcore/health`` and stops it afterwards; ``browser`` launches Debian's Chromium
+(``/usr/bin/chromium``) through Playwright's sync API. Without Chromium the tests skip with a
+plain message (``.ci/run`` installs it, so in CI they run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("GDLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+SERVER_START_TIMEOUT = 90
+IDLE_TIMEOUT_MS = 120_000
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _need_chromium() -> None:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"Browser tests need Debian's chromium package ({CHROMIUM} is missing); "
+                    ".ci/run installs it (apt-get install chromium).")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("Browser tests need the playwright Python package "
+                    "(pip install -r requirements-dev.txt).")
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """Base URL of a running ``streamlit run dashboard.py`` (stopped after the session)."""
+    _need_chromium()
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+           "--server.headless", "true", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit-server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with code {proc.returncode}; see "
+                            f"{ARTIFACTS / 'streamlit-server.log'}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer /_stcore/health in "
+                            f"{SERVER_START_TIMEOUT} s")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(app_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def wait_idle(page, timeout: int = IDLE_TIMEOUT_MS) -> None:
+    """Wait until the app has finished its script run (and charts had a moment to draw)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_timeout(300)  # a rerun may start right after an interaction
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
+                           timeout=timeout)
+    page.wait_for_timeout(500)
+
+
+def open_page(page, path: str = "/", timeout: int = IDLE_TIMEOUT_MS) -> None:
+    """Go to ``path`` of the app (e.g. "/" or "/?s=..." or "/other_page") and wait until idle."""
+    base = page.context.app_base_url  # set by the app_page fixture
+    page.goto(base + path, timeout=timeout)
+    wait_idle(page, timeout)
+
+
+@pytest.fixture
+def app_page(browser, app_server):
+    """A fresh browser page (1400x1000) opened on the app's home page, idle."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.app_base_url = app_server
+    page = context.new_page()
+    try:
+        open_page(page, "/")
+        yield page
+    finally:
+        context.close()
+
+
+def screenshot(page, name: str, *, also: Path | None = None) -> Path:
+    """Save a full-page screenshot to test-artifacts/<name>.png (and to ``also``)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if also is not None:
+        also.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, also)
+    return path

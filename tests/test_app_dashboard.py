@@ -1,0 +1,308 @@
+"""AppTest tests of the comparison page (dashboard.py): load, edit, upload (good and each bad
+CSV), JSON import, shared links, presets and classroom mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import gdcore
+from gdcore import presets, share
+from ui import state, widgets
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+N_CHARTS = 7  # loss, lr, path, fit, w, b, gradient norm
+
+
+def app(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("vega_lite_chart")) == N_CHARTS
+
+
+def setup_of(at: AppTest) -> dict:
+    return at.session_state[state.SETUP]
+
+
+def texts(elements) -> str:
+    return "\n".join(e.value for e in elements).replace("\\", "")
+
+
+def results(at: AppTest):
+    """The results table (the upload preview is another dataframe)."""
+    return next(d.value for d in at.dataframe if "distance to least squares" in d.value.columns)
+
+
+def by_label(elements, label: str):
+    return next(e for e in elements if e.label == label)
+
+
+def choose_upload(at: AppTest) -> AppTest:
+    by_label(at.radio, "Data").set_value("csv")
+    return at.run()
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    by_label(at.file_uploader, "CSV file").set_value((name, data, "text/csv"))
+    return at.run()
+
+
+@pytest.fixture(scope="module")
+def fresh() -> AppTest:
+    return app()
+
+
+# --- load ------------------------------------------------------------------------------------
+def test_page_loads_with_a_comparison(fresh):
+    ok(fresh)
+    assert not fresh.error
+    table = results(fresh)
+    assert list(table["run"]) == [r["name"] for r in presets.build("lr")["runs"]]
+    assert {"status", "final w", "final b", "distance to least squares", "final loss",
+            "best loss", "steps to converge", "time (ms)"} <= set(table.columns)
+    assert "diverged" in set(table["status"])  # the default shows a diverged run, marked
+    token = fresh.query_params["s"]
+    token = token[0] if isinstance(token, list) else token
+    assert share.decode(token).to_dict()["runs"] == setup_of(fresh)["runs"]
+
+
+def test_changing_a_run_reruns_and_updates_the_link():
+    at = app()
+    by_label(at.number_input, "Learning rate").set_value(0.05)
+    at.run()
+    ok(at)
+    assert setup_of(at)["runs"][0]["optimizer"]["lr"] == 0.05
+    token = at.query_params["s"]
+    token = token[0] if isinstance(token, list) else token
+    assert share.decode(token).runs[0].optimizer.lr == 0.05
+    by_label(at.text_input, "Name").set_value("renamed run")
+    at.run()
+    ok(at)
+    assert results(at)["run"].iloc[0] == "renamed run"
+
+
+def test_invalid_edit_keeps_the_last_working_setup():
+    at = app()
+    names = [t for t in at.text_input if t.label == "Name"]
+    names[0].set_value(names[1].value)  # two runs with the same name
+    at.run()
+    ok(at)
+    assert "two runs are named" in texts(at.error)
+    assert len(set(results(at)["run"])) == 3
+
+
+def test_x_axis_log_and_smoothing_controls():
+    at = app()
+    at.segmented_control(key="x_axis").set_value("samples")
+    at.toggle(key="log").set_value(False)
+    at.slider(key="smooth").set_value(10)
+    at.run()
+    ok(at)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert "samples" in json.dumps(spec["layer"][0]["encoding"]["x"])
+
+
+def test_add_duplicate_remove_runs():
+    at = app()
+    by_label(at.button, "Add run").click()
+    at.run()
+    ok(at)
+    assert len(setup_of(at)["runs"]) == 4
+    at.button(key="run.v1.0.dup").click()
+    at.run()
+    assert [r["name"] for r in setup_of(at)["runs"]][:2] == ["lr too small", "lr too small copy"]
+    at.button(key="run.v2.0.del").click()
+    at.run()
+    ok(at)
+    assert len(setup_of(at)["runs"]) == 4
+
+
+def test_loading_a_preset_keeps_the_data():
+    at = app()
+    by_label(at.number_input, "Rows n").set_value(120)
+    at.run()
+    at.selectbox(key="preset").set_value("optimizers")
+    by_label(at.button, "Load preset").click()
+    at.run()
+    ok(at)
+    assert [r["name"] for r in setup_of(at)["runs"]][:2] == ["SGD", "Momentum"]
+    assert setup_of(at)["data"]["n"] == 120
+
+
+# --- upload ----------------------------------------------------------------------------------
+GOOD = b"hours,score\n1,52\n2,55\n3,61\n4,64\n5,70\n6,71\n7,77\n8,80\n"
+
+
+def test_good_upload_is_used():
+    at = choose_upload(app())
+    assert "Upload a CSV file" in texts(at.info)
+    at = upload(at, "scores.csv", GOOD)
+    ok(at)
+    assert not at.error
+    assert setup_of(at)["data"] == {"source": "csv", "path": "scores.csv", "x": "hours",
+                                    "y": "score"}
+    assert "8 rows" in texts(at.caption)
+    assert len(at.dataframe) == 2  # preview + results
+    assert "cannot travel in a link" in texts(at.info)
+
+
+BAD = {
+    "empty": (b"", "The file is empty"),
+    "no numeric column": (b"name,city\nann,paris\nbob,rome\n", "No numeric column"),
+    "text in a numeric column": (b"x,y\n1,2\nabc,4\ndef,6\n", "only one numeric column"),
+    "single row": (b"x,y\n1,2\n", "Only 1 usable row"),
+    "constant x": (b"x,y\n1,2\n1,3\n1,5\n", "constant"),
+    "binary": (b"PK\x03\x04binary", "Excel"),
+    "nan and inf everywhere": (b"x,y\n1,nan\n2,inf\n3,\n", "only one numeric column"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_upload_shows_a_message_and_keeps_previous_data(case):
+    data, words = BAD[case]
+    at = upload(choose_upload(app()), "good.csv", GOOD)
+    before = setup_of(at)["data"]
+    at = upload(at, f"{case}.csv", data)
+    ok(at)  # no traceback; charts of the previous data still drawn
+    assert words.lower() in texts(at.error).lower()
+    assert "Still using the previous data" in texts(at.caption)
+    assert setup_of(at)["data"] == before
+    assert results(at)["run"].tolist() == [r["name"] for r in setup_of(at)["runs"]]
+
+
+@pytest.mark.parametrize("case, data, words", [
+    ("nan-inf", b"x,y\n1,2\n2,nan\n3,inf\n4,8\n5,10\n", "Dropped 2 of 5 rows"),
+    ("text cell", b"x,y\n1,2\n2,4\n3,oops\n4,8\n5,10\n", "row 3"),
+    ("semicolon", b"x;y\n1;2,5\n2;4,1\n3;7,2\n", "separated by"),
+    ("latin-1", "größe,preis\n1,2\n2,4\n3,7\n".encode("latin-1"), "not UTF-8"),
+])
+def test_fixable_upload_is_used_with_a_note(case, data, words):
+    at = upload(choose_upload(app()), f"{case}.csv", data)
+    ok(at)
+    assert not at.error
+    assert words in texts(at.warning)
+    assert setup_of(at)["data"]["source"] == "csv"
+
+
+def test_odd_column_names_are_shown_as_text():
+    data = b'"a.b","c:d","e[0]","<b>bold</b> [x](http://e.com)"\n1,2,3,4\n2,4,5,7\n3,7,8,9\n'
+    at = upload(choose_upload(app()), "odd.csv", data)
+    ok(at)
+    assert not at.error
+    options = by_label(at.selectbox, "x column").options
+    assert "<b>bold</b> [x](http://e.com)" in options and "a.b" in options
+    for md in [*at.markdown, *at.caption, *at.warning, *at.info]:
+        assert "<b>" not in md.value  # never handed to the page as markup
+    by_label(at.selectbox, "x column").set_value("e[0]")
+    by_label(at.selectbox, "y column").set_value("<b>bold</b> [x](http://e.com)")
+    at.run()
+    ok(at)
+    assert setup_of(at)["data"]["y"] == "<b>bold</b> [x](http://e.com)"
+
+
+def test_file_near_the_upload_limit():
+    row = b"123456.789,987654.321\n"
+    n = (widgets.MAX_UPLOAD_BYTES - 100) // len(row)
+    near = b"x,y\n" + row[:-1] + b"1\n" + row * (n - 1)
+    assert widgets.MAX_UPLOAD_BYTES - len(near) < 1000
+    at = upload(choose_upload(app()), "big.csv", near)
+    assert not at.exception
+    assert "constant" in texts(at.error)  # read in full: the engine saw every row
+    over = near + row * 10
+    at = upload(at, "too-big.csv", over)
+    assert not at.exception
+    assert "more than the limit" in texts(at.error)
+
+
+def test_upload_function_directly():
+    ds = widgets.load_upload(GOOD, "scores.csv", x="hours", y="score")
+    assert ds.n == 8 and ds.x_names == ("hours",)
+    with pytest.raises(gdcore.GDError):
+        widgets.load_upload(b"", "empty.csv")
+
+
+# --- JSON and links --------------------------------------------------------------------------
+def test_loading_a_json_setup():
+    at = app()
+    exp = presets.build("schedules")
+    by_label(at.file_uploader, "Load a setup (JSON)").set_value(
+        ("setup.json", json.dumps(exp).encode(), "application/json"))
+    at.run()
+    ok(at)
+    assert [r["name"] for r in setup_of(at)["runs"]] == [r["name"] for r in exp["runs"]]
+    assert results(at)["run"].tolist() == [r["name"] for r in exp["runs"]]
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"{not json", "not valid JSON at line 1"),
+    (json.dumps({"runs": [{"optimizer": {"name": "adamm"}}]}).encode(), "unknown name 'adamm'"),
+    (json.dumps({"problem": "rosenbrock", "runs": [{}]}).encode(), "test function"),
+])
+def test_bad_json_setup_is_refused(data, words):
+    at = app()
+    before = setup_of(at)
+    by_label(at.file_uploader, "Load a setup (JSON)").set_value(("bad.json", data, "x"))
+    at.run()
+    ok(at)
+    assert words in texts(at.error)
+    assert setup_of(at) == before
+
+
+def test_opening_a_shared_link():
+    exp = presets.build("batch", data={"source": "generate", "n": 80, "seed": 4})
+    at = app(s=share.encode(exp))
+    ok(at)
+    assert not at.error
+    assert setup_of(at)["data"]["n"] == 80
+    assert results(at)["run"].tolist() == [r["name"] for r in exp["runs"]]
+    assert by_label(at.number_input, "Rows n").value == 80
+
+
+@pytest.mark.parametrize("token", ["1garbage", "1" + "A" * 50, "9xyz", "1<script>"])
+def test_broken_shared_link_shows_an_error_and_the_default(token):
+    at = app(s=token)
+    ok(at)
+    assert "shared link" in texts(at.error)
+    assert [r["name"] for r in setup_of(at)["runs"]] == [
+        r["name"] for r in presets.build("lr")["runs"]]
+
+
+def test_link_with_uploaded_data_asks_for_the_file():
+    exp = presets.build("lr")
+    exp["data"] = {"source": "csv", "path": "my data.csv", "x": "a", "y": "b"}
+    at = app(s=share.encode(exp))
+    assert not at.exception
+    assert "my data.csv" in texts(at.warning) and "upload" in texts(at.warning)
+
+
+def test_run_that_does_not_fit_the_data_is_reported():
+    exp = presets.build("lr", data={"source": "generate", "n": 20})
+    exp["runs"][0]["batch_size"] = 50
+    at = app(s=share.encode(exp), classroom="1")  # no editor: the run goes as the link says
+    assert not at.exception
+    assert "larger than the data" in texts(at.error)
+    assert len(results(at)) == 2
+
+
+def test_classroom_mode_hides_editing_and_survives_in_session():
+    at = app(classroom="1")
+    ok(at)
+    assert at.session_state["classroom"] is True
+    assert not [b for b in at.button if b.label == "Add run"]
+    assert not [n for n in at.number_input if n.label == "Learning rate"]
+    at.query_params.clear()  # a page switch clears the query parameters
+    at.run()
+    assert at.session_state["classroom"] is True
+    at.toggle(key="_classroom_toggle").set_value(False)
+    at.run()
+    assert at.session_state["classroom"] is False
+    assert [b for b in at.button if b.label == "Add run"]

@@ -1,0 +1,125 @@
+"""Shareable links: round trip, compactness, and clear errors for broken or tampered links."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gdcore
+from gdcore import presets, share
+
+SETUP = {
+    "data": {"source": "generate", "n": 150, "slope": -1.5, "noise": 0.5, "seed": 3},
+    "runs": [
+        {"name": "Adam + cosine", "batch_size": 16, "epochs": 30, "init": {"w": 1, "b": -2},
+         "optimizer": {"name": "adam", "lr": 0.05, "betas": [0.8, 0.99]},
+         "schedule": {"name": "cosine", "T_max": 30, "per": "update"},
+         "clip": {"name": "norm", "max_norm": 2.0}},
+        {"name": "SGD ünïcode <b>name</b>", "optimizer": {"name": "sgd", "lr": 0.1}},
+    ],
+}
+
+
+def _token(doc) -> str:
+    raw = json.dumps(doc).encode()
+    return "1" + base64.urlsafe_b64encode(zlib.compress(raw)).decode().rstrip("=")
+
+
+def test_round_trip_gives_the_same_experiment():
+    token = share.encode(SETUP)
+    assert share.decode(token).to_dict() == gdcore.parse_experiment(SETUP).to_dict()
+
+
+def test_token_is_url_safe_and_compact():
+    token = share.encode(SETUP)
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert len(token) < 500
+
+
+@pytest.mark.parametrize("key", list(presets.PRESETS))
+def test_every_preset_fits_in_a_link(key):
+    exp = presets.build(key)
+    assert share.decode(share.encode(exp)).to_dict() == gdcore.parse_experiment(exp).to_dict()
+
+
+def test_defaults_are_left_out():
+    compact = share.compact_dict(SETUP)
+    assert compact["runs"][1]["optimizer"] == {"name": "sgd", "lr": 0.1}
+    assert "schedule" not in compact["runs"][1] and "clip" not in compact["runs"][1]
+    assert compact["runs"][0]["schedule"]["per"] == "update"
+
+
+@settings(max_examples=40, deadline=None)
+@given(lr=st.floats(1e-6, 10), epochs=st.integers(1, 1000), bs=st.integers(1, 150),
+       name=st.text(min_size=1, max_size=20).filter(lambda s: s.strip()))
+def test_round_trip_property(lr, epochs, bs, name):
+    doc = {"data": {"source": "generate", "n": 150},
+           "runs": [{"name": name, "epochs": epochs, "batch_size": bs,
+                     "optimizer": {"name": "momentum", "lr": lr}}]}
+    assert share.decode(share.encode(doc)).to_dict() == gdcore.parse_experiment(doc).to_dict()
+
+
+@pytest.mark.parametrize("token, words", [
+    ("", "empty"),
+    ("2" + "A" * 20, "another version"),
+    ("1abc!def", "characters"),
+    ("1" + "A" * 40, "cut off or changed"),
+    ("1" + base64.urlsafe_b64encode(b"not zlib at all").decode(), "cut off or changed"),
+])
+def test_broken_links_say_what_to_do(token, words):
+    with pytest.raises(share.ShareError) as err:
+        share.decode(token)
+    assert words in str(err.value)
+    assert "copy" in str(err.value).lower() or "json" in str(err.value).lower()
+
+
+def test_truncated_and_padded_links_are_refused():
+    token = share.encode(SETUP)
+    for bad in (token[: len(token) // 2], token[:-3], token + "AAAA"):
+        with pytest.raises(share.ShareError):
+            share.decode(bad)
+
+
+def test_tampered_content_is_validated_by_the_engine():
+    doc = gdcore.parse_experiment(SETUP).to_dict()
+    doc["runs"][0]["optimizer"]["lr"] = -1
+    with pytest.raises(share.ShareError) as err:
+        share.decode(_token(doc))
+    assert "runs[0].optimizer.lr" in str(err.value)
+    with pytest.raises(share.ShareError, match="not a setup"):
+        share.decode("1" + base64.urlsafe_b64encode(
+            zlib.compress(b"\xff\xfe not json")).decode().rstrip("="))
+
+
+def test_oversized_links_are_refused_before_work():
+    with pytest.raises(share.ShareError, match="too long"):
+        share.decode("1" + "A" * (share.MAX_TOKEN_CHARS + 1))
+
+
+def test_zip_bomb_is_refused():
+    bomb = json.dumps({"runs": [], "data": {"pad": " " * (share.MAX_JSON_BYTES * 4)}})
+    token = "1" + base64.urlsafe_b64encode(zlib.compress(bomb.encode(), 9)).decode()
+    assert len(token) < share.MAX_TOKEN_CHARS  # small link, huge content
+    with pytest.raises(share.ShareError, match="more than"):
+        share.decode(token)
+
+
+def test_too_large_setup_cannot_be_encoded():
+    runs = [{"name": f"run {i} " + "x" * 200 + str(i), "optimizer": {"name": "sgd", "lr": 0.01 + i}}
+            for i in range(64)]
+    big = {"data": {"source": "generate"}, "runs": runs}
+    try:
+        token = share.encode(big)
+    except share.ShareError as err:
+        assert "JSON" in str(err)
+    else:
+        assert len(token) <= share.MAX_TOKEN_CHARS
+
+
+def test_share_error_is_a_gd_error():
+    assert issubclass(share.ShareError, gdcore.GDError)

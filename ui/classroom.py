@@ -1,0 +1,78 @@
+"""Classroom mode: a projector-friendly view that every page turns on the same way.
+
+Every page calls :func:`apply_classroom` first (right after ``st.set_page_config``)::
+
+    from ui.classroom import apply_classroom
+    classroom = apply_classroom()      # True: hide editing controls, draw big charts
+
+The mode lives in ``st.session_state`` (so it survives page switches, which clear
+``st.query_params``) and in the URL as ``?classroom=1`` (so a teacher can bookmark it). A URL
+that says ``classroom=0``/``1`` wins over the session. The stylesheet is a constant string:
+no user text is ever injected as HTML.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+STATE_KEY = "classroom"
+_WIDGET_KEY = "_classroom_toggle"
+_SEEN = "_classroom_url_seen"  # the URL value last read or written
+_PARAM = "classroom"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+# Constant stylesheet (never formatted with user data): larger text for a projector.
+_CSS = """
+<style>
+  .stApp [data-testid="stMarkdownContainer"] p,
+  .stApp [data-testid="stMarkdownContainer"] li,
+  .stApp [data-testid="stCaptionContainer"],
+  .stApp [data-testid="stWidgetLabel"] p { font-size: 1.35rem !important; line-height: 1.5; }
+  .stApp h1 { font-size: 3rem !important; }
+  .stApp h2 { font-size: 2.3rem !important; }
+  .stApp h3 { font-size: 1.9rem !important; }
+  .stApp [data-testid="stDataFrame"] { font-size: 1.2rem; }
+  .stApp [data-testid="stMetricValue"] { font-size: 2.6rem !important; }
+</style>
+"""
+
+
+def _on_toggle() -> None:
+    st.session_state[STATE_KEY] = bool(st.session_state.get(_WIDGET_KEY, False))
+
+
+def apply_classroom(*, show_toggle: bool = True) -> bool:
+    """Read, keep and apply classroom mode; return True when it is on.
+
+    Call it first on every page. It re-applies the mode after a page switch, mirrors it into
+    the URL (``?classroom=1``; a URL value the page did not write itself wins), draws the
+    on/off toggle at the top of the sidebar (unless
+    ``show_toggle=False``) and, when on, injects the constant projector stylesheet.
+    """
+    raw = st.query_params.get(_PARAM)
+    if raw != st.session_state.get(_SEEN) and raw is not None:  # a new URL: it wins
+        if raw.strip().lower() in _TRUE | _FALSE:
+            st.session_state[STATE_KEY] = raw.strip().lower() in _TRUE
+    st.session_state[_SEEN] = raw
+    on = bool(st.session_state.get(STATE_KEY, False))
+    if show_toggle:
+        st.session_state[_WIDGET_KEY] = on  # set before the widget exists: no value= clash
+        st.sidebar.toggle(
+            "Classroom mode",
+            key=_WIDGET_KEY,
+            on_change=_on_toggle,
+            help="Big charts and text for a projector; hides the editing controls. "
+            "Kept in the link as ?classroom=1.",
+        )
+        on = bool(st.session_state.get(STATE_KEY, False))
+    if on:
+        if st.query_params.get(_PARAM) != "1":
+            st.query_params[_PARAM] = "1"
+        st.session_state[_SEEN] = "1"
+        st.html(_CSS)
+    else:
+        if _PARAM in st.query_params:
+            del st.query_params[_PARAM]
+        st.session_state[_SEEN] = None
+    return on

@@ -1,0 +1,156 @@
+"""The run editor: one expander per run, returning runs in the engine's format.
+
+Every optimizer, schedule and clipping parameter is drawn from the engine's tables
+(``gdcore.OPTIMIZER_DEFAULTS`` ...), so a parameter added to the engine shows up here without
+a change. Values are checked by ``gdcore.parse_experiment`` afterwards; the page shows its
+message. Keys include the setup version, so a new setup restarts the widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+import gdcore
+from ui import state
+from ui.widgets import escape_md
+
+VARIANTS = {"full": "Batch (all rows)", "stochastic": "Stochastic (1 row)",
+            "mini": "Mini-batch"}
+LABELS = {
+    "lr": "Learning rate", "momentum": "Momentum", "dampening": "Dampening",
+    "nesterov": "Nesterov", "weight_decay": "Weight decay", "lr_decay": "lr decay",
+    "initial_accumulator_value": "Initial accumulator", "eps": "eps", "alpha": "alpha (decay)",
+    "centered": "Centered", "amsgrad": "AMSGrad", "step_size": "Step size (epochs)",
+    "gamma": "gamma (factor)", "milestones": "Milestones", "k": "k", "T_max": "T_max",
+    "eta_min": "Minimum lr", "start_factor": "Start factor", "total_iters": "Warm-up length",
+    "factor": "Factor", "patience": "Patience", "threshold": "Threshold",
+    "cooldown": "Cooldown", "min_lr": "Minimum lr", "clip_value": "Clip value (per component)",
+    "max_norm": "Max norm",
+}
+_INTS = {"step_size", "T_max", "total_iters", "patience", "cooldown"}
+
+
+def _variant(bs: Any) -> str:
+    if bs in (None, "full") or isinstance(bs, str):
+        return "full"
+    return "stochastic" if int(bs) == 1 else "mini"
+
+
+def _param(name: str, value: Any, key: str) -> Any:
+    label = LABELS.get(name, name)
+    if isinstance(value, bool):
+        return st.checkbox(label, value=value, key=key)
+    if name == "betas":
+        b = list(value)
+        c1, c2 = st.columns(2)
+        return [c1.number_input("beta1", 0.0, 0.9999, float(b[0]), 0.01, "%g", key=f"{key}.0"),
+                c2.number_input("beta2", 0.0, 0.9999, float(b[1]), 0.001, "%g", key=f"{key}.1")]
+    if name == "milestones":
+        text = st.text_input(label, ", ".join(str(int(m)) for m in value), key=key,
+                             help="Epochs (or updates) at which the rate is multiplied by gamma, "
+                                  "e.g. 30, 80")
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        return [int(p) if p.lstrip("-").isdigit() else p for p in parts]
+    if name in _INTS:
+        return int(st.number_input(label, min_value=0, value=int(value), step=1, key=key))
+    return st.number_input(label, min_value=0.0, value=float(value), format="%g", key=key,
+                           step=_step(float(value)))
+
+
+def _step(value: float) -> float:
+    """A +/- step about a tenth of the value's order of magnitude."""
+    if value <= 0:
+        return 0.01
+    mag = 10.0 ** int(f"{value:e}".split("e")[1])
+    return mag / 10 if value / mag < 2 else mag
+
+
+def _named(kind: str, current: Mapping[str, Any], table: Mapping[str, Mapping[str, Any]],
+           key: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    names = list(table)
+    now = current.get("name", names[0])
+    name = st.selectbox(kind, names, index=names.index(now) if now in names else 0,
+                        key=f"{key}.name")
+    out: dict[str, Any] = {"name": name}
+    for p, default in table[name].items():
+        if p in skip:
+            continue
+        value = current.get(p, default) if now == name else default
+        out[p] = _param(p, value, f"{key}.{name}.{p}")
+    return out
+
+
+def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str, Any]:
+    out = dict(run)
+    out["name"] = st.text_input("Name", run.get("name", f"run {i + 1}"), key=f"{key}.name",
+                                max_chars=60)
+    variant = st.radio("Variant", list(VARIANTS), format_func=VARIANTS.get, horizontal=True,
+                       index=list(VARIANTS).index(_variant(run.get("batch_size"))),
+                       key=f"{key}.variant")
+    if variant == "full":
+        out["batch_size"] = "full"
+    elif variant == "stochastic":
+        out["batch_size"] = 1
+    else:
+        bs = run.get("batch_size")
+        now = int(bs) if isinstance(bs, int) and bs > 1 else min(32, max(2, n_rows // 4))
+        out["batch_size"] = int(st.number_input("Batch size", 2, max(2, n_rows), min(now, n_rows),
+                                                key=f"{key}.bs"))
+    c1, c2 = st.columns(2)
+    out["epochs"] = int(c1.number_input("Epochs", 1, 100_000, int(run.get("epochs", 50)),
+                                        key=f"{key}.epochs"))
+    out["seed"] = int(c2.number_input("Seed", 0, 2**31 - 1, int(run.get("seed", 0)),
+                                      key=f"{key}.seed"))
+    if variant != "full":
+        out["shuffle"] = st.checkbox("Shuffle rows every epoch", bool(run.get("shuffle", True)),
+                                     key=f"{key}.shuffle")
+    opt = dict(run.get("optimizer") or {"name": "sgd"})
+    lr = float(opt.get("lr", gdcore.OPTIMIZER_DEFAULTS.get(opt.get("name", "sgd"), {})
+                       .get("lr", 0.01)))
+    out["optimizer"] = _named("Optimizer", opt, gdcore.OPTIMIZER_DEFAULTS, f"{key}.opt",
+                              skip=("lr",))
+    out["optimizer"]["lr"] = st.number_input("Learning rate", min_value=1e-9, max_value=1e6,
+                                             value=lr, format="%g", step=_step(lr),
+                                             key=f"{key}.lr")
+    sched = dict(run.get("schedule") or {"name": "constant"})
+    out["schedule"] = _named("Schedule", sched, gdcore.SCHEDULE_DEFAULTS, f"{key}.sched")
+    if out["schedule"]["name"] != "constant":
+        per = sched.get("per", "epoch")
+        out["schedule"]["per"] = st.radio("Step the schedule every", ["epoch", "update"],
+                                          index=0 if per == "epoch" else 1, horizontal=True,
+                                          key=f"{key}.sched.per")
+    clip = dict(run.get("clip") or {"name": "none"})
+    out["clip"] = _named("Gradient clipping", clip, gdcore.CLIP_DEFAULTS, f"{key}.clip")
+    init = run.get("init") or {}
+    if isinstance(init, (list, tuple)):
+        init = dict(zip(("w", "b"), init, strict=False))
+    c1, c2 = st.columns(2)
+    out["init"] = {
+        "w": c1.number_input("Start w", value=float(init.get("w", 0.0)), format="%g",
+                             key=f"{key}.w0"),
+        "b": c2.number_input("Start b", value=float(init.get("b", 0.0)), format="%g",
+                             key=f"{key}.b0"),
+    }
+    b1, b2 = st.columns(2)
+    b1.button("Duplicate", key=f"{key}.dup", on_click=state.duplicate_run, args=(i,),
+              disabled=len(state.current()["runs"]) >= state.MAX_RUNS, width="stretch")
+    b2.button("Remove", key=f"{key}.del", on_click=state.remove_run, args=(i,),
+              disabled=len(state.current()["runs"]) <= 1, width="stretch")
+    return out
+
+
+def run_editor(runs: list[Mapping[str, Any]], *, n_rows: int) -> list[dict[str, Any]]:
+    """One expander per run (the first open) and an "Add run" button; returns the runs."""
+    v = state.version()
+    out = []
+    for i, run in enumerate(runs):
+        key = f"run.v{v}.{i}"
+        name = st.session_state.get(f"{key}.name", run.get("name", ""))
+        with st.expander(f"{i + 1}. {escape_md(name)}", expanded=(i == 0), key=f"{key}.box"):
+            out.append(_run_form(run, i, key, n_rows))
+    st.button("Add run", key=f"run.v{v}.add", on_click=state.add_run, icon=":material/add:",
+              disabled=len(runs) >= state.MAX_RUNS, width="stretch")
+    return out

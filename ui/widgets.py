@@ -1,0 +1,219 @@
+"""Sidebar widgets that return gdcore config dicts, and the reusable data-source picker.
+
+    choice = data_source("dash", default=setup["data"])   # -> DataChoice
+    choice.dataset, choice.config, choice.uploaded
+
+Text that came from a user (file and column names, messages that quote them) is shown only
+through :func:`escape_md` (markdown escaped: no HTML, no links, no formatting), ``st.text``
+or ``st.dataframe``. Uploaded bytes stay in memory (``getvalue()``), never on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+import gdcore
+from gdcore import data as gdata
+from gdcore.errors import DataError, GDError
+
+MAX_UPLOAD_MB = 50  # same as server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+SOURCES = {"generate": "Generated", "sample": "Sample data set", "csv": "Upload a CSV"}
+GENERATED_DEFAULT: dict[str, Any] = {"source": "generate", "n": 200, "slope": 2.0,
+                                     "intercept": 1.0, "noise": 1.0, "outliers": 0.0, "seed": 0}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&=\"'])")
+
+
+def escape_md(text: object) -> str:
+    """``text`` with every markdown/HTML special character backslash-escaped (CommonMark
+    renders ``\\x`` as a literal ``x``), so it shows exactly as typed."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split("\n")))
+
+
+# --- data ----------------------------------------------------------------------------------
+@dataclass
+class DataChoice:
+    """The data a page should use, and how to describe it."""
+
+    dataset: gdata.Dataset
+    config: dict[str, Any]  # the experiment's "data" section
+    uploaded: bool = False  # uploaded data is in use (or expected): it cannot travel in a URL
+    waiting: bool = False  # the setup names an upload that is not here yet
+    notes: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _generated(key: str, cfg: dict[str, Any]) -> gdata.Dataset:
+    return gdcore.load_dataset(cfg)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sample_table(name: str) -> pd.DataFrame:
+    return gdata.read_table(gdata.SAMPLES[name].path)[0]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _upload_table(digest: str, _raw: bytes, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    return gdata.read_table(_raw, name=name, max_bytes=MAX_UPLOAD_BYTES)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _upload_dataset(digest: str, _raw: bytes, name: str, x: str | None, y: str | None,
+                    standardize: bool) -> gdata.Dataset:
+    return gdata.load_csv(_raw, x=x, y=y, standardize=standardize, name=name,
+                          max_bytes=MAX_UPLOAD_BYTES)
+
+
+def load_upload(raw: bytes, name: str, *, x: str | None = None, y: str | None = None,
+                standardize: bool = False) -> gdata.Dataset:
+    """An uploaded CSV's bytes -> Dataset (raises DataError with the message to show)."""
+    digest = hashlib.sha256(raw).hexdigest()
+    return _upload_dataset(digest, raw, name, x, y, standardize)
+
+
+def _fallback(key_prefix: str) -> DataChoice:
+    last = st.session_state.get(f"{key_prefix}.last_good")
+    if last is not None:
+        return last
+    cfg = dict(GENERATED_DEFAULT)
+    return DataChoice(_generated("default", cfg), cfg)
+
+
+def _num(label: str, key: str, value: float, **kw: Any) -> float:
+    return st.number_input(label, value=value, key=key, **kw)
+
+
+def _generated_widgets(k: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
+    d = {**GENERATED_DEFAULT, **{a: b for a, b in cfg.items() if a in GENERATED_DEFAULT}}
+    c1, c2 = st.columns(2)
+    with c1:
+        n = _num("Rows n", f"{k}.n", int(d["n"]), min_value=2, max_value=200_000, step=50)
+        slope = _num("Slope", f"{k}.slope", float(d["slope"]), step=0.5, format="%g")
+        noise = _num("Noise (std)", f"{k}.noise", float(d["noise"]), min_value=0.0, step=0.25,
+                     format="%g")
+    with c2:
+        seed = _num("Seed", f"{k}.seed", int(d["seed"]), min_value=0, step=1)
+        intercept = _num("Intercept", f"{k}.intercept", float(d["intercept"]), step=0.5,
+                         format="%g")
+        outliers = _num("Outliers (fraction)", f"{k}.outliers", float(d["outliers"]),
+                        min_value=0.0, max_value=0.5, step=0.05, format="%g")
+    out = {"source": "generate", "n": int(n), "slope": slope, "intercept": intercept,
+           "noise": noise, "outliers": outliers, "seed": int(seed)}
+    for extra in ("x_mean", "x_spread"):
+        if extra in cfg:
+            out[extra] = cfg[extra]
+    return out
+
+
+def _pick_xy(k: str, numeric: list[str], cfg: Mapping[str, Any], default_x: str | None,
+             default_y: str | None) -> tuple[str, str]:
+    want_x = cfg.get("x") if isinstance(cfg.get("x"), str) else default_x
+    want_y = cfg.get("y") if isinstance(cfg.get("y"), str) else default_y
+    xi = numeric.index(want_x) if want_x in numeric else 0
+    yi = numeric.index(want_y) if want_y in numeric else len(numeric) - 1
+    c1, c2 = st.columns(2)
+    x = c1.selectbox("x column", numeric, index=xi, key=f"{k}.x")
+    y = c2.selectbox("y column", numeric, index=yi, key=f"{k}.y")
+    return x, y
+
+
+def data_source(key_prefix: str, default: Mapping[str, Any] | None = None, *,
+                version: int = 0) -> DataChoice:
+    """Pick generated, sample or uploaded data. Returns the Dataset, the experiment's data
+    section and whether uploaded data is in use. A bad upload shows a clear ``st.error`` and
+    the previous data stays in place. ``version`` restarts the widgets from ``default``
+    (the uploaded file itself is kept)."""
+    cfg = dict(default or GENERATED_DEFAULT)
+    k = f"{key_prefix}.v{version}"
+    source = cfg.get("source", "generate")
+    options = list(SOURCES)
+    src = st.radio("Data", options, index=options.index(source) if source in SOURCES else 0,
+                   format_func=SOURCES.get, key=f"{k}.source", horizontal=True)
+    try:
+        if src == "generate":
+            new = _generated_widgets(k, cfg if source == "generate" else {})
+            new["standardize"] = st.toggle("Standardize x and y", key=f"{k}.std.g",
+                                           value=bool(cfg.get("standardize", False)))
+            if not new["standardize"]:
+                del new["standardize"]
+            choice = DataChoice(_generated("gen", new), new)
+        elif src == "sample":
+            choice = _sample_widgets(k, cfg if source == "sample" else {})
+        else:
+            choice = _upload_widgets(key_prefix, k, cfg if source == "csv" else {})
+    except GDError as err:
+        choice = _fallback(key_prefix)
+        choice = DataChoice(choice.dataset, choice.config, choice.uploaded, False, choice.notes,
+                            str(err))
+        st.error(escape_md(err))
+        st.caption("Still using the previous data.")
+        return choice
+    if choice.error is None and not choice.waiting:
+        st.session_state[f"{key_prefix}.last_good"] = choice
+    if choice.notes:
+        st.warning("\n\n".join(escape_md(n) for n in choice.notes))
+    return choice
+
+
+def _sample_widgets(k: str, cfg: Mapping[str, Any]) -> DataChoice:
+    names = list(gdata.SAMPLES)
+    want = cfg.get("name")
+    name = st.selectbox("Sample", names, index=names.index(want) if want in names else 1,
+                        format_func=lambda s: gdata.SAMPLES[s].title, key=f"{k}.sample")
+    info = gdata.SAMPLES[name]
+    st.caption(escape_md(info.description))
+    numeric = gdata.numeric_columns(_sample_table(name))
+    kk = f"{k}.{name}"
+    x, y = _pick_xy(kk, numeric, cfg if cfg.get("name") == name else {}, info.x, info.y)
+    std = st.toggle("Standardize x and y", value=bool(cfg.get("standardize", True)),
+                    key=f"{kk}.std", help="Recommended for columns in the thousands.")
+    new = {"source": "sample", "name": name, "x": x, "y": y}
+    if std:
+        new["standardize"] = True
+    return DataChoice(_generated(f"sample:{name}", new), new, notes=())
+
+
+def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any]) -> DataChoice:
+    file = st.file_uploader(
+        "CSV file", type=["csv", "txt", "tsv"], key=f"{key_prefix}.upload",
+        max_upload_size=MAX_UPLOAD_MB,
+        help=f"A table with a header row; at most {MAX_UPLOAD_MB} MB. It stays in memory "
+             "and is never saved on the server.")
+    if file is None:
+        last = _fallback(key_prefix)
+        if cfg.get("path"):
+            st.warning(f"This setup used the uploaded file {escape_md(cfg['path'])}. Uploaded "
+                       "data cannot travel in a link: upload that file here. Until then the "
+                       "previous data is shown.")
+            return DataChoice(last.dataset, dict(cfg), uploaded=True, waiting=True)
+        st.info("Upload a CSV file. Until then the previous data is shown.")
+        return DataChoice(last.dataset, last.config, last.uploaded, waiting=True)
+    raw = file.getvalue()
+    name = file.name or "upload.csv"
+    digest = hashlib.sha256(raw).hexdigest()
+    table, notes = _upload_table(digest, raw, name)
+    st.caption(f"{len(table):,} rows × {table.shape[1]} columns. First rows:")
+    st.dataframe(table.head(20), height=180, hide_index=True)
+    numeric = gdata.numeric_columns(table)
+    if len(numeric) < 2:
+        # the engine's own message says what is missing (no numeric column / only one)
+        _upload_dataset(digest, raw, name, None, None, False)
+        raise DataError(f"{name}: a line needs two numeric columns.")
+    same_file = cfg.get("path") == name
+    x, y = _pick_xy(f"{k}.{digest[:8]}", numeric, cfg if same_file else {}, numeric[0],
+                    numeric[-1])
+    std = st.toggle("Standardize x and y", value=bool(cfg.get("standardize", False)),
+                    key=f"{k}.{digest[:8]}.std")
+    ds = _upload_dataset(digest, raw, name, x, y, std)
+    new = {"source": "csv", "path": name, "x": x, "y": y}
+    if std:
+        new["standardize"] = True
+    return DataChoice(ds, new, uploaded=True, notes=tuple(ds.notes))
