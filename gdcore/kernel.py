@@ -22,6 +22,7 @@ from . import optimizers as O
 from . import problems as P
 from . import schedules as S
 from ._jit import jit
+from .optimizers import ADAGRAD, ADAM, RMSPROP, SGD
 
 LINEAR = 0
 COMPLETED, CONVERGED, DIVERGED = 0, 1, 2
@@ -33,39 +34,39 @@ N_COLS = 8
 # --- data moments (two passes, for accuracy) ----------------------------------------------------
 @jit
 def data_moments(x, y):
-    """Means of x and y, and the centred covariance Xcᵀ Xc / n."""
+    """Means of x and y, the centred covariance Xcᵀ Xc / n and the centred cross term Xcᵀ yc / n.
+
+    Two passes (means first, then centred sums), each column summed into a local accumulator.
+    """
     n, d = x.shape
+    sy = 0.0
+    for i in range(n):
+        sy += y[i]
+    ybar = sy / n
     xbar = np.zeros(d)
-    ybar = 0.0
-    for i in range(n):
-        for j in range(d):
-            xbar[j] += x[i, j]
-        ybar += y[i]
-    xbar /= n
-    ybar /= n
-    cov = np.zeros((d, d))
-    for i in range(n):
-        for j in range(d):
-            dj = x[i, j] - xbar[j]
-            for k in range(j, d):
-                cov[j, k] += dj * (x[i, k] - xbar[k])
     for j in range(d):
-        for k in range(j, d):
-            cov[j, k] /= n
-            cov[k, j] = cov[j, k]
-    return xbar, ybar, cov
-
-
-@jit
-def centred_cross(x, y, xbar, ybar):
-    """Xcᵀ yc / n."""
-    n, d = x.shape
-    out = np.zeros(d)
-    for i in range(n):
-        yc = y[i] - ybar
-        for j in range(d):
-            out[j] += (x[i, j] - xbar[j]) * yc
-    return out / n
+        sx = 0.0
+        for i in range(n):
+            sx += x[i, j]
+        xbar[j] = sx / n
+    cov = np.zeros((d, d))
+    cross = np.zeros(d)
+    for j in range(d):
+        sxy = 0.0
+        sxx = 0.0
+        for i in range(n):
+            dj = x[i, j] - xbar[j]
+            sxx += dj * dj
+            sxy += dj * (y[i] - ybar)
+        cov[j, j] = sxx / n
+        cross[j] = sxy / n
+        for k in range(j + 1, d):
+            s = 0.0
+            for i in range(n):
+                s += (x[i, j] - xbar[j]) * (x[i, k] - xbar[k])
+            cov[j, k] = s / n
+            cov[k, j] = s / n
+    return xbar, ybar, cov, cross
 
 
 @jit
@@ -184,184 +185,234 @@ def all_finite(a):
 
 
 @jit
-def update_coordinate(okind, hp, p, g, state, j, t, lr):
-    """Apply optimizer ``okind`` to coordinate j: returns the new parameter, writes new state."""
-    if okind == O.SGD:
-        pj, b = O.sgd(p[j], g[j], state[0, j], t, lr, hp[O.MOMENTUM], hp[O.DAMPENING],
-                      hp[O.NESTEROV] != 0.0, hp[O.WD])
-        state[0, j] = b
-    elif okind == O.ADAGRAD:
-        pj, s = O.adagrad(p[j], g[j], state[0, j], t, lr, hp[O.LR_DECAY], hp[O.EPS], hp[O.WD])
-        state[0, j] = s
-    elif okind == O.RMSPROP:
-        pj, sq, ga, b = O.rmsprop(p[j], g[j], state[0, j], state[1, j], state[2, j], lr,
-                                  hp[O.ALPHA], hp[O.EPS], hp[O.WD], hp[O.MOMENTUM],
-                                  hp[O.CENTERED] != 0.0)
-        state[0, j], state[1, j], state[2, j] = sq, ga, b
-    else:
-        pj, m, v, vmax = O.adam(p[j], g[j], state[0, j], state[1, j], state[2, j], t, lr,
-                                hp[O.BETA1], hp[O.BETA2], hp[O.EPS], hp[O.WD],
-                                hp[O.AMSGRAD] != 0.0, hp[O.DECOUPLED] != 0.0)
-        state[0, j], state[1, j], state[2, j] = m, v, vmax
-    return pj
+def norm(a):
+    total = 0.0
+    for v in a:
+        total += v * v
+    return math.sqrt(total)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 @jit
-def run_loop(kind, x, y, xbar, ybar, cov, wstar, rss_n, p0, epochs, batch_size, shuffle, seed,
-             okind, ohp, state0, skind, shp, milestones, sched_per_update, ckind, clip_c,
-             sequential, numeric, h, tol_grad, tol_loss, div_factor, ref_loss, max_points):
-    """Run one configuration. Returns (history rows, status, last step, final params, final loss,
-    best loss, first step from which the excess loss stayed within 0.1% of the start's, or -1)."""
-    dim = p0.shape[0]
-    n = x.shape[0] if kind == LINEAR else 1
-    full = kind != LINEAR or batch_size >= n
-    bsz = n if full else batch_size
-    idx = np.arange(n)
-    if shuffle and not full:
-        np.random.seed(seed)
+def splitmix64(state):
+    """One step of the splitmix64 generator: (new state, 64 random bits)."""
+    state = state + _GOLDEN
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return state, z ^ (z >> np.uint64(31))
 
-    p = p0.copy()
-    state = state0.copy()
-    g = np.zeros(dim)
-    gfull = np.zeros(dim)
-    ptmp = np.zeros(dim)
 
-    rec = np.zeros((max_points, N_COLS + dim))
-    cur = np.zeros(N_COLS + dim)
-    cap = max_points - 1
-    count = 0
-    stride = 1
+@jit
+def shuffle_rows(idx, state):
+    """Fisher-Yates shuffle of idx in place from a seeded splitmix64 stream; returns the state.
 
-    base = ohp[O.LR]
-    lr = S.lr_at(skind, base, 0, shp, milestones)
-    plateau_best = np.inf
-    plateau_bad = 0
-    plateau_cool = 0
-    e = 0
+    Deterministic for a seed on every platform, and several times faster than numba's
+    ``np.random.shuffle`` (which also costs a second of compile time)."""
+    for i in range(idx.shape[0] - 1, 0, -1):
+        state, r = splitmix64(state)
+        j = np.int64(r % np.uint64(i + 1))
+        idx[i], idx[j] = idx[j], idx[i]
+    return state
 
-    loss0 = objective(kind, p, gfull, x, y, idx, 0, n, True, xbar, ybar, cov, wstar, rss_n)
-    gn0 = 0.0
-    for j in range(dim):
-        gn0 += gfull[j] * gfull[j]
-    cur[STEP], cur[EPOCH], cur[SAMPLES], cur[LR] = 0.0, 0.0, 0.0, lr
-    cur[LOSS], cur[BATCH_LOSS], cur[GRAD_NORM], cur[CLIPPED] = loss0, loss0, math.sqrt(gn0), 0.0
-    cur[N_COLS:] = p
-    rec[0, :] = cur
-    count = 1
-    if not (math.isfinite(loss0) and all_finite(p)):
-        return rec[:1], DIVERGED, 0, p, loss0, loss0, -1
 
-    limit = div_factor * max(loss0, 1e-12)
-    best = loss0
-    have_ref = math.isfinite(ref_loss)
-    target = ref_loss + 1e-3 * (loss0 - ref_loss) if have_ref else 0.0
-    within_since = 0 if (have_ref and loss0 <= target) else -1
-    prev_loss = loss0
-    status = COMPLETED
-    step = 0
-    samples = 0
-    diverged_at = -1
+@jit
+def write_row(rec, i, step, epoch, samples, lr, loss, batch_loss, grad_norm, clipped, p):
+    rec[i, STEP] = step
+    rec[i, EPOCH] = epoch
+    rec[i, SAMPLES] = samples
+    rec[i, LR] = lr
+    rec[i, LOSS] = loss
+    rec[i, BATCH_LOSS] = batch_loss
+    rec[i, GRAD_NORM] = grad_norm
+    rec[i, CLIPPED] = clipped
+    for j in range(p.shape[0]):
+        rec[i, N_COLS + j] = p[j]
 
-    for _epoch in range(epochs):
-        if shuffle and not full:
-            np.random.shuffle(idx)
-        for start in range(0, n, bsz):
-            stop = min(start + bsz, n)
-            # 1. gradient of the batch loss
+
+# --- the loop ------------------------------------------------------------------------------------
+def _make_loop(linear, numeric, sequential, opt):
+    """Compile the loop for one combination of problem type, gradient mode, update mode and
+    optimizer family. These four are closure constants, so numba prunes the branches that do not
+    apply: a run compiles (once, cached on disk) and executes only the code it uses. Schedules and
+    clipping stay run-time choices (one cheap branch per step)."""
+
+    def run_loop(kind, x, y, xbar, ybar, cov, wstar, rss_n, p0, epochs, batch_size, shuffle, seed,
+                 ohp, state0, skind, shp, milestones, sched_per_update, ckind, clip_c, h,
+                 tol_grad, tol_loss, div_factor, ref_loss, max_points):
+        dim = p0.shape[0]
+        n = x.shape[0] if linear else 1
+        full = (not linear) or batch_size >= n
+        bsz = n if full else batch_size
+        idx = np.arange(n).astype(np.int32)
+        rng = np.uint64(seed)
+        lr0 = ohp[O.LR]
+        mom, damp, nest = ohp[O.MOMENTUM], ohp[O.DAMPENING], ohp[O.NESTEROV] != 0.0
+        wd, eps, b1, b2 = ohp[O.WD], ohp[O.EPS], ohp[O.BETA1], ohp[O.BETA2]
+        alpha, centered, lr_decay = ohp[O.ALPHA], ohp[O.CENTERED] != 0.0, ohp[O.LR_DECAY]
+        amsgrad, decoupled = ohp[O.AMSGRAD] != 0.0, ohp[O.DECOUPLED] != 0.0
+
+        p = p0.copy()
+        pprev = p0.copy()
+        state = state0.copy()
+        g = np.zeros(dim)
+        gfull = np.zeros(dim)
+
+        def batch_gradient(start, stop):
+            """Batch loss; the batch gradient goes into g."""
             if numeric:
-                bl = numeric_gradient(kind, p, g, h, x, y, idx, start, stop, full,
-                                      xbar, ybar, cov, wstar, rss_n)
-            else:
-                bl = objective(kind, p, g, x, y, idx, start, stop, full, xbar, ybar, cov, wstar,
-                               rss_n)
-            if not (math.isfinite(bl) and all_finite(g)):
-                status = DIVERGED
-                diverged_at = step + 1
-                break
-            # 2. clip
-            gnorm, clipped = C.clip(ckind, clip_c, g)
-            # 3. update (all coordinates from one gradient, or one after another)
-            t = step + 1
-            if sequential:
+                return numeric_gradient(kind, p, g, h, x, y, idx, start, stop, full,
+                                        xbar, ybar, cov, wstar, rss_n)
+            if not linear:
+                return function_loss_grad(kind, p, g)
+            if full:
+                return linreg_full(p, g, xbar, ybar, cov, wstar, rss_n)
+            return linreg_rows(p, g, x, y, idx, start, stop)
+
+        def full_loss():
+            """Full-data loss; its gradient goes into gfull."""
+            if linear:
+                return linreg_full(p, gfull, xbar, ybar, cov, wstar, rss_n)
+            return function_loss_grad(kind, p, gfull)
+
+        # (np.int64(0), not 0: a literal would compile a second copy of each callee)
+        e = np.int64(0)
+        lr = S.lr_at(skind, lr0, e, shp, milestones)
+        plateau_best, plateau_bad, plateau_cool = np.inf, np.int64(0), np.int64(0)
+
+        rec = np.zeros((max_points, N_COLS + dim))
+        loss = full_loss()
+        gn = norm(gfull)
+        write_row(rec, e, e, 0.0, e, lr, loss, loss, gn, 0.0, p)
+        count, stride, next_rec = 1, 1, 1
+        if not (math.isfinite(loss) and all_finite(p)):
+            return rec, 1, DIVERGED, 0, p, loss, loss, -1
+
+        loss0 = loss
+        limit = div_factor * max(loss0, 1e-12)
+        best = loss0
+        have_ref = math.isfinite(ref_loss)
+        target = ref_loss + 1e-3 * (loss0 - ref_loss) if have_ref else 0.0
+        within_since = 0 if (have_ref and loss0 <= target) else -1
+        status, step, samples, diverged_at = COMPLETED, 0, 0, -1
+        # the last finite state, for the final history row
+        l_epoch, l_lr, l_bl, l_gnorm, l_clipped = 0.0, lr, loss, gn, False
+
+        for _epoch in range(epochs):
+            if shuffle and not full:
+                rng = shuffle_rows(idx, rng)
+            for start in range(0, n, bsz):
+                stop = min(start + bsz, n)
+                # 1. gradient of the batch loss
+                bl = batch_gradient(start, stop)
+                if not (math.isfinite(bl) and all_finite(g)):
+                    status, diverged_at = DIVERGED, step + 1
+                    break
+                # 2. clip
+                gnorm, clipped = C.clip(ckind, clip_c, g)
+                # 3. update: every coordinate from one gradient (simultaneous), or one after
+                #    another with the gradient recomputed in between (sequential)
+                t = step + 1
                 for j in range(dim):
-                    if j > 0:
-                        if numeric:
-                            numeric_gradient(kind, p, g, h, x, y, idx, start, stop, full,
-                                             xbar, ybar, cov, wstar, rss_n)
-                        else:
-                            objective(kind, p, g, x, y, idx, start, stop, full,
-                                      xbar, ybar, cov, wstar, rss_n)
+                    pprev[j] = p[j]
+                for j in range(dim):
+                    if sequential and j > 0:
+                        batch_gradient(start, stop)
                         C.clip(ckind, clip_c, g)
-                    p[j] = update_coordinate(okind, ohp, p, g, state, j, t, lr)
-            else:
-                for j in range(dim):
-                    ptmp[j] = update_coordinate(okind, ohp, p, g, state, j, t, lr)
-                p[:] = ptmp
-            step += 1
-            samples += stop - start
-            # 4. full-data loss; divergence and convergence tests
-            loss = objective(kind, p, gfull, x, y, idx, 0, n, True, xbar, ybar, cov, wstar, rss_n)
-            if not (math.isfinite(loss) and all_finite(p)):
-                status = DIVERGED
-                diverged_at = step
+                    if opt == SGD:
+                        p[j], state[0, j] = O.sgd(p[j], g[j], state[0, j], t, lr, mom, damp,
+                                                  nest, wd)
+                    elif opt == ADAGRAD:
+                        p[j], state[0, j] = O.adagrad(p[j], g[j], state[0, j], t, lr, lr_decay,
+                                                      eps, wd)
+                    elif opt == RMSPROP:
+                        p[j], state[0, j], state[1, j], state[2, j] = O.rmsprop(
+                            p[j], g[j], state[0, j], state[1, j], state[2, j], lr, alpha, eps, wd,
+                            mom, centered)
+                    else:
+                        p[j], state[0, j], state[1, j], state[2, j] = O.adam(
+                            p[j], g[j], state[0, j], state[1, j], state[2, j], t, lr, b1, b2, eps,
+                            wd, amsgrad, decoupled)
+                # 4. full-data loss; divergence, records, convergence
+                new_loss = full_loss()
+                if not (math.isfinite(new_loss) and all_finite(p)):
+                    for j in range(dim):
+                        p[j] = pprev[j]  # keep the last finite point
+                    status, diverged_at = DIVERGED, step + 1
+                    break
+                step += 1
+                samples += stop - start
+                prev_loss, loss = loss, new_loss
+                l_epoch, l_lr, l_bl, l_gnorm, l_clipped = samples / n, lr, bl, gnorm, clipped
+                if step == next_rec:
+                    if count == max_points:  # full: keep every other row, double the stride
+                        count = (count + 1) // 2
+                        for i in range(1, count):
+                            for c in range(N_COLS + dim):
+                                rec[i, c] = rec[2 * i, c]
+                        stride *= 2
+                    if step % stride == 0:
+                        write_row(rec, count, step, l_epoch, samples, lr, loss, bl, gnorm,
+                                  1.0 if clipped else 0.0, p)
+                        count += 1
+                        next_rec = step + stride
+                    else:
+                        next_rec = (step // stride + 1) * stride
+                if loss < best:
+                    best = loss
+                if have_ref:
+                    if loss <= target:
+                        if within_since < 0:
+                            within_since = step
+                    else:
+                        within_since = -1
+                if loss > limit:
+                    status, diverged_at = DIVERGED, step
+                    break
+                # 5. schedule, per update
+                if sched_per_update:
+                    if skind == S.PLATEAU:
+                        lr, plateau_best, plateau_bad, plateau_cool = S.plateau_step(
+                            loss, lr, plateau_best, plateau_bad, plateau_cool, shp)
+                    else:
+                        e += 1
+                        lr = S.lr_at(skind, lr0, e, shp, milestones)
+                if (tol_grad > 0.0 and norm(gfull) <= tol_grad) or (
+                        tol_loss > 0.0 and abs(loss - prev_loss) <= tol_loss * max(1.0, abs(loss))):
+                    status = CONVERGED
+                    break
+            if status != COMPLETED:
                 break
-            gfn = 0.0
-            for j in range(dim):
-                gfn += gfull[j] * gfull[j]
-            gfn = math.sqrt(gfn)
-            cur[STEP], cur[EPOCH], cur[SAMPLES], cur[LR] = step, samples / n, samples, lr
-            cur[LOSS], cur[BATCH_LOSS], cur[GRAD_NORM] = loss, bl, gnorm
-            cur[CLIPPED] = 1.0 if clipped else 0.0
-            cur[N_COLS:] = p
-            if step % stride == 0:
-                if count == cap:
-                    half = (count + 1) // 2
-                    for i in range(half):
-                        rec[i, :] = rec[2 * i, :]
-                    count = half
-                    stride *= 2
-                if step % stride == 0:
-                    rec[count, :] = cur
-                    count += 1
-            if loss < best:
-                best = loss
-            if have_ref:
-                if loss <= target:
-                    if within_since < 0:
-                        within_since = step
-                else:
-                    within_since = -1
-            if loss > limit:
-                status = DIVERGED
-                diverged_at = step
-                break
-            # 5. schedule, per update
-            if sched_per_update:
+            # 5'. schedule, per epoch (plateau watches the full-data loss)
+            if not sched_per_update:
                 if skind == S.PLATEAU:
                     lr, plateau_best, plateau_bad, plateau_cool = S.plateau_step(
                         loss, lr, plateau_best, plateau_bad, plateau_cool, shp)
                 else:
                     e += 1
-                    lr = S.lr_at(skind, base, e, shp, milestones)
-            if (tol_grad > 0.0 and gfn <= tol_grad) or (
-                    tol_loss > 0.0 and abs(loss - prev_loss) <= tol_loss * max(1.0, abs(loss))):
-                status = CONVERGED
-                break
-            prev_loss = loss
-        if status != COMPLETED:
-            break
-        # 5'. schedule, per epoch (plateau watches the full-data loss)
-        if not sched_per_update:
-            if skind == S.PLATEAU:
-                lr, plateau_best, plateau_bad, plateau_cool = S.plateau_step(
-                    cur[LOSS], lr, plateau_best, plateau_bad, plateau_cool, shp)
-            else:
-                e += 1
-                lr = S.lr_at(skind, base, e, shp, milestones)
+                    lr = S.lr_at(skind, lr0, e, shp, milestones)
 
-    if rec[count - 1, STEP] != cur[STEP]:
-        rec[count, :] = cur
-        count += 1
-    last = diverged_at if status == DIVERGED else step
-    return (rec[:count].copy(), status, last, cur[N_COLS:].copy(), cur[LOSS], best,
-            within_since)
+        if rec[count - 1, STEP] != step:  # the last (finite) step is always kept
+            i = count if count < max_points else count - 1
+            write_row(rec, i, step, l_epoch, samples, l_lr, loss, l_bl, l_gnorm,
+                      1.0 if l_clipped else 0.0, p)
+            count = i + 1
+        last = diverged_at if status == DIVERGED else step
+        return rec, count, status, last, p, loss, best, within_since
+
+    return jit(run_loop)
+
+
+_LOOPS: dict = {}
+
+
+def get_loop(linear: bool, numeric: bool, sequential: bool, opt: int):
+    """The compiled loop for this combination (built on first use)."""
+    key = (bool(linear), bool(numeric), bool(sequential), int(opt))
+    if key not in _LOOPS:
+        _LOOPS[key] = _make_loop(*key)
+    return _LOOPS[key]

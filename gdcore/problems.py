@@ -263,13 +263,10 @@ class LinearRegression:
 
     @cached_property
     def moments(self) -> Moments:
-        from .kernel import data_moments  # compiled two-pass sums
+        from .kernel import data_moments, residual_mean_square  # compiled passes over the data
 
-        xbar, ybar, cov = data_moments(self.x, self.y)
-        yc_x = _centred_cross(self.x, self.y, xbar, ybar)
-        wstar, *_ = np.linalg.lstsq(cov, yc_x, rcond=None)
-        from .kernel import residual_mean_square
-
+        xbar, ybar, cov, cross = data_moments(self.x, self.y)
+        wstar, *_ = np.linalg.lstsq(cov, cross, rcond=None)
         rss_n = residual_mean_square(self.x, self.y, xbar, ybar, wstar)
         return Moments(xbar, float(ybar), cov, np.ascontiguousarray(wstar), float(rss_n))
 
@@ -311,12 +308,6 @@ class Moments:
     cov: np.ndarray  # (d, d) centred covariance, divided by n
     wstar: np.ndarray  # (d,) least-squares slopes
     rss_n: float  # mean squared residual of the least-squares fit = the minimum loss
-
-
-def _centred_cross(x: np.ndarray, y: np.ndarray, xbar: np.ndarray, ybar: float) -> np.ndarray:
-    from .kernel import centred_cross
-
-    return centred_cross(x, y, xbar, ybar)
 
 
 def make_problem(name: str, dataset=None):

@@ -170,14 +170,16 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     clip_c = float(next(iter(cfg.clip.params.values()), 0.0))
     ref_loss = float(problem.min_value)
 
+    loop = kernel.get_loop(problem.kind == kernel.LINEAR, cfg.gradient == "numeric",
+                           cfg.update == "sequential", okind)
     t0 = time.perf_counter()
-    rec, status, last, p_final, final_loss, best, within = kernel.run_loop(
+    rec, count, status, last, p_final, final_loss, best, within = loop(
         problem.kind, x, y, xbar, ybar, cov, wstar, rss_n, p0, cfg.epochs, batch, cfg.shuffle,
-        cfg.seed, okind, ohp, state0, skind, shp, ms, cfg.schedule.per == "update", ckind,
-        clip_c, cfg.update == "sequential", cfg.gradient == "numeric", cfg.h, cfg.tol_grad,
-        cfg.tol_loss, cfg.divergence_factor, ref_loss, cfg.max_points,
+        cfg.seed, ohp, state0, skind, shp, ms, cfg.schedule.per == "update", ckind, clip_c,
+        cfg.h, cfg.tol_grad, cfg.tol_loss, cfg.divergence_factor, ref_loss, cfg.max_points,
     )
     wall = time.perf_counter() - t0
+    rec = rec[:count]
     if int(status) == kernel.DIVERGED and int(last) == 0:
         raise ConfigError(
             f"init: the loss at the starting point {list(map(float, p0))} is not a finite number; "
@@ -185,20 +187,23 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
         )
 
     names = problem.param_names
-    hist = pd.DataFrame(rec[:, : kernel.N_COLS], columns=list(HISTORY_STATS))
-    for j, nm in enumerate(names):
-        hist[nm] = rec[:, kernel.N_COLS + j]
-    hist.insert(0, "run", cfg.name)
-    for col in ("step", "samples"):
-        hist[col] = hist[col].astype(np.int64)
-    hist["clipped"] = hist["clipped"].astype(bool)
-    hist = hist[["run", "step", "epoch", "samples", "lr", *names, "loss", "batch_loss",
-                 "grad_norm", "clipped"]]
+    n_cols = kernel.N_COLS
+    columns = {"run": np.full(len(rec), cfg.name, dtype=object),
+               "step": rec[:, kernel.STEP].astype(np.int64),
+               "epoch": rec[:, kernel.EPOCH],
+               "samples": rec[:, kernel.SAMPLES].astype(np.int64),
+               "lr": rec[:, kernel.LR]}
+    columns.update({nm: rec[:, n_cols + j] for j, nm in enumerate(names)})
+    columns.update({"loss": rec[:, kernel.LOSS], "batch_loss": rec[:, kernel.BATCH_LOSS],
+                    "grad_norm": rec[:, kernel.GRAD_NORM],
+                    "clipped": rec[:, kernel.CLIPPED] != 0.0})
+    hist = pd.DataFrame(columns)
 
     status_name = STATUS[int(status)]
     params = {nm: float(v) for nm, v in zip(names, p_final)}
     distance = _distance(problem, p_final)
-    message = _message(status_name, int(last), float(hist["loss"].iloc[-1]), cfg, float(rec[0, 4]))
+    message = _message(status_name, int(last), float(hist["loss"].iloc[-1]), cfg,
+                       float(rec[0, kernel.LOSS]))
     original = None
     if dataset is not None and getattr(dataset, "standardized", False):
         w_o, b_o = dataset.to_original_units(np.asarray(p_final[:-1]), float(p_final[-1]))
