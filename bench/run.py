@@ -337,7 +337,8 @@ def numpy_minibatch_adam(x: np.ndarray, y: np.ndarray, *, batch: int, epochs: in
                          ) -> np.ndarray:
     """Plain numpy mini-batch loop, the same rules as gdcore (PyTorch semantics): per batch
     index rows, MSE gradient, clip by global norm, Adam, cosine lr stepped per update. The rows
-    are shuffled with RandomState(seed).shuffle each epoch, as gdcore's compiled loop does.
+    are shuffled each epoch by gdcore's own seeded Fisher-Yates (``gdcore.kernel.shuffle_rows``),
+    so both loops visit the same batches.
     Returns the final parameters (w..., b)."""
     n, d = x.shape
     X = np.empty((n, d + 1))
@@ -345,11 +346,13 @@ def numpy_minibatch_adam(x: np.ndarray, y: np.ndarray, *, batch: int, epochs: in
     X[:, d] = 1.0
     b1, b2 = betas
     p, m, v = np.zeros(d + 1), np.zeros(d + 1), np.zeros(d + 1)
-    rs = np.random.RandomState(seed)
-    idx = np.arange(n)
+    from gdcore.kernel import shuffle_rows
+
+    state = np.uint64(seed)
+    idx = np.arange(n, dtype=np.int32)
     t = 0
     for _ in range(epochs):
-        rs.shuffle(idx)
+        state = shuffle_rows(idx, state)
         for start in range(0, n, batch):
             rows = idx[start:start + batch]
             xb, yb = X[rows], y[rows]

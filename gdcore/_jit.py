@@ -12,10 +12,14 @@ except ImportError:  # pragma: no cover
 HAVE_NUMBA = _njit is not None
 
 
-def jit(fn):
+def jit(fn=None, *, inline: bool = False):
+    """``@jit`` compiles a function; ``@jit(inline=True)`` also inlines it into compiled callers
+    (numba IR inlining: for the small functions the inner loop calls every step)."""
+    if fn is None:
+        return lambda f: jit(f, inline=inline)
     if _njit is None:  # pragma: no cover
         return fn
-    return _njit(cache=True, nogil=True)(fn)
+    return _njit(cache=True, nogil=True, inline="always" if inline else "never")(fn)
 
 
 def py(fn):

@@ -19,7 +19,7 @@ NONE, VALUE, NORM = 0, 1, 2
 KIND = {"none": NONE, "value": VALUE, "norm": NORM}
 
 
-@jit
+@jit(inline=True)
 def clip(kind, c, g):
     """Clip the scratch buffer ``g`` in place; return (pre-clip L2 norm, clipped?)."""
     total = 0.0

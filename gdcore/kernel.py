@@ -34,30 +34,35 @@ N_COLS = 8
 # --- data moments (two passes, for accuracy) ----------------------------------------------------
 @jit
 def data_moments(x, y):
-    """Means of x and y, the centred covariance Xcᵀ Xc / n and the centred cross term Xcᵀ yc / n.
+    """Means, then centred sums: x̄, ȳ, cov = Xcᵀ Xc / n, cross = Xcᵀ yc / n, syy = ycᵀ yc / n.
 
-    Two passes (means first, then centred sums), each column summed into a local accumulator.
+    Two passes over the data (means first, then centred sums, so nothing cancels), each sum in a
+    local accumulator.
     """
     n, d = x.shape
-    sy = 0.0
-    for i in range(n):
-        sy += y[i]
-    ybar = sy / n
     xbar = np.zeros(d)
+    sy = 0.0
     for j in range(d):
         sx = 0.0
         for i in range(n):
             sx += x[i, j]
+            if j == 0:
+                sy += y[i]
         xbar[j] = sx / n
+    ybar = sy / n
     cov = np.zeros((d, d))
     cross = np.zeros(d)
+    syy = 0.0
     for j in range(d):
-        sxy = 0.0
         sxx = 0.0
+        sxy = 0.0
         for i in range(n):
             dj = x[i, j] - xbar[j]
+            dy = y[i] - ybar
             sxx += dj * dj
-            sxy += dj * (y[i] - ybar)
+            sxy += dj * dy
+            if j == 0:
+                syy += dy * dy
         cov[j, j] = sxx / n
         cross[j] = sxy / n
         for k in range(j + 1, d):
@@ -66,7 +71,7 @@ def data_moments(x, y):
                 s += (x[i, j] - xbar[j]) * (x[i, k] - xbar[k])
             cov[j, k] = s / n
             cov[k, j] = s / n
-    return xbar, ybar, cov, cross
+    return xbar, ybar, cov, cross, syy / n
 
 
 @jit
@@ -83,10 +88,17 @@ def residual_mean_square(x, y, xbar, ybar, wstar):
 
 
 # --- objectives ---------------------------------------------------------------------------------
-@jit
+@jit(inline=True)
 def linreg_full(p, g, xbar, ybar, cov, wstar, rss_n):
     """Full-data MSE and its gradient (into g) from the moments, O(d^2)."""
     d = xbar.shape[0]
+    if d == 1:  # the common case, without loops
+        c = p[1] - ybar + p[0] * xbar[0]
+        dw = p[0] - wstar[0]
+        s = cov[0, 0] * dw
+        g[0] = 2.0 * s + 2.0 * c * xbar[0]
+        g[1] = 2.0 * c
+        return rss_n + dw * s + c * c
     c = p[d] - ybar
     for j in range(d):
         c += p[j] * xbar[j]
@@ -101,26 +113,47 @@ def linreg_full(p, g, xbar, ybar, cov, wstar, rss_n):
     return rss_n + quad + c * c
 
 
-@jit
-def linreg_rows(p, g, x, y, idx, start, stop):
-    """MSE of rows idx[start:stop] and its gradient (into g): 2/B Σ err·x, 2/B Σ err."""
+@jit(inline=True)
+def linreg_rows(p, g, x, y, start, stop):
+    """MSE of rows start..stop-1 and its gradient (into g): 2/B Σ err·x, 2/B Σ err."""
     d = x.shape[1]
-    for j in range(d + 1):
-        g[j] = 0.0
     loss = 0.0
-    for r in range(start, stop):
-        i = idx[r]
-        err = p[d] - y[i]
-        for j in range(d):
-            err += p[j] * x[i, j]
-        loss += err * err
-        for j in range(d):
-            g[j] += err * x[i, j]
-        g[d] += err
+    if d == 1:  # the common case, without inner loops
+        gw = 0.0
+        gb = 0.0
+        for i in range(start, stop):
+            err = p[1] - y[i] + p[0] * x[i, 0]
+            loss += err * err
+            gw += err * x[i, 0]
+            gb += err
+        g[0] = gw
+        g[1] = gb
+    else:
+        for j in range(d + 1):
+            g[j] = 0.0
+        for i in range(start, stop):
+            err = p[d] - y[i]
+            for j in range(d):
+                err += p[j] * x[i, j]
+            loss += err * err
+            for j in range(d):
+                g[j] += err * x[i, j]
+            g[d] += err
     scale = 2.0 / (stop - start)
     for j in range(d + 1):
         g[j] *= scale
     return loss / (stop - start)
+
+
+@jit
+def gather_rows(x, y, idx, xs, ys):
+    """xs[r] = x[idx[r]], ys[r] = y[idx[r]]: an epoch's rows in visiting order, contiguous."""
+    d = x.shape[1]
+    for r in range(idx.shape[0]):
+        i = idx[r]
+        for j in range(d):
+            xs[r, j] = x[i, j]
+        ys[r] = y[i]
 
 
 @jit
@@ -152,31 +185,31 @@ def function_loss_grad(kind, p, g):
 
 
 @jit
-def objective(kind, p, g, x, y, idx, start, stop, full, xbar, ybar, cov, wstar, rss_n):
+def objective(kind, p, g, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n):
     """Batch loss and analytic batch gradient (into g)."""
     if kind != LINEAR:
         return function_loss_grad(kind, p, g)
     if full:
         return linreg_full(p, g, xbar, ybar, cov, wstar, rss_n)
-    return linreg_rows(p, g, x, y, idx, start, stop)
+    return linreg_rows(p, g, x, y, start, stop)
 
 
 @jit
-def numeric_gradient(kind, p, g, h, x, y, idx, start, stop, full, xbar, ybar, cov, wstar, rss_n):
+def numeric_gradient(kind, p, g, h, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n):
     """Central differences (L(p + h e_j) - L(p - h e_j)) / 2h into g; returns L(p)."""
     scratch = np.empty_like(g)
     q = p.copy()
     for j in range(p.shape[0]):
         q[j] = p[j] + h
-        lp = objective(kind, q, scratch, x, y, idx, start, stop, full, xbar, ybar, cov, wstar, rss_n)
+        lp = objective(kind, q, scratch, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n)
         q[j] = p[j] - h
-        lm = objective(kind, q, scratch, x, y, idx, start, stop, full, xbar, ybar, cov, wstar, rss_n)
+        lm = objective(kind, q, scratch, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n)
         q[j] = p[j]
         g[j] = (lp - lm) / (2.0 * h)
-    return objective(kind, p, scratch, x, y, idx, start, stop, full, xbar, ybar, cov, wstar, rss_n)
+    return objective(kind, p, scratch, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n)
 
 
-@jit
+@jit(inline=True)
 def all_finite(a):
     for v in a:
         if not math.isfinite(v):
@@ -184,7 +217,7 @@ def all_finite(a):
     return True
 
 
-@jit
+@jit(inline=True)
 def norm(a):
     total = 0.0
     for v in a:
@@ -250,6 +283,12 @@ def _make_loop(linear, numeric, sequential, opt):
         bsz = n if full else batch_size
         idx = np.arange(n).astype(np.int32)
         rng = np.uint64(seed)
+        # an epoch's rows, contiguous in visiting order (random access costs more than a copy)
+        rows = n if (linear and not full) else 1
+        xs = np.empty((rows, x.shape[1]))
+        ys = np.empty(rows)
+        if linear and not full:
+            gather_rows(x, y, idx, xs, ys)
         lr0 = ohp[O.LR]
         mom, damp, nest = ohp[O.MOMENTUM], ohp[O.DAMPENING], ohp[O.NESTEROV] != 0.0
         wd, eps, b1, b2 = ohp[O.WD], ohp[O.EPS], ohp[O.BETA1], ohp[O.BETA2]
@@ -265,13 +304,13 @@ def _make_loop(linear, numeric, sequential, opt):
         def batch_gradient(start, stop):
             """Batch loss; the batch gradient goes into g."""
             if numeric:
-                return numeric_gradient(kind, p, g, h, x, y, idx, start, stop, full,
+                return numeric_gradient(kind, p, g, h, xs, ys, start, stop, full,
                                         xbar, ybar, cov, wstar, rss_n)
             if not linear:
                 return function_loss_grad(kind, p, g)
             if full:
                 return linreg_full(p, g, xbar, ybar, cov, wstar, rss_n)
-            return linreg_rows(p, g, x, y, idx, start, stop)
+            return linreg_rows(p, g, xs, ys, start, stop)
 
         def full_loss():
             """Full-data loss; its gradient goes into gfull."""
@@ -300,11 +339,12 @@ def _make_loop(linear, numeric, sequential, opt):
         within_since = 0 if (have_ref and loss0 <= target) else -1
         status, step, samples, diverged_at = COMPLETED, 0, 0, -1
         # the last finite state, for the final history row
-        l_epoch, l_lr, l_bl, l_gnorm, l_clipped = 0.0, lr, loss, gn, False
+        l_lr, l_bl, l_gnorm, l_clipped = lr, loss, gn, False
 
         for _epoch in range(epochs):
             if shuffle and not full:
                 rng = shuffle_rows(idx, rng)
+                gather_rows(x, y, idx, xs, ys)
             for start in range(0, n, bsz):
                 stop = min(start + bsz, n)
                 # 1. gradient of the batch loss
@@ -347,7 +387,7 @@ def _make_loop(linear, numeric, sequential, opt):
                 step += 1
                 samples += stop - start
                 prev_loss, loss = loss, new_loss
-                l_epoch, l_lr, l_bl, l_gnorm, l_clipped = samples / n, lr, bl, gnorm, clipped
+                l_lr, l_bl, l_gnorm, l_clipped = lr, bl, gnorm, clipped
                 if step == next_rec:
                     if count == max_points:  # full: keep every other row, double the stride
                         count = (count + 1) // 2
@@ -356,7 +396,7 @@ def _make_loop(linear, numeric, sequential, opt):
                                 rec[i, c] = rec[2 * i, c]
                         stride *= 2
                     if step % stride == 0:
-                        write_row(rec, count, step, l_epoch, samples, lr, loss, bl, gnorm,
+                        write_row(rec, count, step, samples / n, samples, lr, loss, bl, gnorm,
                                   1.0 if clipped else 0.0, p)
                         count += 1
                         next_rec = step + stride
@@ -398,7 +438,7 @@ def _make_loop(linear, numeric, sequential, opt):
 
         if rec[count - 1, STEP] != step:  # the last (finite) step is always kept
             i = count if count < max_points else count - 1
-            write_row(rec, i, step, l_epoch, samples, l_lr, loss, l_bl, l_gnorm,
+            write_row(rec, i, step, samples / n, samples, l_lr, loss, l_bl, l_gnorm,
                       1.0 if l_clipped else 0.0, p)
             count = i + 1
         last = diverged_at if status == DIVERGED else step

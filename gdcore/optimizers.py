@@ -28,7 +28,7 @@ N_HP = 13
 N_STATE = 3  # state slots per coordinate (momentum buffer, running averages)
 
 
-@jit
+@jit(inline=True)
 def lerp(a: float, b: float, w: float) -> float:
     """a + w (b - a), evaluated the way ``torch.lerp`` does (two forms, for accuracy)."""
     if w < 0.5:
@@ -36,7 +36,7 @@ def lerp(a: float, b: float, w: float) -> float:
     return b - (b - a) * (1.0 - w)
 
 
-@jit
+@jit(inline=True)
 def sgd(p, g, buf, t, lr, momentum, dampening, nesterov, wd):
     """SGD with optional momentum, dampening and Nesterov.
 
@@ -53,7 +53,7 @@ def sgd(p, g, buf, t, lr, momentum, dampening, nesterov, wd):
     return p - lr * g, buf
 
 
-@jit
+@jit(inline=True)
 def adagrad(p, g, s, t, lr, lr_decay, eps, wd):
     """Adagrad (state s starts at ``initial_accumulator_value``).
 
@@ -69,7 +69,7 @@ def adagrad(p, g, s, t, lr, lr_decay, eps, wd):
     return p - clr * (g / (math.sqrt(s) + eps)), s
 
 
-@jit
+@jit(inline=True)
 def rmsprop(p, g, sq, ga, buf, lr, alpha, eps, wd, momentum, centered):
     """RMSprop (no bias correction).
 
@@ -94,7 +94,7 @@ def rmsprop(p, g, sq, ga, buf, lr, alpha, eps, wd, momentum, centered):
     return p - lr * (g / avg), sq, ga, buf
 
 
-@jit
+@jit(inline=True)
 def adam(p, g, m, v, vmax, t, lr, beta1, beta2, eps, wd, amsgrad, decoupled):
     """Adam / AdamW, with optional AMSGrad.
 
