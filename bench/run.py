@@ -352,7 +352,7 @@ def numpy_minibatch_adam(x: np.ndarray, y: np.ndarray, *, batch: int, epochs: in
     idx = np.arange(n, dtype=np.int32)
     t = 0
     for _ in range(epochs):
-        state = shuffle_rows(idx, state)
+        state = np.uint64(shuffle_rows(idx, state))  # numba returns a uint64 as a Python int
         for start in range(0, n, batch):
             rows = idx[start:start + batch]
             xb, yb = X[rows], y[rows]

@@ -246,6 +246,7 @@ def shuffle_rows(idx, state):
 
     Deterministic for a seed on every platform, and several times faster than numba's
     ``np.random.shuffle`` (which also costs a second of compile time)."""
+    state = np.uint64(state)  # a state that came back through Python arrives as a plain int
     for i in range(idx.shape[0] - 1, 0, -1):
         state, r = splitmix64(state)
         j = np.int64(r % np.uint64(i + 1))
@@ -281,10 +282,10 @@ def _make_loop(linear, numeric, sequential, opt):
         n = x.shape[0] if linear else 1
         full = (not linear) or batch_size >= n
         bsz = n if full else batch_size
-        idx = np.arange(n).astype(np.int32)
-        rng = np.uint64(seed)
         # an epoch's rows, contiguous in visiting order (random access costs more than a copy)
         rows = n if (linear and not full) else 1
+        idx = np.arange(rows).astype(np.int32)
+        rng = np.uint64(seed)
         xs = np.empty((rows, x.shape[1]))
         ys = np.empty(rows)
         if linear and not full:

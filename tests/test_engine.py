@@ -284,6 +284,26 @@ def test_shuffling_is_seeded():
     assert not np.array_equal(a["w"], c["w"])
 
 
+def test_shuffled_minibatches_follow_the_engines_permutation():
+    from gdcore.kernel import shuffle_rows
+
+    prob = _regression(n=50, loc=0.0, scale=1.0)
+    r = run(prob, {"name": "s", "batch_size": 8, "epochs": 4, "seed": 7, "max_points": 100,
+                   "optimizer": {"name": "sgd", "lr": 0.05}})
+    idx, state, p, ws = np.arange(50, dtype=np.int32), np.uint64(7), np.zeros(2), []
+    for _ in range(4):
+        state = np.uint64(shuffle_rows(idx, state))  # numba hands a uint64 back as a Python int
+        perm = idx.copy()
+        assert sorted(perm) == list(range(50))
+        for s in range(0, 50, 8):
+            rows = perm[s:s + 8]
+            x, y = prob.x[rows, 0], prob.y[rows]
+            err = x * p[0] + p[1] - y
+            p = p - 0.05 * np.array([2 / len(rows) * np.sum(err * x), 2 / len(rows) * np.sum(err)])
+            ws.append(p.copy())
+    np.testing.assert_allclose(r.history[["w", "b"]].to_numpy()[1:], ws, rtol=1e-12)
+
+
 def test_steps_to_converge_means_most_of_the_excess_loss_is_gone():
     fn = FUNCTIONS["quadratic"]
     r = run(fn, {"name": "q", "epochs": 200, "init": [-1.0], "optimizer": {"name": "sgd", "lr": 0.1}})
