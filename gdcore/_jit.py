@@ -19,7 +19,8 @@ def jit(fn=None, *, inline: bool = False):
         return lambda f: jit(f, inline=inline)
     if _njit is None:  # pragma: no cover
         return fn
-    return _njit(cache=True, nogil=True, inline="always" if inline else "never")(fn)
+    return _njit(cache=True, nogil=True, error_model="numpy",
+                 inline="always" if inline else "never")(fn)
 
 
 def py(fn):

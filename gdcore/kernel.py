@@ -114,17 +114,18 @@ def linreg_full(p, g, xbar, ybar, cov, wstar, rss_n):
 
 
 @jit(inline=True)
-def linreg_rows(p, g, x, y, start, stop):
-    """MSE of rows start..stop-1 and its gradient (into g): 2/B Σ err·x, 2/B Σ err."""
-    d = x.shape[1]
+def linreg_rows(p, g, xy, start, stop):
+    """MSE of rows start..stop-1 of the packed data xy = [x | y] and its gradient (into g):
+    2/B Σ err·x, 2/B Σ err."""
+    d = xy.shape[1] - 1
     loss = 0.0
     if d == 1:  # the common case, without inner loops
         gw = 0.0
         gb = 0.0
         for i in range(start, stop):
-            err = p[1] - y[i] + p[0] * x[i, 0]
+            err = p[1] - xy[i, 1] + p[0] * xy[i, 0]
             loss += err * err
-            gw += err * x[i, 0]
+            gw += err * xy[i, 0]
             gb += err
         g[0] = gw
         g[1] = gb
@@ -132,12 +133,12 @@ def linreg_rows(p, g, x, y, start, stop):
         for j in range(d + 1):
             g[j] = 0.0
         for i in range(start, stop):
-            err = p[d] - y[i]
+            err = p[d] - xy[i, d]
             for j in range(d):
-                err += p[j] * x[i, j]
+                err += p[j] * xy[i, j]
             loss += err * err
             for j in range(d):
-                g[j] += err * x[i, j]
+                g[j] += err * xy[i, j]
             g[d] += err
     scale = 2.0 / (stop - start)
     for j in range(d + 1):
@@ -146,14 +147,19 @@ def linreg_rows(p, g, x, y, start, stop):
 
 
 @jit
-def gather_rows(x, y, idx, xs, ys):
-    """xs[r] = x[idx[r]], ys[r] = y[idx[r]]: an epoch's rows in visiting order, contiguous."""
-    d = x.shape[1]
+def gather_rows(xy, idx, out):
+    """out[r] = xy[idx[r]]: an epoch's rows in visiting order, contiguous (one cache line a row,
+    so the random reads happen here, once, rather than in every batch)."""
+    if xy.shape[1] == 2:  # one feature: a fixed-size copy keeps many reads in flight
+        for r in range(idx.shape[0]):
+            i = idx[r]
+            out[r, 0] = xy[i, 0]
+            out[r, 1] = xy[i, 1]
+        return
     for r in range(idx.shape[0]):
         i = idx[r]
-        for j in range(d):
-            xs[r, j] = x[i, j]
-        ys[r] = y[i]
+        for j in range(xy.shape[1]):
+            out[r, j] = xy[i, j]
 
 
 @jit
@@ -185,44 +191,49 @@ def function_loss_grad(kind, p, g):
 
 
 @jit
-def objective(kind, p, g, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n):
+def objective(kind, p, g, xy, start, stop, full, xbar, ybar, cov, wstar, rss_n):
     """Batch loss and analytic batch gradient (into g)."""
     if kind != LINEAR:
         return function_loss_grad(kind, p, g)
     if full:
         return linreg_full(p, g, xbar, ybar, cov, wstar, rss_n)
-    return linreg_rows(p, g, x, y, start, stop)
+    return linreg_rows(p, g, xy, start, stop)
 
 
 @jit
-def numeric_gradient(kind, p, g, h, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n):
+def numeric_gradient(kind, p, g, h, xy, start, stop, full, xbar, ybar, cov, wstar, rss_n):
     """Central differences (L(p + h e_j) - L(p - h e_j)) / 2h into g; returns L(p)."""
     scratch = np.empty_like(g)
     q = p.copy()
     for j in range(p.shape[0]):
         q[j] = p[j] + h
-        lp = objective(kind, q, scratch, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n)
+        lp = objective(kind, q, scratch, xy, start, stop, full, xbar, ybar, cov, wstar, rss_n)
         q[j] = p[j] - h
-        lm = objective(kind, q, scratch, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n)
+        lm = objective(kind, q, scratch, xy, start, stop, full, xbar, ybar, cov, wstar, rss_n)
         q[j] = p[j]
         g[j] = (lp - lm) / (2.0 * h)
-    return objective(kind, p, scratch, x, y, start, stop, full, xbar, ybar, cov, wstar, rss_n)
+    return objective(kind, p, scratch, xy, start, stop, full, xbar, ybar, cov, wstar, rss_n)
 
 
 @jit(inline=True)
 def all_finite(a):
-    for v in a:
-        if not math.isfinite(v):
+    for j in range(a.shape[0]):
+        if not math.isfinite(a[j]):
             return False
     return True
 
 
 @jit(inline=True)
-def norm(a):
+def sumsq(a):
     total = 0.0
-    for v in a:
-        total += v * v
-    return math.sqrt(total)
+    for j in range(a.shape[0]):
+        total += a[j] * a[j]
+    return total
+
+
+@jit(inline=True)
+def norm(a):
+    return math.sqrt(sumsq(a))
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -275,21 +286,19 @@ def _make_loop(linear, numeric, sequential, opt):
     apply: a run compiles (once, cached on disk) and executes only the code it uses. Schedules and
     clipping stay run-time choices (one cheap branch per step)."""
 
-    def run_loop(kind, x, y, xbar, ybar, cov, wstar, rss_n, p0, epochs, batch_size, shuffle, seed,
+    def run_loop(kind, n_rows, xy, xbar, ybar, cov, wstar, rss_n, p0, epochs, batch_size, shuffle, seed,
                  ohp, state0, skind, shp, milestones, sched_per_update, ckind, clip_c, h,
                  tol_grad, tol_loss, div_factor, ref_loss, max_points):
         dim = p0.shape[0]
-        n = x.shape[0] if linear else 1
+        n = n_rows if linear else 1
         full = (not linear) or batch_size >= n
         bsz = n if full else batch_size
         # an epoch's rows, contiguous in visiting order (random access costs more than a copy)
-        rows = n if (linear and not full) else 1
+        shuffled = linear and shuffle and not full
+        rows = n if shuffled else 1
         idx = np.arange(rows).astype(np.int32)
         rng = np.uint64(seed)
-        xs = np.empty((rows, x.shape[1]))
-        ys = np.empty(rows)
-        if linear and not full:
-            gather_rows(x, y, idx, xs, ys)
+        xs = np.empty((rows, xy.shape[1])) if shuffled else xy
         lr0 = ohp[O.LR]
         mom, damp, nest = ohp[O.MOMENTUM], ohp[O.DAMPENING], ohp[O.NESTEROV] != 0.0
         wd, eps, b1, b2 = ohp[O.WD], ohp[O.EPS], ohp[O.BETA1], ohp[O.BETA2]
@@ -305,13 +314,13 @@ def _make_loop(linear, numeric, sequential, opt):
         def batch_gradient(start, stop):
             """Batch loss; the batch gradient goes into g."""
             if numeric:
-                return numeric_gradient(kind, p, g, h, xs, ys, start, stop, full,
+                return numeric_gradient(kind, p, g, h, xs, start, stop, full,
                                         xbar, ybar, cov, wstar, rss_n)
             if not linear:
                 return function_loss_grad(kind, p, g)
             if full:
                 return linreg_full(p, g, xbar, ybar, cov, wstar, rss_n)
-            return linreg_rows(p, g, xs, ys, start, stop)
+            return linreg_rows(p, g, xs, start, stop)
 
         def full_loss():
             """Full-data loss; its gradient goes into gfull."""
@@ -340,12 +349,12 @@ def _make_loop(linear, numeric, sequential, opt):
         within_since = 0 if (have_ref and loss0 <= target) else -1
         status, step, samples, diverged_at = COMPLETED, 0, 0, -1
         # the last finite state, for the final history row
-        l_lr, l_bl, l_gnorm, l_clipped = lr, loss, gn, False
+        l_lr, l_bl, l_gnorm, l_gsq, l_clipped = lr, loss, gn, -1.0, False
 
         for _epoch in range(epochs):
-            if shuffle and not full:
+            if shuffled:
                 rng = shuffle_rows(idx, rng)
-                gather_rows(x, y, idx, xs, ys)
+                gather_rows(xy, idx, xs)
             for start in range(0, n, bsz):
                 stop = min(start + bsz, n)
                 # 1. gradient of the batch loss
@@ -354,7 +363,10 @@ def _make_loop(linear, numeric, sequential, opt):
                     status, diverged_at = DIVERGED, step + 1
                     break
                 # 2. clip
-                gnorm, clipped = C.clip(ckind, clip_c, g)
+                if ckind == C.NONE:  # the norm is only recorded: keep Σg², take the root later
+                    gsq, gnorm, clipped = sumsq(g), -1.0, False
+                else:
+                    gsq, (gnorm, clipped) = -1.0, C.clip(ckind, clip_c, g)
                 # 3. update: every coordinate from one gradient (simultaneous), or one after
                 #    another with the gradient recomputed in between (sequential)
                 t = step + 1
@@ -388,7 +400,7 @@ def _make_loop(linear, numeric, sequential, opt):
                 step += 1
                 samples += stop - start
                 prev_loss, loss = loss, new_loss
-                l_lr, l_bl, l_gnorm, l_clipped = lr, bl, gnorm, clipped
+                l_lr, l_bl, l_gnorm, l_gsq, l_clipped = lr, bl, gnorm, gsq, clipped
                 if step == next_rec:
                     if count == max_points:  # full: keep every other row, double the stride
                         count = (count + 1) // 2
@@ -397,7 +409,8 @@ def _make_loop(linear, numeric, sequential, opt):
                                 rec[i, c] = rec[2 * i, c]
                         stride *= 2
                     if step % stride == 0:
-                        write_row(rec, count, step, samples / n, samples, lr, loss, bl, gnorm,
+                        write_row(rec, count, step, samples / n, samples, lr, loss, bl,
+                                  gnorm if gsq < 0.0 else math.sqrt(gsq),
                                   1.0 if clipped else 0.0, p)
                         count += 1
                         next_rec = step + stride
@@ -439,7 +452,8 @@ def _make_loop(linear, numeric, sequential, opt):
 
         if rec[count - 1, STEP] != step:  # the last (finite) step is always kept
             i = count if count < max_points else count - 1
-            write_row(rec, i, step, samples / n, samples, l_lr, loss, l_bl, l_gnorm,
+            write_row(rec, i, step, samples / n, samples, l_lr, loss, l_bl,
+                      l_gnorm if l_gsq < 0.0 else math.sqrt(l_gsq),
                       1.0 if l_clipped else 0.0, p)
             count = i + 1
         last = diverged_at if status == DIVERGED else step

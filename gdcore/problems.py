@@ -276,6 +276,11 @@ class LinearRegression:
             rss_n = residual_mean_square(self.x, self.y, xbar, ybar, wstar)
         return Moments(xbar, float(ybar), cov, np.ascontiguousarray(wstar), float(rss_n))
 
+    @cached_property
+    def packed(self) -> np.ndarray:
+        """The rows as one C-contiguous array [x | y], what the compiled loop reads."""
+        return np.ascontiguousarray(np.column_stack([self.x, self.y]))
+
     @property
     def least_squares(self) -> tuple[np.ndarray, float]:
         """The closed-form answer (w*, b*) in model units."""

@@ -156,11 +156,14 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
                 f"({n} rows); use at most {n} or \"full\""
             )
         m = problem.moments
-        x, y, xbar, ybar, cov, wstar, rss_n = (problem.x, problem.y, m.xbar, m.ybar, m.cov,
-                                                m.wstar, m.rss_n)
+        xbar, ybar, cov, wstar, rss_n = m.xbar, m.ybar, m.cov, m.wstar, m.rss_n
+        full_batch = cfg.batch_size is None or cfg.batch_size >= n
+        # full-batch steps use the moments only: no need to pack the rows
+        xy = np.zeros((1, problem.d + 1)) if full_batch else problem.packed
         batch = n if cfg.batch_size is None else cfg.batch_size
     else:
-        x, y = np.zeros((1, 1)), np.zeros(1)
+        n = 1
+        xy = np.zeros((1, 2))
         xbar, ybar, cov, wstar, rss_n = np.zeros(1), 0.0, np.zeros((1, 1)), np.zeros(1), 0.0
         batch = 1
     p0 = _initial_point(cfg, problem)
@@ -174,7 +177,7 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
                            cfg.update == "sequential", okind)
     t0 = time.perf_counter()
     rec, count, status, last, p_final, final_loss, best, within = loop(
-        problem.kind, x, y, xbar, ybar, cov, wstar, rss_n, p0, cfg.epochs, batch, cfg.shuffle,
+        problem.kind, n, xy, xbar, ybar, cov, wstar, rss_n, p0, cfg.epochs, batch, cfg.shuffle,
         cfg.seed, ohp, state0, skind, shp, ms, cfg.schedule.per == "update", ckind, clip_c,
         cfg.h, cfg.tol_grad, cfg.tol_loss, cfg.divergence_factor, ref_loss, cfg.max_points,
     )
