@@ -9,11 +9,11 @@ allocates nothing) and returns the pre-clip norm and whether anything changed.
 
 from __future__ import annotations
 
-from ._jit import jit
-
 import math
 
 import numpy as np
+
+from ._jit import jit
 
 NONE, VALUE, NORM = 0, 1, 2
 KIND = {"none": NONE, "value": VALUE, "norm": NORM}

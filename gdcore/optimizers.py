@@ -12,9 +12,9 @@ to the gradient) everywhere except AdamW, which decays the parameter itself.
 
 from __future__ import annotations
 
-from ._jit import jit
-
 import math
+
+from ._jit import jit
 
 # optimizer kinds (the kernel dispatches on these numbers)
 SGD, ADAGRAD, RMSPROP, ADAM = 0, 1, 2, 3

@@ -18,13 +18,12 @@ term is non-negative, so nothing cancels near the optimum.
 
 from __future__ import annotations
 
-from ._jit import jit, py
-
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from ._jit import jit, py
 from .errors import ConfigError
 
 
@@ -263,7 +262,7 @@ class LinearRegression:
 
     @cached_property
     def moments(self) -> Moments:
-        from .kernel import data_moments, residual_mean_square  # compiled passes over the data
+        from .objectives import data_moments, residual_mean_square  # compiled passes
 
         xbar, ybar, cov, cross, syy = data_moments(self.x, self.y)
         wstar, *_ = np.linalg.lstsq(cov, cross, rcond=None)

@@ -317,10 +317,10 @@ def run_experiment(
         results.append(run(problem, cfg, dataset=ds))
     if isinstance(problem, LinearRegression):
         w, b = problem.least_squares
-        ref = dict(zip(problem.param_names, [*map(float, w), float(b)]))
+        ref = dict(zip(problem.param_names, [*map(float, w), float(b)], strict=True))
     else:
         best = min(problem.minima, key=lambda mn: mn.value)
-        ref = dict(zip(problem.param_names, best.params))
+        ref = dict(zip(problem.param_names, best.params, strict=True))
     return ExperimentResult(exp, problem, ds, tuple(results), ref, float(problem.min_value))
 
 

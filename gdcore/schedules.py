@@ -19,11 +19,11 @@ periodic and climbs back up (period 2 T_max); set ``T_max`` to the run's length 
 
 from __future__ import annotations
 
-from ._jit import jit
-
 import math
 
 import numpy as np
+
+from ._jit import jit
 
 CONSTANT, STEP, MULTISTEP, EXPONENTIAL, INVERSE_TIME, COSINE, WARMUP, PLATEAU = range(8)
 KIND = {"constant": CONSTANT, "step": STEP, "multistep": MULTISTEP, "exponential": EXPONENTIAL,
@@ -82,6 +82,20 @@ def plateau_step(metric, lr, best, bad, cooldown_left, hp):
         cooldown_left = int(hp[3])
         bad = 0
     return lr, best, bad, cooldown_left
+
+
+@jit
+def schedule_step(kind, base, lr, e, metric, best, bad, cooldown_left, hp, milestones):
+    """Advance the schedule by one step (after an update or an epoch, as the run says).
+
+    Returns (lr, e, best, bad, cooldown_left): ``plateau`` watches ``metric`` (the full-data loss);
+    every other schedule counts ``e`` up and reads lr(e).
+    """
+    if kind == PLATEAU:
+        lr, best, bad, cooldown_left = plateau_step(metric, lr, best, bad, cooldown_left, hp)
+        return lr, e, best, bad, cooldown_left
+    e += 1
+    return lr_at(kind, base, e, hp, milestones), e, best, bad, cooldown_left
 
 
 def schedule_arrays(name: str, params: dict) -> tuple[int, np.ndarray, np.ndarray]:

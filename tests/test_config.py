@@ -33,7 +33,8 @@ def test_round_trip_is_stable():
 @pytest.mark.parametrize(
     "changes, fragment",
     [
-        ({"optimizer": {"name": "adamx"}}, "runs[0].optimizer.name: unknown name 'adamx'; choose one of 'sgd'"),
+        ({"optimizer": {"name": "adamx"}},
+         "runs[0].optimizer.name: unknown name 'adamx'; choose one of 'sgd'"),
         ({"optimizer": {"name": "sgd", "lr": -1}}, "runs[0].optimizer.lr: must be > 0"),
         ({"optimizer": {"name": "sgd", "lr": 0}}, "runs[0].optimizer.lr: must be > 0"),
         ({"optimizer": {"name": "sgd", "lr": "fast"}}, "runs[0].optimizer.lr: expected a number"),

@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from gdcore import FUNCTIONS, ConfigError, LinearRegression, parse_run, run
-from gdcore import clipping, kernel, schedules
+from gdcore import FUNCTIONS, ConfigError, LinearRegression, clipping, kernel, parse_run, run, schedules
 from gdcore.config import SCHEDULE_DEFAULTS
 
 
@@ -59,7 +58,7 @@ def test_batch_gradient_is_two_over_b_sum():
     prob = _regression(n=50)
     p = np.array([0.3, -0.7])
     g = np.zeros(2)
-    loss = kernel.linreg_rows(p, g, prob.x, prob.y, 10, 17)
+    loss = kernel.linreg_rows(p, g, prob.packed, 10, 17)
     xb, yb = prob.x[10:17, 0], prob.y[10:17]
     err = p[0] * xb + p[1] - yb
     assert loss == pytest.approx(np.mean(err**2), rel=1e-13)

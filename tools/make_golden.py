@@ -7,7 +7,8 @@ compares; the test suite itself never needs torch.
 
 Run it with a Python that has torch (and numpy) installed, from the project root::
 
-    pip install torch==2.13.0 numpy     /tmp/torchvenv/bin/python tools/make_golden.py            # writes tests/fixtures/golden.json    /tmp/torchvenv/bin/python tools/make_golden.py            # writes tests/fixtures/golden.json python tools/make_golden.py   # writes tests/fixtures/golden.json
+    pip install torch==2.13.0 numpy  # the CPU build
+    python tools/make_golden.py      # writes tests/fixtures/golden.json
 
 Coverage (see ``linear_cases``): the full grid of optimizer variants x schedule variants, once on
 full batch and once on unshuffled mini-batches (every data set's batch plan is listed in
