@@ -26,6 +26,12 @@ def _problem(data_hash: str, _dataset) -> gdcore.LinearRegression:
     return problem
 
 
+@st.cache_resource(show_spinner="Preparing the engine: compiling its inner loop (first start only)…")
+def engine_ready() -> float:
+    """Compile (or load from numba's disk cache) the engine once per server process."""
+    return gdcore.warm_up()
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def _run_cached(run_json: str, data_hash: str, _dataset) -> gdcore.RunResult:
     return gdcore.run(_problem(data_hash, _dataset), json.loads(run_json), dataset=_dataset)
@@ -61,6 +67,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     """Run (or fetch from the cache) every run of ``experiment`` on ``dataset``, showing a
     progress bar while it works. A run whose settings do not fit the data (e.g. a batch larger
     than the data) is reported in ``errors`` and left out; the others still run."""
+    engine_ready()
     data_hash = dataset.content_hash()
     problem = _problem(data_hash, dataset)
     bar = st.empty()

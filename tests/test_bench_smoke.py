@@ -2,7 +2,7 @@
 computations (numpy loop == gdcore, step for step) and every correctness check holds.
 
 No timing is asserted anywhere: timings on shared machines are noise at this size.
-Run with ``python -m pytest bench/test_bench_smoke.py`` (pyproject's testpaths only names tests/).
+Part of the normal suite (``python -m pytest``).
 """
 
 from __future__ import annotations
