@@ -107,14 +107,15 @@ if playing:
         st.session_state["ls_playing"] = playing = False
 
 c_play, c_slider = st.columns([1, 6], vertical_alignment="bottom")
-with c_play:
-    if playing:
-        if st.button("⏸ Pause", key="ls_pause", width="stretch"):
+with c_play:  # one button whose label follows the state, so no stale twin shows mid-play
+    label, icon = ("Pause", ":material/pause:") if playing else ("Play", ":material/play_arrow:")
+    if st.button(label, icon=icon, key="ls_play", width="stretch"):
+        if playing:
             st.session_state["ls_playing"] = playing = False
-    elif st.button("▶ Play", key="ls_play", width="stretch"):
-        if st.session_state.get("ls_step", last) >= last:
-            st.session_state["ls_step"] = 0
-        st.session_state["ls_playing"] = playing = True
+        else:
+            if st.session_state.get("ls_step", last) >= last:
+                st.session_state["ls_step"] = 0
+            st.session_state["ls_playing"] = playing = True
 with c_slider:
     step = st.slider("Step", 0, max(last, 1), key="ls_step")
 

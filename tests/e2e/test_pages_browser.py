@@ -41,7 +41,7 @@ def test_landscape_2d_and_step_slider(app_page):
     app_page.get_by_role("option", name="Himmelblau", exact=False).click()
     wait_idle(app_page)
     check_rendered(app_page, 2)
-    app_page.get_by_role("button", name="▶ Play").click()
+    app_page.get_by_role("button", name="Play").click()
     app_page.wait_for_timeout(1500)
     wait_idle(app_page)
     check_rendered(app_page, 2)
