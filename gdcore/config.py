@@ -19,120 +19,24 @@ unknown is an error that names the field and the valid choices.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from .checks import as_bool, as_float, as_int, as_mapping, choices, fail
+from .defaults import (  # noqa: F401  (re-exported: callers read the tables from here too)
+    BOOL_PARAMS,
+    CLIP_DEFAULTS,
+    DATA_SOURCES,
+    GRADIENT_MODES,
+    INT_PARAMS,
+    OPTIMIZER_DEFAULTS,
+    SCHEDULE_DEFAULTS,
+    SCHEDULE_PER,
+    UPDATE_MODES,
+)
 from .errors import ConfigError
 
 FORMAT_VERSION = 1
-
-# --- optimizers: name -> PyTorch defaults -------------------------------------------------------
-OPTIMIZER_DEFAULTS: dict[str, dict[str, Any]] = {
-    "sgd": {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0},
-    "momentum": {"lr": 1e-3, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0},
-    "nesterov": {"lr": 1e-3, "momentum": 0.9, "weight_decay": 0.0},
-    "adagrad": {
-        "lr": 1e-2,
-        "lr_decay": 0.0,
-        "weight_decay": 0.0,
-        "initial_accumulator_value": 0.0,
-        "eps": 1e-10,
-    },
-    "rmsprop": {
-        "lr": 1e-2,
-        "alpha": 0.99,
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "momentum": 0.0,
-        "centered": False,
-    },
-    "adam": {
-        "lr": 1e-3,
-        "betas": (0.9, 0.999),
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "amsgrad": False,
-    },
-    "adamw": {
-        "lr": 1e-3,
-        "betas": (0.9, 0.999),
-        "eps": 1e-8,
-        "weight_decay": 1e-2,
-        "amsgrad": False,
-    },
-}
-
-SCHEDULE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "constant": {},
-    "step": {"step_size": 10, "gamma": 0.1},
-    "multistep": {"milestones": (30, 80), "gamma": 0.1},
-    "exponential": {"gamma": 0.95},
-    "inverse_time": {"k": 0.1},
-    "cosine": {"T_max": 100, "eta_min": 0.0},
-    "warmup": {"start_factor": 1.0 / 3.0, "total_iters": 5},
-    "plateau": {
-        "factor": 0.1,
-        "patience": 10,
-        "threshold": 1e-4,
-        "cooldown": 0,
-        "min_lr": 0.0,
-        "eps": 1e-8,
-    },
-}
-SCHEDULE_PER = ("epoch", "update")
-
-CLIP_DEFAULTS: dict[str, dict[str, Any]] = {
-    "none": {},
-    "value": {"clip_value": 1.0},
-    "norm": {"max_norm": 1.0},
-}
-
-UPDATE_MODES = ("simultaneous", "sequential")
-GRADIENT_MODES = ("analytic", "numeric")
-DATA_SOURCES = ("generate", "sample", "csv", "inline")
-
-_BOOL_PARAMS = {"nesterov", "centered", "amsgrad"}
-_INT_PARAMS = {"step_size", "T_max", "total_iters", "patience", "cooldown"}
-
-
-def _fail(where: str, msg: str) -> ConfigError:
-    return ConfigError(f"{where}: {msg}")
-
-
-def _choices(options) -> str:
-    return ", ".join(repr(o) for o in options)
-
-
-def _as_float(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(where, f"expected a number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise _fail(where, f"must be a finite number, got {value!r}")
-    return v
-
-
-def _as_int(value: Any, where: str) -> int:
-    if isinstance(value, bool):
-        raise _fail(where, f"expected a whole number, got {value!r}")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int):
-        raise _fail(where, f"expected a whole number, got {value!r}")
-    return value
-
-
-def _as_bool(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise _fail(where, f"expected true or false, got {value!r}")
-    return value
-
-
-def _as_mapping(value: Any, where: str) -> dict:
-    if not isinstance(value, dict):
-        raise _fail(where, f"expected an object like {{\"name\": ...}}, got {value!r}")
-    return value
 
 
 def _named_params(
@@ -143,21 +47,21 @@ def _named_params(
         raw = {"name": raw}
     if raw is None and default_name is not None:
         raw = {"name": default_name}
-    raw = _as_mapping(raw, where)
+    raw = as_mapping(raw, where)
     name = raw.get("name", default_name)
     if not isinstance(name, str):
-        raise _fail(f"{where}.name", f"expected one of {_choices(table)}, got {name!r}")
+        raise fail(f"{where}.name", f"expected one of {choices(table)}, got {name!r}")
     key = name.strip().lower().replace("-", "_").replace(" ", "_")
     if key not in table:
-        raise _fail(f"{where}.name", f"unknown name {name!r}; choose one of {_choices(table)}")
+        raise fail(f"{where}.name", f"unknown name {name!r}; choose one of {choices(table)}")
     defaults = table[key]
     params = dict(defaults)
     for k, v in raw.items():
         if k in ("name", "per"):
             continue
         if k not in defaults:
-            valid = _choices(defaults) if defaults else "none"
-            raise _fail(f"{where}.{k}", f"{key!r} has no parameter {k!r}; its parameters: {valid}")
+            valid = choices(defaults) if defaults else "none"
+            raise fail(f"{where}.{k}", f"{key!r} has no parameter {k!r}; its parameters: {valid}")
         params[k] = v
     return key, params
 
@@ -277,31 +181,31 @@ def parse_optimizer(raw: Any, where: str = "optimizer") -> OptimizerConfig:
     clean: dict[str, Any] = {}
     for k, v in params.items():
         w = f"{where}.{k}"
-        if k in _BOOL_PARAMS:
-            clean[k] = _as_bool(v, w)
+        if k in BOOL_PARAMS:
+            clean[k] = as_bool(v, w)
         elif k == "betas":
             if not isinstance(v, (list, tuple)) or len(v) != 2:
-                raise _fail(w, f"expected two numbers like [0.9, 0.999], got {v!r}")
-            b1, b2 = (_as_float(b, f"{w}[{i}]") for i, b in enumerate(v))
+                raise fail(w, f"expected two numbers like [0.9, 0.999], got {v!r}")
+            b1, b2 = (as_float(b, f"{w}[{i}]") for i, b in enumerate(v))
             for i, b in enumerate((b1, b2)):
                 if not 0.0 <= b < 1.0:
-                    raise _fail(f"{w}[{i}]", f"must be in [0, 1), got {b}")
+                    raise fail(f"{w}[{i}]", f"must be in [0, 1), got {b}")
             clean[k] = (b1, b2)
         else:
-            clean[k] = _as_float(v, w)
+            clean[k] = as_float(v, w)
     if clean["lr"] <= 0:
-        raise _fail(f"{where}.lr", f"must be > 0, got {clean['lr']}; try 0.01")
+        raise fail(f"{where}.lr", f"must be > 0, got {clean['lr']}; try 0.01")
     for k in ("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator_value"):
         if k in clean and clean[k] < 0:
-            raise _fail(f"{where}.{k}", f"must be >= 0, got {clean[k]}")
+            raise fail(f"{where}.{k}", f"must be >= 0, got {clean[k]}")
     if "eps" in clean and clean["eps"] <= 0:
-        raise _fail(f"{where}.eps", f"must be > 0, got {clean['eps']}")
+        raise fail(f"{where}.eps", f"must be > 0, got {clean['eps']}")
     if "alpha" in clean and not 0.0 <= clean["alpha"] < 1.0:
-        raise _fail(f"{where}.alpha", f"must be in [0, 1), got {clean['alpha']}")
+        raise fail(f"{where}.alpha", f"must be in [0, 1), got {clean['alpha']}")
     if name == "sgd" and clean["nesterov"] and (clean["momentum"] <= 0 or clean["dampening"] != 0):
-        raise _fail(f"{where}.nesterov", "needs momentum > 0 and dampening = 0 (as in PyTorch)")
+        raise fail(f"{where}.nesterov", "needs momentum > 0 and dampening = 0 (as in PyTorch)")
     if name in ("momentum", "nesterov") and clean["momentum"] <= 0:
-        raise _fail(f"{where}.momentum", f"{name!r} needs momentum > 0; use 'sgd' for none")
+        raise fail(f"{where}.momentum", f"{name!r} needs momentum > 0; use 'sgd' for none")
     return OptimizerConfig(name=name, params=clean)
 
 
@@ -309,35 +213,35 @@ def parse_schedule(raw: Any, where: str = "schedule") -> ScheduleConfig:
     name, params = _named_params(raw, where, SCHEDULE_DEFAULTS, default_name="constant")
     per = raw.get("per", "epoch") if isinstance(raw, dict) else "epoch"
     if per not in SCHEDULE_PER:
-        raise _fail(f"{where}.per", f"unknown value {per!r}; choose one of {_choices(SCHEDULE_PER)}")
+        raise fail(f"{where}.per", f"unknown value {per!r}; choose one of {choices(SCHEDULE_PER)}")
     clean: dict[str, Any] = {}
     for k, v in params.items():
         w = f"{where}.{k}"
-        if k in _INT_PARAMS:
-            clean[k] = _as_int(v, w)
+        if k in INT_PARAMS:
+            clean[k] = as_int(v, w)
         elif k == "milestones":
             if not isinstance(v, (list, tuple)):
-                raise _fail(w, f"expected a list of whole numbers like [30, 80], got {v!r}")
-            ms = tuple(_as_int(m, f"{w}[{i}]") for i, m in enumerate(v))
+                raise fail(w, f"expected a list of whole numbers like [30, 80], got {v!r}")
+            ms = tuple(as_int(m, f"{w}[{i}]") for i, m in enumerate(v))
             if any(m < 0 for m in ms) or list(ms) != sorted(ms):
-                raise _fail(w, f"must be increasing whole numbers >= 0, got {list(ms)}")
+                raise fail(w, f"must be increasing whole numbers >= 0, got {list(ms)}")
             clean[k] = ms
         else:
-            clean[k] = _as_float(v, w)
+            clean[k] = as_float(v, w)
     positive = {"step_size": 1, "T_max": 1, "total_iters": 1}
     for k, lo in positive.items():
         if k in clean and clean[k] < lo:
-            raise _fail(f"{where}.{k}", f"must be >= {lo}, got {clean[k]}")
+            raise fail(f"{where}.{k}", f"must be >= {lo}, got {clean[k]}")
     for k in ("gamma", "factor"):
         if k in clean and not clean[k] > 0:
-            raise _fail(f"{where}.{k}", f"must be > 0, got {clean[k]}")
+            raise fail(f"{where}.{k}", f"must be > 0, got {clean[k]}")
     if name == "plateau" and not clean["factor"] < 1:
-        raise _fail(f"{where}.factor", f"must be < 1, got {clean['factor']}")
+        raise fail(f"{where}.factor", f"must be < 1, got {clean['factor']}")
     for k in ("k", "eta_min", "threshold", "min_lr", "patience", "cooldown", "eps"):
         if k in clean and clean[k] < 0:
-            raise _fail(f"{where}.{k}", f"must be >= 0, got {clean[k]}")
+            raise fail(f"{where}.{k}", f"must be >= 0, got {clean[k]}")
     if name == "warmup" and not 0 < clean["start_factor"] <= 1:
-        raise _fail(f"{where}.start_factor", f"must be in (0, 1], got {clean['start_factor']}")
+        raise fail(f"{where}.start_factor", f"must be in (0, 1], got {clean['start_factor']}")
     return ScheduleConfig(name=name, per=per, params=clean)
 
 
@@ -345,71 +249,71 @@ def parse_clip(raw: Any, where: str = "clip") -> ClipConfig:
     if raw is None:
         raw = {"name": "none"}
     name, params = _named_params(raw, where, CLIP_DEFAULTS, default_name="none")
-    clean = {k: _as_float(v, f"{where}.{k}") for k, v in params.items()}
+    clean = {k: as_float(v, f"{where}.{k}") for k, v in params.items()}
     for k, v in clean.items():
         if v <= 0:
-            raise _fail(f"{where}.{k}", f"must be > 0, got {v}")
+            raise fail(f"{where}.{k}", f"must be > 0, got {v}")
     return ClipConfig(name=name, params=clean)
 
 
 def parse_run(raw: Any, index: int = 0) -> RunConfig:
     where = f"runs[{index}]"
-    raw = _as_mapping(raw, where)
+    raw = as_mapping(raw, where)
     unknown = set(raw) - _RUN_KEYS
     if unknown:
         k = sorted(unknown)[0]
-        raise _fail(f"{where}.{k}", f"unknown field; valid fields: {_choices(sorted(_RUN_KEYS))}")
+        raise fail(f"{where}.{k}", f"unknown field; valid fields: {choices(sorted(_RUN_KEYS))}")
     d = RunConfig()
     name = raw.get("name", f"run {index + 1}")
     if not isinstance(name, str) or not name.strip():
-        raise _fail(f"{where}.name", f"expected a non-empty text, got {name!r}")
+        raise fail(f"{where}.name", f"expected a non-empty text, got {name!r}")
     bs = raw.get("batch_size", None)
     if bs is None or (isinstance(bs, str) and bs.lower() in ("full", "batch", "all")):
         batch_size = None
     else:
-        batch_size = _as_int(bs, f"{where}.batch_size")
+        batch_size = as_int(bs, f"{where}.batch_size")
         if batch_size < 1:
-            raise _fail(f"{where}.batch_size", f"must be >= 1 (or \"full\"), got {batch_size}")
-    epochs = _as_int(raw.get("epochs", d.epochs), f"{where}.epochs")
+            raise fail(f"{where}.batch_size", f"must be >= 1 (or \"full\"), got {batch_size}")
+    epochs = as_int(raw.get("epochs", d.epochs), f"{where}.epochs")
     if not 1 <= epochs <= 1_000_000:
-        raise _fail(f"{where}.epochs", f"must be between 1 and 1000000, got {epochs}")
-    seed = _as_int(raw.get("seed", d.seed), f"{where}.seed")
+        raise fail(f"{where}.epochs", f"must be between 1 and 1000000, got {epochs}")
+    seed = as_int(raw.get("seed", d.seed), f"{where}.seed")
     if seed < 0:
-        raise _fail(f"{where}.seed", f"must be >= 0, got {seed}")
+        raise fail(f"{where}.seed", f"must be >= 0, got {seed}")
     init = raw.get("init", None)
     if init is not None:
         if isinstance(init, dict):
-            init = {str(k): _as_float(v, f"{where}.init.{k}") if not isinstance(v, list)
-                    else tuple(_as_float(x, f"{where}.init.{k}") for x in v)
+            init = {str(k): as_float(v, f"{where}.init.{k}") if not isinstance(v, list)
+                    else tuple(as_float(x, f"{where}.init.{k}") for x in v)
                     for k, v in init.items()}
         elif isinstance(init, (list, tuple)):
-            init = tuple(_as_float(v, f"{where}.init[{i}]") for i, v in enumerate(init))
+            init = tuple(as_float(v, f"{where}.init[{i}]") for i, v in enumerate(init))
         else:
-            init = (_as_float(init, f"{where}.init"),)
+            init = (as_float(init, f"{where}.init"),)
     update = raw.get("update", d.update)
     if update not in UPDATE_MODES:
-        raise _fail(f"{where}.update", f"unknown value {update!r}; choose one of {_choices(UPDATE_MODES)}")
+        raise fail(f"{where}.update", f"unknown value {update!r}; choose one of {choices(UPDATE_MODES)}")
     gradient = raw.get("gradient", d.gradient)
     if gradient not in GRADIENT_MODES:
-        raise _fail(f"{where}.gradient",
-                    f"unknown value {gradient!r}; choose one of {_choices(GRADIENT_MODES)}")
-    h = _as_float(raw.get("h", d.h), f"{where}.h")
+        raise fail(f"{where}.gradient",
+                    f"unknown value {gradient!r}; choose one of {choices(GRADIENT_MODES)}")
+    h = as_float(raw.get("h", d.h), f"{where}.h")
     if not 0 < h <= 1:
-        raise _fail(f"{where}.h", f"must be in (0, 1], got {h}; try 1e-5")
-    tol_grad = _as_float(raw.get("tol_grad", d.tol_grad), f"{where}.tol_grad")
-    tol_loss = _as_float(raw.get("tol_loss", d.tol_loss), f"{where}.tol_loss")
+        raise fail(f"{where}.h", f"must be in (0, 1], got {h}; try 1e-5")
+    tol_grad = as_float(raw.get("tol_grad", d.tol_grad), f"{where}.tol_grad")
+    tol_loss = as_float(raw.get("tol_loss", d.tol_loss), f"{where}.tol_loss")
     if tol_grad < 0 or tol_loss < 0:
-        raise _fail(f"{where}.tol_grad" if tol_grad < 0 else f"{where}.tol_loss", "must be >= 0")
-    div = _as_float(raw.get("divergence_factor", d.divergence_factor), f"{where}.divergence_factor")
+        raise fail(f"{where}.tol_grad" if tol_grad < 0 else f"{where}.tol_loss", "must be >= 0")
+    div = as_float(raw.get("divergence_factor", d.divergence_factor), f"{where}.divergence_factor")
     if div <= 1:
-        raise _fail(f"{where}.divergence_factor", f"must be > 1, got {div}")
-    max_points = _as_int(raw.get("max_points", d.max_points), f"{where}.max_points")
+        raise fail(f"{where}.divergence_factor", f"must be > 1, got {div}")
+    max_points = as_int(raw.get("max_points", d.max_points), f"{where}.max_points")
     if not 2 <= max_points <= 1_000_000:
-        raise _fail(f"{where}.max_points", f"must be between 2 and 1000000, got {max_points}")
+        raise fail(f"{where}.max_points", f"must be between 2 and 1000000, got {max_points}")
     return RunConfig(
         name=name.strip(),
         batch_size=batch_size,
-        shuffle=_as_bool(raw.get("shuffle", d.shuffle), f"{where}.shuffle"),
+        shuffle=as_bool(raw.get("shuffle", d.shuffle), f"{where}.shuffle"),
         epochs=epochs,
         seed=seed,
         init=init,
@@ -430,10 +334,10 @@ def parse_data(raw: Any) -> dict[str, Any]:
     """Check the ``data`` section's shape; the data module checks the values when it loads."""
     if raw is None:
         return {"source": "generate"}
-    raw = _as_mapping(raw, "data")
+    raw = as_mapping(raw, "data")
     source = raw.get("source", "generate")
     if source not in DATA_SOURCES:
-        raise _fail("data.source", f"unknown value {source!r}; choose one of {_choices(DATA_SOURCES)}")
+        raise fail("data.source", f"unknown value {source!r}; choose one of {choices(DATA_SOURCES)}")
     return {**raw, "source": source}
 
 
@@ -449,14 +353,14 @@ def parse_experiment(raw: Any) -> Experiment:
     unknown = set(raw) - allowed
     if unknown:
         raise ConfigError(
-            f"{sorted(unknown)[0]}: unknown top-level field; valid fields: {_choices(sorted(allowed))}"
+            f"{sorted(unknown)[0]}: unknown top-level field; valid fields: {choices(sorted(allowed))}"
         )
     version = raw.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise ConfigError(f"version: this program reads version {FORMAT_VERSION}, got {version!r}")
     problem = raw.get("problem", "linear")
     if problem not in PROBLEMS:
-        raise ConfigError(f"problem: unknown name {problem!r}; choose one of {_choices(PROBLEMS)}")
+        raise ConfigError(f"problem: unknown name {problem!r}; choose one of {choices(PROBLEMS)}")
     runs = raw.get("runs")
     if not isinstance(runs, list) or not runs:
         raise ConfigError("runs: expected a non-empty list of runs")
