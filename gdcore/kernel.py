@@ -284,15 +284,6 @@ def _make_loop(linear, numeric, sequential, opt):
 _LOOPS: dict = {}
 
 
-def ensure_compiled(loop, args) -> None:
-    """Compile (or load from numba's disk cache) ``loop`` for these arguments' types now, so that
-    a run's measured time is the run's, not the compiler's."""
-    if getattr(loop, "signatures", None) == []:
-        from numba import typeof
-
-        loop.compile(tuple(typeof(a) for a in args))
-
-
 def get_loop(linear: bool, numeric: bool, sequential: bool, opt: int):
     """The compiled loop for this combination (built on first use)."""
     key = (bool(linear), bool(numeric), bool(sequential), int(opt))

@@ -178,7 +178,6 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     args = (problem.kind, n, xy, xbar, ybar, cov, wstar, rss_n, p0, cfg.epochs, batch, cfg.shuffle,
             cfg.seed, ohp, state0, skind, shp, ms, cfg.schedule.per == "update", ckind, clip_c,
             cfg.h, cfg.tol_grad, cfg.tol_loss, cfg.divergence_factor, ref_loss, cfg.max_points)
-    kernel.ensure_compiled(loop, args)
     t0 = time.perf_counter()
     rec, count, status, last, p_final, final_loss, best, within = loop(*args)
     wall = time.perf_counter() - t0

@@ -8,7 +8,7 @@ import streamlit as st
 import gdcore
 from gdcore import landscape as L
 from ui import landscape_charts as lc
-from ui.classroom import apply_classroom
+from ui.classroom import apply_classroom, seeded
 
 st.set_page_config(page_title="Loss landscape · Gradient Descent Lab", layout="wide")
 classroom = apply_classroom()
@@ -45,14 +45,6 @@ def compute_shape(fn_name: str):
     fn = gdcore.FUNCTIONS[fn_name]
     shape = L.curve(fn) if fn.dim == 1 else L.surface(fn, 60)
     return shape, L.minima_frame(fn)
-
-
-def seeded(key: str, value):
-    """Give a widget its remembered value once (the widget then owns it): settings survive
-    classroom mode, which hides the widgets and so drops their state."""
-    if key not in st.session_state:
-        st.session_state[key] = value
-    return key
 
 
 st.title("Loss landscape")

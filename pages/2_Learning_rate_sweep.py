@@ -9,7 +9,7 @@ import streamlit as st
 import gdcore
 from gdcore import sweep as S
 from ui import sweep_charts as sc
-from ui.classroom import apply_classroom
+from ui.classroom import apply_classroom, seeded
 
 st.set_page_config(page_title="Learning-rate sweep · Gradient Descent Lab", layout="wide")
 classroom = apply_classroom()
@@ -41,14 +41,6 @@ def run_sweep(problem, key: str, lrs, variants: dict, optimizers: tuple, progres
         while len(store) > 32:
             store.popitem(last=False)
     return store[key].copy()
-
-
-def seeded(key: str, value):
-    """Give a widget its remembered value once (the widget then owns it): settings survive
-    classroom mode, which hides the widgets and so drops their state."""
-    if key not in st.session_state:
-        st.session_state[key] = value
-    return key
 
 
 st.title("Learning-rate sweep")

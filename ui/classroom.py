@@ -76,3 +76,11 @@ def apply_classroom(*, show_toggle: bool = True) -> bool:
             del st.query_params[_PARAM]
         st.session_state[_SEEN] = None
     return on
+
+
+def seeded(key: str, value):
+    """Give a widget its remembered value once (the widget then owns it): settings survive
+    classroom mode, which hides the widgets and so drops their state."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
