@@ -9,7 +9,6 @@ try:  # numba is a run-time requirement; the fallback only keeps imports working
 except ImportError:  # pragma: no cover
     _njit = None
 
-HAVE_NUMBA = _njit is not None
 
 
 def jit(fn=None, *, inline: bool = False):

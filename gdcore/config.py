@@ -388,10 +388,6 @@ def load_experiment_json(text: str | bytes) -> Experiment:
     return parse_experiment(raw)
 
 
-def experiment_to_dict(exp: Experiment) -> dict[str, Any]:
-    return exp.to_dict()
-
-
 __all__ = [
     "CLIP_DEFAULTS",
     "OPTIMIZER_DEFAULTS",

@@ -28,7 +28,6 @@ from .errors import ConfigError
 from .problems import LinearRegression, TestFunction, make_problem
 
 STATUS = {kernel.COMPLETED: "completed", kernel.CONVERGED: "converged", kernel.DIVERGED: "diverged"}
-HISTORY_STATS = ("step", "epoch", "samples", "lr", "loss", "batch_loss", "grad_norm", "clipped")
 
 
 @dataclass(frozen=True, eq=False)

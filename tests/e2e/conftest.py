@@ -15,6 +15,7 @@ plain message (``.ci/run`` installs it, so in CI they run).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -120,17 +121,24 @@ def open_page(page, path: str = "/", timeout: int = IDLE_TIMEOUT_MS) -> None:
     wait_idle(page, timeout)
 
 
-@pytest.fixture
-def app_page(browser, app_server):
-    """A fresh browser page (1400x1000) opened on the app's home page, idle."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+@contextlib.contextmanager
+def new_app_page(browser, app_server, height: int = 1000, path: str = "/"):
+    """A fresh browser page (1400 x height) opened on ``path`` of the app, idle; closed after."""
+    context = browser.new_context(viewport={"width": 1400, "height": height})
     context.app_base_url = app_server
     page = context.new_page()
     try:
-        open_page(page, "/")
+        open_page(page, path)
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def app_page(browser, app_server):
+    """A fresh browser page (1400x1000) opened on the app's home page, idle."""
+    with new_app_page(browser, app_server) as page:
+        yield page
 
 
 def screenshot(page, name: str, *, also: Path | None = None) -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ROOT, open_page, screenshot, wait_idle
+from .conftest import ROOT, new_app_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -26,19 +26,13 @@ def charts_drawn(page, at_least: int = 7) -> int:
 
 
 def test_page_opens_with_a_comparison_drawn(browser, app_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 2300})
-    context.app_base_url = app_server
-    page = context.new_page()
-    try:
-        open_page(page, "/")
+    with new_app_page(browser, app_server, height=2300) as page:
         assert page.locator(CHARTS).count() == 7
         assert charts_drawn(page) >= 7
         assert page.locator(EXCEPTION).count() == 0
         assert "s=" in page.url  # the setup is in the link
         page.wait_for_timeout(1000)
         screenshot(page, "dashboard-default", also=ROOT / "docs" / "screenshot-dashboard.png")
-    finally:
-        context.close()
 
 
 def test_upload_a_csv(app_page):
