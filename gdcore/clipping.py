@@ -20,27 +20,42 @@ KIND = {"none": NONE, "value": VALUE, "norm": NORM}
 
 
 @jit(inline=True)
+def norm_coef(max_norm, total):
+    """The factor clipping by global norm multiplies g by: min(max_norm / (total + 1e-6), 1)."""
+    return min(max_norm / (total + 1e-6), 1.0)
+
+
+@jit(inline=True)
+def clamp(gj, c):
+    """One component clipped by value: (min(max(gj, -c), c), whether it changed)."""
+    if gj > c:
+        return c, True
+    if gj < -c:
+        return -c, True
+    return gj, False
+
+
+@jit(inline=True)
 def clip(kind, c, g):
-    """Clip the scratch buffer ``g`` in place; return (pre-clip L2 norm, clipped?)."""
+    """Clip the scratch buffer ``g`` in place; return (pre-clip L2 norm, clipped?).
+
+    (The compiled loop's hot path applies ``norm_coef`` and ``clamp`` itself, without handing it
+    the array: see ``gdcore.objectives``.)"""
     total = 0.0
     for j in range(g.shape[0]):
         total += g[j] * g[j]
     total = math.sqrt(total)
     clipped = False
     if kind == NORM:
-        coef = c / (total + 1e-6)
+        coef = norm_coef(c, total)
         if coef < 1.0:
             for j in range(g.shape[0]):
                 g[j] = g[j] * coef
             clipped = True
     elif kind == VALUE:
         for j in range(g.shape[0]):
-            if g[j] > c:
-                g[j] = c
-                clipped = True
-            elif g[j] < -c:
-                g[j] = -c
-                clipped = True
+            g[j], cj = clamp(g[j], c)
+            clipped = clipped or cj
     return total, clipped
 
 

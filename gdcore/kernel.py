@@ -27,10 +27,12 @@ from .objectives import (  # noqa: F401  (re-exported: the loop's building block
     function_loss_grad,
     gather_rows,
     linreg_full,
+    linreg_full_1d,
     linreg_rows,
     numeric_gradient,
     objective,
     residual_mean_square,
+    row_error,
 )
 from .optimizers import ADAGRAD, RMSPROP, SGD
 
@@ -76,16 +78,37 @@ def splitmix64(state):
     return state, z ^ (z >> np.uint64(31))
 
 
+_LOW32 = np.uint64(0xFFFFFFFF)
+_SHIFT32 = np.uint64(32)
+
+
+@jit(inline=True)
+def below(state, s):
+    """A uniform integer in [0, s), 0 < s < 2^32, and the new state: Lemire's multiply-shift on
+    the top 32 random bits, m = r s, j = m >> 32, redrawing when m's low half falls below
+    2^32 mod s (so it is exactly uniform; the division behind that remainder is rarely needed)."""
+    state, r = splitmix64(state)
+    m = (r >> _SHIFT32) * s
+    low = m & _LOW32
+    if low < s:
+        threshold = (np.uint64(0x100000000) - s) % s
+        while low < threshold:
+            state, r = splitmix64(state)
+            m = (r >> _SHIFT32) * s
+            low = m & _LOW32
+    return state, m >> _SHIFT32
+
+
 @jit
 def shuffle_rows(idx, state):
     """Fisher-Yates shuffle of idx in place from a seeded splitmix64 stream; returns the state.
 
     Deterministic for a seed on every platform, and several times faster than numba's
-    ``np.random.shuffle`` (which also costs a second of compile time)."""
+    ``np.random.shuffle`` (which also costs a second of compile time). At most 2^32 rows."""
     state = np.uint64(state)  # a state that came back through Python arrives as a plain int
     for i in range(idx.shape[0] - 1, 0, -1):
-        state, r = splitmix64(state)
-        j = np.int64(r % np.uint64(i + 1))
+        state, r = below(state, np.uint64(i + 1))
+        j = np.int64(r)
         idx[i], idx[j] = idx[j], idx[i]
     return state
 
@@ -135,6 +158,27 @@ def _make_loop(linear, numeric, sequential, opt):
         state = state0.copy()
         g = np.zeros(dim)
         gfull = np.zeros(dim)
+        # one feature: the moments and the parameters as scalars, for the hot path
+        d1 = linear and dim == 2
+        fast_1d = d1 and not numeric and not sequential
+        xbar0, var0, wstar0 = xbar[0], cov[0, 0], wstar[0]
+        w, b = p[0], p[dim - 1]
+
+        def update(j, pj, gj, t, lr):
+            """One coordinate's optimizer step (its state, column j, is updated in place)."""
+            if opt == SGD:
+                pj, state[0, j] = O.sgd(pj, gj, state[0, j], t, lr, mom, damp, nest, wd)
+            elif opt == ADAGRAD:
+                pj, state[0, j] = O.adagrad(pj, gj, state[0, j], t, lr, lr_decay, eps, wd)
+            elif opt == RMSPROP:
+                pj, state[0, j], state[1, j], state[2, j] = O.rmsprop(
+                    pj, gj, state[0, j], state[1, j], state[2, j], lr, alpha, eps, wd, mom,
+                    centered)
+            else:
+                pj, state[0, j], state[1, j], state[2, j] = O.adam(
+                    pj, gj, state[0, j], state[1, j], state[2, j], t, lr, b1, b2, eps, wd,
+                    amsgrad, decoupled)
+            return pj
 
         def batch_gradient(start, stop):
             """Batch loss; the batch gradient goes into g."""
@@ -182,42 +226,77 @@ def _make_loop(linear, numeric, sequential, opt):
                 gather_rows(xy, idx, xs)
             for start in range(0, n, bsz):
                 stop = min(start + bsz, n)
-                # 1. gradient of the batch loss
-                bl = batch_gradient(start, stop)
-                if not (math.isfinite(bl) and all_finite(g)):
+                # 1. gradient of the batch loss. For one feature (the common case) w and b
+                #    live in local variables and the gradient comes from scalar helpers: numba
+                #    would count references on every array handed to a helper (see objectives),
+                #    and a round trip through memory lengthens every step's dependency chain.
+                if fast_1d:
+                    if full:
+                        bl, g[0], g[1] = linreg_full_1d(w, b, xbar0, ybar, var0, wstar0, rss_n)
+                    elif stop - start == 1:  # one row: 2 err (x, 1), no sums
+                        err = row_error(w, b, xs[start, 0], xs[start, 1])
+                        bl, g[0], g[1] = err * err, 2.0 * err * xs[start, 0], 2.0 * err
+                    else:
+                        bl, gw, gb = 0.0, 0.0, 0.0
+                        for i in range(start, stop):
+                            err = row_error(w, b, xs[i, 0], xs[i, 1])
+                            bl += err * err
+                            gw += err * xs[i, 0]
+                            gb += err
+                        scale = 2.0 / (stop - start)
+                        g[0], g[1], bl = gw * scale, gb * scale, bl / (stop - start)
+                else:
+                    bl = batch_gradient(start, stop)
+                ok = math.isfinite(bl)
+                for j in range(dim):
+                    ok = ok and math.isfinite(g[j])
+                if not ok:
                     status, diverged_at = DIVERGED, step + 1
                     break
-                # 2. clip
-                if ckind == C.NONE:  # the norm is only recorded: keep Σg², take the root later
-                    gsq, gnorm, clipped = sumsq(g), -1.0, False
-                else:
-                    gsq, (gnorm, clipped) = -1.0, C.clip(ckind, clip_c, g)
+                # 2. clip (by global norm: g <- g min(c / (||g|| + 1e-6), 1); by value: clamp)
+                gsq, gnorm, clipped = 0.0, -1.0, False
+                for j in range(dim):
+                    gsq += g[j] * g[j]
+                if ckind == C.NORM:
+                    gnorm = math.sqrt(gsq)
+                    coef = C.norm_coef(clip_c, gnorm)
+                    if coef < 1.0:
+                        clipped = True
+                        for j in range(dim):
+                            g[j] = g[j] * coef
+                elif ckind == C.VALUE:
+                    gnorm = math.sqrt(gsq)
+                    for j in range(dim):
+                        g[j], cj = C.clamp(g[j], clip_c)
+                        clipped = clipped or cj
+                # (without clipping the norm is only recorded: the root is taken when it is)
                 # 3. update: every coordinate from one gradient (simultaneous), or one after
                 #    another with the gradient recomputed in between (sequential)
                 t = step + 1
                 for j in range(dim):
                     pprev[j] = p[j]
-                for j in range(dim):
-                    if sequential and j > 0:
-                        batch_gradient(start, stop)
-                        C.clip(ckind, clip_c, g)
-                    if opt == SGD:
-                        p[j], state[0, j] = O.sgd(p[j], g[j], state[0, j], t, lr, mom, damp,
-                                                  nest, wd)
-                    elif opt == ADAGRAD:
-                        p[j], state[0, j] = O.adagrad(p[j], g[j], state[0, j], t, lr, lr_decay,
-                                                      eps, wd)
-                    elif opt == RMSPROP:
-                        p[j], state[0, j], state[1, j], state[2, j] = O.rmsprop(
-                            p[j], g[j], state[0, j], state[1, j], state[2, j], lr, alpha, eps, wd,
-                            mom, centered)
-                    else:
-                        p[j], state[0, j], state[1, j], state[2, j] = O.adam(
-                            p[j], g[j], state[0, j], state[1, j], state[2, j], t, lr, b1, b2, eps,
-                            wd, amsgrad, decoupled)
+                if fast_1d:
+                    w = update(0, w, g[0], t, lr)
+                    b = update(1, b, g[1], t, lr)
+                    p[0], p[1] = w, b
+                else:
+                    for j in range(dim):
+                        if sequential and j > 0:
+                            batch_gradient(start, stop)
+                            C.clip(ckind, clip_c, g)
+                        p[j] = update(j, p[j], g[j], t, lr)
+                    if d1:
+                        w, b = p[0], p[1]
                 # 4. full-data loss; divergence, records, convergence
-                new_loss = full_loss()
-                if not (math.isfinite(new_loss) and all_finite(p)):
+                if d1:
+                    new_loss, gfull[0], gfull[1] = linreg_full_1d(w, b, xbar0, ybar, var0, wstar0,
+                                                                  rss_n)
+                else:
+                    new_loss = full_loss()
+                ok = math.isfinite(new_loss)
+                for j in range(dim):
+                    ok = ok and math.isfinite(p[j])
+                if not ok:
                     for j in range(dim):
                         p[j] = pprev[j]  # keep the last finite point
                     status, diverged_at = DIVERGED, step + 1
@@ -235,7 +314,7 @@ def _make_loop(linear, numeric, sequential, opt):
                         stride *= 2
                     if step % stride == 0:
                         write_row(rec, count, step, samples / n, samples, lr, loss, bl,
-                                  gnorm if gsq < 0.0 else math.sqrt(gsq),
+                                  gnorm if gnorm >= 0.0 else math.sqrt(gsq),
                                   1.0 if clipped else 0.0, p)
                         count += 1
                         next_rec = step + stride
@@ -272,7 +351,7 @@ def _make_loop(linear, numeric, sequential, opt):
         if rec[count - 1, STEP] != step:  # the last (finite) step is always kept
             i = count if count < max_points else count - 1
             write_row(rec, i, step, samples / n, samples, l_lr, loss, l_bl,
-                      l_gnorm if l_gsq < 0.0 else math.sqrt(l_gsq),
+                      l_gnorm if l_gnorm >= 0.0 else math.sqrt(l_gsq),
                       1.0 if l_clipped else 0.0, p)
             count = i + 1
         last = diverged_at if status == DIVERGED else step
