@@ -18,7 +18,7 @@ def jit(fn=None, *, inline: bool = False):
         return lambda f: jit(f, inline=inline)
     if _njit is None:  # pragma: no cover
         return fn
-    return _njit(cache=True, nogil=True, error_model="numpy",
+    return _njit(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True,
                  inline="always" if inline else "never")(fn)
 
 

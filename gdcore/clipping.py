@@ -22,7 +22,8 @@ KIND = {"none": NONE, "value": VALUE, "norm": NORM}
 @jit(inline=True)
 def norm_coef(max_norm, total):
     """The factor clipping by global norm multiplies g by: min(max_norm / (total + 1e-6), 1)."""
-    return min(max_norm / (total + 1e-6), 1.0)
+    coef = max_norm / (total + 1e-6)
+    return coef if coef < 1.0 else 1.0
 
 
 @jit(inline=True)

@@ -144,7 +144,7 @@ def _make_loop(linear, numeric, sequential, opt):
         # an epoch's rows, contiguous in visiting order (random access costs more than a copy)
         shuffled = linear and shuffle and not full
         rows = n if shuffled else 1
-        idx = np.arange(rows).astype(np.int32)
+        idx = np.arange(rows, dtype=np.int32)
         rng = np.uint64(seed)
         xs = np.empty((rows, xy.shape[1])) if shuffled else xy
         lr0 = ohp[O.LR]
@@ -211,7 +211,7 @@ def _make_loop(linear, numeric, sequential, opt):
             return rec, 1, DIVERGED, 0, p, loss, loss, -1
 
         loss0 = loss
-        limit = div_factor * max(loss0, 1e-12)
+        limit = div_factor * (loss0 if loss0 > 1e-12 else 1e-12)
         best = loss0
         have_ref = math.isfinite(ref_loss)
         target = ref_loss + 1e-3 * (loss0 - ref_loss) if have_ref else 0.0
@@ -225,7 +225,7 @@ def _make_loop(linear, numeric, sequential, opt):
                 rng = shuffle_rows(idx, rng)
                 gather_rows(xy, idx, xs)
             for start in range(0, n, bsz):
-                stop = min(start + bsz, n)
+                stop = start + bsz if start + bsz < n else n
                 # 1. gradient of the batch loss. For one feature (the common case) w and b
                 #    live in local variables and the gradient comes from scalar helpers: numba
                 #    would count references on every array handed to a helper (see objectives),
@@ -337,7 +337,9 @@ def _make_loop(linear, numeric, sequential, opt):
                         skind, lr0, lr, e, loss, plateau_best, plateau_bad, plateau_cool, shp,
                         milestones)
                 if (tol_grad > 0.0 and norm(gfull) <= tol_grad) or (
-                        tol_loss > 0.0 and abs(loss - prev_loss) <= tol_loss * max(1.0, abs(loss))):
+                        tol_loss > 0.0
+                        and math.fabs(loss - prev_loss) <= tol_loss * (
+                            math.fabs(loss) if math.fabs(loss) > 1.0 else 1.0)):
                     status = CONVERGED
                     break
             if status != COMPLETED:

@@ -114,7 +114,7 @@ def adam(p, g, m, v, vmax, t, lr, beta1, beta2, eps, wd, amsgrad, decoupled):
     bc1 = 1.0 - beta1 ** float(t)
     bc2_sqrt = math.sqrt(1.0 - beta2 ** float(t))
     if amsgrad:
-        vmax = max(vmax, v)
+        vmax = v if v > vmax else vmax
         denom = math.sqrt(vmax) / bc2_sqrt + eps
     else:
         denom = math.sqrt(v) / bc2_sqrt + eps

@@ -38,23 +38,24 @@ def lr_at(kind, base, e, hp, milestones):
     ``hp`` slots: step (step_size, gamma), multistep (-, gamma), exponential (-, gamma),
     inverse_time (k), cosine (T_max, -, eta_min), warmup (total_iters, -, -, start_factor).
     """
+    t = float(e)  # float powers: C's pow, as Python's float ** int (and no integer-power code)
     if kind == STEP:
-        return base * hp[1] ** math.floor(e / hp[0])
+        return base * hp[1] ** float(math.floor(t / hp[0]))
     if kind == MULTISTEP:
-        passed = 0
+        passed = 0.0
         for m in milestones:
             if m <= e:
-                passed += 1
+                passed += 1.0
         return base * hp[1] ** passed
     if kind == EXPONENTIAL:
-        return base * hp[1] ** e
+        return base * hp[1] ** t
     if kind == INVERSE_TIME:
-        return base / (1.0 + hp[0] * e)
+        return base / (1.0 + hp[0] * t)
     if kind == COSINE:
-        return hp[2] + (base - hp[2]) * (1.0 + math.cos(math.pi * e / hp[0])) / 2.0
+        return hp[2] + (base - hp[2]) * (1.0 + math.cos(math.pi * t / hp[0])) / 2.0
     if kind == WARMUP:
         sf = hp[3]
-        return base * (sf + (1.0 - sf) * min(e, hp[0]) / hp[0])
+        return base * (sf + (1.0 - sf) * (t if t < hp[0] else hp[0]) / hp[0])
     return base
 
 
@@ -76,7 +77,7 @@ def plateau_step(metric, lr, best, bad, cooldown_left, hp):
         cooldown_left -= 1
         bad = 0
     if bad > hp[0]:
-        new_lr = max(lr * hp[1], hp[4])
+        new_lr = lr * hp[1] if lr * hp[1] > hp[4] else hp[4]
         if lr - new_lr > hp[5]:
             lr = new_lr
         cooldown_left = int(hp[3])
