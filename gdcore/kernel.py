@@ -23,6 +23,7 @@ from . import schedules as S
 from ._jit import jit
 from .objectives import (  # noqa: F401  (re-exported: the loop's building blocks)
     LINEAR,
+    batch_gradient,
     data_moments,
     function_loss_grad,
     gather_rows,
@@ -128,11 +129,15 @@ def write_row(rec, i, step, epoch, samples, lr, loss, batch_loss, grad_norm, cli
 
 
 # --- the loop ------------------------------------------------------------------------------------
-def _make_loop(linear, numeric, sequential, opt):
-    """Compile the loop for one combination of problem type, gradient mode, update mode and
-    optimizer family. These four are closure constants, so numba prunes the branches that do not
-    apply: a run compiles (once, cached on disk) and executes only the code it uses. Schedules and
-    clipping stay run-time choices (one cheap branch per step)."""
+def _make_loop(linear, numeric, sequential, opt, one_feature):
+    """Compile the loop for one combination of problem type (test function, linear regression,
+    linear regression on one feature), gradient mode, update mode and optimizer family. These are
+    closure constants, so numba prunes the branches that do not apply: a run compiles (once, cached
+    on disk) and executes only the code it uses. Schedules and clipping stay run-time choices (one
+    cheap branch per step)."""
+    # one feature, analytic gradient, simultaneous update: w and b live in registers
+    d1 = linear and one_feature
+    fast_1d = d1 and not numeric and not sequential
 
     def run_loop(kind, n_rows, xy, xbar, ybar, cov, wstar, rss_n, p0, epochs, batch_size, shuffle, seed,
                  ohp, state0, skind, shp, milestones, sched_per_update, ckind, clip_c, h,
@@ -159,10 +164,8 @@ def _make_loop(linear, numeric, sequential, opt):
         g = np.zeros(dim)
         gfull = np.zeros(dim)
         # one feature: the moments and the parameters as scalars, for the hot path
-        d1 = linear and dim == 2
-        fast_1d = d1 and not numeric and not sequential
         xbar0, var0, wstar0 = xbar[0], cov[0, 0], wstar[0]
-        w, b = p[0], p[dim - 1]
+        w, b = p[0], p[dim - 1]  # (used when d1)
 
         def update(j, pj, gj, t, lr):
             """One coordinate's optimizer step (its state, column j, is updated in place)."""
@@ -180,30 +183,16 @@ def _make_loop(linear, numeric, sequential, opt):
                     amsgrad, decoupled)
             return pj
 
-        def batch_gradient(start, stop):
-            """Batch loss; the batch gradient goes into g."""
-            if numeric:
-                return numeric_gradient(kind, p, g, h, xs, start, stop, full,
-                                        xbar, ybar, cov, wstar, rss_n)
-            if not linear:
-                return function_loss_grad(kind, p, g)
-            if full:
-                return linreg_full(p, g, xbar, ybar, cov, wstar, rss_n)
-            return linreg_rows(p, g, xs, start, stop)
-
-        def full_loss():
-            """Full-data loss; its gradient goes into gfull."""
-            if linear:
-                return linreg_full(p, gfull, xbar, ybar, cov, wstar, rss_n)
-            return function_loss_grad(kind, p, gfull)
-
         # (np.int64(0), not 0: a literal would compile a second copy of each callee)
         e = np.int64(0)
         lr = S.lr_at(skind, lr0, e, shp, milestones)
         plateau_best, plateau_bad, plateau_cool = np.inf, np.int64(0), np.int64(0)
 
         rec = np.zeros((max_points, N_COLS + dim))
-        loss = full_loss()
+        if d1:
+            loss, gfull[0], gfull[1] = linreg_full_1d(w, b, xbar0, ybar, var0, wstar0, rss_n)
+        else:
+            loss = objective(kind, p, gfull, xs, 0, 1, True, xbar, ybar, cov, wstar, rss_n)
         gn = norm(gfull)
         write_row(rec, e, e, 0.0, e, lr, loss, loss, gn, 0.0, p)
         count, stride, next_rec = 1, 1, 1
@@ -246,7 +235,8 @@ def _make_loop(linear, numeric, sequential, opt):
                         scale = 2.0 / (stop - start)
                         g[0], g[1], bl = gw * scale, gb * scale, bl / (stop - start)
                 else:
-                    bl = batch_gradient(start, stop)
+                    bl = batch_gradient(kind, numeric, p, g, h, xs, start, stop, full, xbar, ybar, cov,
+                                        wstar, rss_n)
                 ok = math.isfinite(bl)
                 for j in range(dim):
                     ok = ok and math.isfinite(g[j])
@@ -282,7 +272,8 @@ def _make_loop(linear, numeric, sequential, opt):
                 else:
                     for j in range(dim):
                         if sequential and j > 0:
-                            batch_gradient(start, stop)
+                            batch_gradient(kind, numeric, p, g, h, xs, start, stop, full, xbar, ybar, cov,
+                                        wstar, rss_n)
                             C.clip(ckind, clip_c, g)
                         p[j] = update(j, p[j], g[j], t, lr)
                     if d1:
@@ -292,7 +283,8 @@ def _make_loop(linear, numeric, sequential, opt):
                     new_loss, gfull[0], gfull[1] = linreg_full_1d(w, b, xbar0, ybar, var0, wstar0,
                                                                   rss_n)
                 else:
-                    new_loss = full_loss()
+                    new_loss = objective(kind, p, gfull, xs, 0, 1, True, xbar, ybar, cov, wstar,
+                                         rss_n)
                 ok = math.isfinite(new_loss)
                 for j in range(dim):
                     ok = ok and math.isfinite(p[j])
@@ -365,9 +357,9 @@ def _make_loop(linear, numeric, sequential, opt):
 _LOOPS: dict = {}
 
 
-def get_loop(linear: bool, numeric: bool, sequential: bool, opt: int):
+def get_loop(linear: bool, numeric: bool, sequential: bool, opt: int, one_feature: bool = False):
     """The compiled loop for this combination (built on first use)."""
-    key = (bool(linear), bool(numeric), bool(sequential), int(opt))
+    key = (bool(linear), bool(numeric), bool(sequential), int(opt), bool(linear and one_feature))
     if key not in _LOOPS:
         _LOOPS[key] = _make_loop(*key)
     return _LOOPS[key]

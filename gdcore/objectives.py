@@ -209,3 +209,11 @@ def numeric_gradient(kind, p, g, h, xy, start, stop, full, xbar, ybar, cov, wsta
         q[j] = p[j]
         g[j] = (lp - lm) / (2.0 * h)
     return objective(kind, p, scratch, xy, start, stop, full, xbar, ybar, cov, wstar, rss_n)
+
+
+@jit
+def batch_gradient(kind, numeric, p, g, h, xy, start, stop, full, xbar, ybar, cov, wstar, rss_n):
+    """Batch loss and batch gradient (into g): analytic, or central differences with step h."""
+    if numeric:
+        return numeric_gradient(kind, p, g, h, xy, start, stop, full, xbar, ybar, cov, wstar, rss_n)
+    return objective(kind, p, g, xy, start, stop, full, xbar, ybar, cov, wstar, rss_n)

@@ -172,8 +172,9 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     clip_c = float(next(iter(cfg.clip.params.values()), 0.0))
     ref_loss = float(problem.min_value)
 
-    loop = kernel.get_loop(problem.kind == kernel.LINEAR, cfg.gradient == "numeric",
-                           cfg.update == "sequential", okind)
+    linear = problem.kind == kernel.LINEAR
+    loop = kernel.get_loop(linear, cfg.gradient == "numeric", cfg.update == "sequential", okind,
+                           one_feature=linear and problem.d == 1)
     args = (problem.kind, n, xy, xbar, ybar, cov, wstar, rss_n, p0, cfg.epochs, batch, cfg.shuffle,
             cfg.seed, ohp, state0, skind, shp, ms, cfg.schedule.per == "update", ckind, clip_c,
             cfg.h, cfg.tol_grad, cfg.tol_loss, cfg.divergence_factor, ref_loss, cfg.max_points)
