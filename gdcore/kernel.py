@@ -1,10 +1,13 @@
 """The compiled inner loop: batches -> gradient -> clip -> update -> schedule -> record.
 
-This module holds no formulas of its own: gradients come from ``problems``, update rules from
-``optimizers``, learning rates from ``schedules`` and clipping from ``clipping``, all compiled by
-numba (see ``_jit``). What is here is bookkeeping: batching and shuffling, divergence and stopping
-tests, and a bounded history (first, last and evenly spread steps: when the buffer fills, every
-other point is dropped and the recording stride doubles).
+Gradients come from ``objectives``, update rules from ``optimizers``, learning rates from
+``schedules`` and clipping rules from ``clipping``, all compiled by numba (see ``_jit``). What is
+here is bookkeeping: batching and shuffling, divergence and stopping tests, and a bounded history
+(first, last and evenly spread steps: when the buffer fills, every other point is dropped and the
+recording stride doubles). The one-feature regression, the dashboard's everyday case, has a hot
+path that keeps w and b in local variables and calls only scalar helpers: numba counts references
+(atomically) on every array handed to a helper, which cost three quarters of a batch-1 step, and
+a round trip through memory lengthens every step's dependency chain.
 
 For linear regression the full-data loss and gradient come from the data's moments in O(d^2)
 (see ``problems``), so a full-batch step costs O(1) in n, and every mini-batch step can report the
@@ -215,10 +218,7 @@ def _make_loop(linear, numeric, sequential, opt, one_feature):
                 gather_rows(xy, idx, xs)
             for start in range(0, n, bsz):
                 stop = start + bsz if start + bsz < n else n
-                # 1. gradient of the batch loss. For one feature (the common case) w and b
-                #    live in local variables and the gradient comes from scalar helpers: numba
-                #    would count references on every array handed to a helper (see objectives),
-                #    and a round trip through memory lengthens every step's dependency chain.
+                # 1. gradient of the batch loss (one feature: from scalars, see the top)
                 if fast_1d:
                     if full:
                         bl, g[0], g[1] = linreg_full_1d(w, b, xbar0, ybar, var0, wstar0, rss_n)
@@ -235,8 +235,8 @@ def _make_loop(linear, numeric, sequential, opt, one_feature):
                         scale = 2.0 / (stop - start)
                         g[0], g[1], bl = gw * scale, gb * scale, bl / (stop - start)
                 else:
-                    bl = batch_gradient(kind, numeric, p, g, h, xs, start, stop, full, xbar, ybar, cov,
-                                        wstar, rss_n)
+                    bl = batch_gradient(kind, numeric, p, g, h, xs, start, stop, full, xbar, ybar,
+                                        cov, wstar, rss_n)
                 ok = math.isfinite(bl)
                 for j in range(dim):
                     ok = ok and math.isfinite(g[j])
@@ -272,8 +272,8 @@ def _make_loop(linear, numeric, sequential, opt, one_feature):
                 else:
                     for j in range(dim):
                         if sequential and j > 0:
-                            batch_gradient(kind, numeric, p, g, h, xs, start, stop, full, xbar, ybar, cov,
-                                        wstar, rss_n)
+                            batch_gradient(kind, numeric, p, g, h, xs, start, stop, full, xbar,
+                                           ybar, cov, wstar, rss_n)
                             C.clip(ckind, clip_c, g)
                         p[j] = update(j, p[j], g[j], t, lr)
                     if d1:

@@ -142,11 +142,9 @@ def _optimizer_arrays(cfg: RunConfig, dim: int) -> tuple[int, np.ndarray, np.nda
     return optimizers.KIND[o.name], hp, state
 
 
-def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
-        *, dataset=None) -> RunResult:
-    """Run one configuration on a problem (see :func:`run_experiment` for whole experiments)."""
-    if isinstance(cfg, Mapping):
-        cfg = parse_run(cfg)
+def kernel_inputs(problem: LinearRegression | TestFunction, cfg: RunConfig
+                  ) -> tuple[dict[str, Any], tuple]:
+    """What the compiled loop is chosen by (``kernel.get_loop``'s keywords) and called with."""
     if problem.kind == kernel.LINEAR:
         n = problem.n
         if cfg.batch_size is not None and cfg.batch_size > n:
@@ -173,11 +171,23 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     ref_loss = float(problem.min_value)
 
     linear = problem.kind == kernel.LINEAR
-    loop = kernel.get_loop(linear, cfg.gradient == "numeric", cfg.update == "sequential", okind,
-                           one_feature=linear and problem.d == 1)
+    key = {"linear": linear, "numeric": cfg.gradient == "numeric",
+           "sequential": cfg.update == "sequential", "opt": okind,
+           "one_feature": linear and problem.d == 1}
     args = (problem.kind, n, xy, xbar, ybar, cov, wstar, rss_n, p0, cfg.epochs, batch, cfg.shuffle,
             cfg.seed, ohp, state0, skind, shp, ms, cfg.schedule.per == "update", ckind, clip_c,
             cfg.h, cfg.tol_grad, cfg.tol_loss, cfg.divergence_factor, ref_loss, cfg.max_points)
+    return key, args
+
+
+def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
+        *, dataset=None) -> RunResult:
+    """Run one configuration on a problem (see :func:`run_experiment` for whole experiments)."""
+    if isinstance(cfg, Mapping):
+        cfg = parse_run(cfg)
+    key, args = kernel_inputs(problem, cfg)
+    loop = kernel.get_loop(**key)
+    p0 = args[8]  # the starting point (for the message below)
     t0 = time.perf_counter()
     rec, count, status, last, p_final, final_loss, best, within = loop(*args)
     wall = time.perf_counter() - t0
