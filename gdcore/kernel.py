@@ -72,7 +72,7 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-@jit
+@jit(inline=True)
 def splitmix64(state):
     """One step of the splitmix64 generator: (new state, 64 random bits)."""
     state = state + _GOLDEN
@@ -103,7 +103,7 @@ def below(state, s):
     return state, m >> _SHIFT32
 
 
-@jit
+@jit(inline=True)
 def shuffle_rows(idx, state):
     """Fisher-Yates shuffle of idx in place from a seeded splitmix64 stream; returns the state.
 
@@ -144,28 +144,33 @@ def _make_loop(linear, numeric, sequential, opt, one_feature):
 
     def run_loop(kind, n_rows, xy, xbar, ybar, cov, wstar, rss_n, p0, epochs, batch_size, shuffle, seed,
                  ohp, state0, skind, shp, milestones, sched_per_update, ckind, clip_c, h,
-                 tol_grad, tol_loss, div_factor, ref_loss, max_points):
+                 tol_grad, tol_loss, div_factor, ref_loss, max_points, lr_start, idx, xs, work, rec):
+        # idx, xs, work and rec are scratch buffers from the caller (see ``buffers``): the loop
+        # allocates nothing, so numba compiles no array constructors for it
+
         dim = p0.shape[0]
         n = n_rows if linear else 1
         full = (not linear) or batch_size >= n
         bsz = n if full else batch_size
         # an epoch's rows, contiguous in visiting order (random access costs more than a copy)
         shuffled = linear and shuffle and not full
-        rows = n if shuffled else 1
-        idx = np.arange(rows, dtype=np.int32)
+        if shuffled:
+            for i in range(n):
+                idx[i] = i
+        else:
+            xs = xy
         rng = np.uint64(seed)
-        xs = np.empty((rows, xy.shape[1])) if shuffled else xy
         lr0 = ohp[O.LR]
         mom, damp, nest = ohp[O.MOMENTUM], ohp[O.DAMPENING], ohp[O.NESTEROV] != 0.0
         wd, eps, b1, b2 = ohp[O.WD], ohp[O.EPS], ohp[O.BETA1], ohp[O.BETA2]
         alpha, centered, lr_decay = ohp[O.ALPHA], ohp[O.CENTERED] != 0.0, ohp[O.LR_DECAY]
         amsgrad, decoupled = ohp[O.AMSGRAD] != 0.0, ohp[O.DECOUPLED] != 0.0
 
-        p = p0.copy()
-        pprev = p0.copy()
-        state = state0.copy()
-        g = np.zeros(dim)
-        gfull = np.zeros(dim)
+        p, pprev, g, gfull, state = work[0], work[1], work[2], work[3], work[4:]
+        for j in range(dim):
+            p[j], pprev[j], g[j], gfull[j] = p0[j], p0[j], 0.0, 0.0
+            for k in range(state0.shape[0]):
+                state[k, j] = state0[k, j]
         # one feature: the moments and the parameters as scalars, for the hot path
         xbar0, var0, wstar0 = xbar[0], cov[0, 0], wstar[0]
         w, b = p[0], p[dim - 1]  # (used when d1)
@@ -188,10 +193,9 @@ def _make_loop(linear, numeric, sequential, opt, one_feature):
 
         # (np.int64(0), not 0: a literal would compile a second copy of each callee)
         e = np.int64(0)
-        lr = S.lr_at(skind, lr0, e, shp, milestones)
+        lr = lr_start  # lr(0): the base rate, or start_factor × it for the warm-up
         plateau_best, plateau_bad, plateau_cool = np.inf, np.int64(0), np.int64(0)
 
-        rec = np.zeros((max_points, N_COLS + dim))
         if d1:
             loss, gfull[0], gfull[1] = linreg_full_1d(w, b, xbar0, ybar, var0, wstar0, rss_n)
         else:
@@ -352,6 +356,14 @@ def _make_loop(linear, numeric, sequential, opt, one_feature):
         return rec, count, status, last, p, loss, best, within_since
 
     return jit(run_loop)
+
+
+def buffers(n_rows: int, dim: int, n_cols: int, shuffled: bool, max_points: int):
+    """The loop's scratch arrays: row order, the rows in that order, (p, previous p, gradient,
+    full gradient, optimizer state), and the history."""
+    rows = n_rows if shuffled else 1
+    return (np.empty(rows, dtype=np.int32), np.empty((rows, n_cols)),
+            np.zeros((4 + O.N_STATE, dim)), np.zeros((max_points, N_COLS + dim)))
 
 
 _LOOPS: dict = {}

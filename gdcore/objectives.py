@@ -142,7 +142,7 @@ def linreg_rows(p, g, xy, start, stop):
     return loss / (stop - start)
 
 
-@jit
+@jit(inline=True)
 def gather_rows(xy, idx, out):
     """out[r] = xy[idx[r]]: an epoch's rows in visiting order, contiguous (one cache line a row,
     so the random reads happen here, once, rather than in every batch)."""

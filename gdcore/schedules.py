@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import jit, py
 
 CONSTANT, STEP, MULTISTEP, EXPONENTIAL, INVERSE_TIME, COSINE, WARMUP, PLATEAU = range(8)
 KIND = {"constant": CONSTANT, "step": STEP, "multistep": MULTISTEP, "exponential": EXPONENTIAL,
@@ -31,7 +31,7 @@ KIND = {"constant": CONSTANT, "step": STEP, "multistep": MULTISTEP, "exponential
 N_HP = 6
 
 
-@jit
+@jit(inline=True)
 def lr_at(kind, base, e, hp, milestones):
     """The learning rate after ``e`` scheduler steps (every schedule but ``plateau``).
 
@@ -59,7 +59,10 @@ def lr_at(kind, base, e, hp, milestones):
     return base
 
 
-@jit
+lr_at_py = py(lr_at)  # the same function, uncompiled (for Python callers)
+
+
+@jit(inline=True)
 def plateau_step(metric, lr, best, bad, cooldown_left, hp):
     """One ReduceLROnPlateau step (mode "min", relative threshold); returns the new state.
 
