@@ -255,12 +255,6 @@ def workload_a(sz: Sizes, full_numpy: bool = False) -> Result:
                   statistics.median(times["gdcore"]), statistics.median(times["numpy"]) * scale)
 
 
-def history_off_by_one(steps: int = 20) -> int:
-    """Rows gdcore keeps for a ``steps``-step full-batch run with max_points = steps + 1."""
-    x, y = make_data(50)
-    return len(gdcore_full_batch(x, y, 0.01, steps, max_points=steps + 1).history)
-
-
 # --- B: SGD batch 1 vs scikit-learn -------------------------------------------------------------
 def gdcore_sgd1(x: np.ndarray, y: np.ndarray, lr: float, epochs: int, seed: int = 0):
     from gdcore import LinearRegression, run
@@ -585,12 +579,6 @@ def main(argv: list[str] | None = None) -> int:
             say(f"     {note}")
         for name, ok in r.checks.items():
             say(f"     check {'ok  ' if ok else 'FAIL'} {name}")
-        if key == "A":
-            rows = history_off_by_one()
-            if rows != 21:
-                say(f"     note: gdcore keeps {rows} history rows for a 20-step run with "
-                    "max_points = 21 (expected 21; it reserves a slot it never needs), so this "
-                    "workload uses max_points = 2000")
 
     say("\n== summary " + "=" * 88)
     for r in results:

@@ -265,6 +265,13 @@ def test_history_is_bounded_evenly_spread_and_keeps_first_and_last():
     assert h["samples"].iloc[-1] == 20_000 and h["epoch"].iloc[-1] == pytest.approx(20.0)
 
 
+@pytest.mark.parametrize("steps", [1, 20, 301])
+def test_history_keeps_every_step_when_max_points_allows(steps):
+    r = run(FUNCTIONS["quadratic"], {"name": "q", "epochs": steps, "max_points": steps + 1,
+                                    "optimizer": {"name": "sgd", "lr": 0.01}})
+    assert r.history["step"].tolist() == list(range(steps + 1))
+
+
 def test_early_stop_on_gradient_norm_sets_converged():
     fn = FUNCTIONS["bowl"]
     r = run(fn, {"name": "s", "epochs": 10_000, "tol_grad": 1e-6,
