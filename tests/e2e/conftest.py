@@ -142,11 +142,12 @@ def app_page(browser, app_server):
 
 
 def screenshot(page, name: str, *, also: Path | None = None) -> Path:
-    """Save a full-page screenshot to test-artifacts/<name>.png (and to ``also``)."""
+    """Save a full-page screenshot to test-artifacts/<name>.png, and to ``also`` (the README's
+    pictures in docs/) when UPDATE_DOCS_SCREENSHOTS=1, so a test run leaves tracked files alone."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if also is not None:
+    if also is not None and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
         also.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, also)
     return path

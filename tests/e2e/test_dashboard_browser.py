@@ -1,7 +1,8 @@
 """End-to-end: the real app in headless Chromium. Charts render, an upload works, no error box.
 
 Run with ``pytest -m browser`` (they also run in the default ``pytest``). Screenshots go to
-test-artifacts/; the default view is also saved as docs/screenshot-dashboard.png (README).
+test-artifacts/; with UPDATE_DOCS_SCREENSHOTS=1 the default view is also saved as
+docs/screenshot-dashboard.png (README).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Browser end-to-end: open every extra page in headless Chromium, check the charts draw and no
-exception shows, and save a screenshot of each (the landscape one also to docs/)."""
+exception shows, and save a screenshot of each (the landscape one also to docs/ when
+UPDATE_DOCS_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
