@@ -2,6 +2,7 @@
 
 import altair as alt
 import numpy as np
+import pandas as pd
 import pytest
 
 import gdcore
@@ -93,3 +94,36 @@ def test_chart_builders_return_charts():
                           L.minima_frame(WELL)).to_dict()
     bas = L.basins(WELL, [-1, 1], {"epochs": 100, "optimizer": {"lr": 0.01}})
     assert lc.basin_chart(L.curve(WELL), bas, L.minima_frame(WELL), hump=0.06).to_dict()
+
+
+def _run_scales(spec) -> list:
+    """Every colour scale on the field "run" anywhere in a chart spec."""
+    found = []
+    if isinstance(spec, dict):
+        color = spec.get("color")
+        if isinstance(color, dict) and color.get("field") == "run":
+            found.append(color.get("scale"))
+        for value in spec.values():
+            found += _run_scales(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _run_scales(value)
+    return found
+
+
+def test_each_run_has_one_colour_on_every_landscape_chart():
+    fn = gdcore.FUNCTIONS["himmelblau"]
+    df = L.paths(fn, [(0, 0), (-1, -4), (1, 4)], ["sgd", "adam"],
+                 {"epochs": 30, "optimizer": {"lr": 0.01}})
+    now = L.current_points(df, 10)
+    scales = (_run_scales(lc.contour_chart(L.surface(fn, 20), df, now, L.minima_frame(fn))
+                          .to_dict())
+              + _run_scales(lc.loss_steps_chart(df, 10).to_dict()))
+    wdf = L.paths(WELL, [-3, 3], ["sgd", "adam"], {"epochs": 20, "optimizer": {"lr": 0.01}})
+    curve_scales = _run_scales(lc.curve_chart(L.curve(WELL), wdf, L.current_points(wdf, 3),
+                                              L.minima_frame(WELL)).to_dict())
+    assert len(scales) >= 3 and len(curve_scales) >= 2
+    assert all(sc == scales[0] for sc in scales)
+    assert scales[0]["domain"] == list(pd.unique(df["run"]))
+    assert len(set(scales[0]["range"])) == df["run"].nunique()
+    assert all(sc["domain"] == list(pd.unique(wdf["run"])) for sc in curve_scales)

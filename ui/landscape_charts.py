@@ -7,9 +7,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from .charts import run_scale
+
 MINIMUM_COLORS = alt.Scale(domain=["global", "local", "none"],
                            range=["#2ca02c", "#ff7f0e", "#999999"])
 MAX_PATH_POINTS = 4000
+
+
+def run_color(path_df: pd.DataFrame) -> alt.Color:
+    """One colour per run, the same on every chart of the page (in the order the runs come)."""
+    return alt.Color("run:N", title="run", scale=run_scale(pd.unique(path_df["run"]).tolist()))
 
 
 def _thin(path_df: pd.DataFrame) -> pd.DataFrame:
@@ -36,7 +43,7 @@ def curve_chart(curve_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFr
     X = alt.X(f"{x}:Q", scale=xs, title=x)
     Y = alt.Y("loss:Q", scale=ys, title="loss")
     line = alt.Chart(curve_df).mark_line(color="#555", strokeWidth=2).encode(x=X, y=Y)
-    color = alt.Color("run:N", title="run")
+    color = run_color(path_df)
     paths = _thin(path_df)
     trail = alt.Chart(paths).mark_line(point=alt.OverlayMarkDef(size=30), strokeWidth=1,
                                        opacity=0.7).encode(
@@ -77,8 +84,12 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
                  alt.Tooltip("loss:Q", format=".4g")])
     X = alt.X(f"{a}:Q", scale=xs)
     Y = alt.Y(f"{b}:Q", scale=ys)
-    color = alt.Color("run:N", title="run", scale=alt.Scale(scheme="category10"))
-    trail = alt.Chart(_thin(path_df)).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(
+    color = run_color(path_df)
+    thin = _thin(path_df)
+    # a dark outline under each path keeps every run colour readable on the heatmap
+    halo = alt.Chart(thin).mark_line(strokeWidth=5.5, color="#222", opacity=0.7).encode(
+        x=X, y=Y, detail="run:N", order="step:Q")
+    trail = alt.Chart(thin).mark_line(strokeWidth=3, point=alt.OverlayMarkDef(
         size=14)).encode(x=X, y=Y, color=color, order="step:Q",
                          tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")])
     now = alt.Chart(now_df).mark_point(size=200, filled=True, stroke="white",
@@ -91,14 +102,14 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
                                            strokeWidth=1.5).encode(
         x=X, y=Y, tooltip=["kind:N", alt.Tooltip(f"{a}:Q", format=".5g"),
                            alt.Tooltip(f"{b}:Q", format=".5g")])
-    return alt.layer(heat, trail, now, mins).properties(height=height).resolve_scale(
+    return alt.layer(heat, halo, trail, now, mins).properties(height=height).resolve_scale(
         color="independent")
 
 
 def loss_steps_chart(path_df: pd.DataFrame, step: int, *, height: int = 220) -> alt.LayerChart:
     """Loss against step for every run, with a rule at the current step (linear axis: the test
     functions' losses can be negative)."""
-    color = alt.Color("run:N", title="run")
+    color = run_color(path_df)
     lines = alt.Chart(_thin(path_df)).mark_line().encode(
         x=alt.X("step:Q", title="step"), y=alt.Y("loss:Q", title="loss"), color=color,
         tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".5g")])
