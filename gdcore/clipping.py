@@ -41,7 +41,7 @@ def clip(kind, c, g):
     """Clip the scratch buffer ``g`` in place; return (pre-clip L2 norm, clipped?).
 
     (The compiled loop's hot path applies ``norm_coef`` and ``clamp`` itself, without handing it
-    the array: see ``gdcore.objectives``.)"""
+    the array: numba counts references on arrays passed to helpers, see ``gdcore.kernel``.)"""
     total = 0.0
     for j in range(g.shape[0]):
         total += g[j] * g[j]

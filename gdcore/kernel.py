@@ -23,7 +23,7 @@ import numpy as np
 from . import clipping as C
 from . import optimizers as O
 from . import schedules as S
-from ._jit import jit
+from ._jit import jit, py
 from .objectives import (  # noqa: F401  (re-exported: the loop's building blocks)
     LINEAR,
     batch_gradient,
@@ -131,6 +131,12 @@ def write_row(rec, i, step, epoch, samples, lr, loss, batch_loss, grad_norm, cli
         rec[i, N_COLS + j] = p[j]
 
 
+@jit(inline=True)
+def visits_shuffled(linear, shuffle, batch_size, n_rows):
+    """Whether a run reshuffles its rows every epoch (a full batch needs no order)."""
+    return linear and shuffle and batch_size < n_rows
+
+
 # --- the loop ------------------------------------------------------------------------------------
 def _make_loop(linear, numeric, sequential, opt, one_feature):
     """Compile the loop for one combination of problem type (test function, linear regression,
@@ -147,13 +153,12 @@ def _make_loop(linear, numeric, sequential, opt, one_feature):
                  tol_grad, tol_loss, div_factor, ref_loss, max_points, lr_start, idx, xs, work, rec):
         # idx, xs, work and rec are scratch buffers from the caller (see ``buffers``): the loop
         # allocates nothing, so numba compiles no array constructors for it
-
         dim = p0.shape[0]
         n = n_rows if linear else 1
         full = (not linear) or batch_size >= n
         bsz = n if full else batch_size
         # an epoch's rows, contiguous in visiting order (random access costs more than a copy)
-        shuffled = linear and shuffle and not full
+        shuffled = visits_shuffled(linear, shuffle, batch_size, n)
         if shuffled:
             for i in range(n):
                 idx[i] = i
@@ -358,10 +363,11 @@ def _make_loop(linear, numeric, sequential, opt, one_feature):
     return jit(run_loop)
 
 
-def buffers(n_rows: int, dim: int, n_cols: int, shuffled: bool, max_points: int):
+def buffers(linear: bool, shuffle: bool, batch_size: int, n_rows: int, n_cols: int, dim: int,
+            max_points: int):
     """The loop's scratch arrays: row order, the rows in that order, (p, previous p, gradient,
     full gradient, optimizer state), and the history."""
-    rows = n_rows if shuffled else 1
+    rows = n_rows if py(visits_shuffled)(linear, shuffle, batch_size, n_rows) else 1
     return (np.empty(rows, dtype=np.int32), np.empty((rows, n_cols)),
             np.zeros((4 + O.N_STATE, dim)), np.zeros((max_points, N_COLS + dim)))
 

@@ -174,12 +174,12 @@ def kernel_inputs(problem: LinearRegression | TestFunction, cfg: RunConfig
     key = {"linear": linear, "numeric": cfg.gradient == "numeric",
            "sequential": cfg.update == "sequential", "opt": okind,
            "one_feature": linear and problem.d == 1}
-    shuffled = linear and cfg.shuffle and batch < n
     args = (problem.kind, n, xy, xbar, ybar, cov, wstar, rss_n, p0, cfg.epochs, batch, cfg.shuffle,
             cfg.seed, ohp, state0, skind, shp, ms, cfg.schedule.per == "update", ckind, clip_c,
             cfg.h, cfg.tol_grad, cfg.tol_loss, cfg.divergence_factor, ref_loss, cfg.max_points,
             schedules.lr_at_py(skind, float(ohp[optimizers.LR]), 0, shp, ms),
-            *kernel.buffers(n, problem.dim, xy.shape[1], shuffled, cfg.max_points))
+            *kernel.buffers(linear, cfg.shuffle, batch, n, xy.shape[1], problem.dim,
+                            cfg.max_points))
     return key, args
 
 
