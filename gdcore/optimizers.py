@@ -3,8 +3,10 @@
 Every optimizer here acts on each parameter coordinate independently, so each rule is a pure
 function of scalars: it takes the parameter, its (already clipped) gradient, the optimizer's state
 for that coordinate and the current learning rate, and returns the new parameter and new state.
-Nothing is mutated. ``gdcore.kernel`` compiles these same functions with numba and calls them
-inside its loop; the formulas live here, once, next to their docstrings.
+Nothing is mutated. ``gdcore.kernel`` calls these same functions, compiled by numba, inside its
+loop; the formulas live here, once, next to their docstrings. Each rule is compiled on its own
+(scalars in, scalars out: nothing for numba to reference-count, and LLVM still inlines them), so
+every variant of the loop shares it, typed once and cached once.
 
 ``t`` is the optimizer's step count, 1 on the first update. ``wd`` is weight decay: coupled (added
 to the gradient) everywhere except AdamW, which decays the parameter itself.
@@ -36,7 +38,7 @@ def lerp(a: float, b: float, w: float) -> float:
     return b - (b - a) * (1.0 - w)
 
 
-@jit(inline=True)
+@jit
 def sgd(p, g, buf, t, lr, momentum, dampening, nesterov, wd):
     """SGD with optional momentum, dampening and Nesterov.
 
@@ -53,7 +55,7 @@ def sgd(p, g, buf, t, lr, momentum, dampening, nesterov, wd):
     return p - lr * g, buf
 
 
-@jit(inline=True)
+@jit
 def adagrad(p, g, s, t, lr, lr_decay, eps, wd):
     """Adagrad (state s starts at ``initial_accumulator_value``).
 
@@ -69,7 +71,7 @@ def adagrad(p, g, s, t, lr, lr_decay, eps, wd):
     return p - clr * (g / (math.sqrt(s) + eps)), s
 
 
-@jit(inline=True)
+@jit
 def rmsprop(p, g, sq, ga, buf, lr, alpha, eps, wd, momentum, centered):
     """RMSprop (no bias correction).
 
@@ -94,7 +96,7 @@ def rmsprop(p, g, sq, ga, buf, lr, alpha, eps, wd, momentum, centered):
     return p - lr * (g / avg), sq, ga, buf
 
 
-@jit(inline=True)
+@jit
 def adam(p, g, m, v, vmax, t, lr, beta1, beta2, eps, wd, amsgrad, decoupled):
     """Adam / AdamW, with optional AMSGrad.
 
