@@ -3,66 +3,89 @@
 By global norm (c = max_norm):  total = ||g||_2;  coef = min(c / (total + 1e-6), 1);  g <- coef g
 (applied whenever coef < 1, so a gradient exactly at c shrinks a hair, as in PyTorch).
 By value (c = clip_value):      each component clamped to [-c, c].
-``clip`` works on a scratch gradient buffer in place (the compiled loop calls it every step, so it
-allocates nothing) and returns the pre-clip norm and whether anything changed.
+
+A clip is two scalar steps that both loops call: :func:`coefficient` once per gradient (from its
+norm), then :func:`component` for each coordinate. :func:`clip` composes them for a whole
+gradient; it is what the tests exercise, and it is exactly what each loop does inline.
 """
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
-
-from ._jit import jit
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 NONE, VALUE, NORM = 0, 1, 2
-KIND = {"none": NONE, "value": VALUE, "norm": NORM}
 
 
-@jit(inline=True)
-def norm_coef(max_norm, total):
-    """The factor clipping by global norm multiplies g by: min(max_norm / (total + 1e-6), 1)."""
-    coef = max_norm / (total + 1e-6)
+class Hyper(NamedTuple):
+    kind: int
+    threshold: float = 0.0  # max_norm (NORM) or clip_value (VALUE)
+
+
+def coefficient(hp: Hyper, total: float) -> float:
+    """The factor clipping by global norm multiplies g by: min(max_norm / (total + 1e-6), 1);
+    1 for the other modes."""
+    if hp.kind != NORM:
+        return 1.0
+    coef = hp.threshold / (total + 1e-6)
     return coef if coef < 1.0 else 1.0
 
 
-@jit(inline=True)
-def clamp(gj, c):
-    """One component clipped by value: (min(max(gj, -c), c), whether it changed)."""
-    if gj > c:
-        return c, True
-    if gj < -c:
-        return -c, True
+def component(hp: Hyper, gj: float, coef: float):
+    """One coordinate clipped: (new gj, whether it changed)."""
+    if hp.kind == NORM:
+        if coef < 1.0:
+            return gj * coef, True
+        return gj, False
+    if hp.kind == VALUE:
+        c = hp.threshold
+        if gj > c:
+            return c, True
+        if gj < -c:
+            return -c, True
     return gj, False
 
 
-@jit(inline=True)
-def clip(kind, c, g):
-    """Clip the scratch buffer ``g`` in place; return (pre-clip L2 norm, clipped?).
-
-    (The compiled loop's hot path applies ``norm_coef`` and ``clamp`` itself, without handing it
-    the array: numba counts references on arrays passed to helpers, see ``gdcore.kernel``.)"""
+def clip(hp: Hyper, g: Sequence[float]) -> tuple[list[float], float, bool]:
+    """Clip a whole gradient: (clipped gradient, its pre-clip L2 norm, whether anything changed)."""
     total = 0.0
-    for j in range(g.shape[0]):
-        total += g[j] * g[j]
+    for gj in g:
+        total += gj * gj
     total = math.sqrt(total)
-    clipped = False
-    if kind == NORM:
-        coef = norm_coef(c, total)
-        if coef < 1.0:
-            for j in range(g.shape[0]):
-                g[j] = g[j] * coef
-            clipped = True
-    elif kind == VALUE:
-        for j in range(g.shape[0]):
-            g[j], cj = clamp(g[j], c)
-            clipped = clipped or cj
-    return total, clipped
-
-
-def clip_array(g, *, name: str = "none", **params) -> tuple[np.ndarray, float, bool]:
-    """Convenience wrapper for Python callers: ``clip_array(g, name="norm", max_norm=1.0)``."""
-    c = float(params.get("max_norm", params.get("clip_value", 0.0)))
-    out = np.array(g, dtype=float)
-    total, clipped = clip(KIND[name], c, out)
+    coef = coefficient(hp, total)
+    out, clipped = [], False
+    for gj in g:
+        gj, changed = component(hp, float(gj), coef)
+        out.append(gj)
+        clipped = clipped or changed
     return out, total, clipped
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One choice of the ``clip.name`` field."""
+
+    name: str
+    title: str
+    kind: int
+    defaults: dict[str, Any]
+
+    def hyper(self, params: dict[str, Any]) -> Hyper:
+        return Hyper(self.kind, float(next(iter(params.values()), 0.0)))
+
+
+CLIPS: dict[str, Clip] = {c.name: c for c in (
+    Clip("none", "no clipping", NONE, {}),
+    Clip("value", "clip by value", VALUE, {"clip_value": 1.0}),
+    Clip("norm", "clip by global norm", NORM, {"max_norm": 1.0}),
+)}
+
+
+def clip_array(g, *, name: str = "none", **params):
+    """``clip_array(g, name="norm", max_norm=1.0)`` -> (numpy array, pre-clip norm, clipped?)."""
+    import numpy as np
+
+    out, total, clipped = clip(CLIPS[name].hyper(params), [float(v) for v in np.ravel(g)])
+    return np.array(out), total, clipped

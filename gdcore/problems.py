@@ -2,8 +2,8 @@
 
 Test functions come in pairs, as in ``scipy.optimize`` (``rosen``/``rosen_der``): ``f(p)`` and
 ``f_grad(p)``. Each is written with ``p[0]``, ``p[1]`` and plain arithmetic so that the same code
-evaluates one point (inside the compiled loop, see ``gdcore.kernel``) or a whole grid at once
-(``p`` of shape ``(dim, ...)``) for landscape plots. Gradients return tuples, one entry a parameter.
+evaluates one point (in the run loop) or a whole grid at once (``p`` of shape ``(dim, ...)``) for
+landscape plots. Gradients return tuples, one entry a parameter.
 
 Linear regression with MSE, ``L(w, b) = mean((x·w + b - y)^2)``, is summarised by a few moments of
 the data (means, centred covariance, the least-squares solution and its residual), so the full-data
@@ -23,69 +23,58 @@ from functools import cached_property
 
 import numpy as np
 
-from ._jit import jit, py
 from .errors import ConfigError
 
 
 # --- test functions (value, gradient) ------------------------------------------------------------
-@jit
 def quadratic(p):
     """(w - 4)^2 + 2: one minimum, w = 4, value 2."""
     return (p[0] - 4.0) ** 2 + 2.0
 
 
-@jit
 def quadratic_grad(p):
     """d/dw = 2 (w - 4)."""
     return (2.0 * (p[0] - 4.0),)
 
 
-@jit
 def double_well(p):
     """w^4 - 8 w^2 + w + 10: a global minimum near w = -2.03 and a local one near w = 1.97."""
     w = p[0]
     return w**4 - 8.0 * w**2 + w + 10.0
 
 
-@jit
 def double_well_grad(p):
     """d/dw = 4 w^3 - 16 w + 1."""
     w = p[0]
     return (4.0 * w**3 - 16.0 * w + 1.0,)
 
 
-@jit
 def bowl(p):
     """(w1 - 3)^2 + (w2 + 1)^2: one minimum at (3, -1), value 0."""
     return (p[0] - 3.0) ** 2 + (p[1] + 1.0) ** 2
 
 
-@jit
 def bowl_grad(p):
     """(2 (w1 - 3), 2 (w2 + 1))."""
     return (2.0 * (p[0] - 3.0), 2.0 * (p[1] + 1.0))
 
 
-@jit
 def rosenbrock(p):
     """(1 - w1)^2 + 100 (w2 - w1^2)^2: a curved valley, minimum at (1, 1), value 0."""
     return (1.0 - p[0]) ** 2 + 100.0 * (p[1] - p[0] ** 2) ** 2
 
 
-@jit
 def rosenbrock_grad(p):
     """(-2 (1 - w1) - 400 w1 (w2 - w1^2), 200 (w2 - w1^2))."""
     inner = p[1] - p[0] ** 2
     return (-2.0 * (1.0 - p[0]) - 400.0 * p[0] * inner, 200.0 * inner)
 
 
-@jit
 def himmelblau(p):
     """(w1^2 + w2 - 11)^2 + (w1 + w2^2 - 7)^2: four minima, each of value 0."""
     return (p[0] ** 2 + p[1] - 11.0) ** 2 + (p[0] + p[1] ** 2 - 7.0) ** 2
 
 
-@jit
 def himmelblau_grad(p):
     """(4 w1 a + 2 b, 2 a + 4 w2 b) with a = w1^2 + w2 - 11, b = w1 + w2^2 - 7."""
     a = p[0] ** 2 + p[1] - 11.0
@@ -93,13 +82,11 @@ def himmelblau_grad(p):
     return (4.0 * p[0] * a + 2.0 * b, 2.0 * a + 4.0 * p[1] * b)
 
 
-@jit
 def saddle(p):
     """w1^2 + w2^4/4 - w2^2/2: a saddle point at (0, 0) between minima (0, ±1) of value -1/4."""
     return p[0] ** 2 + 0.25 * p[1] ** 4 - 0.5 * p[1] ** 2
 
 
-@jit
 def saddle_grad(p):
     """(2 w1, w2^3 - w2)."""
     return (2.0 * p[0], p[1] ** 3 - p[1])
@@ -122,7 +109,7 @@ def _himmelblau_minima() -> list[tuple[float, float]]:
                 [[12 * p[0] ** 2 + 4 * p[1] - 42, 4 * p[0] + 4 * p[1]],
                  [4 * p[0] + 4 * p[1], 4 * p[0] + 12 * p[1] ** 2 - 26]]
             )
-            p = p - np.linalg.solve(hess, np.array(py(himmelblau_grad)(p)))
+            p = p - np.linalg.solve(hess, np.array(himmelblau_grad(p)))
         out.append((float(p[0]), float(p[1])))
     return out
 
@@ -142,7 +129,6 @@ class TestFunction:
 
     name: str
     title: str
-    kind: int  # the kernel's dispatch number
     fun: object
     grad: object
     param_names: tuple[str, ...]
@@ -167,9 +153,9 @@ class TestFunction:
     def grid(self, *axes: np.ndarray) -> np.ndarray:
         """Values on a grid: ``grid(ws)`` for 1-D, ``grid(w1s, w2s)`` (2-D array [i2, i1]) for 2-D."""
         if self.dim == 1:
-            return np.asarray(py(self.fun)(np.asarray(axes[0], dtype=float)[None, :]), dtype=float)
+            return np.asarray(self.fun(np.asarray(axes[0], dtype=float)[None, :]), dtype=float)
         g1, g2 = np.meshgrid(np.asarray(axes[0], float), np.asarray(axes[1], float))
-        return np.asarray(py(self.fun)(np.stack([g1, g2])), dtype=float)
+        return np.asarray(self.fun(np.stack([g1, g2])), dtype=float)
 
     def nearest_minimum(self, p) -> Minimum:
         p = np.asarray(p, dtype=float)
@@ -178,34 +164,34 @@ class TestFunction:
 
 def _function_table() -> dict[str, TestFunction]:
     dw = _double_well_minima()
-    dw_vals = [float(py(double_well)(np.array([w]))) for w in dw]
+    dw_vals = [float(double_well(np.array([w]))) for w in dw]
     g = int(np.argmin(dw_vals))
     him = _himmelblau_minima()
     return {
         "quadratic": TestFunction(
-            "quadratic", "(w - 4)² + 2", 1, quadratic, quadratic_grad, ("w",), (-1.0,),
+            "quadratic", "(w - 4)² + 2", quadratic, quadratic_grad, ("w",), (-1.0,),
             ((-2.0, 10.0),), (Minimum((4.0,), 2.0),),
         ),
         "double_well": TestFunction(
-            "double_well", "w⁴ - 8w² + w + 10", 2, double_well, double_well_grad, ("w",), (0.5,),
+            "double_well", "w⁴ - 8w² + w + 10", double_well, double_well_grad, ("w",), (0.5,),
             ((-3.2, 3.2),),
             tuple(Minimum((w,), float(v), i == g) for i, (w, v) in enumerate(zip(dw, dw_vals))),
         ),
         "bowl": TestFunction(
-            "bowl", "(w1 - 3)² + (w2 + 1)²", 3, bowl, bowl_grad, ("w1", "w2"), (-2.0, 3.0),
+            "bowl", "(w1 - 3)² + (w2 + 1)²", bowl, bowl_grad, ("w1", "w2"), (-2.0, 3.0),
             ((-3.0, 6.0), (-4.0, 4.0)), (Minimum((3.0, -1.0), 0.0),),
         ),
         "rosenbrock": TestFunction(
-            "rosenbrock", "Rosenbrock (1 - w1)² + 100 (w2 - w1²)²", 4, rosenbrock, rosenbrock_grad,
+            "rosenbrock", "Rosenbrock (1 - w1)² + 100 (w2 - w1²)²", rosenbrock, rosenbrock_grad,
             ("w1", "w2"), (-1.5, 2.0), ((-2.0, 2.0), (-1.0, 3.0)), (Minimum((1.0, 1.0), 0.0),),
         ),
         "himmelblau": TestFunction(
-            "himmelblau", "Himmelblau (w1² + w2 - 11)² + (w1 + w2² - 7)²", 5, himmelblau,
+            "himmelblau", "Himmelblau (w1² + w2 - 11)² + (w1 + w2² - 7)²", himmelblau,
             himmelblau_grad, ("w1", "w2"), (0.0, 0.0), ((-5.0, 5.0), (-5.0, 5.0)),
             tuple(Minimum(m, 0.0) for m in him),
         ),
         "saddle": TestFunction(
-            "saddle", "w1² + w2⁴/4 - w2²/2 (saddle at the origin)", 6, saddle, saddle_grad,
+            "saddle", "w1² + w2⁴/4 - w2²/2 (saddle at the origin)", saddle, saddle_grad,
             ("w1", "w2"), (1.5, 1e-3), ((-2.0, 2.0), (-2.0, 2.0)),
             (Minimum((0.0, 1.0), -0.25), Minimum((0.0, -1.0), -0.25)),
         ),
@@ -274,9 +260,10 @@ class LinearRegression:
         return Moments(xbar, float(ybar), cov, np.ascontiguousarray(wstar), float(rss_n))
 
     @cached_property
-    def packed(self) -> np.ndarray:
-        """The rows as one C-contiguous array [x | y], what the compiled loop reads."""
-        return np.ascontiguousarray(np.column_stack([self.x, self.y]))
+    def columns(self) -> np.ndarray:
+        """The data as one C-contiguous array of columns (x_1 .. x_d, y): what the loops read a
+        batch from, one column after another."""
+        return np.ascontiguousarray(np.vstack([self.x.T, self.y[None, :]]))
 
     @property
     def least_squares(self) -> tuple[np.ndarray, float]:
@@ -289,7 +276,7 @@ class LinearRegression:
         return self.moments.rss_n
 
     def loss(self, p) -> float:
-        """Full-data MSE straight from the rows (the definition; the kernel uses the moments)."""
+        """Full-data MSE straight from the rows (the definition; the loops use the moments)."""
         p = np.asarray(p, dtype=float)
         err = self.x @ p[:-1] + p[-1] - self.y
         return float(np.mean(err**2))
@@ -328,19 +315,10 @@ def make_problem(name: str, dataset=None):
 
 
 # --- the data's moments ---------------------------------------------------------------------------
-# Two passes (means, then centred sums), so nothing cancels. Up to COMPILED_FROM rows numpy does
-# them in well under a millisecond; above, the compiled passes in ``objectives`` are about four
-# times faster (no temporary arrays) and worth their one-off compile (half a second, cached).
-COMPILED_FROM = 100_000
-
-
 def _moments(x: np.ndarray, y: np.ndarray):
-    """x̄, ȳ, cov = Xcᵀ Xc / n, cross = Xcᵀ yc / n, syy = ycᵀ yc / n."""
+    """x̄, ȳ, cov = Xcᵀ Xc / n, cross = Xcᵀ yc / n, syy = ycᵀ yc / n: two passes (means, then
+    centred sums), so nothing cancels."""
     n = x.shape[0]
-    if n >= COMPILED_FROM:
-        from .objectives import data_moments
-
-        return data_moments(x, y)
     xbar = x.mean(axis=0)
     ybar = float(y.mean())
     xc = x - xbar
@@ -350,9 +328,5 @@ def _moments(x: np.ndarray, y: np.ndarray):
 
 def _residual_mean_square(x, y, xbar, ybar, wstar) -> float:
     """mean((yc - Xc w*)^2): the least-squares loss, summed directly (no cancellation)."""
-    if x.shape[0] >= COMPILED_FROM:
-        from .objectives import residual_mean_square
-
-        return residual_mean_square(x, y, xbar, ybar, wstar)
     r = (y - ybar) - (x - xbar) @ wstar
     return float(r @ r) / x.shape[0]

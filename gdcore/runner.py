@@ -21,13 +21,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import clipping, kernel, optimizers, schedules
 from . import data as gdata
+from . import engines
 from .config import Experiment, RunConfig, load_experiment_json, parse_experiment, parse_run
 from .errors import ConfigError
+from .plan import (
+    BATCH_LOSS,
+    CLIPPED,
+    DIVERGED,
+    EPOCH,
+    GRAD_NORM,
+    LOSS,
+    LR,
+    N_COLS,
+    SAMPLES,
+    STATUS,
+    STEP,
+    make_plan,
+)
 from .problems import LinearRegression, TestFunction, make_problem
-
-STATUS = {kernel.COMPLETED: "completed", kernel.CONVERGED: "converged", kernel.DIVERGED: "diverged"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,155 +98,59 @@ class ExperimentResult:
         return pd.DataFrame([r.summary() for r in self.runs])
 
 
-# --- building the kernel's arguments ------------------------------------------------------------
-def _initial_point(cfg: RunConfig, problem) -> np.ndarray:
-    names = problem.param_names
-    if cfg.init is None:
-        return np.array(problem.default_init, dtype=float)
-    if isinstance(cfg.init, Mapping):
-        p = np.array(problem.default_init, dtype=float)
-        for key, value in cfg.init.items():
-            if key == "w" and names[0] != "w" and problem.kind == kernel.LINEAR:
-                values = np.atleast_1d(np.asarray(value, dtype=float))
-                if values.size != problem.d:
-                    raise ConfigError(
-                        f"runs[{cfg.name!r}].init.w: expected {problem.d} numbers, got {values.size}"
-                    )
-                p[: problem.d] = values
-                continue
-            if key not in names:
-                raise ConfigError(
-                    f"init.{key}: this problem has no parameter {key!r}; its parameters: "
-                    + ", ".join(map(repr, names))
-                )
-            if isinstance(value, tuple):
-                raise ConfigError(f"init.{key}: expected one number, got {list(value)}")
-            p[names.index(key)] = value
-        return p
-    values = np.asarray(cfg.init, dtype=float)
-    if values.size != len(names):
-        raise ConfigError(
-            f"init: expected {len(names)} numbers ({', '.join(names)}), got {values.size}"
-        )
-    return values.copy()
-
-
-def _optimizer_arrays(cfg: RunConfig, dim: int) -> tuple[int, np.ndarray, np.ndarray]:
-    o = cfg.optimizer
-    prm = o.params
-    hp = np.zeros(optimizers.N_HP)
-    hp[optimizers.LR] = prm["lr"]
-    hp[optimizers.WD] = prm.get("weight_decay", 0.0)
-    hp[optimizers.MOMENTUM] = prm.get("momentum", 0.0)
-    hp[optimizers.DAMPENING] = prm.get("dampening", 0.0)
-    hp[optimizers.NESTEROV] = float(o.name == "nesterov" or prm.get("nesterov", False))
-    hp[optimizers.EPS] = prm.get("eps", 0.0)
-    hp[optimizers.ALPHA] = prm.get("alpha", 0.0)
-    hp[optimizers.CENTERED] = float(prm.get("centered", False))
-    hp[optimizers.LR_DECAY] = prm.get("lr_decay", 0.0)
-    hp[optimizers.AMSGRAD] = float(prm.get("amsgrad", False))
-    hp[optimizers.DECOUPLED] = float(o.name == "adamw")
-    b1, b2 = prm.get("betas", (0.0, 0.0))
-    hp[optimizers.BETA1], hp[optimizers.BETA2] = b1, b2
-    state = np.zeros((optimizers.N_STATE, dim))
-    if o.name == "adagrad":
-        state[0, :] = prm["initial_accumulator_value"]
-    return optimizers.KIND[o.name], hp, state
-
-
-def kernel_inputs(problem: LinearRegression | TestFunction, cfg: RunConfig
-                  ) -> tuple[dict[str, Any], tuple]:
-    """What the compiled loop is chosen by (``kernel.get_loop``'s keywords) and called with."""
-    if problem.kind == kernel.LINEAR:
-        n = problem.n
-        if cfg.batch_size is not None and cfg.batch_size > n:
-            raise ConfigError(
-                f"runs[{cfg.name!r}].batch_size: {cfg.batch_size} is larger than the data "
-                f"({n} rows); use at most {n} or \"full\""
-            )
-        m = problem.moments
-        xbar, ybar, cov, wstar, rss_n = m.xbar, m.ybar, m.cov, m.wstar, m.rss_n
-        full_batch = cfg.batch_size is None or cfg.batch_size >= n
-        # full-batch steps use the moments only: no need to pack the rows
-        xy = np.zeros((1, problem.d + 1)) if full_batch else problem.packed
-        batch = n if cfg.batch_size is None else cfg.batch_size
-    else:
-        n = 1
-        xy = np.zeros((1, 2))
-        xbar, ybar, cov, wstar, rss_n = np.zeros(1), 0.0, np.zeros((1, 1)), np.zeros(1), 0.0
-        batch = 1
-    p0 = _initial_point(cfg, problem)
-    okind, ohp, state0 = _optimizer_arrays(cfg, problem.dim)
-    skind, shp, ms = schedules.schedule_arrays(cfg.schedule.name, cfg.schedule.params)
-    ckind = clipping.KIND[cfg.clip.name]
-    clip_c = float(next(iter(cfg.clip.params.values()), 0.0))
-    ref_loss = float(problem.min_value)
-
-    linear = problem.kind == kernel.LINEAR
-    key = {"linear": linear, "numeric": cfg.gradient == "numeric",
-           "sequential": cfg.update == "sequential", "opt": okind,
-           "one_feature": linear and problem.d == 1}
-    args = (problem.kind, n, xy, xbar, ybar, cov, wstar, rss_n, p0, cfg.epochs, batch, cfg.shuffle,
-            cfg.seed, ohp, state0, skind, shp, ms, cfg.schedule.per == "update", ckind, clip_c,
-            cfg.h, cfg.tol_grad, cfg.tol_loss, cfg.divergence_factor, ref_loss, cfg.max_points,
-            schedules.lr_at_py(skind, float(ohp[optimizers.LR]), 0, shp, ms),
-            *kernel.buffers(linear, cfg.shuffle, batch, n, xy.shape[1], problem.dim,
-                            cfg.max_points))
-    return key, args
-
-
 def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
-        *, dataset=None) -> RunResult:
-    """Run one configuration on a problem (see :func:`run_experiment` for whole experiments)."""
+        *, dataset=None, engine: str = "auto") -> RunResult:
+    """Run one configuration on a problem (see :func:`run_experiment` for whole experiments).
+
+    ``engine``: ``"auto"`` (the interpreter loop, or the compiled accelerator when it is ready
+    and the run is big enough to gain from it), ``"python"`` or ``"compiled"`` (compile first
+    if needed; falls back to the interpreter, with a log line, if compiling fails).
+    """
     if isinstance(cfg, Mapping):
         cfg = parse_run(cfg)
-    key, args = kernel_inputs(problem, cfg)
-    loop = kernel.get_loop(**key)
-    p0 = args[8]  # the starting point (for the message below)
+    plan = make_plan(problem, cfg)
     t0 = time.perf_counter()
-    rec, count, status, last, p_final, final_loss, best, within = loop(*args)
+    trace = engines.execute(problem, plan, engine)
     wall = time.perf_counter() - t0
-    rec = rec[:count]
-    if int(status) == kernel.DIVERGED and int(last) == 0:
+    rec = trace.history
+    if trace.status == DIVERGED and trace.steps == 0:
         raise ConfigError(
-            f"init: the loss at the starting point {list(map(float, p0))} is not a finite number; "
+            f"init: the loss at the starting point {list(plan.p0)} is not a finite number; "
             "start closer to the data (or standardize it)"
         )
 
     names = problem.param_names
-    n_cols = kernel.N_COLS
     columns = {"run": np.full(len(rec), cfg.name, dtype=object),
-               "step": rec[:, kernel.STEP].astype(np.int64),
-               "epoch": rec[:, kernel.EPOCH],
-               "samples": rec[:, kernel.SAMPLES].astype(np.int64),
-               "lr": rec[:, kernel.LR]}
-    columns.update({nm: rec[:, n_cols + j] for j, nm in enumerate(names)})
-    columns.update({"loss": rec[:, kernel.LOSS], "batch_loss": rec[:, kernel.BATCH_LOSS],
-                    "grad_norm": rec[:, kernel.GRAD_NORM],
-                    "clipped": rec[:, kernel.CLIPPED] != 0.0})
+               "step": rec[:, STEP].astype(np.int64),
+               "epoch": rec[:, EPOCH],
+               "samples": rec[:, SAMPLES].astype(np.int64),
+               "lr": rec[:, LR]}
+    columns.update({nm: rec[:, N_COLS + j] for j, nm in enumerate(names)})
+    columns.update({"loss": rec[:, LOSS], "batch_loss": rec[:, BATCH_LOSS],
+                    "grad_norm": rec[:, GRAD_NORM], "clipped": rec[:, CLIPPED] != 0.0})
     hist = pd.DataFrame(columns)
 
-    status_name = STATUS[int(status)]
+    status_name = STATUS[trace.status]
+    p_final = np.asarray(trace.params, dtype=float)
     params = {nm: float(v) for nm, v in zip(names, p_final)}
-    distance = _distance(problem, p_final)
-    message = _message(status_name, int(last), float(hist["loss"].iloc[-1]), cfg,
-                       float(rec[0, kernel.LOSS]))
+    message = _message(status_name, trace.steps, float(hist["loss"].iloc[-1]), cfg,
+                       float(rec[0, LOSS]))
     original = None
     if dataset is not None and getattr(dataset, "standardized", False):
-        w_o, b_o = dataset.to_original_units(np.asarray(p_final[:-1]), float(p_final[-1]))
+        w_o, b_o = dataset.to_original_units(p_final[:-1], float(p_final[-1]))
         w_o = np.atleast_1d(np.asarray(w_o, dtype=float))
         original = {nm: float(v) for nm, v in zip(names[:-1], w_o)} | {"b": float(b_o)}
     return RunResult(
         name=cfg.name,
         config=cfg,
         status=status_name,
-        steps=int(last),
-        diverged_at=int(last) if status_name == "diverged" else None,
+        steps=trace.steps,
+        diverged_at=trace.steps if status_name == "diverged" else None,
         params=params,
-        final_loss=float(final_loss),
-        best_loss=float(best),
-        steps_to_converge=int(within) if within >= 0 else None,
-        distance=distance,
+        final_loss=float(trace.final_loss),
+        best_loss=float(trace.best_loss),
+        steps_to_converge=trace.within if trace.within >= 0 else None,
+        distance=_distance(problem, p_final),
         wall_time=wall,
         history=hist,
         message=message,
@@ -341,16 +257,12 @@ def summary_json(result: ExperimentResult) -> list[str]:
     return [json.dumps(r.summary()) for r in result.runs]
 
 
-def warm_up() -> float:
-    """Compile (or load from the on-disk cache) the compiled loop; returns the seconds it took.
-
-    The first call in a fresh install compiles with numba (seconds); later processes load the
-    cached machine code. Apps call this once at start-up so the first real run is instant.
-    """
-    from .problems import FUNCTIONS
-
+def warm_up(*, wait: bool = True, timeout: float | None = None) -> float:
+    """Make the compiled accelerator ready (build it in a child process, or load it from the
+    per-user cache) and return the seconds it took. Nothing needs it: every run works without
+    it. ``wait=False`` starts the work in a background thread and returns at once."""
     t0 = time.perf_counter()
-    tiny = LinearRegression(np.array([[0.0], [1.0], [2.0]]), np.array([0.0, 1.0, 2.5]))
-    run(tiny, {"name": "warm-up", "epochs": 1, "batch_size": 2})
-    run(FUNCTIONS["quadratic"], {"name": "warm-up", "epochs": 1})
+    engines.start_accelerator()
+    if wait:
+        engines.wait_accelerator(timeout)
     return time.perf_counter() - t0

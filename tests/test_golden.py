@@ -116,6 +116,39 @@ def test_fixture_covers_every_name():
     assert not missing, f"minibatch: no golden case for schedule/per {sorted(missing)}"
 
 
+def test_fixture_covers_sequential_updates():
+    """``"update": "sequential"`` (each coordinate from a gradient recomputed, and clipped again,
+    after the coordinates before it moved): every optimizer, every clip mode and two-feature data
+    in both batchings, mini-batches with a partial last batch and with batch size 1, schedules
+    stepped per epoch and per update, a plateau schedule. Every clipped case clips a recomputed
+    gradient somewhere (``reclipped``: the component then used changed), so an engine that skips
+    that re-clip fails ``test_matches_torch``."""
+    seq = [c for c in CASES if c["config"].get("update", "simultaneous") == "sequential"]
+    assert seq, "no sequential-update golden case"
+    for batching in ("full", "minibatch"):
+        cases = [c for c in seq if (c["config"]["batch_size"] == "full") == (batching == "full")]
+        opts = {c["config"]["optimizer"]["name"] for c in cases}
+        assert opts == set(OPTIMIZER_DEFAULTS), f"{batching}: {set(OPTIMIZER_DEFAULTS) ^ opts}"
+        clips = {c["config"]["clip"]["name"] for c in cases}
+        assert clips == set(CLIP_DEFAULTS), f"{batching}: {set(CLIP_DEFAULTS) ^ clips}"
+        assert any(c["data"] and len(c["data"]["x"][0]) == 2 for c in cases), (
+            f"{batching}: no sequential case on two-feature data")
+        pers = {c["config"]["schedule"]["per"] for c in cases
+                if c["config"]["schedule"]["name"] != "constant"}
+        assert pers == {"epoch", "update"}, f"{batching}: schedules only per {pers}"
+    for c in seq:
+        ref = c["torch"]
+        assert len(ref["reclipped"]) == len(ref["clipped"]), c["id"]
+        if c["config"]["clip"]["name"] != "none":
+            assert any(ref["clipped"]), f"{c['id']}: clipping never bites"
+            assert any(ref["reclipped"]), f"{c['id']}: a recomputed gradient is never clipped"
+    mb = [c for c in seq if c["config"]["batch_size"] != "full"]
+    assert any(len(c["data"]["y"]) % c["config"]["batch_size"] for c in mb), "no partial batch"
+    assert any(c["config"]["batch_size"] == 1 for c in mb), "no batch size 1"
+    assert all(c["config"]["shuffle"] is False for c in mb)
+    assert any(c["config"]["schedule"]["name"] == "plateau" for c in seq), "no plateau schedule"
+
+
 def test_fixture_exercises_what_it_claims():
     """Partial last batches, multi-feature data, clipping that bites, every test function."""
     mb = [c for c in CASES if c["config"]["batch_size"] != "full"]

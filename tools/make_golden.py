@@ -27,6 +27,14 @@ a ReduceLROnPlateau reduction that ``eps`` suppresses. ``check`` rejects a case 
 converges to rounding level, never clips, never changes its lr, or has a plateau decision within
 1e-8 of a tie (a rounding-level difference could flip it).
 
+The engine's ``"update": "sequential"`` mode has its own cases (``sequential_cases``, appended after
+the others, so regenerating leaves the earlier ones byte for byte): every optimizer variant on full
+batch and on unshuffled mini-batches, rotating clip mode, schedule, ``per`` and data set. Torch
+emulates it with one 1-element parameter, one optimizer and one scheduler per coordinate
+(``torch_trajectory_sequential``): coordinate j steps from the batch gradient recomputed after
+coordinates < j moved, clipped again over all coordinates. ``check`` also rejects a clipped
+sequential case whose re-clip of a recomputed gradient never changes the component it uses.
+
 The loop mirrors the engine's documented order: batch gradient -> clip -> optimizer.step() ->
 full-data loss -> scheduler.step() (per update, or after each epoch; ReduceLROnPlateau is fed the
 full-data loss). Row 0 is the starting point (its grad_norm is the full-data gradient's norm, its
@@ -217,7 +225,8 @@ FUNCTION_INIT = {"quadratic": [-1.0], "double_well": [0.5], "bowl": [-2.0, 3.0],
 
 
 class Problem:
-    """Loss of a batch for the chosen parameter layout (one tensor or two)."""
+    """Loss of a batch for the chosen parameter layout: one tensor, two (``w``, ``b``), or
+    ``"coords"``: one 1-element tensor per coordinate (the sequential-update emulation)."""
 
     def __init__(self, init: list[float], layout: str, x=None, y=None, function=None):
         self.layout = layout
@@ -230,6 +239,8 @@ class Problem:
             self.n = 1
         if layout == "one":
             self.params = [torch.tensor(init, requires_grad=True)]
+        elif layout == "coords":  # w_1, ..., w_d, b each its own tensor
+            self.params = [torch.tensor([v], requires_grad=True) for v in init]
         else:  # (w, b) as two tensors
             self.params = [torch.tensor(init[:-1], requires_grad=True),
                            torch.tensor(init[-1:], requires_grad=True)]
@@ -240,8 +251,8 @@ class Problem:
             return FUNCTIONS[self.function](p)
         x = self.x if rows is None else self.x[rows]
         y = self.y if rows is None else self.y[rows]
-        if self.layout == "one":
-            p = self.params[0]
+        if self.layout in ("one", "coords"):
+            p = self.params[0] if self.layout == "one" else torch.cat(self.params)
             pred = x @ p[:-1] + p[-1]
         else:
             w, b = self.params
@@ -311,6 +322,102 @@ def torch_trajectory(prob: Problem, cfg: dict) -> dict:
             rec["batch_loss"].append(float(batch_loss.detach()))
             rec["grad_norm"].append(total)
             rec["clipped"].append(clipped)
+            if per_update:
+                sched_step(full)
+        if not per_update:
+            sched_step(rec["loss"][-1])
+    rec["_plateau_margin"] = min(plateau_margins) if plateau_margins else None
+    return rec
+
+
+def torch_trajectory_sequential(prob: Problem, cfg: dict) -> dict:
+    """``cfg`` with ``"update": "sequential"``, emulated in torch: every coordinate is its own
+    1-element parameter with its own optimizer and scheduler (same class and settings). One update:
+    batch gradient at the current point, clipped over ALL coordinates, steps coordinate 0 only;
+    then for each next coordinate j the batch gradient is recomputed at the point with coordinates
+    < j already moved, clipped again as a whole (global norm over every coordinate, or per value),
+    and steps coordinate j only. batch_loss, grad_norm and clipped come from the first gradient of
+    the update. Every optimizer steps once per update (one shared step count t); the schedulers
+    step together (ReduceLROnPlateau: all fed the same full-data loss) and must agree on the lr.
+
+    Besides the usual records, ``reclipped[k]`` says whether update k's re-clip of a recomputed
+    gradient changed the component it then used (so skipping that re-clip changes the result)."""
+    assert prob.layout == "coords"
+    params = prob.params
+    dim = len(params)
+    opts = [make_optimizer([pj], cfg["optimizer"]) for pj in params]
+    scheds = [make_scheduler(o, cfg["schedule"]) for o in opts]
+    per_update = cfg["schedule"]["per"] == "update"
+    plateau = cfg["schedule"]["name"] == "plateau"
+    clip = cfg["clip"]
+    bs = prob.n if cfg["batch_size"] == "full" else cfg["batch_size"]
+
+    def group_lr() -> float:
+        lrs = [float(o.param_groups[0]["lr"]) for o in opts]
+        assert all(v == lrs[0] for v in lrs), f"per-coordinate schedulers disagree: {lrs}"
+        return lrs[0]
+
+    def clip_all() -> float:
+        """Clip the gradients of all coordinates together; return the pre-clip global norm."""
+        if clip["name"] == "norm":
+            return float(clip_grad_norm_(params, max_norm=clip["max_norm"]))
+        total = float(get_total_norm([p.grad for p in params]))
+        if clip["name"] == "value":
+            clip_grad_value_(params, clip_value=clip["clip_value"])
+        return total
+
+    with torch.no_grad():
+        loss0 = float(prob.loss())
+    rec = {"params": [prob.flat()], "lr": [group_lr()], "loss": [loss0], "batch_loss": [loss0],
+           "grad_norm": [prob.full_grad_norm()], "clipped": [False], "reclipped": [False]}
+    plateau_margins = []
+
+    def sched_step(full_loss: float) -> None:
+        if scheds[0] is None:
+            return
+        if plateau:
+            best = scheds[0].best
+            if math.isfinite(best):  # how far from a tie was the "better?" comparison
+                edge = best * (1.0 - scheds[0].threshold)
+                plateau_margins.append(abs(full_loss - edge) / abs(edge))
+            for sc in scheds:
+                sc.step(full_loss)
+        else:
+            for sc in scheds:
+                sc.step()
+        group_lr()  # (asserts that they agree)
+
+    for _epoch in range(cfg["epochs"]):
+        for start in range(0, prob.n, bs):
+            rows = None if bs >= prob.n else slice(start, min(start + bs, prob.n))
+            lr_used = group_lr()
+            reclipped = False
+            for j in range(dim):
+                for o in opts:
+                    o.zero_grad()
+                loss_j = prob.loss(rows)
+                loss_j.backward()
+                before = [p.grad.clone() for p in params]
+                total = clip_all()
+                after = [p.grad for p in params]
+                if j == 0:  # the update's records come from its first gradient
+                    batch_loss, grad_norm = float(loss_j.detach()), total
+                    clipped = any(not torch.equal(a, b)
+                                  for a, b in zip(before, after, strict=True))
+                elif not torch.equal(before[j], after[j]):
+                    reclipped = True
+                opts[j].step()
+            for o in opts:
+                o.zero_grad()
+            with torch.no_grad():
+                full = float(prob.loss())
+            rec["params"].append(prob.flat())
+            rec["lr"].append(lr_used)
+            rec["loss"].append(full)
+            rec["batch_loss"].append(batch_loss)
+            rec["grad_norm"].append(grad_norm)
+            rec["clipped"].append(clipped)
+            rec["reclipped"].append(reclipped)
             if per_update:
                 sched_step(full)
         if not per_update:
@@ -437,6 +544,58 @@ def function_cases() -> list[dict]:
     return cases
 
 
+def sequential_cases() -> list[dict]:
+    """``"update": "sequential"``: every optimizer variant once on full batch and once on
+    unshuffled mini-batches (30 cases). Along the variants the clip mode, the schedule, whether it
+    steps per epoch or per update, and the data set rotate, each batching starting elsewhere, so
+    every batching meets every clip mode, every schedule, each data set (two-feature data, partial
+    last batches, batch size 1) and both ``per`` settings. Thresholds as in ``linear_cases``, except
+    that a clip value comes from the starting gradient's components after the first (those that are
+    updated from a recomputed gradient); ``check`` requires every clipped case to clip a recomputed
+    gradient somewhere, in the component that it then uses."""
+    cases = []
+    ds_names = list(DATASETS)
+    for ib, batching in enumerate(BATCHING):
+        for io, (oname, (ocfg, lr_rule)) in enumerate(OPTIMIZERS.items()):
+            js = (io + 5 * ib) % len(SCHEDULES)
+            sname = SCHEDULES[js]
+            dname = ds_names[(io + 2 * ib) % len(ds_names)]
+            ds = DATASETS[dname]
+            if lr_rule[0] == "hess":
+                lr = _sig(lr_rule[1] / _hessian_max_eig(ds))
+            else:
+                lr = lr_rule[1]
+            mb = batching == "minibatch"
+            epochs = ds["epochs_mb"] if mb else ds["epochs_full"]
+            n = len(ds["y"])
+            updates = epochs * (math.ceil(n / ds["batch_size"]) if mb else 1)
+            per = "update" if (io // 2 + ib) % 2 else "epoch"
+            n_sched = updates if per == "update" else epochs
+            clip = CLIPS[(io + 2 * ib) % 3]
+            g0 = initial_gradient(ds["init"], "coords", x=ds["x"], y=ds["y"])
+            if clip == "value":  # threshold from the recomputed components (w_2, ..., b), so
+                g0 = g0[1:]      # that the re-clip bites even where w_1's gradient dominates
+            name = f"sequential-{batching}-{oname}-{sname}-{per}-clip_{clip}"
+            cfg = {
+                "name": name,
+                "batch_size": ds["batch_size"] if mb else "full",
+                "shuffle": False,
+                "epochs": epochs,
+                "init": list(ds["init"]),
+                "optimizer": {**ocfg, "lr": lr},
+                "schedule": schedule_variant(sname, per, n_sched, lr, io + ib),
+                "clip": clip_config(clip, g0),
+                "max_points": updates + 10,
+                "update": "sequential",
+            }
+            meta = {"problem": "linear", "dataset": dname, "batching": batching,
+                    "optimizer_variant": oname, "schedule_variant": sname, "per": per,
+                    "clip": clip, "layout": "coords", "update": "sequential"}
+            cases.append({"id": name, "meta": meta, "config": cfg,
+                          "data": {"x": ds["x"], "y": ds["y"]}})
+    return cases
+
+
 def build(case: dict) -> dict:
     cfg = case["config"]
     if case["data"] is None:
@@ -444,7 +603,10 @@ def build(case: dict) -> dict:
     else:
         prob = Problem(cfg["init"], case["meta"]["layout"], x=case["data"]["x"],
                        y=case["data"]["y"])
-    rec = torch_trajectory(prob, cfg)
+    if cfg.get("update", "simultaneous") == "sequential":
+        rec = torch_trajectory_sequential(prob, cfg)
+    else:
+        rec = torch_trajectory(prob, cfg)
     check(case, rec)
     rec.pop("_plateau_margin")
     case["torch"] = rec
@@ -464,6 +626,8 @@ def check(case: dict, rec: dict) -> None:
     assert margin is None or margin > 1e-8, f"{cid}: plateau comparison too close to a tie"
     if case["meta"]["clip"] != "none":
         assert any(rec["clipped"]), f"{cid}: clipping never bites"
+        if "reclipped" in rec:  # sequential: a recomputed gradient must be clipped too
+            assert any(rec["reclipped"]), f"{cid}: clipping never bites on a recomputed gradient"
     sv = case["meta"]["schedule_variant"]
     if sv != "constant":
         assert len(set(rec["lr"])) > 1, f"{cid}: schedule {sv} never changes the lr"
@@ -474,7 +638,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     cases, problems = [], []
-    for case in linear_cases() + function_cases():
+    for case in linear_cases() + function_cases() + sequential_cases():
         try:
             cases.append(build(case))
         except AssertionError as err:

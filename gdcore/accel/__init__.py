@@ -1,0 +1,286 @@
+"""The compiled accelerator: the run loop compiled by numba, for big work only, never in the way.
+
+Nothing needs it. Every run works on the interpreter loop (``gdcore.loop``); once the accelerator
+is ready, ``gdcore.engines`` sends it the runs that would take the interpreter long. Getting it
+ready happens off the request path::
+
+    accel.start()         # returns at once; a background thread does the rest
+    accel.kernel()        # the compiled module when it is ready and verified, else None
+    accel.wait(timeout)   # block until it is ready or has failed (CLI, tests, benchmark)
+
+What the background thread does, and why each step is there:
+
+1. **A cache directory keyed on everything the machine code depends on**: the text of every
+   engine source file, numba, llvmlite, numpy and Python versions, the CPU. Any edit to any
+   engine file gives a new directory, so compiled code can never be stale (numba's own cache
+   tracks only the file a function is defined in, not the functions it calls). The directory is
+   per user (``$GDCORE_CACHE_DIR``, else ``$XDG_CACHE_HOME/gdcore`` or ``~/.cache/gdcore``, else
+   the temp directory), never inside the source tree: a read-only checkout, a packaged install
+   and Streamlit Community Cloud (where the repository is not kept) all work.
+2. **One builder at a time** (an exclusive file lock per key). The build runs in a child
+   process (``python -m gdcore.accel build``) at low priority, writes into a fresh temporary
+   directory, checks every compiled result against the interpreter loop bit for bit, and only
+   then renames the directory into place. A build that is killed leaves no half-written cache,
+   only a temporary directory the next builder removes.
+3. **Load, then verify before trusting**: the process loads the compiled loop from that
+   directory (still holding the lock, so no process ever reads a directory being written),
+   runs the verification cases again and compares them with the interpreter loop bit for bit.
+   Then it switches compiling off, so nothing can compile on a request later.
+4. **Any failure** (no writable directory, build error or timeout, a mismatch, an exception)
+   logs one line and leaves the accelerator off; the interpreter carries on.
+
+Root cause of the old "'descr' is NULL" crash (kept here so it stays fixed): the previous engine
+compiled several variants of one *closure*, which all share a qualified name and argument types.
+numba names a compiled function's environment (its table of constants) after the qualified name
+and a per-process counter; a process that loaded variant X from the cache and then compiled
+variant Y gave Y the same environment name, so Y reused X's live environment and was cached
+pointing at a constant slot that a later process (loading X, then Y) did not have. This module
+compiles no closures: one top-level loop function, one signature, in a directory of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+LOG = logging.getLogger("gdcore.accel")
+PACKAGE = Path(__file__).resolve().parent.parent  # the gdcore package
+BUILD_TIMEOUT = 900.0  # seconds a child build may take before it is abandoned
+READY = "READY.json"
+LAYOUT = "1"  # bump when the directory layout or the kernel's calling convention changes
+
+
+# --- where compiled code is kept ----------------------------------------------------------------
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
+            pass
+        return True
+    except OSError:
+        return False
+
+
+def cache_root() -> Path | None:
+    """The per-user directory that holds compiled code (None if nothing is writable)."""
+    env = os.environ.get("GDCORE_CACHE_DIR")
+    if env:
+        candidates = [Path(env)]
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = Path(xdg) if xdg else Path.home() / ".cache"
+        uid = getattr(os, "getuid", lambda: "user")()
+        candidates = [base / "gdcore", Path(tempfile.gettempdir()) / f"gdcore-{uid}"]
+    for path in candidates:
+        if _writable(path):
+            return path
+    return None
+
+
+def source_digest() -> str:
+    """sha256 of every engine source file (path and text), so any edit gives a new key."""
+    h = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        h.update(path.relative_to(PACKAGE).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def key_parts() -> dict[str, str]:
+    """Everything the compiled code depends on (imports numba: call it off the request path)."""
+    import llvmlite
+    import numba
+    import numpy
+    from llvmlite import binding
+
+    return {"layout": LAYOUT, "sources": source_digest(), "numba": numba.__version__,
+            "llvmlite": llvmlite.__version__, "numpy": numpy.__version__,
+            "python": sys.version, "machine": platform.machine(),
+            "cpu": binding.get_host_cpu_name(),
+            "cpu_features": binding.get_host_cpu_features().flatten()}
+
+
+def cache_dir(root: Path, parts: dict[str, str]) -> Path:
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
+    return root / f"loop-{digest}"
+
+
+@contextlib.contextmanager
+def file_lock(path: Path):
+    """An exclusive lock between processes (flock; released if the holder dies)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one process at a time is not enforced
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# --- the state of this process's accelerator -------------------------------------------------------
+class _State:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.done = threading.Event()
+        self.kernel = None
+        self.status = "off"  # off -> preparing -> ready | failed
+        self.detail = ""
+        self.seconds = 0.0
+
+
+_STATE = _State()
+
+
+def status() -> tuple[str, str]:
+    """("off" | "preparing" | "ready" | "failed", a one-line detail)."""
+    return _STATE.status, _STATE.detail
+
+
+def kernel():
+    """The verified compiled kernel module, or None while it is not ready."""
+    return _STATE.kernel if _STATE.status == "ready" else None
+
+
+def start() -> None:
+    """Start getting the accelerator ready in a background thread (once per process)."""
+    with _STATE.lock:
+        if _STATE.thread is not None or _STATE.status != "off":
+            return
+        if os.environ.get("GDCORE_ENGINE", "").strip().lower() == "python":
+            _STATE.status, _STATE.detail = "failed", "switched off by GDCORE_ENGINE=python"
+            _STATE.done.set()
+            return
+        _STATE.status = "preparing"
+        _STATE.thread = threading.Thread(target=_prepare, name="gdcore-accel", daemon=True)
+        _STATE.thread.start()
+
+
+def wait(timeout: float | None = None):
+    """Start if needed and wait until the accelerator is ready or has failed; the kernel or None."""
+    start()
+    _STATE.done.wait(timeout)
+    return kernel()
+
+
+def fail(reason: str) -> None:
+    """Switch the accelerator off for this process, with one log line."""
+    _STATE.kernel = None
+    _STATE.status, _STATE.detail = "failed", reason
+    LOG.warning("gdcore: compiled accelerator off (%s); runs use the interpreter loop", reason)
+    _STATE.done.set()
+
+
+def _prepare() -> None:
+    t0 = time.perf_counter()
+    try:
+        root = cache_root()
+        if root is None:
+            raise RuntimeError("no writable cache directory (set GDCORE_CACHE_DIR)")
+        parts = key_parts()
+        target = cache_dir(root, parts)
+        with file_lock(root / f"{target.name}.lock"):
+            if not (target / READY).is_file():
+                _build(root, target)
+            module = _load(target)
+        _STATE.kernel = module
+        _STATE.seconds = time.perf_counter() - t0
+        _STATE.status, _STATE.detail = "ready", f"ready in {_STATE.seconds:.1f} s ({target})"
+        LOG.info("gdcore: compiled accelerator %s", _STATE.detail)
+        _STATE.done.set()
+    except Exception as err:  # any failure: one line, and the interpreter carries on
+        fail(f"{type(err).__name__}: {err}".splitlines()[0][:300])
+
+
+def _build(root: Path, target: Path) -> None:
+    """Compile in a child process into a fresh directory, then move it into place (under the lock)."""
+    for stale in root.glob(f"{target.name}.building-*"):  # left by a build that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = root / f"{target.name}.building-{os.getpid()}"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE.parent), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep)
+    proc = subprocess.run([sys.executable, "-m", "gdcore.accel", "build", str(tmp)], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=BUILD_TIMEOUT, check=False)
+    if proc.returncode != 0 or not (tmp / READY).is_file():
+        shutil.rmtree(tmp, ignore_errors=True)
+        last = (proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"build failed (exit {proc.returncode}): {last[0]}")
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+
+
+def _use_dir(directory: Path):
+    """Point numba's cache at ``directory`` and import the kernel (once per process)."""
+    import numba
+
+    if "gdcore.accel.numba_loop" in sys.modules:
+        if Path(numba.config.CACHE_DIR or "") != directory:
+            raise RuntimeError("the compiled loop was already imported from another cache directory")
+    numba.config.CACHE_DIR = str(directory)
+    from . import numba_loop as module
+
+    return module
+
+
+def _load(directory: Path):
+    """Load the compiled loop from a finished directory and verify it before trusting it."""
+    module = _use_dir(directory)
+    from .verify import check
+
+    check(module)
+    misses = sum(module.run_linear.stats.cache_misses.values())
+    module.run_linear.disable_compile()  # a call that does not match raises, never compiles
+    if misses:
+        LOG.info("gdcore: the compiled loop was not in the cache; compiled it in this process")
+    return module
+
+
+def build(directory: Path) -> dict:
+    """(In the child process) compile the loop into ``directory``, verify it, mark it ready."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)  # a build must not slow down the pages being served meanwhile
+    directory.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    module = _use_dir(directory)
+    from .verify import check
+
+    cases = check(module)
+    info = {"seconds": round(time.perf_counter() - t0, 2), "verified_cases": cases,
+            **key_parts()}
+    (directory / READY).write_text(json.dumps(info, indent=1))
+    return info
+
+
+def clear() -> list[Path]:
+    """Remove every compiled loop from the cache root; returns what was removed."""
+    root = cache_root()
+    removed = []
+    if root is None:
+        return removed
+    for path in sorted(root.glob("loop-*")):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed

@@ -1,0 +1,79 @@
+"""Which loop runs a plan: the interpreter loop always works; the compiled accelerator takes the
+runs that would keep the interpreter busy, once it is ready (it is never waited for unless asked).
+
+    execute(problem, plan, "auto")      # or "python", or "compiled" (waits for the compiler)
+
+``GDCORE_ENGINE=python|compiled|auto`` in the environment overrides ``"auto"`` (the test suite
+uses it to run everything through one path).
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import accel
+from .accel import bridge
+from .errors import ConfigError
+from .loop import run_loop
+from .plan import Plan, Trace, n_updates, visits_shuffled
+from .problems import LinearRegression
+
+ENGINES = ("auto", "python", "compiled")
+# The interpreter's cost model (microseconds, measured on the project machine: bench/run.py E):
+US_PER_UPDATE = 2.0  # one update's bookkeeping, update rule and full-data loss
+US_PER_ROW = 0.25  # each row of a mini-batch gradient, per feature + 1
+US_PER_SHUFFLED_ROW = 0.6  # each row of an epoch's shuffle and gather
+COMPILED_FROM_SECONDS = 0.02  # once compiled code is ready, runs above this use it
+
+
+def python_seconds(problem, plan: Plan) -> float:
+    """Estimated seconds the interpreter loop needs for ``plan`` (a run that ends early costs
+    less)."""
+    n = problem.n if isinstance(problem, LinearRegression) else 1
+    updates = n_updates(plan, n)
+    batch = min(plan.batching.batch_size, n)
+    per_update = US_PER_UPDATE
+    if batch < n:
+        per_update += US_PER_ROW * batch * len(plan.p0)
+    if plan.batching.sequential:
+        per_update *= 2
+    if plan.batching.numeric:
+        per_update *= 2 * len(plan.p0) + 1
+    shuffle = US_PER_SHUFFLED_ROW * n * plan.stop.epochs if visits_shuffled(plan, n) else 0.0
+    return (updates * per_update + shuffle) * 1e-6
+
+
+def choice(engine: str) -> str:
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: unknown value {engine!r}; choose one of "
+                          + ", ".join(map(repr, ENGINES)))
+    if engine == "auto":
+        env = os.environ.get("GDCORE_ENGINE", "auto").strip().lower() or "auto"
+        engine = env if env in ENGINES else "auto"
+    return engine
+
+
+def execute(problem, plan: Plan, engine: str = "auto") -> Trace:
+    """Run ``plan`` on the loop ``engine`` chooses (see the module docstring)."""
+    engine = choice(engine)
+    if engine != "python" and bridge.supports(problem, plan):
+        if engine == "compiled":
+            kernel = accel.wait()
+        else:
+            kernel = accel.kernel()
+            if kernel is not None and python_seconds(problem, plan) < COMPILED_FROM_SECONDS:
+                kernel = None
+        if kernel is not None:
+            try:
+                return bridge.execute(kernel, problem, plan)
+            except Exception as err:  # never a user-visible failure: log, switch off, carry on
+                accel.fail(f"a compiled run failed ({type(err).__name__}: {err})")
+    return run_loop(problem, plan)
+
+
+def start_accelerator() -> None:
+    accel.start()
+
+
+def wait_accelerator(timeout: float | None = None):
+    return accel.wait(timeout)

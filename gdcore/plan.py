@@ -1,0 +1,152 @@
+"""What a run loop is handed: the problem's numbers and the run's settings, in named groups.
+
+    plan = make_plan(problem, cfg)      # a RunConfig on a LinearRegression or TestFunction
+    trace = gdcore.loop.run_loop(problem, plan)
+
+Both loops (the interpreter's ``gdcore.loop`` and the compiled ``gdcore.accel``) take the same
+:class:`Plan`, whose groups are the registries' ``Hyper`` tuples (optimizer, schedule, clip) and
+two of its own (:class:`Batching`, :class:`Stopping`); every field has a name. A loop returns a
+:class:`Trace`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+
+from . import clipping, optimizers, schedules
+from .config import RunConfig
+from .errors import ConfigError
+from .problems import LinearRegression
+
+COMPLETED, CONVERGED, DIVERGED = 0, 1, 2
+STATUS = {COMPLETED: "completed", CONVERGED: "converged", DIVERGED: "diverged"}
+
+# columns of a recorded history row (the parameters follow)
+STEP, EPOCH, SAMPLES, LR, LOSS, BATCH_LOSS, GRAD_NORM, CLIPPED = range(8)
+N_COLS = 8
+
+
+class Batching(NamedTuple):
+    batch_size: int  # rows per update; the number of rows (or more) = full batch
+    shuffle: bool  # reshuffle the rows every epoch (seeded) or keep file order
+    seed: int  # the shuffle generator's starting state
+    sequential: bool  # update one coordinate at a time, recomputing the gradient in between
+    numeric: bool  # central differences instead of the analytic gradient
+    h: float  # step of the numeric gradient
+
+
+class Stopping(NamedTuple):
+    epochs: int  # passes over the data (test functions: updates)
+    tol_grad: float  # stop when the full-data gradient norm <= tol_grad (0 = off)
+    tol_loss: float  # stop when |loss change| <= tol_loss * max(1, |loss|) (0 = off)
+    divergence_factor: float  # loss > factor * max(initial loss, 1e-12) = diverged
+    ref_loss: float  # the best possible loss (NaN if unknown): steps-to-converge target
+    max_points: int  # history rows kept (first, last and evenly spread)
+
+
+class Plan(NamedTuple):
+    p0: tuple  # starting point (w_1..w_d, b), or a test function's parameters
+    state0: tuple  # each coordinate's starting optimizer state (a 3-tuple)
+    opt: optimizers.Hyper
+    sched: schedules.Hyper
+    clip: clipping.Hyper
+    batching: Batching
+    stop: Stopping
+
+
+class Trace(NamedTuple):
+    """What a loop returns. ``history`` rows: step, epoch, samples, lr, loss, batch_loss,
+    grad_norm, clipped, then the parameters; all finite."""
+
+    history: np.ndarray
+    status: int
+    steps: int  # updates made; for a diverged run, the update at which it diverged
+    params: tuple  # final (last finite) parameters
+    final_loss: float
+    best_loss: float
+    within: int  # first step from which the excess loss stayed <= 0.1% of the start's; -1: none
+
+
+def visits_shuffled(plan: Plan, n_rows: int) -> bool:
+    """Whether a run reshuffles its rows every epoch (a full batch needs no order)."""
+    return plan.batching.shuffle and plan.batching.batch_size < n_rows
+
+
+def n_updates(plan: Plan, n_rows: int) -> int:
+    """Updates the run makes if it runs to the end."""
+    batch = min(plan.batching.batch_size, n_rows)
+    return plan.stop.epochs * -(-n_rows // batch)
+
+
+def initial_point(cfg: RunConfig, problem) -> tuple[float, ...]:
+    names = problem.param_names
+    if cfg.init is None:
+        return tuple(float(v) for v in problem.default_init)
+    if isinstance(cfg.init, Mapping):
+        p = [float(v) for v in problem.default_init]
+        for key, value in cfg.init.items():
+            if key == "w" and names[0] != "w" and isinstance(problem, LinearRegression):
+                values = np.atleast_1d(np.asarray(value, dtype=float))
+                if values.size != problem.d:
+                    raise ConfigError(
+                        f"runs[{cfg.name!r}].init.w: expected {problem.d} numbers, got {values.size}"
+                    )
+                p[: problem.d] = values.tolist()
+                continue
+            if key not in names:
+                raise ConfigError(
+                    f"init.{key}: this problem has no parameter {key!r}; its parameters: "
+                    + ", ".join(map(repr, names))
+                )
+            if isinstance(value, tuple):
+                raise ConfigError(f"init.{key}: expected one number, got {list(value)}")
+            p[names.index(key)] = float(value)
+        return tuple(p)
+    values = [float(v) for v in cfg.init]
+    if len(values) != len(names):
+        raise ConfigError(
+            f"init: expected {len(names)} numbers ({', '.join(names)}), got {len(values)}"
+        )
+    return tuple(values)
+
+
+def make_plan(problem, cfg: RunConfig) -> Plan:
+    """The :class:`Plan` of one validated run config on a problem."""
+    if isinstance(problem, LinearRegression):
+        n = problem.n
+        if cfg.batch_size is not None and cfg.batch_size > n:
+            raise ConfigError(
+                f"runs[{cfg.name!r}].batch_size: {cfg.batch_size} is larger than the data "
+                f"({n} rows); use at most {n} or \"full\""
+            )
+        batch = n if cfg.batch_size is None else cfg.batch_size
+    else:
+        batch = 1
+    opt = optimizers.OPTIMIZERS[cfg.optimizer.name]
+    p0 = initial_point(cfg, problem)
+    return Plan(
+        p0=p0,
+        state0=(opt.initial_state(cfg.optimizer.params),) * len(p0),
+        opt=opt.hyper(cfg.optimizer.params),
+        sched=schedules.SCHEDULES[cfg.schedule.name].hyper(
+            cfg.optimizer.lr, cfg.schedule.params, cfg.schedule.per == "update"),
+        clip=clipping.CLIPS[cfg.clip.name].hyper(cfg.clip.params),
+        batching=Batching(int(batch), bool(cfg.shuffle), int(cfg.seed),
+                          cfg.update == "sequential", cfg.gradient == "numeric", float(cfg.h)),
+        stop=Stopping(int(cfg.epochs), float(cfg.tol_grad), float(cfg.tol_loss),
+                      float(cfg.divergence_factor), float(problem.min_value), int(cfg.max_points)),
+    )
+
+
+def converged(stop: Stopping, loss: float, prev_loss: float, gnorm_full: float) -> bool:
+    """The stopping tolerances: the full-data gradient norm, or the change of the loss."""
+    if stop.tol_grad > 0.0 and gnorm_full <= stop.tol_grad:
+        return True
+    if stop.tol_loss > 0.0:
+        scale = math.fabs(loss) if math.fabs(loss) > 1.0 else 1.0
+        return math.fabs(loss - prev_loss) <= stop.tol_loss * scale
+    return False
