@@ -11,11 +11,13 @@ import gdcore
 from gdcore import presets
 from ui import charts, charts_space, results, state
 from ui.classroom import apply_classroom
+from ui.results import start_accelerator
 from ui.run_editor import run_editor
 from ui.widgets import data_source, escape_md
 
 st.set_page_config(page_title="Gradient Descent Lab", page_icon="📉", layout="wide")
 classroom = apply_classroom()
+start_accelerator()
 
 link_error = state.init(lambda: presets.build("lr"))
 setup = state.current()

@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--y", help="y column of --data (default: the last numeric column)")
     r.add_argument("--standardize", action="store_true", help="z-score x and y before fitting")
     r.add_argument("--out", help="where to write the histories CSV (default: do not write)")
+    r.add_argument("--engine", choices=("auto", "python", "compiled"), default="auto",
+                   help="auto (default): the interpreter loop, plus the compiled accelerator for "
+                   "runs it would take long on; python: never compile; compiled: compile first")
     s = sub.add_parser("schema", help="print the optimizers, schedules and clips with defaults")
     s.set_defaults()
     return p
@@ -49,7 +52,12 @@ def _run(args: argparse.Namespace) -> int:
         dataset = load_dataset(exp.data, base_dir=path.parent)
     for note in getattr(dataset, "notes", ()) or ():
         print(f"note: {note}", file=sys.stderr)
-    result = run_experiment(exp, dataset=dataset)
+    engine = args.engine
+    if engine == "auto" and _interpreter_seconds(exp, dataset) > WAIT_FOR_COMPILER_SECONDS:
+        print("note: this experiment is big; getting the compiled loop ready first "
+              "(seconds the first time, cached afterwards)", file=sys.stderr)
+        engine = "compiled"
+    result = run_experiment(exp, dataset=dataset, engine=engine)
     if args.out:
         out = Path(args.out)
         try:
@@ -59,6 +67,26 @@ def _run(args: argparse.Namespace) -> int:
     for line in summary_json(result):
         print(line)
     return 0
+
+
+WAIT_FOR_COMPILER_SECONDS = 5.0  # an experiment the interpreter needs longer for waits for numba
+
+
+def _interpreter_seconds(exp, dataset) -> float:
+    """The interpreter loop's estimated time for every run of ``exp`` (0 when a run is invalid:
+    the run itself reports why)."""
+    from .engines import python_seconds
+    from .plan import make_plan
+    from .problems import make_problem
+
+    problem = make_problem(exp.problem, dataset)
+    total = 0.0
+    for cfg in exp.runs:
+        try:
+            total += python_seconds(problem, make_plan(problem, cfg))
+        except GDError:
+            pass
+    return total
 
 
 def _schema() -> int:

@@ -110,6 +110,14 @@ def _clip(hp: clipping.Hyper, g: list, gsq: float):
     return gnorm, clipped
 
 
+def _schedule_step(sch, lr, e, loss, state):
+    """schedules.step, with IEEE overflow (a growing schedule can pass the largest float)."""
+    try:
+        return schedules.step(sch, lr, e, loss, state)
+    except OverflowError:
+        return math.inf, e + 1, state
+
+
 def run_loop(problem, plan: Plan) -> Trace:
     """Run one plan on a problem; see the module docstring for the steps."""
     bat, stop, opt, sch, clp = plan.batching, plan.stop, plan.opt, plan.sched, plan.clip
@@ -152,34 +160,38 @@ def run_loop(problem, plan: Plan) -> Trace:
             cols = [[column[i] for i in order] for column in data]
         for start in range(0, n, bsz):
             end = start + bsz if start + bsz < n else n
-            # 1. gradient of the batch loss
-            bl, g = batch(p, cols, start, end)
-            if not (math.isfinite(bl) and _finite(g)):
-                status, diverged_at = DIVERGED, step + 1
-                break
-            # 2. clip (the norm's root is taken only when it is needed)
-            gsq = 0.0
-            for gj in g:
-                gsq += gj * gj
-            gnorm, clipped = _clip(clp, g, gsq)
-            # 3. update: every coordinate from one gradient (simultaneous), or one after
-            #    another with the gradient recomputed and clipped again in between (sequential)
-            t = step + 1
             pprev = list(p)
-            for j in range(dim):
-                if bat.sequential and j > 0:
-                    _, g = batch(p, cols, start, end)
-                    gsq_j = 0.0
-                    for gj in g:
-                        gsq_j += gj * gj
-                    _clip(clp, g, gsq_j)
-                p[j], states[j] = rule(p[j], g[j], states[j], t, lr, opt)
-            # 4. full-data loss; divergence, records, convergence
-            new_loss, gfull = objective(p)
+            try:
+                # 1. gradient of the batch loss
+                bl, g = batch(p, cols, start, end)
+                if not (math.isfinite(bl) and _finite(g)):
+                    status, diverged_at = DIVERGED, step + 1
+                    break
+                # 2. clip (the norm's root is taken only when it is needed)
+                gsq = 0.0
+                for gj in g:
+                    gsq += gj * gj
+                gnorm, clipped = _clip(clp, g, gsq)
+                # 3. update: every coordinate from one gradient (simultaneous), or one after
+                #    another with the gradient recomputed and clipped again in between
+                t = step + 1
+                for j in range(dim):
+                    if bat.sequential and j > 0:
+                        _, g = batch(p, cols, start, end)
+                        gsq_j = 0.0
+                        for gj in g:
+                            gsq_j += gj * gj
+                        _clip(clp, g, gsq_j)
+                    p[j], states[j] = rule(p[j], g[j], states[j], t, lr, opt)
+                # 4. full-data loss at the new point
+                new_loss, gfull = objective(p)
+            except (ArithmeticError, ValueError):  # Python raises where IEEE gives inf / NaN
+                new_loss = math.nan
             if not (math.isfinite(new_loss) and _finite(p)):
                 p = pprev  # keep the last finite point
                 status, diverged_at = DIVERGED, step + 1
                 break
+            # divergence, records, convergence
             step += 1
             samples += end - start
             prev_loss, loss = loss, new_loss
@@ -207,7 +219,7 @@ def run_loop(problem, plan: Plan) -> Trace:
                 status, diverged_at = DIVERGED, step
                 break
             if sch.per_update:
-                lr, e, sched_state = schedules.step(sch, lr, e, loss, sched_state)
+                lr, e, sched_state = _schedule_step(sch, lr, e, loss, sched_state)
             if check_tol and converged(stop, loss, prev_loss,
                                        math.sqrt(sum(gj * gj for gj in gfull))):
                 status = CONVERGED
@@ -215,7 +227,7 @@ def run_loop(problem, plan: Plan) -> Trace:
         if status != COMPLETED:
             break
         if not sch.per_update:  # per epoch (plateau watches the full-data loss)
-            lr, e, sched_state = schedules.step(sch, lr, e, loss, sched_state)
+            lr, e, sched_state = _schedule_step(sch, lr, e, loss, sched_state)
 
     if rec[-1][0] != step:  # the last (finite) step is always kept
         l_lr, l_bl, l_gnorm, l_gsq, l_clipped = last

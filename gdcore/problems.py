@@ -3,7 +3,9 @@
 Test functions come in pairs, as in ``scipy.optimize`` (``rosen``/``rosen_der``): ``f(p)`` and
 ``f_grad(p)``. Each is written with ``p[0]``, ``p[1]`` and plain arithmetic so that the same code
 evaluates one point (in the run loop) or a whole grid at once (``p`` of shape ``(dim, ...)``) for
-landscape plots. Gradients return tuples, one entry a parameter.
+landscape plots, with products rather than powers (Python's ``**`` raises on overflow where IEEE
+arithmetic gives infinity, which the run loop reports as divergence). Gradients return tuples,
+one entry a parameter.
 
 Linear regression with MSE, ``L(w, b) = mean((x·w + b - y)^2)``, is summarised by a few moments of
 the data (means, centred covariance, the least-squares solution and its residual), so the full-data
@@ -29,7 +31,8 @@ from .errors import ConfigError
 # --- test functions (value, gradient) ------------------------------------------------------------
 def quadratic(p):
     """(w - 4)^2 + 2: one minimum, w = 4, value 2."""
-    return (p[0] - 4.0) ** 2 + 2.0
+    d = p[0] - 4.0
+    return d * d + 2.0
 
 
 def quadratic_grad(p):
@@ -40,18 +43,20 @@ def quadratic_grad(p):
 def double_well(p):
     """w^4 - 8 w^2 + w + 10: a global minimum near w = -2.03 and a local one near w = 1.97."""
     w = p[0]
-    return w**4 - 8.0 * w**2 + w + 10.0
+    w2 = w * w
+    return w2 * w2 - 8.0 * w2 + w + 10.0
 
 
 def double_well_grad(p):
     """d/dw = 4 w^3 - 16 w + 1."""
     w = p[0]
-    return (4.0 * w**3 - 16.0 * w + 1.0,)
+    return (4.0 * w * w * w - 16.0 * w + 1.0,)
 
 
 def bowl(p):
     """(w1 - 3)^2 + (w2 + 1)^2: one minimum at (3, -1), value 0."""
-    return (p[0] - 3.0) ** 2 + (p[1] + 1.0) ** 2
+    a, b = p[0] - 3.0, p[1] + 1.0
+    return a * a + b * b
 
 
 def bowl_grad(p):
@@ -61,35 +66,39 @@ def bowl_grad(p):
 
 def rosenbrock(p):
     """(1 - w1)^2 + 100 (w2 - w1^2)^2: a curved valley, minimum at (1, 1), value 0."""
-    return (1.0 - p[0]) ** 2 + 100.0 * (p[1] - p[0] ** 2) ** 2
+    a, b = 1.0 - p[0], p[1] - p[0] * p[0]
+    return a * a + 100.0 * b * b
 
 
 def rosenbrock_grad(p):
     """(-2 (1 - w1) - 400 w1 (w2 - w1^2), 200 (w2 - w1^2))."""
-    inner = p[1] - p[0] ** 2
+    inner = p[1] - p[0] * p[0]
     return (-2.0 * (1.0 - p[0]) - 400.0 * p[0] * inner, 200.0 * inner)
 
 
 def himmelblau(p):
     """(w1^2 + w2 - 11)^2 + (w1 + w2^2 - 7)^2: four minima, each of value 0."""
-    return (p[0] ** 2 + p[1] - 11.0) ** 2 + (p[0] + p[1] ** 2 - 7.0) ** 2
+    a = p[0] * p[0] + p[1] - 11.0
+    b = p[0] + p[1] * p[1] - 7.0
+    return a * a + b * b
 
 
 def himmelblau_grad(p):
     """(4 w1 a + 2 b, 2 a + 4 w2 b) with a = w1^2 + w2 - 11, b = w1 + w2^2 - 7."""
-    a = p[0] ** 2 + p[1] - 11.0
-    b = p[0] + p[1] ** 2 - 7.0
+    a = p[0] * p[0] + p[1] - 11.0
+    b = p[0] + p[1] * p[1] - 7.0
     return (4.0 * p[0] * a + 2.0 * b, 2.0 * a + 4.0 * p[1] * b)
 
 
 def saddle(p):
     """w1^2 + w2^4/4 - w2^2/2: a saddle point at (0, 0) between minima (0, ±1) of value -1/4."""
-    return p[0] ** 2 + 0.25 * p[1] ** 4 - 0.5 * p[1] ** 2
+    w2 = p[1] * p[1]
+    return p[0] * p[0] + 0.25 * w2 * w2 - 0.5 * w2
 
 
 def saddle_grad(p):
     """(2 w1, w2^3 - w2)."""
-    return (2.0 * p[0], p[1] ** 3 - p[1])
+    return (2.0 * p[0], p[1] * p[1] * p[1] - p[1])
 
 
 def _double_well_minima() -> list[float]:

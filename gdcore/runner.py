@@ -1,4 +1,5 @@
-"""Run experiments: config -> problem -> compiled loop -> results with tidy histories.
+"""Run experiments: config -> problem -> plan -> a loop (``gdcore.engines``) -> results with
+tidy histories.
 
     result = gdcore.run_experiment({"data": {...}, "runs": [...]})
     result.history   # one tidy DataFrame, all runs: run, step, epoch, samples, lr, w, b, loss, ...
@@ -222,11 +223,12 @@ def run_experiment(
     *,
     dataset=None,
     progress: Callable[[int, int, str], None] | None = None,
+    engine: str = "auto",
 ) -> ExperimentResult:
     """Run every run of an experiment (a dict, JSON text or :class:`Experiment`).
 
     ``dataset`` overrides the ``data`` section (the dashboard passes uploaded data this way).
-    ``progress(i, total, name)`` is called before each run.
+    ``progress(i, total, name)`` is called before each run. ``engine`` as in :func:`run`.
     """
     if isinstance(experiment, str):
         exp = load_experiment_json(experiment)
@@ -242,7 +244,7 @@ def run_experiment(
     for i, cfg in enumerate(exp.runs):
         if progress is not None:
             progress(i, len(exp.runs), cfg.name)
-        results.append(run(problem, cfg, dataset=ds))
+        results.append(run(problem, cfg, dataset=ds, engine=engine))
     if isinstance(problem, LinearRegression):
         w, b = problem.least_squares
         ref = dict(zip(problem.param_names, [*map(float, w), float(b)], strict=True))

@@ -9,9 +9,11 @@ import gdcore
 from gdcore import landscape as L
 from ui import landscape_charts as lc
 from ui.classroom import apply_classroom, seeded
+from ui.results import start_accelerator
 
 st.set_page_config(page_title="Loss landscape · Gradient Descent Lab", layout="wide")
 classroom = apply_classroom()
+start_accelerator()
 
 FUNCS = ["quadratic", "double_well", "bowl", "rosenbrock", "himmelblau", "saddle"]
 DEFAULTS = {  # starts, learning rate, steps

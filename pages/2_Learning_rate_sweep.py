@@ -10,9 +10,11 @@ import gdcore
 from gdcore import sweep as S
 from ui import sweep_charts as sc
 from ui.classroom import apply_classroom, seeded
+from ui.results import start_accelerator
 
 st.set_page_config(page_title="Learning-rate sweep · Gradient Descent Lab", layout="wide")
 classroom = apply_classroom()
+start_accelerator()
 
 DATA = "linear regression on data"
 PROBLEMS = [DATA, *gdcore.FUNCTIONS]

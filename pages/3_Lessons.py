@@ -9,9 +9,11 @@ from gdcore import lessons as G
 from ui import landscape_charts as lc
 from ui import lesson_charts as cc
 from ui.classroom import apply_classroom
+from ui.results import start_accelerator
 
 st.set_page_config(page_title="Lessons · Gradient Descent Lab", layout="wide")
 classroom = apply_classroom()
+start_accelerator()
 H = 420 if classroom else 300
 QUAD = gdcore.FUNCTIONS["quadratic"]
 WELL = gdcore.FUNCTIONS["double_well"]

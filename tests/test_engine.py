@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from gdcore import FUNCTIONS, ConfigError, LinearRegression, clipping, kernel, parse_run, run, schedules
+from gdcore import FUNCTIONS, ConfigError, LinearRegression, clipping, objectives, parse_run, run, schedules
 from gdcore.config import SCHEDULE_DEFAULTS
 
 
@@ -48,7 +48,7 @@ def test_regression_moments_equal_the_definition(d):
     for _ in range(10):
         p = rng.normal(size=d + 1) * 3
         g = np.zeros(d + 1)
-        loss = kernel.linreg_full(p, g, m.xbar, m.ybar, m.cov, m.wstar, m.rss_n)
+        loss = objectives.mse_full(p, g, m.xbar, m.ybar, m.cov, m.wstar, m.rss_n)
         assert loss == pytest.approx(prob.loss(p), rel=1e-12)
         np.testing.assert_allclose(g, prob.gradient(p), rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(prob.gradient(p), _central(prob.loss, p), rtol=1e-6, atol=1e-6)
@@ -58,11 +58,14 @@ def test_batch_gradient_is_two_over_b_sum():
     prob = _regression(n=50)
     p = np.array([0.3, -0.7])
     g = np.zeros(2)
-    loss = kernel.linreg_rows(p, g, prob.packed, 10, 17)
+    loss = objectives.mse_rows(p, g, prob.columns, 10, 17)
     xb, yb = prob.x[10:17, 0], prob.y[10:17]
     err = p[0] * xb + p[1] - yb
     assert loss == pytest.approx(np.mean(err**2), rel=1e-13)
     np.testing.assert_allclose(g, [2 / 7 * np.sum(err * xb), 2 / 7 * np.sum(err)], rtol=1e-13)
+    # the one-feature form is the same arithmetic, on scalars
+    assert objectives.mse_rows_1d(p[0], p[1], prob.columns[0], prob.columns[1], 10, 17) == (
+        loss, g[0], g[1])
 
 
 def test_least_squares_matches_lstsq():
@@ -173,11 +176,13 @@ def test_schedule_shapes():
 
 
 def test_plateau_reduces_after_patience():
-    hp = np.array([2, 0.5, 1e-4, 0, 0.0, 1e-8])
-    lr, best, bad, cool = 1.0, math.inf, 0, 0
+    hp = schedules.SCHEDULES["plateau"].hyper(1.0, {"patience": 2, "factor": 0.5, "threshold": 1e-4,
+                                                    "cooldown": 0, "min_lr": 0.0, "eps": 1e-8},
+                                              per_update=False)
+    lr, state = 1.0, (math.inf, 0.0, 0.0)
     lrs = []
     for metric in [10, 9, 9, 9, 9, 9, 9, 9]:
-        lr, best, bad, cool = schedules.plateau_step(metric, lr, best, bad, cool, hp)
+        lr, state = schedules.plateau_step(hp, metric, lr, state)
         lrs.append(lr)
     # improvements at 10 and 9; then bad epochs 1, 2, 3 > patience 2 -> halve, and again.
     assert lrs == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25]
@@ -291,15 +296,15 @@ def test_shuffling_is_seeded():
 
 
 def test_shuffled_minibatches_follow_the_engines_permutation():
-    from gdcore.kernel import shuffle_rows
+    from gdcore.rng import shuffle
 
     prob = _regression(n=50, loc=0.0, scale=1.0)
     r = run(prob, {"name": "s", "batch_size": 8, "epochs": 4, "seed": 7, "max_points": 100,
                    "optimizer": {"name": "sgd", "lr": 0.05}})
-    idx, state, p, ws = np.arange(50, dtype=np.int32), np.uint64(7), np.zeros(2), []
+    idx, state, p, ws = list(range(50)), 7, np.zeros(2), []
     for _ in range(4):
-        state = np.uint64(shuffle_rows(idx, state))  # numba hands a uint64 back as a Python int
-        perm = idx.copy()
+        state = shuffle(idx, state)
+        perm = np.array(idx)
         assert sorted(perm) == list(range(50))
         for s in range(0, 50, 8):
             rows = perm[s:s + 8]

@@ -5,10 +5,13 @@
 case is an engine run config plus the data; the engine must reproduce torch's parameters, learning
 rate, full-data loss, batch loss and pre-clip gradient norm at every step.
 
-Tolerance: ``rtol = 1e-10``. The engine and torch do the same arithmetic in a different order (the
-engine's full-batch gradient and loss come from the data's moments, torch sums the rows), so they
-agree to rounding, not bit for bit; any real difference in a rule shows up many orders of magnitude
-above 1e-10. ``atol = 1e-12`` only matters for values that pass near zero (an intercept crossing
+Every case runs on both loops (the interpreter's ``gdcore.loop`` and the compiled
+``gdcore.accel``), and the two must agree with each other bit for bit.
+
+Tolerance against torch: ``rtol = 1e-10``. The engine and torch do the same arithmetic in a
+different order (the engine's full-batch gradient and loss come from the data's moments, torch
+sums the rows), so they agree to rounding, not bit for bit; any real difference in a rule shows
+up many orders of magnitude above 1e-10. ``atol = 1e-12`` only matters for values that pass near zero (an intercept crossing
 0, an lr of exactly eta_min = 0): there the relative error of a rounding-level difference is
 meaningless. Every fixture value that is compared this way lives on a scale of 1e-3 .. 1e2, so
 1e-12 absolute is still far below 1e-10 of that scale and cannot hide a wrong update.
@@ -56,10 +59,14 @@ def _close(name, actual, expected, case_id):
         )
 
 
+@pytest.mark.parametrize("engine", ["python", "compiled"])
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_matches_torch(case):
+def test_matches_torch(case, engine, request):
+    """Both loops, the interpreter's and the compiled accelerator's, against torch."""
+    if engine == "compiled" and case["data"] is not None:
+        request.getfixturevalue("compiled")  # built for this session (fails if it cannot be)
     ref = case["torch"]
-    res = run(_problem(case), case["config"])
+    res = run(_problem(case), case["config"], engine=engine)
     hist = res.history
     cid = case["id"]
 
@@ -79,6 +86,14 @@ def test_matches_torch(case):
     # clipping is a yes/no decision; it must be taken at the same steps
     np.testing.assert_array_equal(hist["clipped"].to_numpy(), np.array(ref["clipped"]),
                                   err_msg=f"{cid}: clipped")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["data"] is not None],
+                         ids=[c["id"] for c in CASES if c["data"] is not None])
+def test_compiled_and_interpreter_agree_bit_for_bit(case, compiled):
+    from tests.test_engine_paths import assert_same
+
+    assert_same(_problem(case), case["config"], compiled)
 
 
 def test_fixture_covers_every_name():

@@ -26,10 +26,13 @@ def _problem(data_hash: str, _dataset) -> gdcore.LinearRegression:
     return problem
 
 
-@st.cache_resource(show_spinner="Preparing the engine: compiling its inner loop (first start only)…")
-def engine_ready() -> float:
-    """Compile (or load from numba's disk cache) the engine once per server process."""
-    return gdcore.warm_up()
+@st.cache_resource(show_spinner=False)
+def start_accelerator() -> bool:
+    """Start getting the engine's compiled accelerator ready in a background thread, once per
+    server process. Nothing waits for it: every run works on the interpreter loop, and big runs
+    move to the compiled loop once it is ready."""
+    gdcore.warm_up(wait=False)
+    return True
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -67,7 +70,6 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     """Run (or fetch from the cache) every run of ``experiment`` on ``dataset``, showing a
     progress bar while it works. A run whose settings do not fit the data (e.g. a batch larger
     than the data) is reported in ``errors`` and left out; the others still run."""
-    engine_ready()
     data_hash = dataset.content_hash()
     problem = _problem(data_hash, dataset)
     bar = st.empty()

@@ -58,6 +58,7 @@ LOG = logging.getLogger("gdcore.accel")
 PACKAGE = Path(__file__).resolve().parent.parent  # the gdcore package
 BUILD_TIMEOUT = 900.0  # seconds a child build may take before it is abandoned
 READY = "READY.json"
+KEEP_BUILDS = 4  # builds for other sources/versions kept beside the current one (newest first)
 LAYOUT = "1"  # bump when the directory layout or the kernel's calling convention changes
 
 
@@ -119,17 +120,22 @@ def cache_dir(root: Path, parts: dict[str, str]) -> Path:
 
 
 @contextlib.contextmanager
-def file_lock(path: Path):
-    """An exclusive lock between processes (flock; released if the holder dies)."""
+def file_lock(path: Path, wait: bool = True):
+    """An exclusive lock between processes (flock; released if the holder dies). Yields whether
+    it is held (``wait=False``: False at once when another process holds it)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: one process at a time is not enforced
-        yield
+        yield True
         return
     with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
@@ -200,6 +206,7 @@ def _prepare() -> None:
             if not (target / READY).is_file():
                 _build(root, target)
             module = _load(target)
+            os.utime(target / READY)  # most recently used: kept when old builds are pruned
         _STATE.kernel = module
         _STATE.seconds = time.perf_counter() - t0
         _STATE.status, _STATE.detail = "ready", f"ready in {_STATE.seconds:.1f} s ({target})"
@@ -227,6 +234,20 @@ def _build(root: Path, target: Path) -> None:
     if target.exists():
         shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
+    _prune(root, target)
+
+
+def _prune(root: Path, keep: Path) -> None:
+    """Remove all but the most recently used builds of other sources or versions (each edit of
+    an engine file makes a new one). A process using a removed build keeps its loaded code."""
+    others = [p for p in root.glob("loop-*") if p.is_dir() and p != keep
+              and ".building-" not in p.name]
+    others.sort(key=lambda p: (p / READY).stat().st_mtime if (p / READY).exists() else 0.0,
+                reverse=True)
+    for old in others[KEEP_BUILDS:]:
+        with file_lock(root / f"{old.name}.lock", wait=False) as held:
+            if held:  # skip a build that another process is using right now
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _use_dir(directory: Path):
