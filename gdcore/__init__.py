@@ -1,4 +1,5 @@
-"""gdcore: an exact, fast gradient-descent engine (numpy + numba; never Streamlit).
+"""gdcore: an exact gradient-descent engine (numpy; numba only as an optional accelerator for
+big runs; never Streamlit).
 
 The flat public API::
 
@@ -22,17 +23,23 @@ from .config import (
     parse_experiment,
     parse_run,
 )
+from .clipping import CLIPS
 from .errors import ConfigError, DataError, GDError
+from .optimizers import OPTIMIZERS
+from .schedules import SCHEDULES
 from .problems import FUNCTIONS, PROBLEMS, LinearRegression, TestFunction, make_problem
 from .runner import ExperimentResult, RunResult, load_dataset, run, run_experiment, warm_up
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CLIPS",
     "CLIP_DEFAULTS",
     "FUNCTIONS",
+    "OPTIMIZERS",
     "OPTIMIZER_DEFAULTS",
     "PROBLEMS",
+    "SCHEDULES",
     "SCHEDULE_DEFAULTS",
     "ClipConfig",
     "ConfigError",

@@ -1,8 +1,8 @@
 """The run editor: one expander per run, returning runs in the engine's format.
 
-Every optimizer, schedule and clipping parameter is drawn from the engine's tables
-(``gdcore.OPTIMIZER_DEFAULTS`` ...), so a parameter added to the engine shows up here without
-a change. Values are checked by ``gdcore.parse_experiment`` afterwards; the page shows its
+Every optimizer, schedule and clipping choice and parameter is drawn from the engine's
+registries (``gdcore.OPTIMIZERS``, ``SCHEDULES``, ``CLIPS``: names, titles, defaults), so an entry
+added to the engine shows up here without a change. Values are checked by ``gdcore.parse_experiment`` afterwards; the page shows its
 message. Keys include the setup version, so a new setup restarts the widgets.
 """
 
@@ -68,14 +68,16 @@ def _step(value: float) -> float:
     return mag / 10 if value / mag < 2 else mag
 
 
-def _named(kind: str, current: Mapping[str, Any], table: Mapping[str, Mapping[str, Any]],
-           key: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    names = list(table)
+def _named(kind: str, current: Mapping[str, Any], registry: Mapping[str, Any], key: str,
+           skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A choice from an engine registry (``gdcore.OPTIMIZERS`` ...), shown by its title, and
+    one control per parameter of the chosen entry."""
+    names = list(registry)
     now = current.get("name", names[0])
     name = st.selectbox(kind, names, index=names.index(now) if now in names else 0,
-                        key=f"{key}.name")
+                        format_func=lambda k: registry[k].title, key=f"{key}.name")
     out: dict[str, Any] = {"name": name}
-    for p, default in table[name].items():
+    for p, default in registry[name].defaults.items():
         if p in skip:
             continue
         value = current.get(p, default) if now == name else default
@@ -110,20 +112,19 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str
     opt = dict(run.get("optimizer") or {"name": "sgd"})
     lr = float(opt.get("lr", gdcore.OPTIMIZER_DEFAULTS.get(opt.get("name", "sgd"), {})
                        .get("lr", 0.01)))
-    out["optimizer"] = _named("Optimizer", opt, gdcore.OPTIMIZER_DEFAULTS, f"{key}.opt",
-                              skip=("lr",))
+    out["optimizer"] = _named("Optimizer", opt, gdcore.OPTIMIZERS, f"{key}.opt", skip=("lr",))
     out["optimizer"]["lr"] = st.number_input("Learning rate", min_value=1e-9, max_value=1e6,
                                              value=lr, format="%g", step=_step(lr),
                                              key=f"{key}.lr")
     sched = dict(run.get("schedule") or {"name": "constant"})
-    out["schedule"] = _named("Schedule", sched, gdcore.SCHEDULE_DEFAULTS, f"{key}.sched")
+    out["schedule"] = _named("Schedule", sched, gdcore.SCHEDULES, f"{key}.sched")
     if out["schedule"]["name"] != "constant":
         per = sched.get("per", "epoch")
         out["schedule"]["per"] = st.radio("Step the schedule every", ["epoch", "update"],
                                           index=0 if per == "epoch" else 1, horizontal=True,
                                           key=f"{key}.sched.per")
     clip = dict(run.get("clip") or {"name": "none"})
-    out["clip"] = _named("Gradient clipping", clip, gdcore.CLIP_DEFAULTS, f"{key}.clip")
+    out["clip"] = _named("Gradient clipping", clip, gdcore.CLIPS, f"{key}.clip")
     init = run.get("init") or {}
     if isinstance(init, (list, tuple)):
         init = dict(zip(("w", "b"), init, strict=False))

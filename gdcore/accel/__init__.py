@@ -100,18 +100,26 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
-def key_parts() -> dict[str, str]:
-    """Everything the compiled code depends on (imports numba: call it off the request path)."""
-    import llvmlite
-    import numba
-    import numpy
-    from llvmlite import binding
+def _cpu() -> str:
+    """The processor's model and feature flags (what the machine code was compiled for)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    first = text.split("\n\n", 1)[0]
+    wanted = [line for line in first.splitlines()
+              if line.split(":")[0].strip() in ("model name", "flags", "Features", "CPU part")]
+    return hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:16]
 
-    return {"layout": LAYOUT, "sources": source_digest(), "numba": numba.__version__,
-            "llvmlite": llvmlite.__version__, "numpy": numpy.__version__,
-            "python": sys.version, "machine": platform.machine(),
-            "cpu": binding.get_host_cpu_name(),
-            "cpu_features": binding.get_host_cpu_features().flatten()}
+
+def key_parts() -> dict[str, str]:
+    """Everything the compiled code depends on. Reads versions from the installed packages'
+    metadata, so the parent process does not import numba before there is code to load."""
+    from importlib.metadata import version
+
+    return {"layout": LAYOUT, "sources": source_digest(), "numba": version("numba"),
+            "llvmlite": version("llvmlite"), "numpy": version("numpy"),
+            "python": sys.version, "machine": platform.machine(), "cpu": _cpu()}
 
 
 def cache_dir(root: Path, parts: dict[str, str]) -> Path:
@@ -279,7 +287,7 @@ def _load(directory: Path):
 def build(directory: Path) -> dict:
     """(In the child process) compile the loop into ``directory``, verify it, mark it ready."""
     with contextlib.suppress(OSError, AttributeError):
-        os.nice(10)  # a build must not slow down the pages being served meanwhile
+        os.nice(19)  # a build must not slow down the pages being served meanwhile
     directory.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     module = _use_dir(directory)

@@ -53,25 +53,25 @@ def _need_chromium() -> None:
                     "(pip install -r requirements-dev.txt).")
 
 
-@pytest.fixture(scope="session")
-def app_server():
-    """Base URL of a running ``streamlit run dashboard.py`` (stopped after the session)."""
-    _need_chromium()
+@contextlib.contextmanager
+def streamlit_server(root: Path = ROOT, env: dict[str, str] | None = None, log_name: str = "server"):
+    """Run ``streamlit run dashboard.py`` from ``root`` on a free port; yields its base URL."""
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "dashboard.py"),
            "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit-server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    log_path = ARTIFACTS / f"streamlit-{log_name}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT,
+                            env=env if env is not None else os.environ.copy())
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with code {proc.returncode}; see "
-                            f"{ARTIFACTS / 'streamlit-server.log'}")
+                pytest.fail(f"streamlit exited with code {proc.returncode}; see {log_path}")
             try:
                 with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
                     if r.status == 200:
@@ -91,6 +91,14 @@ def app_server():
             proc.kill()
             proc.wait(timeout=5)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """Base URL of a running ``streamlit run dashboard.py`` (stopped after the session)."""
+    _need_chromium()
+    with streamlit_server() as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
