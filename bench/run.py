@@ -1,34 +1,43 @@
-"""gdcore benchmark: four workloads side by side in one process, times and ratios, targets.
+"""gdcore benchmark: workloads side by side, times and ratios, targets (see bench/README.md).
 
-    python -m bench.run            # full sizes (about a minute or two on 2 shared cores)
-    python -m bench.run --quick    # small sizes, a smoke check (verdicts only indicative)
-    python -m bench.run --only A,C # a subset; --repeats N; --full-numpy; --json out.json
+    python -m bench.run              # full sizes (a few minutes on 2 shared cores)
+    python -m bench.run --quick      # small sizes, a smoke check (verdicts only indicative)
+    python -m bench.run --only A,C   # a subset; --repeats N; --full-numpy; --json out.json
 
-It never fails on time: it prints times, ratios, targets and PASS/MISS. It exits non-zero only
-if a correctness check fails, because a ratio between two different computations means nothing.
+It never fails on time: it prints times, ratios, targets and met / MISSED. It exits non-zero
+only if a correctness check fails, because a ratio between two different computations means
+nothing.
 
-A  full batch, n = 1e6, 1000 steps, full-data loss every step: gdcore vs a plain numpy loop
-B  SGD batch 1, n = 1e5, 10 epochs: gdcore vs scikit-learn SGDRegressor (lr_ours = eta0 / 2)
-C  mini-batch 32, n = 1e6, 5 epochs, Adam + cosine per update + clip by norm: gdcore vs numpy
-D  compile: import gdcore + first small run in a fresh process with an empty numba cache
-   (NUMBA_CACHE_DIR = new temp dir), then again with that cache warm
+A  full batch, n = 1e6, 1000 steps, full-data loss every step: compiled gdcore vs a numpy loop
+B  SGD batch 1, n = 1e5, 10 epochs: compiled gdcore vs scikit-learn SGDRegressor (lr = eta0/2)
+C  mini-batch 32, n = 1e6, 5 epochs, Adam + cosine per update + clip: compiled gdcore vs numpy
+   (A, B, C also time the interpreter loop, engine="python", on the same run)
+E  fresh process, no compiled code anywhere: import gdcore + the dashboard's default comparison;
+   every preset; each page's default engine work; each page script via AppTest (reference)
+F  60-run learning-rate sweep (n = 1000, batch 32, 20 epochs, sgd): interpreter vs compiled
+G  the compiled accelerator: cold build (empty cache) and warm load, each in a fresh process
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
 import gc
 import json
 import math
 import os
 import platform
+import re
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,8 +48,13 @@ if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first, not th
 
 import numpy as np  # noqa: E402
 
+from bench import fresh as fresh_cases  # noqa: E402 - stdlib only at import time
+
 TRUE_W, TRUE_B, NOISE = 3.0, -1.5, 1.0
-TARGETS = {"A": 500.0, "B": 0.75, "C": 0.05, "D": 5.0}
+TARGETS = {"A": 500.0, "B": 0.75, "C": 0.05, "E": 1.0}
+PY_SCALE_ABOVE_S = 60.0  # C: time the interpreter on 1 epoch and scale when it would take longer
+PAGES = ("dashboard.py", "pages/1_Loss_landscape.py", "pages/2_Learning_rate_sweep.py",
+         "pages/3_Lessons.py")
 
 
 @dataclass(frozen=True)
@@ -58,43 +72,84 @@ class Sizes:
     c_batch: int = 32
     c_lr: float = 0.05
     c_max_norm: float = 1.0
+    f_n: int = 1000
+    f_lrs: int = 60
+    f_batch: int = 32
+    f_epochs: int = 20
     repeats: int = 3
+    py_repeats: int = 1  # the interpreter on B, C (seconds each); A's interpreter uses `repeats`
+    pages: bool = True  # E: also time each page script via AppTest
 
 
 FULL = Sizes()
-QUICK = Sizes(a_n=100_000, a_numpy_steps=50, b_n=10_000, c_n=100_000, repeats=2)
+QUICK = Sizes(a_n=100_000, a_numpy_steps=50, b_n=10_000, c_n=100_000, f_lrs=12, f_epochs=5,
+              repeats=2, pages=False)
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    key: str
+    title: str
+    ours_s: float  # gdcore (best of the repeats, or the one measurement)
+    ref_s: float | None  # what it is compared with (scaled when the notes say so)
+    ref_label: str
+    ratio: float | None
+    ratio_kind: str  # "speed-up" (ref / ours), "share" (ours / ref), "" none
+    target: str  # e.g. ">= 500x", "<= 0.75x", "<= 1 s"; "" = reported only
+    met: bool | None  # None: no target
 
 
 @dataclass
 class Result:
     key: str
     title: str
-    ours_s: float  # gdcore, best of the repeats
-    ref_s: float  # the comparison, best of the repeats (scaled when notes say so)
-    ref_label: str
-    ratio: float  # A: ref / ours (speed-up); B, C: ours / ref; D: cold seconds
-    target: float
-    passed: bool
+    rows: list[Row]
     checks: dict[str, bool] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    ours_median_s: float = float("nan")
-    ref_median_s: float = float("nan")
 
     @property
     def valid(self) -> bool:
         return all(self.checks.values())
 
-    def row(self) -> str:
-        verdict = ("PASS" if self.passed else "MISS") if self.valid else "INVALID"
-        if self.key == "D":
-            return (f"{self.key}  cold {self.ours_s:8.2f} s  warm {self.ref_s:7.2f} s  "
-                    f"{'':>14}  target cold <= {self.target:g} s  {verdict}")
-        if self.key == "A":
-            ratio, target = f"{self.ratio:7.0f}x", f"target >= {self.target:g}x"
-        else:
-            ratio, target = f"{self.ratio:7.3f}x", f"target <= {self.target:g}x"
-        return (f"{self.key}  gdcore {self.ours_s:8.4f} s  {self.ref_label} {self.ref_s:8.3f} s  "
-                f"ratio {ratio}  {target:<15}  {verdict}")
+    @property
+    def passed(self) -> bool:
+        return all(r.met is not False for r in self.rows)
+
+
+def verdict(row: Row, valid: bool) -> str:
+    if not valid:
+        return "INVALID"
+    return "-" if row.met is None else ("met" if row.met else "MISSED")
+
+
+def table_lines(results: list[Result]) -> list[str]:
+    head = (f"{'':<4}{'workload':<47}{'gdcore':>11}  {'compared with':<26}{'ratio':>10}  "
+            f"{'target':<10}{'verdict':<8}")
+    out = [head, "-" * len(head)]
+    for res in results:
+        for r in res.rows:
+            ref = "" if r.ref_s is None else f"{r.ref_label} {_secs(r.ref_s)}"
+            if r.ratio is None:
+                ratio = ""
+            elif r.ratio_kind == "speed-up":
+                ratio = f"{r.ratio:,.0f}x" if r.ratio >= 100 else f"{r.ratio:.2f}x"
+            else:
+                ratio = f"{r.ratio:.3f}x"
+            out.append(f"{r.key:<4}{r.title[:46]:<47}{_secs(r.ours_s):>11}  {ref[:25]:<26}"
+                       f"{ratio:>10}  {r.target or '(report)':<10}{verdict(r, res.valid):<8}")
+    return out
+
+
+def _n(n: int) -> str:
+    """1000000 -> "1e6"; other sizes with thousands separators."""
+    k = round(math.log10(n)) if n > 0 else 0
+    return f"1e{k}" if n == 10**k and k >= 3 else f"{n:,}"
+
+
+def _secs(s: float) -> str:
+    return f"{s:.4f} s" if s < 1 else f"{s:.3f} s" if s < 100 else f"{s:.1f} s"
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -130,8 +185,15 @@ def machine_lines() -> list[str]:
         f"scikit-learn {sklearn.__version__}, pandas {pandas.__version__}",
     ]
     if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
-        lines.append("WARNING  NUMBA_DISABLE_JIT is set: gdcore runs as pure Python here")
+        lines.append("WARNING  NUMBA_DISABLE_JIT is set: the compiled path runs as pure Python")
     return lines
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:  # pragma: no cover
+        return "?"
 
 
 def make_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -153,14 +215,28 @@ def close(a: float, b: float, rel: float = 1e-9) -> bool:
     return abs(a - b) <= rel * max(abs(a), abs(b)) + 1e-300
 
 
-def time_interleaved(fns: dict[str, Callable[[], Any]], repeats: int
+def identical(r1, r2) -> bool:
+    """Two gdcore RunResults with bit-identical numbers (history, parameters, losses, status)."""
+    cols = [c for c in r1.history.columns if c != "run"]
+    return (r1.status == r2.status and r1.steps == r2.steps and r1.params == r2.params
+            and r1.final_loss == r2.final_loss and r1.best_loss == r2.best_loss
+            and r1.history[cols].equals(r2.history[cols]))
+
+
+def time_interleaved(fns: dict[str, Callable[[], Any]], repeats: int,
+                     counts: dict[str, int] | None = None
                      ) -> tuple[dict[str, list[float]], dict[str, Any]]:
-    """Run each function ``repeats`` times, alternating between them so that both see the same
-    (noisy, shared) machine; returns the times and each function's last result."""
+    """Run each function ``repeats`` times (``counts[name]`` times if given, in the first rounds),
+    alternating between them so that all see the same (noisy, shared) machine; returns the times
+    and each function's last result."""
+    counts = counts or {}
     times: dict[str, list[float]] = {k: [] for k in fns}
     last: dict[str, Any] = {}
-    for _ in range(repeats):
+    rounds = max([repeats, *counts.values()])
+    for i in range(rounds):
         for name, fn in fns.items():
+            if i >= counts.get(name, repeats):
+                continue
             gc.collect()
             t0 = time.perf_counter()
             last[name] = fn()
@@ -168,14 +244,42 @@ def time_interleaved(fns: dict[str, Callable[[], Any]], repeats: int
     return times, last
 
 
-def warm_up_gdcore() -> float:
-    """Compile (or load from numba's cache) the engine once, outside every timing."""
-    from gdcore import LinearRegression, run
+def med(xs: list[float], scale: float = 1.0) -> float:
+    return statistics.median(xs) * scale
 
-    x, y = make_data(64)
+
+def warm_up_gdcore(timeout: float | None = 900.0) -> tuple[float, str, str]:
+    """Get the compiled accelerator ready (build or load from the per-user cache), untimed by the
+    workloads, then one tiny compiled run. Returns (seconds, state, detail)."""
+    from gdcore import LinearRegression, accel, run
+
     t0 = time.perf_counter()
-    run(LinearRegression(x, y), {"name": "warm-up", "batch_size": 8, "epochs": 1})
-    return time.perf_counter() - t0
+    accel.wait(timeout)
+    x, y = make_data(64)
+    run(LinearRegression(x, y), {"name": "warm-up", "batch_size": 8, "epochs": 1},
+        engine="compiled")
+    state, detail = accel.status()
+    return time.perf_counter() - t0, state, detail
+
+
+def compiled_ready() -> bool:
+    from gdcore import accel
+
+    return accel.status()[0] == "ready"
+
+
+@contextlib.contextmanager
+def engine_env(value: str) -> Iterator[None]:
+    """GDCORE_ENGINE=value for code that takes no engine argument (gdcore.sweep.sweep)."""
+    old = os.environ.get("GDCORE_ENGINE")
+    os.environ["GDCORE_ENGINE"] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("GDCORE_ENGINE", None)
+        else:
+            os.environ["GDCORE_ENGINE"] = old
 
 
 # --- A: full batch --------------------------------------------------------------------------------
@@ -200,7 +304,7 @@ def numpy_full_batch(x: np.ndarray, y: np.ndarray, lr: float, steps: int
 
 
 def gdcore_full_batch(x: np.ndarray, y: np.ndarray, lr: float, steps: int,
-                      max_points: int = 2000):
+                      max_points: int = 2000, engine: str = "compiled"):
     """gdcore, full batch, constant-lr SGD; a fresh problem each call (so its one pass over the
     data to build the moments is paid every time)."""
     from gdcore import LinearRegression, run
@@ -208,7 +312,7 @@ def gdcore_full_batch(x: np.ndarray, y: np.ndarray, lr: float, steps: int,
     return run(LinearRegression(x, y), {
         "name": "A", "batch_size": "full", "shuffle": False, "epochs": steps, "seed": 0,
         "optimizer": {"name": "sgd", "lr": lr}, "max_points": max_points,
-    })
+    }, engine=engine)
 
 
 def workload_a(sz: Sizes, full_numpy: bool = False) -> Result:
@@ -217,31 +321,36 @@ def workload_a(sz: Sizes, full_numpy: bool = False) -> Result:
     times, last = time_interleaved({
         "gdcore": lambda: gdcore_full_batch(x, y, sz.a_lr, sz.a_steps),
         "numpy": lambda: numpy_full_batch(x, y, sz.a_lr, np_steps),
+        "python": lambda: gdcore_full_batch(x, y, sz.a_lr, sz.a_steps, engine="python"),
     }, sz.repeats)
-    res = last["gdcore"]
+    res, res_py = last["gdcore"], last["python"]
     hist = res.history
     w_np, b_np, loss_np = last["numpy"]
     scale = sz.a_steps / np_steps
-    ours, ref = min(times["gdcore"]), min(times["numpy"]) * scale
+    ours, ref, py = min(times["gdcore"]), min(times["numpy"]) * scale, min(times["python"])
     row = hist[hist["step"] == np_steps].iloc[0]
     w_ls, b_ls = least_squares(x, y)
     hist_loss = hist["loss"].to_numpy()[: np_steps + 1]
     checks = {
+        "the compiled accelerator ran (ready, no fallback)": compiled_ready(),
         f"history has {sz.a_steps + 1} rows (every step)": len(hist) == sz.a_steps + 1,
         f"numpy and gdcore (w, b) agree to 1e-9 rel after {np_steps} steps":
             close(w_np, float(row["w"])) and close(b_np, float(row["b"])),
         f"numpy and gdcore losses agree to 1e-9 rel at steps 0..{np_steps}":
             len(hist_loss) == np_steps + 1
             and bool(np.all(np.abs(hist_loss - loss_np) <= 1e-9 * np.abs(loss_np))),
+        "interpreter and compiled runs identical (history, parameters, losses)":
+            identical(res, res_py),
         "gdcore final (w, b) within 1e-4 of least squares":
             abs(res.params["w"] - w_ls) < 1e-4 and abs(res.params["b"] - b_ls) < 1e-4,
     }
     notes = [
-        f"n = {sz.a_n:,}, {sz.a_steps} steps, lr {sz.a_lr}; best of {sz.repeats} "
-        f"(median gdcore {statistics.median(times['gdcore']):.4f} s, "
-        f"numpy {statistics.median(times['numpy']) * scale:.3f} s)",
+        f"n = {sz.a_n:,}, {sz.a_steps} steps, lr {sz.a_lr}; best of {sz.repeats} (medians: "
+        f"compiled {med(times['gdcore']):.4f} s, interpreter {med(times['python']):.4f} s, "
+        f"numpy {med(times['numpy'], scale):.3f} s)",
         "gdcore time = fresh LinearRegression (one data pass for the moments) + run() "
-        f"(kernel alone {res.wall_time:.4f} s in the last repeat)",
+        f"(loop alone in the last repeat: compiled {res.wall_time:.4f} s, interpreter "
+        f"{res_py.wall_time:.4f} s)",
         f"numpy loop timed on {np_steps} steps and scaled x{scale:g} to {sz.a_steps}"
         if scale != 1 else f"numpy loop timed on all {sz.a_steps} steps",
         f"after {np_steps} steps: numpy w={w_np:.12g} b={b_np:.12g}; "
@@ -249,20 +358,24 @@ def workload_a(sz: Sizes, full_numpy: bool = False) -> Result:
         f"gdcore final w={res.params['w']:.10g} b={res.params['b']:.10g}; "
         f"least squares w={w_ls:.10g} b={b_ls:.10g}",
     ]
-    ratio = ref / ours
-    return Result("A", "full batch, loss every step", ours, ref, "numpy", ratio, TARGETS["A"],
-                  ratio >= TARGETS["A"], checks, notes,
-                  statistics.median(times["gdcore"]), statistics.median(times["numpy"]) * scale)
+    rows = [
+        Row("A", f"full batch n={_n(sz.a_n)} x{sz.a_steps} steps, compiled", ours, ref, "numpy", ref / ours,
+            "speed-up", f">= {TARGETS['A']:g}x", ref / ours >= TARGETS["A"]),
+        Row("A'", "  same, interpreter (engine=python)", py, ours, "compiled", py / ours,
+            "share", "", None),
+    ]
+    return Result("A", "full batch, loss every step", rows, checks, notes)
 
 
 # --- B: SGD batch 1 vs scikit-learn -------------------------------------------------------------
-def gdcore_sgd1(x: np.ndarray, y: np.ndarray, lr: float, epochs: int, seed: int = 0):
+def gdcore_sgd1(x: np.ndarray, y: np.ndarray, lr: float, epochs: int, seed: int = 0,
+                engine: str = "compiled"):
     from gdcore import LinearRegression, run
 
     return run(LinearRegression(x, y), {
         "name": "B", "batch_size": 1, "shuffle": True, "epochs": epochs, "seed": seed,
         "optimizer": {"name": "sgd", "lr": lr},
-    })
+    }, engine=engine)
 
 
 def sklearn_sgd1(x: np.ndarray, y: np.ndarray, eta0: float, epochs: int, seed: int = 0):
@@ -286,8 +399,9 @@ def workload_b(sz: Sizes) -> Result:
     times, last = time_interleaved({
         "gdcore": lambda: gdcore_sgd1(x, y, sz.b_lr, sz.b_epochs),
         "sklearn": lambda: sklearn_sgd1(x, y, eta0, sz.b_epochs),
-    }, sz.repeats)
-    res, model = last["gdcore"], last["sklearn"]
+        "python": lambda: gdcore_sgd1(x, y, sz.b_lr, sz.b_epochs, engine="python"),
+    }, sz.repeats, {"python": sz.py_repeats})
+    res, model, res_py = last["gdcore"], last["sklearn"], last["python"]
     w_ls, b_ls = least_squares(x, y)
     w_g, b_g = res.params["w"], res.params["b"]
     w_s, b_s = float(model.coef_[0]), float(model.intercept_[0])
@@ -296,27 +410,35 @@ def workload_b(sz: Sizes) -> Result:
         return float(np.mean((w * x[:, 0] + b - y) ** 2))
 
     l_ls = mse(w_ls, b_ls)
-    ours, ref = min(times["gdcore"]), min(times["sklearn"])
+    ours, ref, py = min(times["gdcore"]), min(times["sklearn"]), min(times["python"])
     checks = {
+        "the compiled accelerator ran (ready, no fallback)": compiled_ready(),
         f"sklearn ran all {sz.b_epochs} epochs": int(model.n_iter_) == sz.b_epochs,
         f"gdcore made {sz.b_epochs * sz.b_n:,} updates": res.steps == sz.b_epochs * sz.b_n,
+        "interpreter and compiled runs identical (history, parameters, losses)":
+            identical(res, res_py),
         "both (w, b) within 0.1 of least squares":
             max(abs(w_g - w_ls), abs(b_g - b_ls), abs(w_s - w_ls), abs(b_s - b_ls)) < 0.1,
     }
     notes = [
-        f"n = {sz.b_n:,}, {sz.b_epochs} epochs, lr {sz.b_lr} (sklearn eta0 {eta0}); best of "
-        f"{sz.repeats} (median gdcore {statistics.median(times['gdcore']):.4f} s, "
-        f"sklearn {statistics.median(times['sklearn']):.4f} s)",
+        f"n = {sz.b_n:,}, {sz.b_epochs} epochs, lr {sz.b_lr} (sklearn eta0 {eta0}); compiled "
+        f"and sklearn best of {sz.repeats}, interpreter {len(times['python'])} run(s) (medians: "
+        f"compiled {med(times['gdcore']):.4f} s, sklearn {med(times['sklearn']):.4f} s)",
         "gdcore also computes the full-data loss after every update and keeps a history; "
         "shuffles differ, so the answers differ",
+        f"loop alone in the last repeat: compiled {res.wall_time:.4f} s, interpreter "
+        f"{res_py.wall_time:.3f} s",
         f"gdcore  w={w_g:.6f} b={b_g:.6f} (excess MSE {100 * (mse(w_g, b_g) / l_ls - 1):.3f}%)",
         f"sklearn w={w_s:.6f} b={b_s:.6f} (excess MSE {100 * (mse(w_s, b_s) / l_ls - 1):.3f}%)",
         f"least squares w={w_ls:.6f} b={b_ls:.6f}",
     ]
-    ratio = ours / ref
-    return Result("B", "SGD batch 1 vs scikit-learn", ours, ref, "sklearn", ratio, TARGETS["B"],
-                  ratio <= TARGETS["B"], checks, notes,
-                  statistics.median(times["gdcore"]), statistics.median(times["sklearn"]))
+    rows = [
+        Row("B", f"SGD batch 1, n={_n(sz.b_n)} x{sz.b_epochs} epochs, compiled", ours, ref,
+            "sklearn", ours / ref, "share", f"<= {TARGETS['B']:g}x", ours / ref <= TARGETS["B"]),
+        Row("B'", "  same, interpreter (engine=python)", py, ours, "compiled", py / ours,
+            "share", "", None),
+    ]
+    return Result("B", "SGD batch 1 vs scikit-learn", rows, checks, notes)
 
 
 # --- C: mini-batch Adam + cosine + clipping -------------------------------------------------------
@@ -327,26 +449,34 @@ def _lerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
 
 def numpy_minibatch_adam(x: np.ndarray, y: np.ndarray, *, batch: int, epochs: int, lr: float,
                          t_max: int, max_norm: float, seed: int = 0,
-                         betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
-                         ) -> np.ndarray:
+                         betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                         shuffle_clock: list[float] | None = None) -> np.ndarray:
     """Plain numpy mini-batch loop, the same rules as gdcore (PyTorch semantics): per batch
-    index rows, MSE gradient, clip by global norm, Adam, cosine lr stepped per update. The rows
-    are shuffled each epoch by gdcore's own seeded Fisher-Yates (``gdcore.kernel.shuffle_rows``),
-    so both loops visit the same batches.
+    index rows, MSE gradient, clip by global norm, Adam, cosine lr stepped per update.
+
+    The rows are visited in gdcore's own order: ``order = list(range(n))`` shuffled in place,
+    cumulatively, once per epoch by ``gdcore.rng.shuffle(order, state)`` from ``state = seed``,
+    so both loops visit the same batches. That shuffle is pure Python (the price of matching
+    gdcore's permutation, not what a numpy program would pay), so the seconds spent in it are
+    appended to ``shuffle_clock`` for the benchmark to leave out of the numpy time.
     Returns the final parameters (w..., b)."""
+    from gdcore.rng import shuffle
+
     n, d = x.shape
     X = np.empty((n, d + 1))
     X[:, :d] = x
     X[:, d] = 1.0
     b1, b2 = betas
     p, m, v = np.zeros(d + 1), np.zeros(d + 1), np.zeros(d + 1)
-    from gdcore.kernel import shuffle_rows
-
-    state = np.uint64(seed)
-    idx = np.arange(n, dtype=np.int32)
+    order = list(range(n))
+    state = seed
     t = 0
     for _ in range(epochs):
-        state = np.uint64(shuffle_rows(idx, state))  # numba returns a uint64 as a Python int
+        t_shuffle = time.perf_counter()
+        state = shuffle(order, state)
+        if shuffle_clock is not None:
+            shuffle_clock.append(time.perf_counter() - t_shuffle)
+        idx = np.array(order, dtype=np.int64)  # kept in the time: about a numpy permutation
         for start in range(0, n, batch):
             rows = idx[start:start + batch]
             xb, yb = X[rows], y[rows]
@@ -366,16 +496,30 @@ def numpy_minibatch_adam(x: np.ndarray, y: np.ndarray, *, batch: int, epochs: in
     return p
 
 
+def minibatch_adam_config(*, batch: int, epochs: int, lr: float, t_max: int, max_norm: float,
+                          seed: int = 0) -> dict:
+    return {"name": "C", "batch_size": batch, "shuffle": True, "epochs": epochs, "seed": seed,
+            "optimizer": {"name": "adam", "lr": lr},
+            "schedule": {"name": "cosine", "per": "update", "T_max": t_max},
+            "clip": {"name": "norm", "max_norm": max_norm}}
+
+
 def gdcore_minibatch_adam(x: np.ndarray, y: np.ndarray, *, batch: int, epochs: int, lr: float,
-                          t_max: int, max_norm: float, seed: int = 0):
+                          t_max: int, max_norm: float, seed: int = 0, engine: str = "compiled"):
     from gdcore import LinearRegression, run
 
-    return run(LinearRegression(x, y), {
-        "name": "C", "batch_size": batch, "shuffle": True, "epochs": epochs, "seed": seed,
-        "optimizer": {"name": "adam", "lr": lr},
-        "schedule": {"name": "cosine", "per": "update", "T_max": t_max},
-        "clip": {"name": "norm", "max_norm": max_norm},
-    })
+    cfg = minibatch_adam_config(batch=batch, epochs=epochs, lr=lr, t_max=t_max,
+                                max_norm=max_norm, seed=seed)
+    return run(LinearRegression(x, y), cfg, engine=engine)
+
+
+def interpreter_estimate(x: np.ndarray, y: np.ndarray, cfg: dict) -> float:
+    """gdcore's own estimate of the interpreter's seconds for a run (gdcore.engines)."""
+    from gdcore import LinearRegression, engines, parse_run
+    from gdcore.plan import make_plan
+
+    problem = LinearRegression(x, y)
+    return engines.python_seconds(problem, make_plan(problem, parse_run(cfg)))
 
 
 def workload_c(sz: Sizes, full_numpy: bool = False) -> Result:
@@ -384,162 +528,293 @@ def workload_c(sz: Sizes, full_numpy: bool = False) -> Result:
     t_max = sz.c_epochs * per_epoch
     np_epochs = sz.c_epochs if full_numpy else min(sz.c_numpy_epochs, sz.c_epochs)
     kw = {"batch": sz.c_batch, "lr": sz.c_lr, "t_max": t_max, "max_norm": sz.c_max_norm}
+    estimate = interpreter_estimate(x, y, minibatch_adam_config(epochs=sz.c_epochs, **kw))
+    py_epochs = sz.c_epochs if estimate <= PY_SCALE_ABOVE_S else 1
+    clock: list[float] = []
+
+    def numpy_run() -> np.ndarray:
+        clock.clear()
+        return numpy_minibatch_adam(x, y, epochs=np_epochs, shuffle_clock=clock, **kw)
+
+    shuffle_s: list[float] = []
     times, last = time_interleaved({
         "gdcore": lambda: gdcore_minibatch_adam(x, y, epochs=sz.c_epochs, **kw),
-        "numpy": lambda: numpy_minibatch_adam(x, y, epochs=np_epochs, **kw),
-    }, sz.repeats)
-    res, p_np = last["gdcore"], last["numpy"]
+        "numpy": lambda: (numpy_run(), shuffle_s.append(sum(clock)))[0],
+        "python": lambda: gdcore_minibatch_adam(x, y, epochs=py_epochs, engine="python", **kw),
+    }, sz.repeats, {"python": sz.py_repeats})
+    res, p_np, res_py = last["gdcore"], last["numpy"], last["python"]
     same = res if np_epochs == sz.c_epochs else gdcore_minibatch_adam(x, y, epochs=np_epochs, **kw)
+    same_py = res if py_epochs == sz.c_epochs else gdcore_minibatch_adam(x, y, epochs=py_epochs,
+                                                                         **kw)
     scale = sz.c_epochs / np_epochs
-    ours, ref = min(times["gdcore"]), min(times["numpy"]) * scale
+    py_scale = sz.c_epochs / py_epochs
+    net = [t - s for t, s in zip(times["numpy"], shuffle_s, strict=True)]
+    ours, ref = min(times["gdcore"]), min(net) * scale
+    py = min(times["python"]) * py_scale
     w_ls, b_ls = least_squares(x, y)
+    t_perm = time.perf_counter()
+    np.random.default_rng(0).permutation(sz.c_n)
+    perm_s = time.perf_counter() - t_perm
     checks = {
+        "the compiled accelerator ran (ready, no fallback)": compiled_ready(),
         f"numpy and gdcore (w, b) agree to 1e-9 rel after {np_epochs} epoch(s)":
             close(float(p_np[0]), same.params["w"]) and close(float(p_np[1]), same.params["b"]),
         f"gdcore made {sz.c_epochs * per_epoch:,} updates": res.steps == sz.c_epochs * per_epoch,
+        f"interpreter and compiled runs identical over {py_epochs} epoch(s) (history, "
+        "parameters, losses)": identical(same_py, res_py),
         "gdcore final (w, b) within 0.05 of least squares":
             abs(res.params["w"] - w_ls) < 0.05 and abs(res.params["b"] - b_ls) < 0.05,
     }
     notes = [
         f"n = {sz.c_n:,}, batch {sz.c_batch}, {sz.c_epochs} epochs = {t_max:,} updates, Adam lr "
-        f"{sz.c_lr}, cosine per update (T_max {t_max:,}), clip norm {sz.c_max_norm}; best of "
-        f"{sz.repeats} (median gdcore {statistics.median(times['gdcore']):.4f} s, "
-        f"numpy {statistics.median(times['numpy']) * scale:.3f} s)",
+        f"{sz.c_lr}, cosine per update (T_max {t_max:,}), clip norm {sz.c_max_norm}; compiled "
+        f"and numpy best of {sz.repeats}, interpreter {len(times['python'])} run(s) (medians: "
+        f"compiled {med(times['gdcore']):.4f} s, numpy {med(net, scale):.3f} s)",
         f"numpy loop timed on {np_epochs} epoch(s) and scaled x{scale:g}" if scale != 1
         else f"numpy loop timed on all {sz.c_epochs} epochs",
+        f"numpy time excludes the pure-Python gdcore.rng.shuffle it calls to follow gdcore's "
+        f"row order ({statistics.median(shuffle_s) / np_epochs:.3f} s per epoch, left out); "
+        f"it keeps the list->array of the order (a numpy permutation of {sz.c_n:,} rows takes "
+        f"{perm_s:.3f} s, for scale)",
+        (f"interpreter timed on all {sz.c_epochs} epochs (gdcore's estimate {estimate:.1f} s)"
+         if py_scale == 1 else
+         f"interpreter timed on 1 epoch and scaled x{py_scale:g}: gdcore's own estimate for "
+         f"{sz.c_epochs} epochs is {estimate:.0f} s > {PY_SCALE_ABOVE_S:g} s"),
+        f"loop alone in the last repeat: compiled {res.wall_time:.4f} s, interpreter "
+        f"{res_py.wall_time:.3f} s",
         f"after {np_epochs} epoch(s): numpy w={p_np[0]:.12g} b={p_np[1]:.12g}; "
         f"gdcore w={same.params['w']:.12g} b={same.params['b']:.12g}",
         f"gdcore final w={res.params['w']:.6f} b={res.params['b']:.6f}; least squares "
         f"w={w_ls:.6f} b={b_ls:.6f}",
     ]
-    ratio = ours / ref
-    return Result("C", "mini-batch Adam+cosine+clip", ours, ref, "numpy", ratio, TARGETS["C"],
-                  ratio <= TARGETS["C"], checks, notes,
-                  statistics.median(times["gdcore"]), statistics.median(times["numpy"]) * scale)
+    py_title = ("  same, interpreter (engine=python)" if py_scale == 1 else
+                f"  same, interpreter (1 epoch x{py_scale:g})")
+    rows = [
+        Row("C", f"batch {sz.c_batch} Adam+cos+clip n={_n(sz.c_n)} x{sz.c_epochs}, compiled",
+            ours, ref, "numpy", ours / ref, "share", f"<= {TARGETS['C']:g}x", ours / ref <= TARGETS["C"]),
+        Row("C'", py_title, py, ours, "compiled", py / ours, "share", "", None),
+    ]
+    return Result("C", "mini-batch Adam+cosine+clip", rows, checks, notes)
 
 
-# --- D: compile time ---------------------------------------------------------------------------
-_D_CODE = r"""
-import json, time
-t0, c0 = time.perf_counter(), time.process_time()
-import numba
-rows = []
-try:  # per-function compile times (numba's event API); optional
-    from numba.core import event
-
-    class _Rec(event.Listener):
-        def __init__(self):
-            self.stack = []
-
-        def on_start(self, ev):
-            d = ev.data.get("dispatcher")
-            f = getattr(d, "py_func", None)
-            name = f"{f.__module__}.{f.__qualname__}" if f is not None else str(d)
-            self.stack.append([name, time.perf_counter(), 0.0])
-
-        def on_end(self, ev):
-            name, start, child = self.stack.pop()
-            dt = time.perf_counter() - start
-            if self.stack:
-                self.stack[-1][2] += dt
-            rows.append((name, dt, dt - child, len(self.stack)))
-
-    event.register("numba:compile", _Rec())
-except Exception:
-    pass
-import gdcore
-t1, c1 = time.perf_counter(), time.process_time()
-import numpy as np
-from gdcore import LinearRegression, run
-rng = np.random.default_rng(0)
-x = rng.normal(2.0, 3.0, size=(200, 1))
-y = 3.0 * x[:, 0] - 1.5 + rng.normal(size=200)
-cfg = {"name": "first", "batch_size": 16, "shuffle": True, "epochs": 5,
-       "optimizer": {"name": "adam", "lr": 0.05},
-       "schedule": {"name": "cosine", "per": "update", "T_max": 65},
-       "clip": {"name": "norm", "max_norm": 1.0}}
-t2, c2 = time.perf_counter(), time.process_time()
-r = run(LinearRegression(x, y), cfg)
-t3, c3 = time.perf_counter(), time.process_time()
-print(json.dumps({"import_s": t1 - t0, "first_run_s": t3 - t2, "status": r.status,
-                  "import_cpu_s": c1 - c0, "first_run_cpu_s": c3 - c2,
-                  "cache_dir": numba.config.CACHE_DIR, "compiles": rows}))
-"""
-
-
-def _cache_files(folder: Path) -> dict[str, float]:
-    if not folder.exists():
-        return {}
-    return {str(p.relative_to(folder)): p.stat().st_mtime
-            for p in folder.rglob("*") if p.suffix in (".nbi", ".nbc")}
-
-
-def _fresh_process(cache_dir: Path) -> dict[str, Any]:
+# --- fresh processes (E, F, G) ------------------------------------------------------------------
+def fresh(case: str, *, cache_dir: Path | None = None, engine: str | None = None,
+          timeout: float = 900.0) -> dict[str, Any]:
+    """Run ``python -m bench.fresh CASE`` in a new interpreter: GDCORE_CACHE_DIR = ``cache_dir``
+    (default: a new empty temporary directory, removed afterwards), GDCORE_ENGINE = ``engine``
+    (default: unset). The child gets a process group of its own, which is ended when it exits:
+    an accelerator build it started in the background (the page scripts start one) must not run
+    on into the next measurement."""
+    own = cache_dir is None
+    cache = Path(tempfile.mkdtemp(prefix="gdcore-bench-cache-")) if own else cache_dir
     env = dict(os.environ)
-    env["NUMBA_CACHE_DIR"] = str(cache_dir)
+    env.pop("GDCORE_ENGINE", None)
+    if engine is not None:
+        env["GDCORE_ENGINE"] = engine
+    env["GDCORE_CACHE_DIR"] = str(cache)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _D_CODE], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.Popen([sys.executable, "-m", "bench.fresh", case], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # only this child's own group
+        proc.wait()
     wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"compile-time subprocess failed:\n{proc.stderr[-3000:]}")
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    out["process_s"] = wall
+    try:
+        if proc.returncode != 0:
+            raise RuntimeError(f"fresh process {case!r} failed (exit {proc.returncode}):\n"
+                               f"{err[-3000:]}")
+        result = json.loads(out.strip().splitlines()[-1])
+        result["process_s"] = wall
+        result["cache_entries"] = sorted(p.name for p in cache.iterdir()) if cache.exists() else []
+        return result
+    finally:
+        if own:
+            shutil.rmtree(cache, ignore_errors=True)
+
+
+def _literal(path: Path, name: str) -> Any:
+    """The literal value assigned to ``name`` at the top level of a page script."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name
+                                                for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise KeyError(name)
+
+
+def page_defaults_match() -> dict[str, bool]:
+    """bench.fresh mirrors the pages' defaults: check them against the page scripts."""
+    out = {}
+    try:
+        funcs = _literal(ROOT / "pages/1_Loss_landscape.py", "FUNCS")
+        starts, lr, steps = _literal(ROOT / "pages/1_Loss_landscape.py", "DEFAULTS")[funcs[0]]
+        d = fresh_cases.LANDSCAPE_DEFAULT
+        out["landscape default (function, starts, lr, steps) as in the page"] = (
+            (funcs[0], starts, lr, steps) == (d["fn"], d["starts"], d["lr"], d["steps"]))
+    except (OSError, KeyError, ValueError, SyntaxError, TypeError, IndexError):
+        out["landscape default (function, starts, lr, steps) as in the page"] = False
+    try:
+        page = _literal(ROOT / "pages/2_Learning_rate_sweep.py", "DEFAULT")
+        d = fresh_cases.SWEEP_DEFAULT
+        out["sweep DEFAULT (problem, lrs, epochs, optimizers) as in the page"] = (
+            page["problem"] == d["problem"] and page["lo"] == d["lo"] and page["hi"] == d["hi"]
+            and page["n"] == d["n"] and page["epochs"] == d["epochs"]
+            and tuple(page["optimizers"]) == d["optimizers"])
+    except (OSError, KeyError, ValueError, SyntaxError, TypeError):
+        out["sweep DEFAULT (problem, lrs, epochs, optimizers) as in the page"] = False
     return out
 
 
-def workload_d() -> Result:
-    in_tree = ROOT / "gdcore" / "__pycache__"
-    before = _cache_files(in_tree)
-    with tempfile.TemporaryDirectory(prefix="gdcore-numba-cache-") as tmp:
-        cache = Path(tmp)
-        cold = _fresh_process(cache)
-        written = _cache_files(cache)
-        warm = _fresh_process(cache)
-    after = _cache_files(in_tree)
-    untouched = all(after.get(k) == v for k, v in before.items()) and set(after) <= set(before)
-    cold_total = cold["import_s"] + cold["first_run_s"]
-    warm_total = warm["import_s"] + warm["first_run_s"]
+E_CASES = (
+    ("dashboard", "import + dashboard default (preset lr)"),
+    ("landscape", "import + landscape page default (engine)"),
+    ("sweep", "import + sweep page default, 25 lrs (engine)"),
+    ("lessons", "import + lessons page default (lesson 1)"),
+    ("lessons-all", "import + all 7 lessons' defaults (engine)"),
+)
+
+
+def workload_e(sz: Sizes) -> Result:
+    from gdcore import presets
+
+    cases = [E_CASES[0], *((f"preset:{k}", f"import + preset {k!r}") for k in presets.PRESETS),
+             *E_CASES[1:]]
+    rows, notes, checks = [], [], {}
+    fresh_all, numba_free, nothing_built = True, True, True
+    for case, title in cases:
+        r = fresh(case)
+        ok = r["total_s"] <= TARGETS["E"]
+        rows.append(Row("E", title, r["total_s"], r["import_s"], "import", None, "",
+                        f"<= {TARGETS['E']:g} s", ok))
+        numba_free &= not r["numba_imported"] and not r["llvmlite_imported"]
+        nothing_built &= not r["cache_entries"] and r["accel_state"] == "off"
+        fresh_all &= r["engine_env"] is None
+        notes.append(f"{case:<18} total {r['total_s']:.3f} s = import gdcore {r['import_s']:.3f}"
+                     f" s + work {r['work_s']:.3f} s; whole process {r['process_s']:.2f} s; "
+                     f"numba imported: {'yes' if r['numba_imported'] else 'no'}; "
+                     f"{json.dumps(r['result'])[:110]}")
+    checks["fresh processes had GDCORE_ENGINE unset and an empty new cache dir"] = fresh_all
+    checks["numba (and llvmlite) never imported in any fresh engine process"] = numba_free
+    checks["nothing compiled: the cache dirs stayed empty, accelerator never started"] = (
+        nothing_built)
+    checks.update(page_defaults_match())
+    if sz.pages:
+        for page in PAGES:
+            r = fresh(f"apptest:{page}")
+            off = fresh(f"apptest:{page}", engine="python")
+            checks[f"AppTest {page} ran without an exception"] = (
+                not r["result"]["exceptions"] and not off["result"]["exceptions"])
+            rows.append(Row("E*", f"AppTest {page.replace('pages/', '')} (whole)",
+                            r["result"]["script_s"], off["result"]["script_s"], "accel off",
+                            None, "", "", None))
+            notes.append(
+                f"AppTest {page}: at.run() {r['result']['script_s']:.3f} s (process "
+                f"{r['process_s']:.2f} s; the page started the accelerator build in the "
+                f"background: numba imported {'yes' if r['numba_imported'] else 'no'}, state "
+                f"{r['accel_state']!r}); with GDCORE_ENGINE=python (no background build) "
+                f"{off['result']['script_s']:.3f} s; {r['result']['charts']} chart(s)")
+    else:
+        notes.append("AppTest page scripts skipped (--quick)")
+    notes.insert(0, "each row: a new interpreter, GDCORE_ENGINE unset, GDCORE_CACHE_DIR = a new "
+                 "empty temp dir; wall seconds measured inside it from before `import gdcore` "
+                 "to after the result ('compared with' = the import part of that time)")
+    if sz.pages:
+        notes.insert(1, "E* rows (no target): streamlit AppTest of each whole page script, in "
+                     "a fresh process with an empty cache dir (charts and widgets included); "
+                     "'compared with' = the same with GDCORE_ENGINE=python")
+    return Result("E", "fresh process, no compiled code anywhere", rows, checks, notes)
+
+
+def lr_sweep(sz: Sizes):
+    import gdcore
+    from gdcore import sweep as S
+
+    ds = gdcore.load_dataset({"source": "generate", "n": sz.f_n, "seed": 0})
+    problem = gdcore.LinearRegression.from_dataset(ds)
+    lrs = S.log_lrs(1e-4, 1.0, sz.f_lrs)
+    return S.sweep(problem, {"epochs": sz.f_epochs, "batch_size": sz.f_batch, "seed": 0}, lrs,
+                   optimizers=("sgd",))
+
+
+def workload_f(sz: Sizes) -> Result:
+    def sweep_with(engine: str):
+        with engine_env(engine):
+            return lr_sweep(sz)
+
+    times, last = time_interleaved({"python": lambda: sweep_with("python"),
+                                    "compiled": lambda: sweep_with("compiled")}, sz.repeats)
+    df_py, df_c = last["python"], last["compiled"]
+    py, comp = min(times["python"]), min(times["compiled"])
+    spec = f"{sz.f_n},{sz.f_batch},{sz.f_epochs},{sz.f_lrs}"
+    cold = fresh(f"lr-sweep:{spec}", engine="python")
+    labels = df_py["label"].value_counts().to_dict()
     checks = {
-        "NUMBA_CACHE_DIR honoured (cache written to the temp dir, gdcore/__pycache__ untouched)":
-            len(written) > 0 and untouched and cold["cache_dir"] == str(cache),
-        "both first runs completed": cold["status"] == warm["status"] == "completed",
+        "the compiled accelerator ran (ready, no fallback)": compiled_ready(),
+        f"{sz.f_lrs} runs": len(df_py) == len(df_c) == sz.f_lrs,
+        "interpreter and compiled sweeps identical (labels, losses, parameters)":
+            df_py.equals(df_c),
+        "fresh-process interpreter sweep gives the same labels and losses":
+            cold["result"]["labels"] == labels
+            and cold["result"]["final_loss_sum"] == float(df_py["final_loss"].sum()),
+        "fresh process: numba never imported": not cold["numba_imported"],
     }
+    updates = sz.f_epochs * -(-sz.f_n // sz.f_batch)
     notes = [
-        "times are import gdcore (incl. numba) + the first small run (n = 200, batch 16, Adam, "
-        "cosine, clip), measured inside a fresh interpreter",
-        f"cold: import {cold['import_s']:.2f} s + first run {cold['first_run_s']:.2f} s "
-        f"(CPU {cold['import_cpu_s']:.2f} + {cold['first_run_cpu_s']:.2f} s; whole process "
-        f"{cold['process_s']:.2f} s); {len(written)} cache files written",
-        f"warm: import {warm['import_s']:.2f} s + first run {warm['first_run_s']:.2f} s "
-        f"(CPU {warm['import_cpu_s']:.2f} + {warm['first_run_cpu_s']:.2f} s; whole process "
-        f"{warm['process_s']:.2f} s)",
-        "wall times include waiting for the shared cores (see the load average); CPU times "
-        "do not",
+        f"linear regression on generated data n = {sz.f_n:,} (seed 0), {sz.f_lrs} log-spaced "
+        f"lrs 1e-4..1, batch {sz.f_batch}, {sz.f_epochs} epochs ({updates} updates a run), sgd, "
+        f"via gdcore.sweep.sweep; labels {labels}",
+        f"in this (warm) process, engine forced with GDCORE_ENGINE; best of {sz.repeats} "
+        f"(medians: interpreter {med(times['python']):.3f} s, compiled "
+        f"{med(times['compiled']):.3f} s)",
+        f"fresh process, GDCORE_ENGINE=python: sweep {cold['result']['sweep_s']:.3f} s "
+        f"(+ import gdcore {cold['import_s']:.3f} s; whole process {cold['process_s']:.2f} s)",
     ]
-    rows = cold.get("compiles") or []
-    if rows:
-        excl: dict[str, float] = {}
-        for name, _incl, self_s, _depth in rows:
-            excl[name] = excl.get(name, 0.0) + self_s
-        top = sorted(excl.items(), key=lambda kv: -kv[1])[:6]
-        tops = [r for r in rows if r[3] == 0]
-        notes.append("cold compile, top-level: " + ", ".join(
-            f"{n.rsplit('.', 1)[-1]} {t:.2f} s" for n, t, _s, _d in tops))
-        notes.append("cold compile, own time (excluding callees): " + ", ".join(
-            f"{n.replace('gdcore.', '')} {t:.2f} s" for n, t in top))
-        ours_s = sum(t for n, t in excl.items() if n.startswith("gdcore."))
-        lib_s = sum(t for n, t in excl.items() if not n.startswith("gdcore."))
-        notes.append(f"cold compile, own time summed: gdcore functions {ours_s:.2f} s, numba "
-                     f"library implementations (shuffle, arange, error-message formatting, ...) "
-                     f"{lib_s:.2f} s")
-    return Result("D", "compile time (cold / warm cache)", cold_total, warm_total, "warm",
-                  cold_total, TARGETS["D"], cold_total <= TARGETS["D"], checks, notes)
+    rows = [
+        Row("F", f"lr sweep {sz.f_lrs} runs, interpreter (warm proc)", py, comp, "compiled",
+            py / comp, "share", "", None),
+        Row("F'", "  same, interpreter, fresh process", cold["result"]["sweep_s"], comp,
+            "compiled", cold["result"]["sweep_s"] / comp, "share", "", None),
+    ]
+    return Result("F", "learning-rate sweep", rows, checks, notes)
+
+
+def _loaded_dir(r: dict[str, Any]) -> str | None:
+    """The compiled-code directory a fresh process reported loading ("ready in ... (DIR)")."""
+    m = re.search(r"\((/[^()]*)\)\s*$", r["result"]["detail"])
+    return Path(m.group(1)).name if m else None
+
+
+def workload_g(sz: Sizes) -> Result:
+    with tempfile.TemporaryDirectory(prefix="gdcore-bench-accel-") as tmp:
+        cache = Path(tmp)
+        cold = fresh("accel", cache_dir=cache)
+        warm = fresh("accel", cache_dir=cache)
+    built, loaded = _loaded_dir(cold), _loaded_dir(warm)
+    checks = {"cold build finished and verified (ready)": cold["result"]["ready"],
+              "warm load ready": warm["result"]["ready"],
+              "warm load used the cold build (engine sources unchanged in between)":
+                  built is not None and built == loaded}
+    notes = [
+        "accel.wait() in a fresh process: cold = empty GDCORE_CACHE_DIR (child build at nice 10 "
+        "+ load + verification), warm = a second fresh process on the same dir",
+        f"cold: {cold['result']['wait_s']:.2f} s (whole process {cold['process_s']:.2f} s) "
+        f"{cold['result']['detail']}",
+        f"warm: {warm['result']['wait_s']:.2f} s (whole process {warm['process_s']:.2f} s) "
+        f"{warm['result']['detail']}",
+    ]
+    c, w = cold["result"]["wait_s"], warm["result"]["wait_s"]
+    rows = [Row("G", "accelerator cold build (fresh process)", c, w, "warm load", c / w,
+                "share", "", None)]
+    return Result("G", "compiled accelerator build / load", rows, checks, notes)
 
 
 # --- main -----------------------------------------------------------------------------------------
-WORKLOADS = ("A", "B", "C", "D")
+WORKLOADS = ("A", "B", "C", "E", "F", "G")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -563,38 +838,50 @@ def main(argv: list[str] | None = None) -> int:
     say("gdcore benchmark" + (" (QUICK sizes: verdicts are only indicative)" if args.quick else ""))
     for line in machine_lines():
         say(line)
-    say(f"timing   best of {sz.repeats} repeats, gdcore and its comparison interleaved; "
-        "ratios from the best times")
+    if os.environ.pop("GDCORE_ENGINE", None) is not None:
+        say("note     GDCORE_ENGINE was set; ignored here (each row names its engine)")
+    say(f"timing   best of {sz.repeats} repeats (interpreter on B, C: {sz.py_repeats}), "
+        "gdcore and its comparisons interleaved; ratios from the best times")
     results: list[Result] = []
-    if any(k in chosen for k in "ABC"):
-        say(f"warm-up  gdcore compile or cache load {warm_up_gdcore():.2f} s (not timed)")
+    if any(k in chosen for k in "ABCF"):
+        from gdcore import accel
+
+        secs, state, detail = warm_up_gdcore()
+        say(f"warm-up  accel.wait() + a tiny compiled run {secs:.2f} s (not timed): {state}; "
+            f"{detail}; cache root {accel.cache_root()}")
     runners = {"A": lambda: workload_a(sz, args.full_numpy), "B": lambda: workload_b(sz),
-               "C": lambda: workload_c(sz, args.full_numpy), "D": workload_d}
+               "C": lambda: workload_c(sz, args.full_numpy), "E": lambda: workload_e(sz),
+               "F": lambda: workload_f(sz), "G": lambda: workload_g(sz)}
     for key in chosen:
-        say(f"\n-- {key} ...")
+        say(f"\n-- {key} ... (load average {load_average()})")
         r = runners[key]()
         results.append(r)
-        say(r.row())
+        for line in table_lines([r])[2:]:
+            say(line)
         for note in r.notes:
             say(f"     {note}")
         for name, ok in r.checks.items():
             say(f"     check {'ok  ' if ok else 'FAIL'} {name}")
 
-    say("\n== summary " + "=" * 88)
-    for r in results:
-        say(r.row())
+    say("\n== summary " + "=" * 106)
+    for line in table_lines(results):
+        say(line)
     total = time.perf_counter() - t_start
-    say(f"\nratios: A = numpy / gdcore (speed-up); B = gdcore / sklearn; C = gdcore / numpy "
-        f"(lower is better); D = seconds. Total benchmark time {total:.0f} s.")
-    missed = [r.key for r in results if r.valid and not r.passed]
+    say("\nratio: A = numpy / gdcore (speed-up, higher is better); B, C = gdcore / comparison "
+        "(lower is better);\n       A', B', C', F, F' = interpreter / compiled; G = cold build / "
+        "warm load. E rows: 'compared with' = the\n       import gdcore part of the time; E* = "
+        "whole page scripts, 'compared with' = the same with GDCORE_ENGINE=python.\n"
+        f"Load average at the end {load_average()}. Total benchmark time {total:.0f} s.")
+    missed = [f"{row.key} {row.title.strip()}" for r in results if r.valid for row in r.rows
+              if row.met is False]
     invalid = [r.key for r in results if not r.valid]
     if missed:
-        say("missed targets: " + ", ".join(missed))
+        say("MISSED targets: " + "; ".join(missed))
     if invalid:
         say("INVALID comparisons (a correctness check failed): " + ", ".join(invalid))
     if args.json is not None:
-        args.json.write_text(json.dumps([asdict(r) | {"valid": r.valid} for r in results],
-                                        indent=2))
+        args.json.write_text(json.dumps(
+            [asdict(r) | {"valid": r.valid} for r in results], indent=2, default=str))
     return 1 if invalid else 0
 
 

@@ -10,6 +10,7 @@ The flat public API::
 
 from __future__ import annotations
 
+from .clipping import CLIPS
 from .config import (
     CLIP_DEFAULTS,
     OPTIMIZER_DEFAULTS,
@@ -23,12 +24,11 @@ from .config import (
     parse_experiment,
     parse_run,
 )
-from .clipping import CLIPS
 from .errors import ConfigError, DataError, GDError
 from .optimizers import OPTIMIZERS
-from .schedules import SCHEDULES
 from .problems import FUNCTIONS, PROBLEMS, LinearRegression, TestFunction, make_problem
 from .runner import ExperimentResult, RunResult, load_dataset, run, run_experiment, warm_up
+from .schedules import SCHEDULES
 
 __version__ = "0.1.0"
 
