@@ -3,7 +3,8 @@
 Every optimizer, schedule and clipping choice and parameter is drawn from the engine's
 registries (``gdcore.OPTIMIZERS``, ``SCHEDULES``, ``CLIPS``: names, titles, defaults), so an entry
 added to the engine shows up here without a change. Values are checked by
-``gdcore.parse_experiment`` afterwards; the page shows its message. Keys include the setup version, so a new setup restarts the widgets.
+``gdcore.parse_experiment`` afterwards; the page shows its message. Keys include the setup
+version, so a new setup restarts the widgets.
 """
 
 from __future__ import annotations
