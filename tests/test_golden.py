@@ -13,8 +13,9 @@ different order (the engine's full-batch gradient and loss come from the data's 
 sums the rows), so they agree to rounding, not bit for bit; any real difference in a rule shows
 up many orders of magnitude above 1e-10. ``atol = 1e-12`` only matters for values that pass near
 zero (an intercept crossing 0, an lr of exactly eta_min = 0): there the relative error of a
-rounding-level difference is meaningless. Every fixture value that is compared this way lives on a scale of 1e-3 .. 1e2, so
-1e-12 absolute is still far below 1e-10 of that scale and cannot hide a wrong update.
+rounding-level difference is meaningless. Every fixture value that is compared this way lives
+on a scale of 1e-3 .. 1e2, so 1e-12 absolute is still far below 1e-10 of that scale and cannot
+hide a wrong update.
 """
 
 from __future__ import annotations
