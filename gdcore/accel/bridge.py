@@ -6,12 +6,36 @@ Only this module knows the kernel's calling convention; nothing here imports num
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..plan import N_COLS, Plan, Trace, visits_shuffled
 from ..problems import LinearRegression
 
 INT64_MAX = 2**63 - 1
+
+
+class Data(NamedTuple):
+    """The data as the compiled loop reads it."""
+
+    n: int  # rows
+    cols: np.ndarray  # (d+1, n) the columns x_1 .. x_d, y (unread for a full batch)
+    xbar: np.ndarray  # the moments, see gdcore.problems.Moments
+    ybar: float
+    cov: np.ndarray
+    wstar: np.ndarray
+    rss_n: float
+
+
+class Buffers(NamedTuple):
+    """Scratch arrays the compiled loop works in (it allocates nothing itself)."""
+
+    order: np.ndarray  # (n,) int64: the row order of a shuffled run
+    shuffled_cols: np.ndarray  # (d+1, n): the columns in that order
+    work: np.ndarray  # (5, dim): start point, p, previous p, gradient, full-data gradient
+    state: np.ndarray  # (dim, 3): each coordinate's optimizer state, from the start state
+    rec: np.ndarray  # (max_points, 8 + dim): the history
 
 
 def supports(problem, plan: Plan) -> bool:
@@ -25,18 +49,18 @@ def execute(kernel, problem: LinearRegression, plan: Plan) -> Trace:
     m = problem.moments
     n, dim = problem.n, len(plan.p0)
     full_batch = plan.batching.batch_size >= n
-    cols = np.zeros((dim, 1)) if full_batch else problem.columns
     shuffled = visits_shuffled(plan, n)
-    order = np.empty(n if shuffled else 1, dtype=np.int64)
-    shuffled_cols = np.empty((dim, n) if shuffled else (dim, 1))
+    data = Data(n, np.zeros((dim, 1)) if full_batch else problem.columns,
+                np.ascontiguousarray(m.xbar, dtype=np.float64), float(m.ybar),
+                np.ascontiguousarray(m.cov, dtype=np.float64),
+                np.ascontiguousarray(m.wstar, dtype=np.float64), float(m.rss_n))
     work = np.zeros((5, dim))
     work[0] = plan.p0
-    state = np.array(plan.state0, dtype=np.float64).reshape(dim, 3)
-    rec = np.zeros((plan.stop.max_points, N_COLS + dim))
+    buffers = Buffers(np.empty(n if shuffled else 1, dtype=np.int64),
+                      np.empty((dim, n) if shuffled else (dim, 1)), work,
+                      np.array(plan.state0, dtype=np.float64).reshape(dim, 3),
+                      np.zeros((plan.stop.max_points, N_COLS + dim)))
     count, status, steps, final_loss, best, within = kernel.run_linear(
-        n, cols, np.ascontiguousarray(m.xbar, dtype=np.float64), float(m.ybar),
-        np.ascontiguousarray(m.cov, dtype=np.float64), np.ascontiguousarray(m.wstar),
-        float(m.rss_n), plan.opt, plan.sched, plan.clip, plan.batching, plan.stop, order,
-        shuffled_cols, work, state, rec)
-    return Trace(rec[:count].copy(), int(status), int(steps), tuple(work[1].tolist()),
+        data, plan.opt, plan.sched, plan.clip, plan.batching, plan.stop, buffers)
+    return Trace(buffers.rec[:count].copy(), int(status), int(steps), tuple(work[1].tolist()),
                  float(final_loss), float(best), int(within))

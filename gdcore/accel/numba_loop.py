@@ -174,23 +174,20 @@ def write_row(rec, i, step, epoch, samples, lr, loss, batch_loss, grad_norm, cli
 
 
 @njit(**_OPTIONS)
-def run_linear(n, cols, xbar, ybar, cov, wstar, rss_n, opt, sch, clp, bat, stop, order, shuffled_cols,
-               work, state, rec):
+def run_linear(data, opt, sch, clp, bat, stop, buffers):
     """Linear regression, analytic gradient: ``gdcore.loop.run_loop`` on arrays.
 
-    ``n`` the number of rows; ``cols`` the data's columns (x_1 .. x_d, y; unread for a full
-    batch); ``xbar .. rss_n`` the moments; ``opt, sch, clp, bat, stop`` the plan's groups.
-    Buffers: ``order`` (n,) int64 and ``shuffled_cols`` (d+1, n) for shuffled runs; ``work``
-    (5, dim): the start point in row 0, then p, the previous p, g, the full-data gradient;
-    ``state`` (dim, 3) the optimizer state, holding the start state; ``rec`` the history.
-    Returns (rows recorded, status, steps, final loss, best loss, within); the final point is
-    left in ``work[1]``.
+    ``data`` and ``buffers`` are ``bridge.Data`` and ``bridge.Buffers``; ``opt, sch, clp, bat,
+    stop`` the plan's groups. Returns (rows recorded, status, steps, final loss, best loss,
+    within); the final point is left in ``buffers.work[1]``.
 
     One feature with the simultaneous update (the dashboard's everyday case) keeps w, b, their
     gradients and states in local scalars and calls only scalar functions: numba counts
     references (atomically) on every array handed to a function, which would cost more than
     the step itself. Everything else takes the general path through arrays.
     """
+    n, cols, xbar, ybar, cov, wstar, rss_n = data
+    order, shuffled_cols, work, state, rec = buffers
     dim = work.shape[1]
     one = dim == 2 and not bat.sequential
     full = bat.batch_size >= n
