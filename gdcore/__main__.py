@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import time
 from pathlib import Path
 
 from .config import load_experiment_json
 from .errors import GDError
-from .runner import load_dataset, run_experiment, summary_json
+from .export import csv_text
+from .problems import make_problem
+from .runner import load_dataset, over_budget, run_experiment, summary_json
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,12 +31,59 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--y", help="y column of --data (default: the last numeric column)")
     r.add_argument("--standardize", action="store_true", help="z-score x and y before fitting")
     r.add_argument("--out", help="where to write the histories CSV (default: do not write)")
+    r.add_argument("--force", action="store_true",
+                   help="run even if the experiment is over the work budget (see README)")
     r.add_argument("--engine", choices=("auto", "python", "compiled"), default="auto",
                    help="auto (default): the interpreter loop, plus the compiled accelerator for "
                    "runs it would take long on; python: never compile; compiled: compile first")
     s = sub.add_parser("schema", help="print the optimizers, schedules and clips with defaults")
     s.set_defaults()
     return p
+
+
+class _Progress:
+    """A progress bar on stderr for experiments that take a while, and Ctrl-C as a clean stop:
+    the first Ctrl-C stops the experiment at the next check (the runs that finished, and the
+    one that was stopped, are written); a second one quits at once."""
+
+    def __init__(self, total_runs: int, show: bool) -> None:
+        self.total_runs, self.show = total_runs, show
+        self.interrupted = False
+        self.tty = sys.stderr.isatty()
+        self.last_line = 0.0
+        self.run_index, self.run_name = 0, ""
+
+    def __enter__(self) -> _Progress:
+        self.previous = signal.signal(signal.SIGINT, self._interrupt)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+        if self.show and self.tty:
+            print(file=sys.stderr)
+
+    def _interrupt(self, signum, frame) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupted = True
+        print("\nstopping after this step (Ctrl-C again to quit at once)...", file=sys.stderr)
+
+    def before_run(self, i: int, total: int, name: str):
+        self.run_index, self.run_name = i, name
+        return not self.interrupted
+
+    def during_run(self, name: str, done: int, planned: int):
+        if self.show:
+            now = time.monotonic()
+            if self.tty or now - self.last_line > 5.0:
+                self.last_line = now
+                share = done / planned if planned else 1.0
+                bar = "#" * int(30 * share)
+                text = (f"run {self.run_index + 1}/{self.total_runs} {name[:30]}: "
+                        f"[{bar:<30}] {done:,}/{planned:,} updates")
+                print("\r" + text if self.tty else text, end="" if self.tty else "\n",
+                      file=sys.stderr, flush=True)
+        return not self.interrupted
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -52,34 +103,43 @@ def _run(args: argparse.Namespace) -> int:
         dataset = load_dataset(exp.data, base_dir=path.parent)
     for note in getattr(dataset, "notes", ()) or ():
         print(f"note: {note}", file=sys.stderr)
+    problem = make_problem(exp.problem, dataset)
+    too_much = None if args.force else over_budget(exp, problem)
+    if too_much:
+        raise GDError(f"{too_much} (or add --force to run it anyway)")
     engine = args.engine
-    if engine == "auto" and _interpreter_seconds(exp, dataset) > WAIT_FOR_COMPILER_SECONDS:
+    seconds = _interpreter_seconds(exp, problem)
+    if engine == "auto" and seconds > WAIT_FOR_COMPILER_SECONDS:
         print("note: this experiment is big; getting the compiled loop ready first "
               "(seconds the first time, cached afterwards)", file=sys.stderr)
         engine = "compiled"
-    result = run_experiment(exp, dataset=dataset, engine=engine)
+    with _Progress(len(exp.runs), show=seconds > 2.0) as progress:
+        result = run_experiment(exp, dataset=dataset, engine=engine, force=args.force,
+                                progress=progress.before_run, watch=progress.during_run)
     if args.out:
         out = Path(args.out)
         try:
-            result.history.to_csv(out, index=False)
+            out.write_text(csv_text(result.history), encoding="utf-8")
         except OSError as err:
             raise GDError(f"cannot write {str(out)!r}: {err.strerror}") from err
     for line in summary_json(result):
         print(line)
+    if progress.interrupted:
+        print(f"interrupted: {len(result.runs)} of {len(exp.runs)} runs written "
+              "(the last one stopped early)", file=sys.stderr)
+        return 130
     return 0
 
 
 WAIT_FOR_COMPILER_SECONDS = 5.0  # an experiment the interpreter needs longer for waits for numba
 
 
-def _interpreter_seconds(exp, dataset) -> float:
+def _interpreter_seconds(exp, problem) -> float:
     """The interpreter loop's estimated time for every run of ``exp`` (0 when a run is invalid:
     the run itself reports why)."""
     from .engines import python_seconds
     from .plan import make_plan
-    from .problems import make_problem
 
-    problem = make_problem(exp.problem, dataset)
     total = 0.0
     for cfg in exp.runs:
         try:
@@ -118,8 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except (RecursionError, MemoryError) as err:
+        print(f"error: the input is too large or too deeply nested to read "
+              f"({type(err).__name__})", file=sys.stderr)
+        return 2
     except Exception as err:  # last resort: one line, never a traceback
-        print(f"error: unexpected {type(err).__name__}: {err} (please report this)", file=sys.stderr)
+        print(f"error: unexpected {type(err).__name__}: {str(err)[:300]} (please report this)",
+              file=sys.stderr)
         return 1
 
 

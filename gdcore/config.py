@@ -22,7 +22,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from .checks import as_bool, as_float, as_int, as_mapping, choices, fail
+from .checks import as_bool, as_mapping, choices, fail
 from .defaults import (  # noqa: F401  (re-exported: callers read the tables from here too)
     BOOL_PARAMS,
     CLIP_DEFAULTS,
@@ -35,8 +35,12 @@ from .defaults import (  # noqa: F401  (re-exported: callers read the tables fro
     UPDATE_MODES,
 )
 from .errors import ConfigError
+from .limits import MAX_MILESTONES, MAX_RUNS, _short, check
 
 FORMAT_VERSION = 1
+MAX_NAME_CHARS = 60  # a run's name (the editor's text box holds as many)
+MAX_JSON_BYTES = 1_000_000  # an experiment file (a setup with every run is a few kB)
+MAX_JSON_DEPTH = 20  # the format nests 4 deep
 
 
 def _named_params(
@@ -186,22 +190,9 @@ def parse_optimizer(raw: Any, where: str = "optimizer") -> OptimizerConfig:
         elif k == "betas":
             if not isinstance(v, (list, tuple)) or len(v) != 2:
                 raise fail(w, f"expected two numbers like [0.9, 0.999], got {v!r}")
-            b1, b2 = (as_float(b, f"{w}[{i}]") for i, b in enumerate(v))
-            for i, b in enumerate((b1, b2)):
-                if not 0.0 <= b < 1.0:
-                    raise fail(f"{w}[{i}]", f"must be in [0, 1), got {b}")
-            clean[k] = (b1, b2)
+            clean[k] = tuple(check("beta", b, f"{w}[{i}]") for i, b in enumerate(v))
         else:
-            clean[k] = as_float(v, w)
-    if clean["lr"] <= 0:
-        raise fail(f"{where}.lr", f"must be > 0, got {clean['lr']}; try 0.01")
-    for k in ("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator_value"):
-        if k in clean and clean[k] < 0:
-            raise fail(f"{where}.{k}", f"must be >= 0, got {clean[k]}")
-    if "eps" in clean and clean["eps"] <= 0:
-        raise fail(f"{where}.eps", f"must be > 0, got {clean['eps']}")
-    if "alpha" in clean and not 0.0 <= clean["alpha"] < 1.0:
-        raise fail(f"{where}.alpha", f"must be in [0, 1), got {clean['alpha']}")
+            clean[k] = check(k, v, w)
     if name == "sgd" and clean["nesterov"] and (clean["momentum"] <= 0 or clean["dampening"] != 0):
         raise fail(f"{where}.nesterov", "needs momentum > 0 and dampening = 0 (as in PyTorch)")
     if name in ("momentum", "nesterov") and clean["momentum"] <= 0:
@@ -217,31 +208,18 @@ def parse_schedule(raw: Any, where: str = "schedule") -> ScheduleConfig:
     clean: dict[str, Any] = {}
     for k, v in params.items():
         w = f"{where}.{k}"
-        if k in INT_PARAMS:
-            clean[k] = as_int(v, w)
-        elif k == "milestones":
-            if not isinstance(v, (list, tuple)):
-                raise fail(w, f"expected a list of whole numbers like [30, 80], got {v!r}")
-            ms = tuple(as_int(m, f"{w}[{i}]") for i, m in enumerate(v))
-            if any(m < 0 for m in ms) or list(ms) != sorted(ms):
+        if k == "milestones":
+            if not isinstance(v, (list, tuple)) or len(v) > MAX_MILESTONES:
+                raise fail(w, f"expected a list of at most {MAX_MILESTONES} whole numbers like "
+                              f"[30, 80], got {v!r}"[:200])
+            ms = tuple(check("milestone", m, f"{w}[{i}]") for i, m in enumerate(v))
+            if list(ms) != sorted(ms):
                 raise fail(w, f"must be increasing whole numbers >= 0, got {list(ms)}")
             clean[k] = ms
+        elif k == "eps":
+            clean[k] = check("threshold", v, w)  # the plateau's eps: a small lr change, 0..1
         else:
-            clean[k] = as_float(v, w)
-    positive = {"step_size": 1, "T_max": 1, "total_iters": 1}
-    for k, lo in positive.items():
-        if k in clean and clean[k] < lo:
-            raise fail(f"{where}.{k}", f"must be >= {lo}, got {clean[k]}")
-    for k in ("gamma", "factor"):
-        if k in clean and not clean[k] > 0:
-            raise fail(f"{where}.{k}", f"must be > 0, got {clean[k]}")
-    if name == "plateau" and not clean["factor"] < 1:
-        raise fail(f"{where}.factor", f"must be < 1, got {clean['factor']}")
-    for k in ("k", "eta_min", "threshold", "min_lr", "patience", "cooldown", "eps"):
-        if k in clean and clean[k] < 0:
-            raise fail(f"{where}.{k}", f"must be >= 0, got {clean[k]}")
-    if name == "warmup" and not 0 < clean["start_factor"] <= 1:
-        raise fail(f"{where}.start_factor", f"must be in (0, 1], got {clean['start_factor']}")
+            clean[k] = check(k, v, w)
     return ScheduleConfig(name=name, per=per, params=clean)
 
 
@@ -249,10 +227,7 @@ def parse_clip(raw: Any, where: str = "clip") -> ClipConfig:
     if raw is None:
         raw = {"name": "none"}
     name, params = _named_params(raw, where, CLIP_DEFAULTS, default_name="none")
-    clean = {k: as_float(v, f"{where}.{k}") for k, v in params.items()}
-    for k, v in clean.items():
-        if v <= 0:
-            raise fail(f"{where}.{k}", f"must be > 0, got {v}")
+    clean = {k: check(k, v, f"{where}.{k}") for k, v in params.items()}
     return ClipConfig(name=name, params=clean)
 
 
@@ -266,30 +241,31 @@ def parse_run(raw: Any, index: int = 0) -> RunConfig:
     d = RunConfig()
     name = raw.get("name", f"run {index + 1}")
     if not isinstance(name, str) or not name.strip():
-        raise fail(f"{where}.name", f"expected a non-empty text, got {name!r}")
+        raise fail(f"{where}.name", f"expected a non-empty text, got {_short(name)}")
+    if len(name.strip()) > MAX_NAME_CHARS:
+        raise fail(f"{where}.name", f"at most {MAX_NAME_CHARS} characters, got {len(name):,}")
     bs = raw.get("batch_size", None)
     if bs is None or (isinstance(bs, str) and bs.lower() in ("full", "batch", "all")):
         batch_size = None
+    elif isinstance(bs, str):
+        raise fail(f"{where}.batch_size", f"expected a whole number or \"full\", got {bs[:40]!r}")
     else:
-        batch_size = as_int(bs, f"{where}.batch_size")
-        if batch_size < 1:
-            raise fail(f"{where}.batch_size", f"must be >= 1 (or \"full\"), got {batch_size}")
-    epochs = as_int(raw.get("epochs", d.epochs), f"{where}.epochs")
-    if not 1 <= epochs <= 1_000_000:
-        raise fail(f"{where}.epochs", f"must be between 1 and 1000000, got {epochs}")
-    seed = as_int(raw.get("seed", d.seed), f"{where}.seed")
-    if seed < 0:
-        raise fail(f"{where}.seed", f"must be >= 0, got {seed}")
+        batch_size = check("batch_size", bs, f"{where}.batch_size")
+    epochs = check("epochs", raw.get("epochs", d.epochs), f"{where}.epochs")
+    seed = check("seed", raw.get("seed", d.seed), f"{where}.seed")
     init = raw.get("init", None)
     if init is not None:
         if isinstance(init, dict):
-            init = {str(k): as_float(v, f"{where}.init.{k}") if not isinstance(v, list)
-                    else tuple(as_float(x, f"{where}.init.{k}") for x in v)
+            if len(init) > 64:
+                raise fail(f"{where}.init", f"expected at most 64 parameters, got {len(init)}")
+            init = {str(k)[:40]: check("init", v, f"{where}.init.{str(k)[:40]}")
+                    if not isinstance(v, list) else tuple(
+                        check("init", x, f"{where}.init.{str(k)[:40]}") for x in v[:65])
                     for k, v in init.items()}
         elif isinstance(init, (list, tuple)):
-            init = tuple(as_float(v, f"{where}.init[{i}]") for i, v in enumerate(init))
+            init = tuple(check("init", v, f"{where}.init[{i}]") for i, v in enumerate(init[:65]))
         else:
-            init = (as_float(init, f"{where}.init"),)
+            init = (check("init", init, f"{where}.init"),)
     update = raw.get("update", d.update)
     if update not in UPDATE_MODES:
         raise fail(f"{where}.update", f"unknown value {update!r}; choose one of {choices(UPDATE_MODES)}")
@@ -297,19 +273,12 @@ def parse_run(raw: Any, index: int = 0) -> RunConfig:
     if gradient not in GRADIENT_MODES:
         raise fail(f"{where}.gradient",
                     f"unknown value {gradient!r}; choose one of {choices(GRADIENT_MODES)}")
-    h = as_float(raw.get("h", d.h), f"{where}.h")
-    if not 0 < h <= 1:
-        raise fail(f"{where}.h", f"must be in (0, 1], got {h}; try 1e-5")
-    tol_grad = as_float(raw.get("tol_grad", d.tol_grad), f"{where}.tol_grad")
-    tol_loss = as_float(raw.get("tol_loss", d.tol_loss), f"{where}.tol_loss")
-    if tol_grad < 0 or tol_loss < 0:
-        raise fail(f"{where}.tol_grad" if tol_grad < 0 else f"{where}.tol_loss", "must be >= 0")
-    div = as_float(raw.get("divergence_factor", d.divergence_factor), f"{where}.divergence_factor")
-    if div <= 1:
-        raise fail(f"{where}.divergence_factor", f"must be > 1, got {div}")
-    max_points = as_int(raw.get("max_points", d.max_points), f"{where}.max_points")
-    if not 2 <= max_points <= 1_000_000:
-        raise fail(f"{where}.max_points", f"must be between 2 and 1000000, got {max_points}")
+    h = check("h", raw.get("h", d.h), f"{where}.h")
+    tol_grad = check("tol_grad", raw.get("tol_grad", d.tol_grad), f"{where}.tol_grad")
+    tol_loss = check("tol_loss", raw.get("tol_loss", d.tol_loss), f"{where}.tol_loss")
+    div = check("divergence_factor", raw.get("divergence_factor", d.divergence_factor),
+                f"{where}.divergence_factor")
+    max_points = check("max_points", raw.get("max_points", d.max_points), f"{where}.max_points")
     return RunConfig(
         name=name.strip(),
         batch_size=batch_size,
@@ -364,8 +333,8 @@ def parse_experiment(raw: Any) -> Experiment:
     runs = raw.get("runs")
     if not isinstance(runs, list) or not runs:
         raise ConfigError("runs: expected a non-empty list of runs")
-    if len(runs) > 64:
-        raise ConfigError(f"runs: at most 64 runs per experiment, got {len(runs)}")
+    if len(runs) > MAX_RUNS:
+        raise ConfigError(f"runs: at most {MAX_RUNS} runs per experiment, got {len(runs)}")
     parsed = tuple(parse_run(r, i) for i, r in enumerate(runs))
     names = [r.name for r in parsed]
     dup = next((n for n in names if names.count(n) > 1), None)
@@ -374,17 +343,62 @@ def parse_experiment(raw: Any) -> Experiment:
     return Experiment(problem=problem, data=parse_data(raw.get("data")), runs=parsed)
 
 
+def _json_depth_problem(text: str) -> str | None:
+    """Why ``text`` nests deeper than MAX_JSON_DEPTH (scanned before parsing: Python's json
+    module would recurse once per level), or None."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return (f"it nests more than {MAX_JSON_DEPTH} levels deep (an experiment nests "
+                        "4): this is not an experiment file")
+        elif ch in "]}":
+            depth -= 1
+    return None
+
+
+def _int(digits: str) -> int:
+    if len(digits.lstrip("-")) > 19:
+        raise ConfigError(f"a whole number with {len(digits.lstrip('-')):,} digits is far outside "
+                          "every field's range; check the file")
+    return int(digits)
+
+
+def _constant(name: str) -> float:
+    raise ConfigError(f"{name} is not a number this format accepts; use a finite number")
+
+
 def load_experiment_json(text: str | bytes) -> Experiment:
-    """Parse JSON text into an :class:`Experiment` (errors say the line and column)."""
+    """Parse JSON text into an :class:`Experiment` (errors say the line and column). The text's
+    size and nesting are checked before parsing, and numbers with absurdly many digits,
+    ``NaN`` and ``Infinity`` are refused while parsing."""
+    if len(text) > MAX_JSON_BYTES:
+        raise ConfigError(f"the experiment file is {len(text):,} bytes, more than the "
+                          f"{MAX_JSON_BYTES:,} any experiment needs; check the file")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as err:
             raise ConfigError("the experiment file is not UTF-8 text; save it as UTF-8") from err
+    too_deep = _json_depth_problem(text)
+    if too_deep:
+        raise ConfigError(f"not an experiment: {too_deep}")
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, parse_int=_int, parse_constant=_constant)
     except json.JSONDecodeError as err:
         raise ConfigError(f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from err
+    except (RecursionError, ValueError) as err:  # belt and braces: the checks above cover these
+        raise ConfigError(f"not a readable experiment file ({type(err).__name__})") from err
     return parse_experiment(raw)
 
 

@@ -53,8 +53,10 @@ def choice(engine: str) -> str:
     return engine
 
 
-def execute(problem, plan: Plan, engine: str = "auto") -> Trace:
-    """Run ``plan`` on the loop ``engine`` chooses (see the module docstring)."""
+def execute(problem, plan: Plan, engine: str = "auto", progress=None) -> Trace:
+    """Run ``plan`` on the loop ``engine`` chooses (see the module docstring). ``progress`` as in
+    :func:`gdcore.loop.run_loop`: called now and then with (updates done, planned); returning
+    False stops the run (status "stopped"); an exception it raises stops it and propagates."""
     engine = choice(engine)
     if engine != "python" and bridge.supports(problem, plan):
         if engine == "compiled":
@@ -65,10 +67,11 @@ def execute(problem, plan: Plan, engine: str = "auto") -> Trace:
                 kernel = None
         if kernel is not None:
             try:
-                return bridge.execute(kernel, problem, plan)
-            except Exception as err:  # never a user-visible failure: log, switch off, carry on
+                return bridge.execute(kernel, problem, plan, progress)
+            except (ArithmeticError, LookupError, TypeError, ValueError, RuntimeError,
+                    AssertionError, SystemError) as err:  # never seen by a user: log, carry on
                 accel.fail(f"a compiled run failed ({type(err).__name__}: {err})")
-    return run_loop(problem, plan)
+    return run_loop(problem, plan, progress)
 
 
 def start_accelerator() -> None:

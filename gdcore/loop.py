@@ -25,7 +25,18 @@ import math
 
 from . import clipping, optimizers, schedules
 from .objectives import mse_full, mse_full_1d, mse_rows, mse_rows_1d, row_error
-from .plan import COMPLETED, CONVERGED, DIVERGED, Plan, Trace, converged, visits_shuffled
+from .plan import (
+    COMPLETED,
+    CONVERGED,
+    DIVERGED,
+    PROGRESS_EVERY,
+    STOPPED,
+    Plan,
+    Trace,
+    converged,
+    n_updates,
+    visits_shuffled,
+)
 from .problems import LinearRegression
 from .rng import shuffle
 
@@ -118,8 +129,11 @@ def _schedule_step(sch, lr, e, loss, state):
         return math.inf, e + 1, state
 
 
-def run_loop(problem, plan: Plan) -> Trace:
-    """Run one plan on a problem; see the module docstring for the steps."""
+def run_loop(problem, plan: Plan, progress=None) -> Trace:
+    """Run one plan on a problem; see the module docstring for the steps.
+
+    ``progress(updates_done, updates_planned)`` is called every ``PROGRESS_EVERY`` updates; when
+    it returns False the run ends there with status STOPPED (what it did so far is kept)."""
     bat, stop, opt, sch, clp = plan.batching, plan.stop, plan.opt, plan.sched, plan.clip
     rule = optimizers.RULES[opt.rule]
     linear = isinstance(problem, LinearRegression)
@@ -153,6 +167,8 @@ def run_loop(problem, plan: Plan) -> Trace:
     status, step, samples, diverged_at = COMPLETED, 0, 0, -1
     stride, next_rec = 1, 1
     last = (lr, loss, gn, -1.0, False)  # the last finite step's lr, batch loss, norms, clipped
+    planned = n_updates(plan, n)
+    report = PROGRESS_EVERY if progress is not None else -1
 
     for _epoch in range(stop.epochs):
         if shuffled:
@@ -224,6 +240,11 @@ def run_loop(problem, plan: Plan) -> Trace:
                                        math.sqrt(sum(gj * gj for gj in gfull))):
                 status = CONVERGED
                 break
+            if step == report:
+                report += PROGRESS_EVERY
+                if progress(step, planned) is False:
+                    status = STOPPED
+                    break
         if status != COMPLETED:
             break
         if not sch.per_update:  # per epoch (plateau watches the full-data loss)

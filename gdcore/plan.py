@@ -22,8 +22,10 @@ from .config import RunConfig
 from .errors import ConfigError
 from .problems import LinearRegression
 
-COMPLETED, CONVERGED, DIVERGED = 0, 1, 2
-STATUS = {COMPLETED: "completed", CONVERGED: "converged", DIVERGED: "diverged"}
+COMPLETED, CONVERGED, DIVERGED, STOPPED = 0, 1, 2, 3
+STATUS = {COMPLETED: "completed", CONVERGED: "converged", DIVERGED: "diverged",
+          STOPPED: "stopped"}
+PROGRESS_EVERY = 2048  # updates between two progress reports (a chance to stop the run)
 
 # columns of a recorded history row (the parameters follow)
 STEP, EPOCH, SAMPLES, LR, LOSS, BATCH_LOSS, GRAD_NORM, CLIPPED = range(8)

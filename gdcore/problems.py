@@ -26,6 +26,7 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ConfigError
+from .limits import MAX_ROWS
 
 
 # --- test functions (value, gradient) ------------------------------------------------------------
@@ -319,6 +320,9 @@ def make_problem(name: str, dataset=None):
     if name == "linear":
         if dataset is None:
             raise ConfigError("problem 'linear' needs data")
+        if dataset.n > MAX_ROWS:
+            raise ConfigError(f"the data has {dataset.n:,} rows; the lab works with at most "
+                              f"{MAX_ROWS:,}: use a sample of the rows")
         return LinearRegression.from_dataset(dataset)
     return get_function(name)
 

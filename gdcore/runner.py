@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import data as gdata
-from . import engines
+from . import engines, limits
 from .config import Experiment, RunConfig, load_experiment_json, parse_experiment, parse_run
 from .errors import ConfigError
 from .plan import (
@@ -49,7 +49,8 @@ class RunResult:
 
     name: str
     config: RunConfig
-    status: str  # "converged" (a tolerance was met), "completed" (budget used) or "diverged"
+    status: str  # "converged" (a tolerance was met), "completed" (budget used), "diverged" or
+    # "stopped" (asked to stop by a progress callback)
     steps: int  # updates made; for a diverged run, the update at which it diverged
     diverged_at: int | None
     params: dict[str, float]  # final (last finite) parameters, model units
@@ -100,7 +101,8 @@ class ExperimentResult:
 
 
 def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
-        *, dataset=None, engine: str = "auto") -> RunResult:
+        *, dataset=None, engine: str = "auto",
+        progress: Callable[[int, int], bool | None] | None = None) -> RunResult:
     """Run one configuration on a problem (see :func:`run_experiment` for whole experiments).
 
     ``engine``: ``"auto"`` (the interpreter loop, or the compiled accelerator when it is ready
@@ -111,7 +113,7 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
         cfg = parse_run(cfg)
     plan = make_plan(problem, cfg)
     t0 = time.perf_counter()
-    trace = engines.execute(problem, plan, engine)
+    trace = engines.execute(problem, plan, engine, progress)
     wall = time.perf_counter() - t0
     rec = trace.history
     if trace.status == DIVERGED and trace.steps == 0:
@@ -178,6 +180,8 @@ def _message(status: str, last: int, last_loss: float, cfg: RunConfig, loss0: fl
                 f"{cfg.optimizer.lr:g}) or gradient clipping.")
     if status == "converged":
         return f"Converged at step {last}: the stopping tolerance was met."
+    if status == "stopped":
+        return f"Stopped at step {last} of {cfg.epochs} epochs, as asked."
     return f"Completed {last} steps ({cfg.epochs} epochs)."
 
 
@@ -193,6 +197,8 @@ def load_dataset(data_cfg: Mapping[str, Any], *, base_dir: str | Path | None = N
         if unknown:
             raise ConfigError(f"data.{sorted(unknown)[0]}: unknown field for generated data; "
                               f"valid fields: {', '.join(map(repr, sorted(allowed)))}")
+        for key, value in cfg.items():
+            cfg[key] = limits.check(key, value, f"data.{key}")
         ds = gdata.generate(**cfg)
         if standardize:
             ds = gdata.inline(ds.x, ds.y, x_names=ds.x_names, y_name=ds.y_name, standardize=True)
@@ -224,11 +230,17 @@ def run_experiment(
     dataset=None,
     progress: Callable[[int, int, str], None] | None = None,
     engine: str = "auto",
+    force: bool = False,
+    watch: Callable[[str, int, int], bool | None] | None = None,
 ) -> ExperimentResult:
     """Run every run of an experiment (a dict, JSON text or :class:`Experiment`).
 
     ``dataset`` overrides the ``data`` section (the dashboard passes uploaded data this way).
-    ``progress(i, total, name)`` is called before each run. ``engine`` as in :func:`run`.
+    ``progress(i, total, name)`` is called before each run and ``watch(name, done, planned)``
+    now and then during one; either returning False stops the experiment there (the stopped
+    run keeps what it did, with status "stopped"; later runs are left out). ``engine`` as in :func:`run`.
+    An experiment over the work budget (``gdcore.limits``) raises ConfigError before anything
+    runs, unless ``force``.
     """
     if isinstance(experiment, str):
         exp = load_experiment_json(experiment)
@@ -240,11 +252,19 @@ def run_experiment(
     else:
         ds = None
         problem = make_problem(exp.problem)
+    if not force:
+        too_much = over_budget(exp, problem)
+        if too_much:
+            raise ConfigError(too_much)
     results = []
     for i, cfg in enumerate(exp.runs):
-        if progress is not None:
-            progress(i, len(exp.runs), cfg.name)
-        results.append(run(problem, cfg, dataset=ds, engine=engine))
+        if progress is not None and progress(i, len(exp.runs), cfg.name) is False:
+            break
+        during = None if watch is None else (
+            lambda done, planned, name=cfg.name: watch(name, done, planned))
+        results.append(run(problem, cfg, dataset=ds, engine=engine, progress=during))
+        if results[-1].status == "stopped":
+            break
     if isinstance(problem, LinearRegression):
         w, b = problem.least_squares
         ref = dict(zip(problem.param_names, [*map(float, w), float(b)], strict=True))
@@ -252,6 +272,21 @@ def run_experiment(
         best = min(problem.minima, key=lambda mn: mn.value)
         ref = dict(zip(problem.param_names, best.params, strict=True))
     return ExperimentResult(exp, problem, ds, tuple(results), ref, float(problem.min_value))
+
+
+def experiment_work(exp: Experiment, problem) -> limits.Work:
+    """The updates and row visits all runs of ``exp`` make if none stops early."""
+    n = problem.n if isinstance(problem, LinearRegression) else 1
+    total = limits.Work(0, 0)
+    for cfg in exp.runs:
+        batch = cfg.batch_size if isinstance(problem, LinearRegression) else None
+        total = total + limits.run_work(n, batch, cfg.epochs, cfg.shuffle)
+    return total
+
+
+def over_budget(exp: Experiment, problem) -> str | None:
+    """Why ``exp`` is too much work (a message with the numbers and how to shrink it), or None."""
+    return limits.budget_problem(experiment_work(exp, problem))
 
 
 def summary_json(result: ExperimentResult) -> list[str]:

@@ -129,11 +129,11 @@ def decode(token: str) -> Experiment:
     if inflater.unused_data:
         raise ShareError(_BROKEN.format(why="it has extra characters at the end"))
     try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
         raise ShareError(_BROKEN.format(why="its content is not a setup")) from None
     try:
-        return parse_experiment(doc)
+        return load_experiment_json(text)
     except ShareError:
         raise
     except ConfigError as err:

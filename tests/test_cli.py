@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+import gdcore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,8 +55,8 @@ def test_data_override(tmp_path):
     [
         ("{", "not valid JSON at line 1"),
         ('{"runs": [{"optimizer": {"name": "adamz"}}]}', "runs[0].optimizer.name: unknown name"),
-        ('{"runs": [{"optimizer": {"name": "sgd", "lr": -0.1}}]}', "lr: must be > 0"),
-        ('{"runs": [{"batch_size": 0}]}', "batch_size: must be >= 1"),
+        ('{"runs": [{"optimizer": {"name": "sgd", "lr": -0.1}}]}', "lr: must be a number from"),
+        ('{"runs": [{"batch_size": 0}]}', "batch_size: must be a whole number from 1"),
         ('{"data": {"source": "sample", "name": "nope"}, "runs": [{}]}', "nope"),
     ],
 )
@@ -97,3 +101,99 @@ def test_schema_lists_everything():
     res = cli("schema")
     doc = json.loads(res.stdout)
     assert "adamw" in doc["optimizers"] and doc["optimizers"]["adamw"]["weight_decay"] == 0.01
+
+
+# --- inputs that used to escape as internal errors (issue: own data, links and imports) -------
+def _deep(levels: int) -> str:
+    return '{"runs": [{"init": ' + "[" * levels + "]" * levels + "}]}"
+
+
+BIG_INPUTS = {
+    "seed 2^64": '{"runs": [{"seed": 18446744073709551616}]}',
+    "5,000-digit integer": '{"runs": [{"epochs": ' + "9" * 5000 + "}]}",
+    "nested 100,000 deep": _deep(100_000),
+    "max_points 1e6 on 64 runs": json.dumps({"runs": [{"name": f"r{i}", "max_points": 1_000_000}
+                                                      for i in range(64)]}),
+    "n 1e7, batch 1, 1e6 epochs": json.dumps({"data": {"source": "generate", "n": 10_000_000},
+                                              "runs": [{"batch_size": 1, "epochs": 1_000_000}]}),
+    "64 runs x 1e6 epochs of batch 1": json.dumps({"runs": [
+        {"name": f"r{i}", "batch_size": 1, "epochs": 1_000_000} for i in range(64)]}),
+    "within limits, over the budget": json.dumps({"data": {"source": "generate", "n": 200_000},
+                                                  "runs": [{"batch_size": 1, "epochs": 200}]}),
+    "NaN": '{"runs": [{"optimizer": {"name": "sgd", "lr": NaN}}]}',
+    "Infinity slope": '{"data": {"source": "generate", "slope": Infinity}, "runs": [{}]}',
+    "lr 1e308": '{"runs": [{"optimizer": {"name": "sgd", "lr": 1e308}}]}',
+    "init 1e300": '{"runs": [{"init": {"w": 1e300}}]}',
+}
+
+
+@pytest.mark.parametrize("label", list(BIG_INPUTS))
+def test_absurd_inputs_get_one_clear_line_and_exit_2_fast(tmp_path, label):
+    cfg = tmp_path / "c.json"
+    cfg.write_text(BIG_INPUTS[label])
+    t0 = time.monotonic()
+    res = cli("run", str(cfg), "--out", str(tmp_path / "h.csv"))
+    elapsed = time.monotonic() - t0
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1, res.stderr
+    assert "unexpected" not in res.stderr and "Traceback" not in res.stderr
+    assert len(res.stderr) < 400
+    assert not (tmp_path / "h.csv").exists()
+    assert elapsed < 30  # (a process start; the refusal itself takes milliseconds)
+
+
+def test_over_budget_message_says_how_much_and_how_to_shrink(tmp_path):
+    cfg = tmp_path / "c.json"
+    cfg.write_text(BIG_INPUTS["within limits, over the budget"])
+    res = cli("run", str(cfg))
+    assert "40,000,000 updates" in res.stderr and "fewer epochs" in res.stderr
+    assert "--force" in res.stderr
+
+
+def test_force_skips_the_budget_but_not_the_limits(monkeypatch):
+    from gdcore import limits, run_experiment
+
+    monkeypatch.setattr(limits, "MAX_UPDATES", 100)
+    exp = {"data": {"source": "generate", "n": 50}, "runs": [{"batch_size": 1, "epochs": 3}]}
+    with pytest.raises(gdcore.ConfigError, match="150 updates"):
+        run_experiment(exp)
+    assert run_experiment(exp, force=True).runs[0].steps == 150
+    with pytest.raises(gdcore.ConfigError, match="epochs"):
+        run_experiment({**exp, "runs": [{"epochs": 200_000}]}, force=True)
+
+
+def test_histories_csv_neutralises_formulas(tmp_path):
+    cfg = tmp_path / "c.json"
+    names = ['=HYPERLINK("http://evil","x")', "+1", "-2", "@SUM(A1)", "\tt", "plain"]
+    cfg.write_text(json.dumps({"data": {"source": "generate", "n": 20},
+                               "runs": [{"name": n, "epochs": 2} for n in names]}))
+    out = tmp_path / "h.csv"
+    res = cli("run", str(cfg), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    hist = pd.read_csv(out, keep_default_na=False)
+    runs = list(dict.fromkeys(hist["run"]))
+    # (run names are stripped of surrounding spaces and tabs when the config is read)
+    assert runs == ['\'=HYPERLINK("http://evil","x")', "'+1", "'-2", "'@SUM(A1)", "t", "plain"]
+    assert all(not r.startswith(("=", "+", "-", "@", "\t")) for r in runs)
+    assert hist["loss"].dtype.kind == "f" and (hist["step"] >= 0).all()  # numbers untouched
+
+
+def test_ctrl_c_stops_cleanly_and_writes_what_finished(tmp_path):
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"data": {"source": "generate", "n": 100_000}, "runs": [
+        {"name": "quick", "epochs": 3},
+        {"name": "long", "batch_size": 1, "epochs": 100},
+        {"name": "never", "epochs": 3}]}))
+    out = tmp_path / "h.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "gdcore", "run", str(cfg), "--out", str(out),
+                             "--engine", "python"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)  # well into the long run (about 20 s on the interpreter)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    summaries = [json.loads(line) for line in stdout.splitlines()]
+    assert [s["run"] for s in summaries] == ["quick", "long"]
+    assert [s["status"] for s in summaries] == ["completed", "stopped"]
+    assert set(pd.read_csv(out)["run"]) == {"quick", "long"}

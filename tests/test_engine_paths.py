@@ -158,7 +158,8 @@ def test_auto_uses_the_interpreter_for_small_runs_and_the_accelerator_for_big_on
     assert engines.python_seconds(problem, small) < engines.COMPILED_FROM_SECONDS
     assert engines.python_seconds(problem, big) > engines.COMPILED_FROM_SECONDS
     calls = []
-    monkeypatch.setattr(bridge, "execute", lambda k, p, plan: calls.append(plan) or run_loop(p, plan))
+    monkeypatch.setattr(bridge, "execute",
+                        lambda k, p, plan, progress: calls.append(plan) or run_loop(p, plan))
     engines.execute(problem, small, "auto")
     engines.execute(problem, big, "auto")
     assert calls == [big]
@@ -170,7 +171,7 @@ def test_a_failing_compiled_run_falls_back_to_the_interpreter(compiled, monkeypa
     problem = _data(50)
     plan = make_plan(problem, parse_run({"epochs": 3}))
 
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(bridge, "execute", broken)

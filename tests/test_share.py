@@ -109,16 +109,30 @@ def test_zip_bomb_is_refused():
         share.decode(token)
 
 
-def test_too_large_setup_cannot_be_encoded():
-    runs = [{"name": f"run {i} " + "x" * 200 + str(i), "optimizer": {"name": "sgd", "lr": 0.01 + i}}
-            for i in range(64)]
-    big = {"data": {"source": "generate"}, "runs": runs}
-    try:
-        token = share.encode(big)
-    except share.ShareError as err:
-        assert "JSON" in str(err)
-    else:
-        assert len(token) <= share.MAX_TOKEN_CHARS
+def test_the_largest_valid_setup_fits_in_a_link():
+    """The limits (16 runs, 60-character names, 20 milestones) keep every valid setup linkable."""
+    import random
+
+    rnd = random.Random(0)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    runs = [{"name": "".join(rnd.choice(letters) for _ in range(60)), "batch_size": 7 + i,
+             "epochs": 99_999 - i, "seed": rnd.randrange(2**31), "init": {"w": rnd.random(),
+                                                                           "b": rnd.random()},
+             "optimizer": {"name": "adam", "lr": rnd.random(), "betas": [rnd.random() * 0.9,
+                                                                        rnd.random() * 0.9],
+                           "eps": rnd.random(), "weight_decay": rnd.random(), "amsgrad": True},
+             "schedule": {"name": "multistep", "per": "update", "gamma": rnd.random(),
+                          "milestones": sorted(rnd.sample(range(10**6), 20))},
+             "clip": {"name": "norm", "max_norm": rnd.random()}, "tol_grad": rnd.random(),
+             "tol_loss": rnd.random(), "max_points": 20_000 - i, "h": rnd.random() * 0.5}
+            for i in range(16)]
+    big = {"data": {"source": "generate", "n": 999_999, "slope": rnd.random(),
+                    "intercept": rnd.random(), "noise": rnd.random(), "x_mean": rnd.random(),
+                    "x_spread": rnd.random(), "outliers": 0.5, "seed": 2**31 - 1},
+           "runs": runs}
+    token = share.encode(big)
+    assert len(token) <= share.MAX_TOKEN_CHARS
+    assert share.decode(token).to_dict() == gdcore.parse_experiment(big).to_dict()
 
 
 def test_share_error_is_a_gd_error():

@@ -6,11 +6,12 @@ Only this module knows the kernel's calling convention; nothing here imports num
 
 from __future__ import annotations
 
+import threading
 from typing import NamedTuple
 
 import numpy as np
 
-from ..plan import N_COLS, Plan, Trace, visits_shuffled
+from ..plan import N_COLS, Plan, Trace, n_updates, visits_shuffled
 from ..problems import LinearRegression
 
 INT64_MAX = 2**63 - 1
@@ -36,6 +37,7 @@ class Buffers(NamedTuple):
     work: np.ndarray  # (5, dim): start point, p, previous p, gradient, full-data gradient
     state: np.ndarray  # (dim, 3): each coordinate's optimizer state, from the start state
     rec: np.ndarray  # (max_points, 8 + dim): the history
+    control: np.ndarray  # (2,): [stop requested, updates done], shared with a watching thread
 
 
 def supports(problem, plan: Plan) -> bool:
@@ -45,7 +47,11 @@ def supports(problem, plan: Plan) -> bool:
             and 0 <= plan.batching.seed <= INT64_MAX)
 
 
-def execute(kernel, problem: LinearRegression, plan: Plan) -> Trace:
+def execute(kernel, problem: LinearRegression, plan: Plan, progress=None) -> Trace:
+    """Run ``plan`` on the compiled loop. With ``progress`` (see ``gdcore.loop.run_loop``) the
+    loop runs in a worker thread (it holds no GIL) while this thread reports its progress every
+    tenth of a second; if ``progress`` returns False or raises (Ctrl-C, a page rerun), the loop
+    is told to stop and this thread waits for it before returning or re-raising."""
     m = problem.moments
     n, dim = problem.n, len(plan.p0)
     full_batch = plan.batching.batch_size >= n
@@ -59,8 +65,39 @@ def execute(kernel, problem: LinearRegression, plan: Plan) -> Trace:
     buffers = Buffers(np.empty(n if shuffled else 1, dtype=np.int64),
                       np.empty((dim, n) if shuffled else (dim, 1)), work,
                       np.array(plan.state0, dtype=np.float64).reshape(dim, 3),
-                      np.zeros((plan.stop.max_points, N_COLS + dim)))
-    count, status, steps, final_loss, best, within = kernel.run_linear(
-        data, plan.opt, plan.sched, plan.clip, plan.batching, plan.stop, buffers)
+                      np.zeros((plan.stop.max_points, N_COLS + dim)), np.zeros(2))
+    args = (data, plan.opt, plan.sched, plan.clip, plan.batching, plan.stop, buffers)
+    if progress is None:
+        out = kernel.run_linear(*args)
+    else:
+        out = _watched(kernel, args, buffers.control, n_updates(plan, n), progress)
+    count, status, steps, final_loss, best, within = out
     return Trace(buffers.rec[:count].copy(), int(status), int(steps), tuple(work[1].tolist()),
                  float(final_loss), float(best), int(within))
+
+
+def _watched(kernel, args, control: np.ndarray, planned: int, progress):
+    result: list = []
+    failure: list = []
+
+    def work() -> None:
+        try:
+            result.append(kernel.run_linear(*args))
+        except BaseException as err:  # handed to the watching thread
+            failure.append(err)
+
+    worker = threading.Thread(target=work, name="gdcore-run", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+            if worker.is_alive() and progress(int(control[1]), planned) is False:
+                control[0] = 1.0
+    except BaseException:
+        control[0] = 1.0  # stop the loop, wait for it, then let the interruption through
+        worker.join()
+        raise
+    worker.join()
+    if failure:
+        raise failure[0]
+    return result[0]

@@ -58,7 +58,8 @@ converged = compiled(plan.converged)
 SGD, ADAGRAD, RMSPROP = (optimizers.RULES.index(r) for r in
                          (optimizers.sgd, optimizers.adagrad, optimizers.rmsprop))
 CLIP_NONE = clipping.NONE
-COMPLETED, CONVERGED, DIVERGED = 0, 1, 2  # gdcore.plan's numbers
+COMPLETED, CONVERGED, DIVERGED, STOPPED = 0, 1, 2, 3  # gdcore.plan's numbers
+CHECK_EVERY = 1024  # updates between two looks at buffers.control
 N_COLS = 8
 
 
@@ -179,7 +180,9 @@ def run_linear(data, opt, sch, clp, bat, stop, buffers):
 
     ``data`` and ``buffers`` are ``bridge.Data`` and ``bridge.Buffers``; ``opt, sch, clp, bat,
     stop`` the plan's groups. Returns (rows recorded, status, steps, final loss, best loss,
-    within); the final point is left in ``buffers.work[1]``.
+    within); the final point is left in ``buffers.work[1]``. Every ``CHECK_EVERY`` updates it
+    writes the step count into ``buffers.control[1]`` and stops (status STOPPED) if another
+    thread has set ``buffers.control[0]`` (the loop runs without the GIL).
 
     One feature with the simultaneous update (the dashboard's everyday case) keeps w, b, their
     gradients and states in local scalars and calls only scalar functions: numba counts
@@ -187,7 +190,7 @@ def run_linear(data, opt, sch, clp, bat, stop, buffers):
     the step itself. Everything else takes the general path through arrays.
     """
     n, cols, xbar, ybar, cov, wstar, rss_n = data
-    order, shuffled_cols, work, state, rec = buffers
+    order, shuffled_cols, work, state, rec, control = buffers
     dim = work.shape[1]
     one = dim == 2 and not bat.sequential
     full = bat.batch_size >= n
@@ -333,6 +336,11 @@ def run_linear(data, opt, sch, clp, bat, stop, buffers):
             if check_tol and converged(stop, loss, prev_loss, math.sqrt(sumsq(gfull))):
                 status = CONVERGED
                 break
+            if step % CHECK_EVERY == 0:  # report progress; another thread may ask to stop
+                control[1] = step
+                if control[0] != 0.0:
+                    status = STOPPED
+                    break
         if status != COMPLETED:
             break
         if not sch.per_update:
