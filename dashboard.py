@@ -9,7 +9,7 @@ import streamlit as st
 
 import gdcore
 from gdcore import presets
-from ui import charts, charts_space, results, state
+from ui import charts, charts_space, fit, results, state
 from ui.classroom import apply_classroom
 from ui.results import start_accelerator
 from ui.run_editor import run_editor
@@ -43,10 +43,12 @@ with st.sidebar:
         st.caption("Classroom mode: turn it off to change the data and the runs.")
     with st.container(border=not classroom):
         choice = data_source("dash", setup["data"], version=state.version())
-    if load_preset:
+    if load_preset and not choice.waiting:
         state.replace(state.normalized(
             presets.build(preset, data=choice.config, dataset=choice.dataset)))
+        fit.remember_preset(preset, state.current(), choice.dataset)
         st.rerun()
+    fit.follow_data(setup, choice)
     if classroom:
         runs = setup["runs"]
     else:
@@ -56,11 +58,17 @@ with st.sidebar:
 new_setup = {"version": 1, "problem": "linear", "data": choice.config, "runs": runs}
 try:
     experiment = gdcore.parse_experiment(new_setup)
+    too_much = results.over_budget(experiment, choice.dataset)
+    if too_much:
+        raise gdcore.ConfigError(too_much[0].upper() + too_much[1:] + ".")
     state.store(experiment.to_dict())
     state.remember_valid(experiment.to_dict())
 except gdcore.GDError as err:
     st.error(f"This setup cannot run: {escape_md(err)} Showing the last setup that worked.")
     experiment = gdcore.parse_experiment(state.last_valid())
+    if results.over_budget(experiment, choice.dataset):  # it was for other, smaller data
+        experiment = gdcore.parse_experiment(
+            presets.build("lr", data=choice.config, dataset=choice.dataset))
     state.store(new_setup)
 
 if not choice.waiting and not link_error:
@@ -72,6 +80,7 @@ if choice.uploaded:
             "column choices, and whoever opens it must upload the same file.")
 
 # --- run (cached per run) and draw -----------------------------------------------------------
+fit.notices(experiment.to_dict(), choice, editable=not classroom)
 outcome = results.run_all(experiment, choice.dataset)
 for name, message in outcome.errors:
     st.error(f"Run {escape_md(name)} did not run: {escape_md(message)}")

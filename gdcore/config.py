@@ -35,7 +35,7 @@ from .defaults import (  # noqa: F401  (re-exported: callers read the tables fro
     UPDATE_MODES,
 )
 from .errors import ConfigError
-from .limits import MAX_MILESTONES, MAX_RUNS, _short, check
+from .limits import MAX_MILESTONES, MAX_ROWS, MAX_RUNS, _short, check
 
 FORMAT_VERSION = 1
 MAX_NAME_CHARS = 60  # a run's name (the editor's text box holds as many)
@@ -299,15 +299,48 @@ def parse_run(raw: Any, index: int = 0) -> RunConfig:
     )
 
 
+GENERATE_FIELDS = ("n", "slope", "intercept", "noise", "x_mean", "x_spread", "outliers", "seed")
+DATA_FIELDS = {"generate": set(GENERATE_FIELDS), "sample": {"name", "x", "y"},
+               "csv": {"path", "x", "y"}, "inline": {"x", "y"}}
+
+
 def parse_data(raw: Any) -> dict[str, Any]:
-    """Check the ``data`` section's shape; the data module checks the values when it loads."""
+    """Check the ``data`` section: its source, its fields, and every number against the limits
+    (``gdcore.limits``); the data module checks what it can only check when it loads (a file
+    exists, a column is numeric)."""
     if raw is None:
         return {"source": "generate"}
     raw = as_mapping(raw, "data")
     source = raw.get("source", "generate")
     if source not in DATA_SOURCES:
-        raise fail("data.source", f"unknown value {source!r}; choose one of {choices(DATA_SOURCES)}")
-    return {**raw, "source": source}
+        raise fail("data.source", f"unknown value {_short(source)}; choose one of "
+                                  f"{choices(DATA_SOURCES)}")
+    out: dict[str, Any] = {"source": source}
+    allowed = DATA_FIELDS[source] | {"standardize"}
+    for key, value in raw.items():
+        if key == "source":
+            continue
+        where = f"data.{str(key)[:40]}"
+        if key not in allowed:
+            raise fail(where, f"unknown field for {source!r} data; valid fields: "
+                              f"{choices(sorted(allowed))}")
+        if key == "standardize":
+            out[key] = as_bool(value, where)
+        elif source == "generate":
+            out[key] = check(key, value, where)
+        elif source == "inline":
+            if not isinstance(value, list) or len(value) > MAX_ROWS:
+                raise fail(where, f"expected a list of at most {MAX_ROWS:,} numbers")
+            out[key] = value
+        elif key in ("x", "y") and isinstance(value, list):
+            if not value or len(value) > 1000 or not all(isinstance(v, str) for v in value):
+                raise fail(where, "expected a column name, or a list of column names")
+            out[key] = [v[:200] for v in value]
+        elif value is not None and not isinstance(value, str):
+            raise fail(where, f"expected a text, got {_short(value)}")
+        else:
+            out[key] = value if value is None or len(value) <= 200 else value[:200]
+    return out
 
 
 def parse_experiment(raw: Any) -> Experiment:
@@ -397,6 +430,8 @@ def load_experiment_json(text: str | bytes) -> Experiment:
         raw = json.loads(text, parse_int=_int, parse_constant=_constant)
     except json.JSONDecodeError as err:
         raise ConfigError(f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from err
+    except ConfigError:
+        raise
     except (RecursionError, ValueError) as err:  # belt and braces: the checks above cover these
         raise ConfigError(f"not a readable experiment file ({type(err).__name__})") from err
     return parse_experiment(raw)

@@ -192,3 +192,83 @@ def build(key: str, *, data: Mapping[str, Any] | None = None, dataset=None) -> d
     exp = {"version": 1, "problem": "linear", "data": data, "runs": runs}
     parse_experiment(exp)  # a preset is always a valid experiment
     return exp
+
+
+# --- runs that suit the data ---------------------------------------------------------------------
+SGD_FAMILY = ("sgd", "momentum", "nesterov")
+
+
+def stable_lr(c: Curvature, optimizer: Mapping[str, Any], batch_size: Any) -> float | None:
+    """The largest learning rate at which (plain, momentum or Nesterov) SGD is stable on data of
+    curvature ``c``, or None for the adaptive optimizers (they have no such limit).
+
+    Full batch: gradient descent on a quadratic with largest curvature λmax is stable for
+    ``lr < 2/λmax``; heavy-ball momentum μ widens that to ``2(1 + μ)/λmax`` and Nesterov's to
+    ``2(1 + μ)/((1 + 2μ) λmax)``. One row at a time, each update follows one row's curvature
+    ``2(1 + |x_i|²)``, so the steepest row sets the limit; a mini-batch lies in between and is
+    held to the full-batch limit (a slightly optimistic bound).
+    """
+    name = optimizer.get("name", "sgd")
+    if name not in SGD_FAMILY:
+        return None
+    mu = float(optimizer.get("momentum", 0.9 if name != "sgd" else 0.0))
+    curvature = c.row_max if batch_size == 1 else c.lam_max
+    if name == "nesterov" or (name == "sgd" and optimizer.get("nesterov")):
+        return 2.0 * (1.0 + mu) / ((1.0 + 2.0 * mu) * curvature)
+    return 2.0 * (1.0 + mu) / curvature
+
+
+def unstable_runs(c: Curvature, runs: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The runs whose learning rate is at or above :func:`stable_lr` for this data: one dict
+    each with the run's name, lr, the limit and what the limit is."""
+    out = []
+    for run in runs:
+        opt = run.get("optimizer") or {}
+        limit = stable_lr(c, opt, run.get("batch_size", "full"))
+        lr = float(opt.get("lr", 0.0))
+        if limit is not None and lr >= limit:
+            what = ("2/λ for the steepest single row" if run.get("batch_size") == 1
+                    else "2/λmax" if opt.get("name", "sgd") == "sgd" and not opt.get("momentum")
+                    else "the momentum limit")
+            out.append({"run": run.get("name", ""), "lr": lr, "limit": limit, "what": what})
+    return out
+
+
+def fit_learning_rates(runs: list[Mapping[str, Any]], new: Curvature,
+                       old: Curvature | None = None) -> list[dict[str, Any]]:
+    """The runs with learning rates that suit data of curvature ``new``.
+
+    Knowing the curvature ``old`` the rates were chosen for, every rate is rescaled so each
+    run keeps its place relative to the limits (a deliberately too-large rate stays too large):
+    SGD-family rates by ``old.lam_max / new.lam_max`` (1/curvature is the natural step), the
+    adaptive optimizers' by ``new.distance / old.distance`` (they move about lr per step).
+    Without ``old``, only the unstable runs change, to the preset's "about right" rate (half
+    their limit)."""
+    out = []
+    for run in runs:
+        run = {**run, "optimizer": dict(run.get("optimizer") or {"name": "sgd"})}
+        opt = run["optimizer"]
+        lr = float(opt.get("lr", 0.01))
+        limit = stable_lr(new, opt, run.get("batch_size", "full"))
+        if old is not None:
+            ratio = (old.lam_max / new.lam_max if limit is not None
+                     else max(new.distance, 1e-12) / max(old.distance, 1e-12))
+            opt["lr"] = _sig(min(max(lr * ratio, 1e-9), 1e6), 3)
+        elif limit is not None and lr >= limit:
+            opt["lr"] = _sig(max(limit / 2.0, 1e-9), 2)
+        out.append(run)
+    return out
+
+
+def condition_note(c: Curvature) -> str | None:
+    """A plain-words note when the loss surface is so elongated (λmax/λmin > 1e4, e.g. x in the
+    hundreds) that plain gradient descent is hopeless without standardizing, else None."""
+    kappa = c.lam_max / c.lam_min
+    if kappa <= 1e4:
+        return None
+    times = f"{float(f'{kappa:.2g}'):,.0f}" if kappa < 1e9 else f"{kappa:.1e}"
+    return (f"The loss surface of this data is a long, narrow valley: its steepest direction is "
+            f"about {times} times steeper than its flattest (λmax/λmin). Any learning rate "
+            f"small enough to be stable (below 2/λmax = {2 / c.lam_max:.3g}) crawls along the "
+            f"valley, so plain gradient descent needs about that many steps. Standardizing x and "
+            "y (z-scores) makes the valley round.")

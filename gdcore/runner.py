@@ -24,7 +24,14 @@ import pandas as pd
 
 from . import data as gdata
 from . import engines, limits
-from .config import Experiment, RunConfig, load_experiment_json, parse_experiment, parse_run
+from .config import (
+    Experiment,
+    RunConfig,
+    load_experiment_json,
+    parse_data,
+    parse_experiment,
+    parse_run,
+)
 from .errors import ConfigError
 from .plan import (
     BATCH_LOSS,
@@ -192,13 +199,8 @@ def load_dataset(data_cfg: Mapping[str, Any], *, base_dir: str | Path | None = N
     source = cfg.pop("source", "generate")
     standardize = bool(cfg.pop("standardize", False))
     if source == "generate":
-        allowed = {"n", "slope", "intercept", "noise", "x_mean", "x_spread", "outliers", "seed"}
-        unknown = set(cfg) - allowed
-        if unknown:
-            raise ConfigError(f"data.{sorted(unknown)[0]}: unknown field for generated data; "
-                              f"valid fields: {', '.join(map(repr, sorted(allowed)))}")
-        for key, value in cfg.items():
-            cfg[key] = limits.check(key, value, f"data.{key}")
+        cfg = {k: v for k, v in parse_data({"source": "generate", **cfg}).items()
+               if k != "source"}
         ds = gdata.generate(**cfg)
         if standardize:
             ds = gdata.inline(ds.x, ds.y, x_names=ds.x_names, y_name=ds.y_name, standardize=True)

@@ -1,22 +1,25 @@
-"""Running experiments from the UI: cached per run, with progress, and tables of results.
+"""Running experiments from the UI: kept per run, with progress and a Stop button, and tables
+of results.
 
-Each run is cached on its own JSON plus the data's content hash, so changing one run's
-setting reruns only that run. The Dataset is passed as an ``_``-prefixed argument (never
-hashed by Streamlit, which samples large arrays); the content hash is the key.
+Each finished run is kept on its own JSON plus the data's content hash (computed here: Streamlit
+samples large arrays when it hashes them), so changing one run's setting reruns only that run.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 import gdcore
 from gdcore.errors import GDError
+from gdcore.export import csv_text
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -35,9 +38,36 @@ def start_accelerator() -> bool:
     return True
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _run_cached(run_json: str, data_hash: str, _dataset) -> gdcore.RunResult:
-    return gdcore.run(_problem(data_hash, _dataset), json.loads(run_json), dataset=_dataset)
+@st.cache_resource(show_spinner=False)
+def _run_store() -> OrderedDict:
+    """Finished runs, keyed on (run JSON, data hash), shared by the server's sessions. A plain
+    bounded dict rather than st.cache_data: a run draws a live progress bar, and a stopped run
+    must not be remembered as if it had finished."""
+    return OrderedDict()
+
+
+STORE_SIZE = 256
+STOP = "_stop_requested"  # the setup (as JSON) whose runs the user asked to stop
+PARTIAL = "_stopped_runs"  # run key -> what an interrupted run had done (for the Stop button)
+
+
+def request_stop(setup_json: str) -> None:
+    """The Stop button's callback: runs of this setup stop at their next progress check."""
+    st.session_state[STOP] = setup_json
+
+
+def _fetch_or_run(run_json: str, data_hash: str, problem, dataset, on_progress):
+    key = (run_json, data_hash)
+    store = _run_store()
+    if key in store:
+        store.move_to_end(key)
+        return store[key]
+    result = gdcore.run(problem, json.loads(run_json), dataset=dataset, progress=on_progress)
+    if result.status != "stopped":
+        store[key] = result
+        while len(store) > STORE_SIZE:
+            store.popitem(last=False)
+    return result
 
 
 @dataclass
@@ -67,27 +97,71 @@ class Outcome:
 
 
 def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
-    """Run (or fetch from the cache) every run of ``experiment`` on ``dataset``, showing a
-    progress bar while it works. A run whose settings do not fit the data (e.g. a batch larger
-    than the data) is reported in ``errors`` and left out; the others still run."""
+    """Run (or fetch from the store) every run of ``experiment`` on ``dataset``.
+
+    A run that takes a while shows a progress bar and a Stop button (the stopped run is shown
+    with what it did so far, marked "stopped"; later runs are left out); a rerun of the page
+    (a changed setting, a closed tab) ends it at once. A run whose settings do not fit the
+    data (e.g. a batch larger than the data) is reported in ``errors``; the others still run.
+    """
     data_hash = dataset.content_hash()
     problem = _problem(data_hash, dataset)
-    bar = st.empty()
+    setup_json = experiment.to_json(indent=None)
+    stop_asked = st.session_state.get(STOP) == setup_json
+    partial = st.session_state.pop(PARTIAL, {}) if stop_asked else {}
+    st.session_state.pop(PARTIAL, None)
+    box = st.empty()
     out = Outcome(runs=[], problem=problem)
     total = len(experiment.runs)
+    bar: list = []
+    interrupted: list = []
+
     for i, cfg in enumerate(experiment.runs):
-        if total > 1:
-            bar.progress(i / total, text=f"Running {cfg.name} ({i + 1} of {total})…")
+        def on_progress(done: int, planned: int, name: str = cfg.name, i: int = i) -> bool:
+            if stop_asked:
+                return False
+            try:
+                if not bar:  # this run takes a while: show where it is, and a way out
+                    with box.container():
+                        bar.append(st.progress(0.0))
+                        st.button("Stop", key="stop_runs", on_click=request_stop,
+                                  args=(setup_json,), icon=":material/stop_circle:",
+                                  help="Stop the computation and show what it has done so far.")
+                share = (i + min(done / max(planned, 1), 1.0)) / total
+                bar[0].progress(share, text=f"Running {name} ({i + 1} of {total}): "
+                                            f"{done:,} of {planned:,} updates")
+            except ScriptControlException as request:  # Stop, a new setting, a closed tab
+                interrupted.append(request)
+                return False  # end the run here; the request goes on once it has returned
+            return True
+
+        key = json.dumps(cfg.to_dict(), sort_keys=True)
         try:
-            out.runs.append(_run_cached(json.dumps(cfg.to_dict(), sort_keys=True), data_hash,
-                                        dataset))
+            if key in partial:
+                result = partial[key]
+            else:
+                result = _fetch_or_run(key, data_hash, problem, dataset, on_progress)
         except GDError as err:
             out.errors.append((cfg.name, str(err)))
-    bar.empty()
+            continue
+        if interrupted:  # keep what it did, in case the request was the Stop button
+            st.session_state[PARTIAL] = {key: result}
+            raise interrupted[0]
+        out.runs.append(result)
+        if result.status == "stopped":
+            break
+    box.empty()
+    if stop_asked:
+        st.session_state.pop(STOP, None)
     w, b = problem.least_squares
     out.reference = {"w": float(w[0]), "b": float(b)}
     out.reference_loss = float(problem.min_value)
     return out
+
+
+def over_budget(experiment: gdcore.Experiment, dataset) -> str | None:
+    """Why ``experiment`` is too much work on ``dataset`` (see ``gdcore.limits``), or None."""
+    return gdcore.runner.over_budget(experiment, _problem(dataset.content_hash(), dataset))
 
 
 def original_reference(dataset, reference: Mapping[str, float]) -> tuple[float, float]:
@@ -143,5 +217,6 @@ def results_table(outcome: Outcome, dataset) -> pd.DataFrame:
 
 
 def histories_csv(outcome: Outcome) -> bytes:
-    """All histories as one CSV (one row per recorded step per run)."""
-    return outcome.history.to_csv(index=False).encode("utf-8")
+    """All histories as one CSV (one row per recorded step per run), safe to open in a
+    spreadsheet (run names that look like formulas are neutralised)."""
+    return csv_text(outcome.history).encode("utf-8")

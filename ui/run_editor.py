@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 import gdcore
+from gdcore.limits import LIMITS
 from ui import state
 from ui.widgets import escape_md
 
@@ -31,7 +32,6 @@ LABELS = {
     "cooldown": "Cooldown", "min_lr": "Minimum lr", "clip_value": "Clip value (per component)",
     "max_norm": "Max norm",
 }
-_INTS = {"step_size", "T_max", "total_iters", "patience", "cooldown"}
 
 
 def _variant(bs: Any) -> str:
@@ -40,25 +40,41 @@ def _variant(bs: Any) -> str:
     return "stochastic" if int(bs) == 1 else "mini"
 
 
-def _param(name: str, value: Any, key: str) -> Any:
+def _bounded(label: str, name: str, value: float, key: str, **kw: Any):
+    """A number input over the engine's range for ``name`` (``gdcore.limits.LIMITS``): the
+    editor offers exactly what a link, an import and the CLI accept. An open bound is shown
+    as the nearest value the widget can hold."""
+    b = LIMITS[name]
+    if b.integer:
+        return int(st.number_input(label, min_value=int(b.low), max_value=int(b.high),
+                                   value=int(min(max(value, b.low), b.high)), step=1, key=key,
+                                   **kw))
+    lo = b.low if not b.low_open else (min(1e-12, b.high / 1e6) if b.low == 0 else b.low)
+    hi = b.high if not b.high_open else b.high - 1e-9
+    return st.number_input(label, min_value=float(lo), max_value=float(hi),
+                           value=float(min(max(value, lo), hi)), format="%g",
+                           step=_step(float(value)), key=key, **kw)
+
+
+def _param(name: str, value: Any, key: str, limit: str | None = None) -> Any:
     label = LABELS.get(name, name)
     if isinstance(value, bool):
         return st.checkbox(label, value=value, key=key)
     if name == "betas":
         b = list(value)
         c1, c2 = st.columns(2)
-        return [c1.number_input("beta1", 0.0, 0.9999, float(b[0]), 0.01, "%g", key=f"{key}.0"),
-                c2.number_input("beta2", 0.0, 0.9999, float(b[1]), 0.001, "%g", key=f"{key}.1")]
+        with c1:
+            beta1 = _bounded("beta1", "beta", float(b[0]), f"{key}.0")
+        with c2:
+            beta2 = _bounded("beta2", "beta", float(b[1]), f"{key}.1")
+        return [beta1, beta2]
     if name == "milestones":
         text = st.text_input(label, ", ".join(str(int(m)) for m in value), key=key,
                              help="Epochs (or updates) at which the rate is multiplied by gamma, "
                                   "e.g. 30, 80")
         parts = [p.strip() for p in text.split(",") if p.strip()]
-        return [int(p) if p.lstrip("-").isdigit() else p for p in parts]
-    if name in _INTS:
-        return int(st.number_input(label, min_value=0, value=int(value), step=1, key=key))
-    return st.number_input(label, min_value=0.0, value=float(value), format="%g", key=key,
-                           step=_step(float(value)))
+        return [int(p) if p.lstrip("-").isdigit() and len(p) < 12 else p for p in parts]
+    return _bounded(label, limit or name, float(value), key)
 
 
 def _step(value: float) -> float:
@@ -82,7 +98,9 @@ def _named(kind: str, current: Mapping[str, Any], registry: Mapping[str, Any], k
         if p in skip:
             continue
         value = current.get(p, default) if now == name else default
-        out[p] = _param(p, value, f"{key}.{name}.{p}")
+        # (a schedule's eps is a small change of lr, 0..1, not an optimizer's eps)
+        limit = "threshold" if p == "eps" and registry is gdcore.SCHEDULES else None
+        out[p] = _param(p, value, f"{key}.{name}.{p}", limit)
     return out
 
 
@@ -100,13 +118,16 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str
     else:
         bs = run.get("batch_size")
         now = int(bs) if isinstance(bs, int) and bs > 1 else min(32, max(2, n_rows // 4))
+        if now > n_rows:
+            st.caption(f"The batch size was {now:,}, more than the {n_rows:,} rows of this data: "
+                       f"it is {n_rows:,} now (one batch per epoch).")
         out["batch_size"] = int(st.number_input("Batch size", 2, max(2, n_rows), min(now, n_rows),
                                                 key=f"{key}.bs"))
     c1, c2 = st.columns(2)
-    out["epochs"] = int(c1.number_input("Epochs", 1, 100_000, int(run.get("epochs", 50)),
-                                        key=f"{key}.epochs"))
-    out["seed"] = int(c2.number_input("Seed", 0, 2**31 - 1, int(run.get("seed", 0)),
-                                      key=f"{key}.seed"))
+    with c1:
+        out["epochs"] = _bounded("Epochs", "epochs", int(run.get("epochs", 50)), f"{key}.epochs")
+    with c2:
+        out["seed"] = _bounded("Seed", "seed", int(run.get("seed", 0)), f"{key}.seed")
     if variant != "full":
         out["shuffle"] = st.checkbox("Shuffle rows every epoch", bool(run.get("shuffle", True)),
                                      key=f"{key}.shuffle")
@@ -114,9 +135,7 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str
     lr = float(opt.get("lr", gdcore.OPTIMIZER_DEFAULTS.get(opt.get("name", "sgd"), {})
                        .get("lr", 0.01)))
     out["optimizer"] = _named("Optimizer", opt, gdcore.OPTIMIZERS, f"{key}.opt", skip=("lr",))
-    out["optimizer"]["lr"] = st.number_input("Learning rate", min_value=1e-9, max_value=1e6,
-                                             value=lr, format="%g", step=_step(lr),
-                                             key=f"{key}.lr")
+    out["optimizer"]["lr"] = _bounded("Learning rate", "lr", lr, f"{key}.lr")
     sched = dict(run.get("schedule") or {"name": "constant"})
     out["schedule"] = _named("Schedule", sched, gdcore.SCHEDULES, f"{key}.sched")
     if out["schedule"]["name"] != "constant":
@@ -130,12 +149,11 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str
     if isinstance(init, (list, tuple)):
         init = dict(zip(("w", "b"), init, strict=False))
     c1, c2 = st.columns(2)
-    out["init"] = {
-        "w": c1.number_input("Start w", value=float(init.get("w", 0.0)), format="%g",
-                             key=f"{key}.w0"),
-        "b": c2.number_input("Start b", value=float(init.get("b", 0.0)), format="%g",
-                             key=f"{key}.b0"),
-    }
+    with c1:
+        w0 = _bounded("Start w", "init", float(init.get("w", 0.0)), f"{key}.w0")
+    with c2:
+        b0 = _bounded("Start b", "init", float(init.get("b", 0.0)), f"{key}.b0")
+    out["init"] = {"w": w0, "b": b0}
     b1, b2 = st.columns(2)
     b1.button("Duplicate", key=f"{key}.dup", on_click=state.duplicate_run, args=(i,),
               disabled=len(state.current()["runs"]) >= state.MAX_RUNS, width="stretch")

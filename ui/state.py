@@ -47,10 +47,31 @@ def init(default: Callable[[], dict[str, Any]]) -> str | None:
     if token and token != st.session_state.get(_APPLIED):
         st.session_state[_APPLIED] = token
         try:
-            replace(share.decode(token).to_dict())
+            exp = share.decode(token)
         except GDError as err:
-            return str(err)
+            return f"{err} The previous setup is kept."
+        if exp.problem != "linear":
+            return (f"The shared link holds a setup for the test function {exp.problem!r}; this "
+                    "page compares runs on data. Open the Loss landscape page for test "
+                    "functions. The previous setup is kept.")
+        too_much = _over_budget(exp)
+        if too_much:
+            return f"The shared link holds a setup that is too much work: {too_much}. " \
+                   "The previous setup is kept."
+        replace(exp.to_dict())
     return None
+
+
+def _over_budget(exp: gdcore.Experiment) -> str | None:
+    """Why ``exp`` is over the work budget on its own data (generated or sample data; for an
+    upload the page checks once the file is there), or None."""
+    if exp.data.get("source") not in ("generate", "sample"):
+        return None
+    try:
+        problem = gdcore.make_problem("linear", gdcore.load_dataset(exp.data))
+    except GDError:
+        return None  # the data picker says what is wrong with the data itself
+    return gdcore.runner.over_budget(exp, problem)
 
 
 def current() -> dict[str, Any]:
@@ -108,6 +129,8 @@ def import_json(raw: bytes | None) -> tuple[bool, str | None]:
         if exp.problem != "linear":
             error = (f"it is for the test function {exp.problem!r}; this page compares runs "
                      "on linear-regression data")
+        else:
+            error = _over_budget(exp)
     except GDError as err:
         error = str(err)
     if error:

@@ -22,6 +22,7 @@ import streamlit as st
 import gdcore
 from gdcore import data as gdata
 from gdcore.errors import DataError, GDError
+from gdcore.limits import LIMITS
 
 MAX_UPLOAD_MB = 50  # same as server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -87,24 +88,29 @@ def _fallback(key_prefix: str) -> DataChoice:
     return DataChoice(_generated("default", cfg), cfg)
 
 
-def _num(label: str, key: str, value: float, **kw: Any) -> float:
-    return st.number_input(label, value=value, key=key, **kw)
+def _num(label: str, key: str, value: float, name: str, **kw: Any) -> float:
+    """A number input over the engine's range for ``name`` (``gdcore.limits.LIMITS``)."""
+    b = LIMITS[name]
+    if b.integer:
+        return st.number_input(label, min_value=int(b.low), max_value=int(b.high),
+                               value=int(min(max(value, b.low), b.high)), key=key, **kw)
+    return st.number_input(label, min_value=float(b.low), max_value=float(b.high),
+                           value=float(min(max(value, b.low), b.high)), key=key, format="%g", **kw)
 
 
 def _generated_widgets(k: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
     d = {**GENERATED_DEFAULT, **{a: b for a, b in cfg.items() if a in GENERATED_DEFAULT}}
     c1, c2 = st.columns(2)
     with c1:
-        n = _num("Rows n", f"{k}.n", int(d["n"]), min_value=2, max_value=200_000, step=50)
-        slope = _num("Slope", f"{k}.slope", float(d["slope"]), step=0.5, format="%g")
-        noise = _num("Noise (std)", f"{k}.noise", float(d["noise"]), min_value=0.0, step=0.25,
-                     format="%g")
+        n = _num("Rows n", f"{k}.n", int(d["n"]), "n", step=50)
+        slope = _num("Slope", f"{k}.slope", float(d["slope"]), "slope", step=0.5)
+        noise = _num("Noise (std)", f"{k}.noise", float(d["noise"]), "noise", step=0.25)
     with c2:
-        seed = _num("Seed", f"{k}.seed", int(d["seed"]), min_value=0, step=1)
-        intercept = _num("Intercept", f"{k}.intercept", float(d["intercept"]), step=0.5,
-                         format="%g")
+        seed = _num("Seed", f"{k}.seed", int(d["seed"]), "seed", step=1)
+        intercept = _num("Intercept", f"{k}.intercept", float(d["intercept"]), "intercept",
+                         step=0.5)
         outliers = _num("Outliers (fraction)", f"{k}.outliers", float(d["outliers"]),
-                        min_value=0.0, max_value=0.5, step=0.05, format="%g")
+                        "outliers", step=0.05)
     out = {"source": "generate", "n": int(n), "slope": slope, "intercept": intercept,
            "noise": noise, "outliers": outliers, "seed": int(seed)}
     for extra in ("x_mean", "x_spread"):
@@ -117,6 +123,10 @@ def _pick_xy(k: str, numeric: list[str], cfg: Mapping[str, Any], default_x: str 
              default_y: str | None) -> tuple[str, str]:
     want_x = cfg.get("x") if isinstance(cfg.get("x"), str) else default_x
     want_y = cfg.get("y") if isinstance(cfg.get("y"), str) else default_y
+    missing = [w for w in (cfg.get("x"), cfg.get("y")) if isinstance(w, str) and w not in numeric]
+    if missing:
+        st.warning(f"This setup asked for the column {escape_md(missing[0])}, which this data "
+                   "does not have (as a numeric column): pick the columns below.")
     xi = numeric.index(want_x) if want_x in numeric else 0
     yi = numeric.index(want_y) if want_y in numeric else len(numeric) - 1
     c1, c2 = st.columns(2)
@@ -166,7 +176,11 @@ def data_source(key_prefix: str, default: Mapping[str, Any] | None = None, *,
 def _sample_widgets(k: str, cfg: Mapping[str, Any]) -> DataChoice:
     names = list(gdata.SAMPLES)
     want = cfg.get("name")
-    name = st.selectbox("Sample", names, index=names.index(want) if want in names else 1,
+    if want is not None and want not in names:
+        st.warning(f"This setup asked for the sample data set {escape_md(want)}, which this lab "
+                   f"does not have: choose one of {', '.join(escape_md(n) for n in names)}. "
+                   "Showing the first until you do.")
+    name = st.selectbox("Sample", names, index=names.index(want) if want in names else 0,
                         format_func=lambda s: gdata.SAMPLES[s].title, key=f"{k}.sample")
     info = gdata.SAMPLES[name]
     st.caption(escape_md(info.description))
