@@ -120,3 +120,72 @@ def test_classroom_mode_changes_what_is_shown_never_what_is_allowed(case):
     assert not at.exception
     assert WORDS[case] in messages(at)
     assert [r["name"] for r in at.session_state[state.SETUP]["runs"]] == DEFAULT_RUNS
+
+
+# --- own data: runs that suit it ---------------------------------------------------------------
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "csv"
+
+
+def _choose_upload(at: AppTest, name: str) -> AppTest:
+    next(r for r in at.radio if r.label == "Data").set_value("csv")
+    at.run()
+    uploader = next(u for u in at.get("file_uploader") if u.label == "CSV file")
+    uploader.set_value((name, (FIXTURES / name).read_bytes(), "text/csv"))
+    return at.run()
+
+
+def _columns(at: AppTest, x: str, y: str) -> AppTest:
+    next(s for s in at.selectbox if s.label == "x column").set_value(x)
+    at.run()
+    next(s for s in at.selectbox if s.label == "y column").set_value(y)
+    return at.run()
+
+
+def _statuses(at: AppTest) -> dict[str, str]:
+    table = next(d.value for d in at.dataframe if "final loss" in d.value.columns)
+    return dict(zip(table["run"], table["status"]))
+
+
+def test_a_cars_table_gets_runs_that_suit_it():
+    """Columns in the hundreds, blank cells: the default preset's rates are recomputed for the
+    data (only the deliberately too large one diverges), and the page says so."""
+    at = _columns(_choose_upload(AppTest.from_file(APP, default_timeout=120).run(),
+                                 "cars_like.csv"), "horsepower", "mpg")
+    assert not at.exception
+    assert _statuses(at) == {"lr too small": "completed", "lr about right": "completed",
+                             "lr too large": "diverged"}
+    shown = "\n".join(e.value for e in [*at.success, *at.warning, *at.info])
+    assert "recomputed" in shown  # said, not silent
+    assert "6" in shown and "horsepower" in shown  # the dropped blank rows are named
+    assert "narrow valley" in shown  # and standardizing is offered, with why
+    assert len(at.get("vega_lite_chart")) == 7
+
+
+def test_edited_runs_on_new_data_are_named_and_fitted_in_one_click():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    next(n for n in at.number_input if n.label == "Learning rate").set_value(0.2)
+    at.run()
+    at = _columns(_choose_upload(at, "cars_like.csv"), "horsepower", "mpg")
+    assert not at.exception
+    warning = "\n".join(w.value for w in at.warning).replace("\\", "")
+    assert "too large for this data" in warning and "2/λmax" in warning
+    assert "Every run will diverge" in warning
+    assert set(_statuses(at).values()) == {"diverged"}
+    next(b for b in at.button if b.label == "Fit the learning rates to this data").click()
+    at.run()
+    assert not at.exception
+    statuses = _statuses(at)
+    assert statuses["lr too large"] == "diverged"  # rescaled, it keeps its place
+    assert statuses["lr about right"] != "diverged" and statuses["lr too small"] != "diverged"
+
+
+def test_a_file_with_huge_values_then_a_good_file():
+    at = _choose_upload(AppTest.from_file(APP, default_timeout=120).run(), "huge_values.csv")
+    assert not at.exception
+    assert at.error  # refused (values past 1e150), with the previous data kept
+    assert len(at.get("vega_lite_chart")) == 7
+    uploader = next(u for u in at.get("file_uploader") if u.label == "CSV file")
+    uploader.set_value(("cars_like.csv", (FIXTURES / "cars_like.csv").read_bytes(), "text/csv"))
+    at = _columns(at.run(), "horsepower", "mpg")
+    assert not at.exception and not at.error
+    assert len(at.get("vega_lite_chart")) == 7

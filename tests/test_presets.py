@@ -50,3 +50,69 @@ def test_learning_rates_follow_the_curvature():
 def test_unknown_preset_lists_the_choices():
     with pytest.raises(gdcore.ConfigError, match="'lr'"):
         presets.build("nope")
+
+
+# --- runs that suit the data -------------------------------------------------------------------
+CARS = {"source": "csv", "path": "tests/fixtures/csv/cars_like.csv", "x": "horsepower",
+        "y": "mpg"}
+
+
+def _cars():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return gdcore.load_dataset({**CARS, "path": str(root / CARS["path"])})
+
+
+@pytest.mark.parametrize("name, extra", [("sgd", {}), ("momentum", {"momentum": 0.5}),
+                                         ("nesterov", {"momentum": 0.7})])
+def test_the_stability_limit_is_where_full_batch_runs_start_to_diverge(name, extra):
+    ds = _cars()
+    c = presets.curvature(ds)
+    limit = presets.stable_lr(c, {"name": name, **extra}, "full")
+    runs = [{"name": f"{f}", "epochs": 3000, "init": {"w": 0.1, "b": 30.0},
+             "optimizer": {"name": name, "lr": f * limit, **extra}} for f in (0.98, 1.02)]
+    below, above = gdcore.run_experiment({"runs": runs}, dataset=ds).runs
+    assert below.status != "diverged"
+    assert above.status == "diverged"
+
+
+def test_unstable_runs_are_named_with_their_limit():
+    c = presets.curvature(_cars())
+    runs = presets.build("lr")["runs"]  # chosen for generated data with x of spread 1
+    bad = presets.unstable_runs(c, runs)
+    assert [b["run"] for b in bad] == ["lr too small", "lr about right", "lr too large"]
+    assert all(b["lr"] >= b["limit"] for b in bad)
+    adam = [{"name": "a", "optimizer": {"name": "adam", "lr": 10.0}}]
+    assert presets.unstable_runs(c, adam) == []  # adaptive: no curvature limit
+
+
+def test_fitting_the_rates_to_new_data_keeps_the_lesson():
+    generated = gdcore.load_dataset(presets.DEFAULT_DATA)
+    ds = _cars()
+    runs = presets.build("lr")["runs"]
+    # every run diverges on the cars data as it is ...
+    before = gdcore.run_experiment({"runs": runs}, dataset=ds).runs
+    assert {r.status for r in before} == {"diverged"}
+    # ... rescaled by the curvatures, each keeps its place: too small / right / too large
+    fitted = presets.fit_learning_rates(runs, presets.curvature(ds), presets.curvature(generated))
+    small, right, large = gdcore.run_experiment({"runs": fitted}, dataset=ds).runs
+    assert large.status == "diverged"
+    assert small.status != "diverged" and right.status != "diverged"
+    # without knowing the old data, only the unstable runs change, to half their limit
+    capped = presets.fit_learning_rates(runs, presets.curvature(ds))
+    assert presets.unstable_runs(presets.curvature(ds), capped) == []
+
+
+def test_a_long_narrow_valley_is_explained():
+    ds = _cars()
+    note = presets.condition_note(presets.curvature(ds))
+    assert note is not None and "Standardizing" in note
+    std = gdcore.load_dataset({**CARS, "path": str(_cars_path()), "standardize": True})
+    assert presets.condition_note(presets.curvature(std)) is None
+
+
+def _cars_path():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / CARS["path"]

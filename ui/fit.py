@@ -46,7 +46,7 @@ def follow_data(setup: dict[str, Any], choice) -> None:
     h = choice.dataset.content_hash()
     fit = st.session_state.get(FIT)
     if fit is None:  # first sight (the default preset, or a shared link)
-        default = presets.build("lr", data=choice.config, dataset=choice.dataset)
+        default = state.normalized(presets.build("lr", data=choice.config, dataset=choice.dataset))
         same = _runs_key(default["runs"]) == _runs_key(setup["runs"])
         st.session_state[FIT] = {"data": h, "preset": "lr" if same else None,
                                  "runs": _runs_key(setup["runs"]),
@@ -90,8 +90,11 @@ def notices(setup: dict[str, Any], choice, *, editable: bool) -> None:
     if choice.waiting:
         return
     c = presets.curvature(choice.dataset)
-    bad = presets.unstable_runs(c, setup["runs"])
     fit = st.session_state.get(FIT) or {}
+    as_built = (fit.get("preset") and fit.get("data") == choice.dataset.content_hash()
+                and fit.get("runs") == _runs_key(setup["runs"]))
+    # a preset built for this data diverges only where that is its lesson: no warning then
+    bad = [] if as_built else presets.unstable_runs(c, setup["runs"])
     if bad:
         lines = [f"- **{escape_md(b['run'])}**: lr {b['lr']:.3g} is above {escape_md(b['what'])} "
                  f"= {b['limit']:.3g} for this data, so it will diverge." for b in bad]
