@@ -7,6 +7,12 @@ row N is on line N + 1). "line N" (only in parse errors) is the N-th line of the
 
 Column names are kept as plain strings: ``a.b``, ``e[0]`` or ``<b>x</b>`` are never
 interpreted. Whoever displays a name or a message must display it as plain text.
+
+Nothing is changed silently: every guess :func:`read_table` makes (encoding, delimiter,
+decimal comma, thousands separators, a missing header row, renamed columns) comes back
+as a note for the user. Files wider than :data:`MAX_COLUMNS` columns (counted on the
+first row, before the rest is parsed) or longer than :data:`MAX_ROWS` data rows are
+refused with a :class:`~gdcore.errors.DataError`.
 """
 
 from __future__ import annotations
@@ -25,8 +31,14 @@ import pandas as pd
 from gdcore.errors import DataError
 
 __all__ = [
-    "numeric_columns", "quote_name", "quote_names", "read_table", "rows_text", "to_numbers",
+    "MAX_COLUMNS", "MAX_ROWS", "number_format_hint", "numeric_columns", "quote_name",
+    "quote_names", "read_table", "rows_text", "to_numbers",
 ]
+
+#: Most columns :func:`read_table` reads; wider files are refused from their first row.
+MAX_COLUMNS = 1_000
+#: Most data rows :func:`read_table` reads (the same bound as for generated data).
+MAX_ROWS = 10_000_000
 
 #: Delimiters we try, in order of preference when several fit equally well.
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
@@ -41,6 +53,21 @@ _LATIN1_NOTE = (
 _NUMBER_START = r"\s*[+-]?\.?\d"  # every finite number starts so (also "1,5")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*(?:\r\n|\r|\n))+")
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*$")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+#: Thousands separators we recognise (see :func:`_grouped_numbers` for the rule).
+_GROUP_SEPARATORS: tuple[str, ...] = (",", ".", " ", "\u00a0", "\u202f", "'", "\u2019")
+_GROUP_NOTES = {
+    ",": "',' as a thousands separator", ".": "'.' as a thousands separator",
+    " ": "spaces as thousands separators", "\u00a0": "non-breaking spaces as thousands separators",
+    "\u202f": "narrow spaces as thousands separators", "'": "apostrophes as thousands separators",
+    "\u2019": "apostrophes as thousands separators",
+}
+_LOOSE_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[,. '\u00a0\u202f\u2019]\d{3})+(?:[.,]\d+)?")
+_ANY_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[,. '\u00a0\u202f\u2019]\d{3})*(?:[.,]\d+)?")
+_NO_HEADER_NOTE = ("The first row looks like data, not column names: it was read as data and the "
+                   "columns were named column 1..{k}. If it was a header, give the columns names "
+                   "that are not numbers.")
 
 
 # --------------------------------------------------------------------------- messages
@@ -258,44 +285,199 @@ def numeric_columns(df: pd.DataFrame) -> list[str]:
             and _mostly_numbers(to_numbers(df[col]), _non_empty(df[col]))]
 
 
-def _to_numbers_if_numeric(column: pd.Series, decimal_comma: bool) -> tuple[pd.Series, bool]:
+def _grouped_numbers(text: pd.Series, delimiter: str) -> tuple[np.ndarray, str, str] | None:
+    """The cells of ``text`` (stripped strings) read as numbers written with a thousands
+    separator, with that separator and the decimal mark; None unless the whole column fits.
+
+    The rule: every non-empty cell is an optional sign, 1 to 3 digits, then groups of
+    exactly 3 digits each after the *same* separator, then an optional decimal part
+    (``1,234``, ``-12 345 678``, ``1.234,5``, ``999``), and at least one cell has a
+    separator. The separators are ``,`` ``.`` space, non-breaking and narrow spaces and
+    apostrophes. The decimal mark is ``.`` in a comma-separated file (where ``.`` is never
+    a separator); in a file separated by ``;``, tabs or ``|`` it is ``,`` after a ``.``
+    separator, ``.`` after a ``,`` separator, and either (the same in the whole column)
+    after spaces or apostrophes. There, ``,`` and ``.`` could also be decimal marks, so
+    the column must prove they group thousands: a cell with two separators
+    (``1,234,567``) or a cell with the other mark as a decimal mark (``1,234.5``).
+    Otherwise ``1,234`` stays a decimal comma (1.234), as before: a decimal comma is never
+    read as a thousands separator.
+    """
+    cells = text[text != ""]
+    if cells.empty or not cells.head(1000).str.fullmatch(_ANY_GROUPED.pattern).all():
+        return None
+    if not cells.str.fullmatch(_ANY_GROUPED.pattern).all():
+        return None
+    for sep in _GROUP_SEPARATORS:
+        if sep == "." and delimiter == ",":
+            continue
+        if not cells.str.contains(sep, regex=False).any():
+            continue
+        if sep in ",.":
+            marks: tuple[str, ...] = ("." if sep == "," else ",",)
+        else:
+            marks = (".",) if delimiter == "," else (".", ",")
+        for mark in marks:
+            pattern = rf"[+-]?\d{{1,3}}(?:{re.escape(sep)}\d{{3}})*(?:{re.escape(mark)}\d+)?"
+            if not cells.str.fullmatch(pattern).all():
+                continue
+            if sep in ",." and delimiter != "," and not (
+                    cells.str.contains(mark, regex=False).any()
+                    or (cells.str.count(re.escape(sep)) > 1).any()):
+                continue
+            plain = text.str.replace(sep, "", regex=False)
+            if mark == ",":
+                plain = plain.str.replace(",", ".", regex=False)
+            return to_numbers(plain), sep, mark
+    return None
+
+
+def number_format_hint(column: pd.Series, name: str) -> str:
+    """A sentence for a column that was kept as text although its cells look like numbers
+    written with thousands separators (``1,234``) or a decimal comma in a comma-separated
+    file (``"1,5"``), saying how to save the file so it can be read; ``""`` otherwise.
+
+    It applies when at least one cell looks so and more than half of the non-empty cells
+    are such numbers or plain numbers.
+    """
+    if _is_number_dtype(column):
+        return ""
+    head = _as_text(column.head(1000))  # a quick look first: most text columns stop here
+    if not (head.str.fullmatch(_LOOSE_GROUPED.pattern).any()
+            or head.str.fullmatch(_COMMA_NUMBER.pattern).any()):
+        return ""
+    text = _as_text(column)
+    non_empty = text != ""
+    count = int(non_empty.sum())
+    plain = text.str.fullmatch(_PLAIN_NUMBER.pattern) & non_empty
+    for pattern, what, fix in (
+            (_LOOSE_GROUPED, "with thousands separators",
+             "save the file without thousands separators (plain numbers like 1234.5)"),
+            (_COMMA_NUMBER, "with a decimal comma in a comma-separated file",
+             "save it with decimal points, or with ';' between the columns")):
+        odd = (text.str.fullmatch(pattern.pattern) & non_empty).to_numpy()
+        if odd.any() and 2 * int(odd.sum() + plain.to_numpy()[~odd].sum()) > count:
+            row = int(np.flatnonzero(odd)[0])
+            return (f"Column {quote_name(name)} looks like numbers {what} (e.g. "
+                    f"{quote_name(text.iloc[row])} in row {row + 1}) that could not be read: "
+                    f"{fix}.")
+    return ""
+
+
+def _to_numbers_if_numeric(column: pd.Series,
+                           delimiter: str) -> tuple[pd.Series, bool, str | None]:
     """``column`` converted to numbers if most of its cells are numbers (else unchanged),
-    and whether a decimal comma was used."""
+    whether a decimal comma was used, and the thousands separator used (or None)."""
     if _cannot_be_numeric(column):
-        return column, False
+        return column, False, None
     numbers = to_numbers(column)
-    used_comma = False
-    if decimal_comma and _as_text(column).str.match(_DECIMAL_COMMA.pattern).any():
-        alt = to_numbers(_as_text(column).str.replace(",", ".", regex=False))
-        if np.isfinite(alt).sum() > np.isfinite(numbers).sum():
-            numbers, used_comma = alt, True
-    if not _mostly_numbers(numbers, _non_empty(column)):
-        return column, False
+    non_empty = _non_empty(column)
+    used_comma, separator = False, None
+    if int(np.isfinite(numbers).sum()) < int(non_empty.sum()):
+        grouped = _grouped_numbers(_as_text(column), delimiter)
+        if grouped is not None:
+            numbers, separator, mark = grouped
+            used_comma = mark == ","
+        elif delimiter != "," and _as_text(column).str.match(_DECIMAL_COMMA.pattern).any():
+            alt = to_numbers(_as_text(column).str.replace(",", ".", regex=False))
+            if np.isfinite(alt).sum() > np.isfinite(numbers).sum():
+                numbers, used_comma = alt, True
+    if not _mostly_numbers(numbers, non_empty):
+        return column, False, None
     whole = np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and (
         np.abs(numbers) < 2**53).all()
-    return pd.Series(numbers.astype("int64") if whole else numbers, index=column.index), used_comma
+    series = pd.Series(numbers.astype("int64") if whole else numbers, index=column.index)
+    return series, used_comma, separator
+
+
+def _first_record(text: str, delimiter: str) -> tuple[str, int] | None:
+    """The text of the first record of ``text`` (its first line, or more lines if a quoted
+    name spans lines) and its number of fields, reading no further; None if the csv module
+    cannot read it (then the caller falls back to pandas)."""
+    consumed: list[str] = []
+
+    def lines():
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end + 1
+            consumed.append(text[start:end])
+            yield text[start:end]
+            start = end
+
+    try:
+        record = next(csv.reader(lines(), delimiter=delimiter, quotechar='"'))
+    except (csv.Error, StopIteration):
+        return None
+    return "".join(consumed), len(record)
+
+
+def _first_row_kind(cells: list[object], delimiter: str) -> str:
+    """What the first row holds: ``"data"`` if *every* cell is a number (``12``,
+    ``-1.5e3``, ``1,234``, ``1,5`` when the delimiter is not a comma); ``"pandas"`` for the
+    names pandas writes for unnamed columns (``0,1,...,k-1``, k >= 2), read as names;
+    else ``"names"``. So a header with some number-like names (``year,2019,2020``) or an
+    empty name (``,2019,2020``) is a header.
+    """
+    text = [("" if pd.isna(c) else str(c)).strip() for c in cells]
+
+    def is_number(cell: str) -> bool:
+        return bool(_PLAIN_NUMBER.fullmatch(cell) or _LOOSE_GROUPED.fullmatch(cell)
+                    or (delimiter != "," and _COMMA_NUMBER.fullmatch(cell)))
+
+    if not text or not all(is_number(cell) for cell in text):
+        return "names"
+    if len(text) >= 2 and text == [str(i) for i in range(len(text))]:
+        return "pandas"
+    return "data"
+
+
+def _too_wide(name: str, width: int, max_columns: int) -> DataError:
+    return DataError(f"{name} has {width:,} columns; the lab reads at most {max_columns:,}. "
+                     "Keep only the columns you need.")
+
+
+def _check_limit(label: str, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, Integral)
+                              or value < 1):
+        raise DataError(f"{label} must be a positive whole number (got {value!r}).")
 
 
 def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str | None = None,
-               max_bytes: int | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Read a CSV-like table with a header row.
+               max_bytes: int | None = None, max_columns: int | None = MAX_COLUMNS,
+               max_rows: int | None = MAX_ROWS) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Read a CSV-like table, normally with a header row.
 
     ``source`` is the file's bytes, or a path (``str`` or :class:`~pathlib.Path`) to read.
     ``name`` is how messages call the file (default: the path's file name, or
-    ``"data.csv"`` for bytes). Files over ``max_bytes`` bytes are refused.
+    ``"data.csv"`` for bytes). Files over ``max_bytes`` bytes are refused; so are files
+    whose first row has more than ``max_columns`` fields (checked before the rest of the
+    file is parsed) and files with more than ``max_rows`` data rows (None: no limit).
 
     The text is decoded as UTF-8 (a BOM is fine), UTF-16 with a BOM, or else cp1252 /
     Latin-1 (with a note). The delimiter (``,`` ``;`` tab ``|``) is detected; with a
     delimiter other than a comma, decimal commas (``1,5``) are read as numbers. Column
     names are stripped, empty ones become ``"column 3"``, duplicates ``"x (2)"``.
+
+    If *every* cell of the first row is a number, the file has no header row: the first
+    row is read as data, the columns are named ``"column 1"`` ... ``"column k"``, a note
+    says so and ``df.attrs["header"]`` is False (else True). Names ``0,1,...,k-1`` (as
+    pandas writes unnamed columns) stay names, with a note. See :func:`_first_row_kind`.
+
     Columns whose cells are mostly numbers become numeric (int64 or float64; other cells
-    NaN); other columns keep their text (``str``, empty cells ``""``).
+    NaN); other columns keep their text (``str``, empty cells ``""``). A column whose
+    every cell is a number grouped by a thousands separator (``"1,234"``, ``1 234``,
+    ``1.234,5`` in a ``;`` file) is read as numbers, with a note; the exact rule (which
+    never takes a decimal comma for a separator) is in :func:`_grouped_numbers`. A column
+    kept as text although it looks like such numbers gets a note saying how to fix it.
 
     Returns the table (data rows only, index 0..n-1) and notes to show the user.
-    Raises :class:`DataError` for a missing, empty, binary, oversized or unparseable file.
+    Raises :class:`DataError` for a missing, empty, binary or unparseable file, and for
+    one over ``max_bytes`` bytes, ``max_columns`` columns or ``max_rows`` rows.
     """
     if name is None:
         name = Path(source).name if isinstance(source, (str, Path)) else "data.csv"
+    _check_limit("max_columns", max_columns)
+    _check_limit("max_rows", max_rows)
     raw = _read_source(source, name, max_bytes)
     text, notes = _decode(raw, name)
     if not text.strip():
@@ -304,17 +486,28 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     line_offset = text[: len(text) - len(stripped)].count("\n")
     delimiter = _sniff_delimiter(stripped)
     options = {"sep": delimiter, "quotechar": '"', "engine": "c", "skip_blank_lines": False}
+    first = _first_record(stripped, delimiter)
+    if first is not None and max_columns is not None and first[1] > max_columns:
+        raise _too_wide(name, first[1], max_columns)
     try:
-        head = pd.read_csv(io.StringIO(stripped), header=None, nrows=1, dtype=str,
-                           na_filter=False, **options)
+        head = pd.read_csv(io.StringIO(stripped if first is None else first[0]), header=None,
+                           nrows=1, dtype=str, na_filter=False, **options)
+        if max_columns is not None and head.shape[1] > max_columns:
+            raise _too_wide(name, head.shape[1], max_columns)
+        first_row = _first_row_kind(head.iloc[0].tolist(), delimiter)
+        has_header = first_row != "data"
         # The C parser reads clean numeric columns itself (fast); only "" is missing, so
         # words like "NA" stay visible as text and are counted as non-numeric later.
+        read_body = dict(header=0 if has_header else None, names=list(range(head.shape[1])),
+                         index_col=False, keep_default_na=False, na_values=[""], **options)
         with warnings.catch_warnings():
             # pandas only warns (and drops data) when the first data row is too long
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            body = pd.read_csv(io.StringIO(stripped), header=0,
-                               names=list(range(head.shape[1])), index_col=False,
-                               keep_default_na=False, na_values=[""], **options)
+            body = pd.read_csv(io.StringIO(stripped), **read_body,
+                               nrows=None if max_rows is None else max_rows + 1)
+            if max_rows is not None and len(body) > max_rows and not _non_empty_rows(body)[-1]:
+                # the extra row is blank: maybe only blank lines follow, so read them all
+                body = pd.read_csv(io.StringIO(stripped), **read_body)
     except pd.errors.ParserWarning as err:
         try:  # without a header row pandas names the offending line
             pd.read_csv(io.StringIO(stripped), header=None, dtype=str, **options)
@@ -325,31 +518,62 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     except pd.errors.EmptyDataError as err:
         raise DataError(_EMPTY_FILE) from err
     except (pd.errors.ParserError, csv.Error, ValueError, OverflowError) as err:
+        if isinstance(err, DataError):
+            raise
         raise _parse_error(err, name, line_offset) from err
-    names, name_notes = _clean_names(head.iloc[0].tolist())
+    if has_header:
+        names, name_notes = _clean_names(head.iloc[0].tolist())
+        if first_row == "pandas":
+            name_notes.insert(0, f"The column names are all numbers ({quote_names(names)}): the "
+                              "first row was read as names, as pandas writes them for unnamed "
+                              "columns.")
+    else:
+        names = [f"column {i + 1}" for i in range(head.shape[1])]
+        name_notes = [_NO_HEADER_NOTE.format(k=len(names))]
     body.columns = names
-    empty = np.ones(len(body), dtype=bool)
-    for col in body.columns:
-        empty &= ~_non_empty(body[col])
+    filled = _non_empty_rows(body)
     keep = len(body)
-    while keep and empty[keep - 1]:  # trailing blank lines are not rows
+    while keep and not filled[keep - 1]:  # trailing blank lines are not rows
         keep -= 1
+    if max_rows is not None and keep > max_rows:
+        raise DataError(f"{name} has more than {max_rows:,} data rows; the lab reads at most "
+                        f"{max_rows:,}. Keep a sample of the rows (or upload a smaller file).")
     body = body.iloc[:keep]
     if delimiter != ",":
         notes.append(f"Columns are separated by {_DELIMITER_NAMES[delimiter]}.")
     notes.extend(name_notes)
-    comma_columns = []
+    comma_columns: list[str] = []
+    grouped_columns: dict[str, list[str]] = {}
+    hints: list[str] = []
     converted = {}
     for col in body.columns:
         column = body[col]
         if _is_number_dtype(column):
             converted[col] = column.astype("float64") if column.dtype.kind == "u" else column
             continue
-        converted[col], used_comma = _to_numbers_if_numeric(
-            _as_text(column).astype(str), delimiter != ",")
+        column = _as_text(column).astype(str)
+        converted[col], used_comma, separator = _to_numbers_if_numeric(column, delimiter)
         if used_comma:
             comma_columns.append(col)
+        if separator is not None:
+            grouped_columns.setdefault(separator, []).append(col)
+        elif converted[col] is column:
+            hint = number_format_hint(column, col)
+            if hint:
+                hints.append(hint)
     body = pd.DataFrame(converted, index=pd.RangeIndex(len(body)), columns=names)
+    body.attrs["header"] = has_header
     if comma_columns:
         notes.append(f"Read ',' as the decimal mark in {quote_names(comma_columns)}.")
+    for separator, columns in grouped_columns.items():
+        notes.append(f"Read {_GROUP_NOTES[separator]} in {quote_names(columns)}.")
+    notes.extend(hints)
     return body, tuple(notes)
+
+
+def _non_empty_rows(body: pd.DataFrame) -> np.ndarray:
+    """Boolean mask of the rows of ``body`` with at least one non-empty cell."""
+    filled = np.zeros(len(body), dtype=bool)
+    for col in body.columns:
+        filled |= _non_empty(body[col])
+    return filled

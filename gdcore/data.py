@@ -7,7 +7,12 @@ intercept for the original columns.
 
 Bad input raises :class:`~gdcore.errors.DataError` with a one-line message. Row numbers
 follow :mod:`gdcore.csvio`: "row N" is the N-th data row, counting from 1 at the first row
-below the header. Data is only read from ``data/`` or a path the caller gives, never written.
+below the header (at the first row of the file if it has no header row). Data is only read
+from ``data/`` or a path the caller gives, never written.
+
+Uploaded and inline values must stay at most :data:`MAX_ABS_VALUE` (1e150) in size, so that
+squares and products (x*x, x*y, squared errors) cannot overflow; with standardization,
+which rescales first, up to :data:`MAX_ABS_STANDARDIZED` (1e300).
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ import numpy as np
 import pandas as pd
 
 from gdcore.csvio import (
+    MAX_COLUMNS,
+    MAX_ROWS,
+    number_format_hint,
     numeric_columns,
     quote_name,
     quote_names,
@@ -34,14 +42,22 @@ from gdcore.dataset import Dataset, build
 from gdcore.errors import DataError
 
 __all__ = [
-    "DATA_DIR", "SAMPLES", "Dataset", "SampleInfo", "generate", "inline", "load_csv",
-    "load_sample", "numeric_columns", "read_table",
+    "DATA_DIR", "MAX_ABS_STANDARDIZED", "MAX_ABS_VALUE", "MAX_COLUMNS", "MAX_ROWS", "SAMPLES",
+    "Dataset", "SampleInfo", "generate", "inline", "load_csv", "load_sample", "numeric_columns",
+    "read_table",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MAX_GENERATED_ROWS = 10_000_000
 _MAX_PARAM = 1e9  # bound on |slope|, |intercept|, ... so generated values stay far from overflow
 _ROWS_HINT = "row 1 = first row below the header"
+_ROWS_HINT_NO_HEADER = "row 1 = first row of the file"
+#: Largest |value| accepted in a chosen column without standardization: squares and
+#: products of larger values (x*x, x*y, squared errors summed over many rows) overflow.
+MAX_ABS_VALUE = 1e150
+#: Largest |value| accepted with standardization, which rescales before squaring; larger
+#: values leave no room to turn results back into original units.
+MAX_ABS_STANDARDIZED = 1e300
 
 
 # --------------------------------------------------------------------------- generate
@@ -102,12 +118,69 @@ def generate(*, n: int = 100, slope: float = 2.0, intercept: float = 1.0, noise:
                   source=f"generated (n={n}, seed {seed})", notes=notes)
 
 
+# --------------------------------------------------------------------------- size of values
+
+
+def _power_of_ten(value: float) -> str:
+    """``1e300`` for 1e300, ``2.5e151`` for 2.5e151 (short, for messages)."""
+    return f"{value:.3g}".replace("e+", "e")
+
+
+def _check_magnitude(x: np.ndarray, y: np.ndarray, x_names: Sequence[str], y_name: str,
+                     standardize: bool) -> None:
+    """DataError naming the first column (x columns, then y) whose largest |value| is over
+    :data:`MAX_ABS_VALUE` (:data:`MAX_ABS_STANDARDIZED` with standardization)."""
+    limit = MAX_ABS_STANDARDIZED if standardize else MAX_ABS_VALUE
+    biggest = [*np.max(np.abs(x), axis=0).tolist(), float(np.max(np.abs(y)))]
+    for col, top in zip([*x_names, y_name], biggest):
+        if top <= limit:
+            continue
+        divisor = _power_of_ten(10.0 ** math.floor(math.log10(top)))
+        if standardize:
+            raise DataError(f"Column {quote_name(col)} has values too large to standardize "
+                            f"(they reach {_power_of_ten(top)}; at most "
+                            f"{_power_of_ten(MAX_ABS_STANDARDIZED)} can be used): rescale the "
+                            f"column (e.g. divide it by {divisor}).")
+        raise DataError(f"Values in {quote_name(col)} reach {_power_of_ten(top)}; the squared "
+                        "error would overflow (the lab takes values up to "
+                        f"{_power_of_ten(MAX_ABS_VALUE)}): rescale the column (e.g. divide it "
+                        f"by {divisor}) or turn on standardization.")
+
+
+def _build(x: np.ndarray, y: np.ndarray, x_names: Sequence[str], y_name: str, *,
+           standardize: bool, source: str, notes: Sequence[str] = ()) -> Dataset:
+    """:func:`~gdcore.dataset.build` after :func:`_check_magnitude`.
+
+    With standardization, columns with values over :data:`MAX_ABS_VALUE` are divided by a
+    power of two (exact) before the mean and standard deviation are taken, so their squares
+    cannot overflow, and the mean and scale are multiplied back: the result is the same as
+    an exact standardization of the original values.
+    """
+    _check_magnitude(x, y, x_names, y_name, standardize)
+    if not standardize:
+        return build(x, y, x_names, y_name, standardize=False, source=source, notes=notes)
+    big_x = np.max(np.abs(x), axis=0) > MAX_ABS_VALUE
+    big_y = bool(np.max(np.abs(y)) > MAX_ABS_VALUE) and not np.all(y == y[0])  # keep "not scaled"
+    if not (big_x.any() or big_y):
+        return build(x, y, x_names, y_name, standardize=True, source=source, notes=notes)
+    build(x, y, x_names, y_name, standardize=False, source=source)  # constant x: original values
+    x_exp = np.where(big_x, np.frexp(np.max(np.abs(x), axis=0))[1], 0).astype(np.int64)
+    y_exp = int(np.frexp(np.max(np.abs(y)))[1]) if big_y else 0
+    ds = build(np.ldexp(x, -x_exp), np.ldexp(y, -y_exp), x_names, y_name, standardize=True,
+               source=source, notes=notes)
+    return dataclasses.replace(ds, x_mean=np.ldexp(ds.x_mean, x_exp),
+                               x_scale=np.ldexp(ds.x_scale, x_exp),
+                               y_mean=math.ldexp(ds.y_mean, y_exp),
+                               y_scale=math.ldexp(ds.y_scale, y_exp))
+
+
 # --------------------------------------------------------------------------- CSV
 
 
 def _pick_column(wanted: object, columns: list[str], numeric: list[str], name: str,
                  role: str) -> str:
-    """The column of the table named ``wanted`` (exact, else after stripping spaces)."""
+    """The column of the table named ``wanted`` (exact, else after stripping spaces; never
+    a different column: a name that differs only in case is suggested, not taken)."""
     if not isinstance(wanted, str):
         raise DataError(f"The {role} column must be given by name (a string), not "
                         f"{type(wanted).__name__}.")
@@ -116,7 +189,23 @@ def _pick_column(wanted: object, columns: list[str], numeric: list[str], name: s
     if wanted.strip() in columns:
         return wanted.strip()
     listed = quote_names(numeric) if numeric else "none"
-    raise DataError(f"Column {quote_name(wanted)} is not in {name}. Numeric columns: {listed}.")
+    similar = [c for c in columns if c.casefold() == wanted.strip().casefold()]
+    guess = f" Did you mean {quote_name(similar[0])}?" if similar else ""
+    raise DataError(f"Column {quote_name(wanted)} is not in {name}. Numeric columns: "
+                    f"{listed}.{guess}")
+
+
+def _format_hint(df: pd.DataFrame, columns: Sequence[str]) -> str:
+    """" " + the first :func:`~gdcore.csvio.number_format_hint` among ``columns``, or ""."""
+    for col in columns:
+        hint = number_format_hint(df[col], col)
+        if hint:
+            return " " + hint
+    return ""
+
+
+def _rows_hint(df: pd.DataFrame) -> str:
+    return _ROWS_HINT if df.attrs.get("header", True) else _ROWS_HINT_NO_HEADER
 
 
 def _check_numeric(col: str, df: pd.DataFrame, numeric: list[str], name: str) -> None:
@@ -133,9 +222,11 @@ def _check_numeric(col: str, df: pd.DataFrame, numeric: list[str], name: str) ->
     is_text = (non_empty & parsed.isna()).to_numpy()
     if is_text.any():
         first = int(np.flatnonzero(is_text)[0])
+        hint = number_format_hint(df[col], col)
+        fix = f" {hint}" if hint else ": pick a column with numbers, or fix the file."
         raise DataError(f"Column {quote_name(col)} holds text in {int(is_text.sum())} of {n_rows} "
                         f"rows (first at row {first + 1}: {quote_name(text.iloc[first])}; "
-                        f"{_ROWS_HINT}): pick a column with numbers, or fix the file.")
+                        f"{_rows_hint(df)}){'.' if hint else ''}{fix}")
     raise DataError(f"Column {quote_name(col)} holds no finite numbers (its values are "
                     "infinite): pick a column with numbers.")
 
@@ -146,8 +237,9 @@ def _choose_columns(df: pd.DataFrame, x: str | Sequence[str] | None, y: str | No
     columns = list(df.columns)
     numeric = numeric_columns(df)
     if not numeric:
-        raise DataError(f"No numeric column found in {name}: columns are {quote_names(columns)}. "
-                        "Upload a CSV with numbers in at least two columns.")
+        hint = _format_hint(df, columns)
+        raise DataError(f"No numeric column found in {name}: columns are {quote_names(columns)}."
+                        + (hint or " Upload a CSV with numbers in at least two columns."))
     if x is None:
         x_cols = None
     else:
@@ -166,9 +258,10 @@ def _choose_columns(df: pd.DataFrame, x: str | Sequence[str] | None, y: str | No
     for c in (x_cols or []) + ([y_col] if y_col else []):
         _check_numeric(c, df, numeric, name)
     if len(numeric) < 2 and (x_cols is None or y_col is None):
+        hint = _format_hint(df, [c for c in columns if c not in numeric])
         raise DataError(f"Only one numeric column in {name} ({quote_name(numeric[0])}): a "
-                        "line needs an x and a y column with numbers. Add a second numeric "
-                        "column.")
+                        "line needs an x and a y column with numbers."
+                        + (hint or " Add a second numeric column."))
     if x_cols is None:
         x_cols = [next(c for c in numeric if c != y_col)]
     if y_col is None:
@@ -196,7 +289,7 @@ def _from_table(df: pd.DataFrame, notes: Sequence[str], *, x: str | Sequence[str
         bad_cols = [c for j, c in enumerate(chosen) if not finite[:, j].all()]
         rows = rows_text(np.flatnonzero(bad) + 1)
         drop = (f"{int(bad.sum())} of {total} rows with empty or non-numeric or infinite values "
-                f"in {quote_names(bad_cols)} ({rows}; {_ROWS_HINT})")
+                f"in {quote_names(bad_cols)} ({rows}; {_rows_hint(df)})")
         usable = total - int(bad.sum())
         if usable < 2:
             count = "No usable row" if usable == 0 else "Only 1 usable row"
@@ -207,8 +300,8 @@ def _from_table(df: pd.DataFrame, notes: Sequence[str], *, x: str | Sequence[str
     elif total < 2:
         raise DataError(f"Only 1 usable row in {name}: a line needs at least two rows with "
                         "numbers in every chosen column.")
-    return build(values[:, :-1], values[:, -1], x_cols, y_col, standardize=standardize,
-                  source=source, notes=notes)
+    return _build(values[:, :-1], values[:, -1], x_cols, y_col, standardize=standardize,
+                   source=source, notes=notes)
 
 
 def load_csv(source: bytes | bytearray | memoryview | str | Path, *,
@@ -221,6 +314,12 @@ def load_csv(source: bytes | bytearray | memoryview | str | Path, *,
     is a column name; by default the last numeric column that is not an x. Rows with an
     empty, non-numeric or infinite value in a chosen column are dropped (with a note).
     ``name`` is how messages call the file (default: the path's file name or "data.csv").
+
+    What files are read (and refused) is :func:`~gdcore.csvio.read_table`'s business: at
+    most :data:`MAX_COLUMNS` columns and :data:`MAX_ROWS` rows, no header row, thousands
+    separators, decimal commas, with a note for every guess. Chosen columns with values
+    over :data:`MAX_ABS_VALUE` (:data:`MAX_ABS_STANDARDIZED` with ``standardize``) are
+    refused, naming the column.
     """
     if name is None:
         name = Path(source).name if isinstance(source, (str, Path)) else "data.csv"
@@ -237,7 +336,8 @@ def inline(x: Sequence[float] | Sequence[Sequence[float]] | np.ndarray,
            y: Sequence[float] | np.ndarray, *, x_names: Sequence[str] | None = None,
            y_name: str = "y", standardize: bool = False) -> Dataset:
     """A :class:`Dataset` from Python lists or arrays: ``x`` 1-D (one column) or 2-D
-    (rows x columns), ``y`` 1-D. Every value must be a finite number."""
+    (rows x columns), ``y`` 1-D. Every value must be a finite number, at most
+    :data:`MAX_ABS_VALUE` in size (:data:`MAX_ABS_STANDARDIZED` with ``standardize``)."""
     try:
         x_arr = np.array(x, dtype=np.float64)
         y_arr = np.array(y, dtype=np.float64)
@@ -276,8 +376,8 @@ def inline(x: Sequence[float] | Sequence[Sequence[float]] | np.ndarray,
             raise DataError(f"{label} holds a non-finite value ({float(arr[row, col])!r}) in "
                             f"column {quote_name(names[col])} at row {row + 1}: give finite "
                             "numbers only.")
-    return build(x_arr, y_arr, x_names, y_name, standardize=standardize,
-                  source=f"inline (n={n})")
+    return _build(x_arr, y_arr, x_names, y_name, standardize=standardize,
+                   source=f"inline (n={n})")
 
 
 # --------------------------------------------------------------------------- samples

@@ -8,6 +8,7 @@ import streamlit as st
 
 import gdcore
 from gdcore import sweep as S
+from gdcore.export import csv_text
 from ui import sweep_charts as sc
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
@@ -142,5 +143,5 @@ with c2:
 if not classroom:
     with st.expander("All runs"):
         st.dataframe(df, hide_index=True, width="stretch")
-    st.download_button("Download the sweep as CSV", df.to_csv(index=False).encode(),
+    st.download_button("Download the sweep as CSV", csv_text(df).encode(),
                        file_name="lr_sweep.csv", mime="text/csv", key="sw_download")

@@ -12,9 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gdcore.csvio import numeric_columns, read_table
+from gdcore.csvio import MAX_COLUMNS, MAX_ROWS, numeric_columns, read_table
 from gdcore.data import (
     DATA_DIR,
+    MAX_ABS_VALUE,
+    MAX_GENERATED_ROWS,
     SAMPLES,
     Dataset,
     SampleInfo,
@@ -796,3 +798,282 @@ def test_random_inline_data_round_trips(values, w, b):
     # b goes through y_mean and slope*x_mean: the error scales with those terms
     scale = abs(b) + (abs(ds.y_mean) + abs(slope * ds.x_mean[0])) / ds.y_scale
     assert back_b == pytest.approx(b, abs=1e-9 * scale + 1e-300)
+
+
+# --------------------------------------------------------------------------- real-world uploads
+# The files in tests/fixtures/csv/ are synthetic (made by make_fixtures.py there from fixed
+# seeds; no real data set is copied): see the README.md next to them.
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "csv"
+NO_HEADER_NOTE = ("The first row looks like data, not column names: it was read as data and the "
+                  "columns were named column 1..3. If it was a header, give the columns names "
+                  "that are not numbers.")
+
+
+def test_no_header_row_is_read_as_data_with_a_note():
+    df, notes = read_table(b"130,3504,12\n165,3693,11.5\n150,3436,11\n")
+    assert list(df.columns) == ["column 1", "column 2", "column 3"]
+    assert df.to_numpy().tolist() == [[130, 3504, 12], [165, 3693, 11.5], [150, 3436, 11]]
+    assert notes == (NO_HEADER_NOTE,) and df.attrs["header"] is False
+    ds = load_csv(FIXTURES / "no_header.csv")
+    assert ds.n == 20 and ds.x_names == ("column 1",) and ds.y_name == "column 3"
+    assert ds.x[:3, 0].tolist() == [130, 165, 150]  # the first row is kept
+    assert ds.notes == (NO_HEADER_NOTE,)
+
+
+def test_no_header_row_with_semicolons_and_decimal_commas():
+    df, notes = read_table(b"1,5;2;3\n3,25;4;5\n")
+    assert df.to_numpy().tolist() == [[1.5, 2, 3], [3.25, 4, 5]]
+    assert any(note.startswith("The first row looks like data") for note in notes)
+
+
+def test_no_header_row_numbers_rows_from_the_first_line():
+    ds = load_csv(b"1,2\n2,\n3,5\n4,4\n")
+    assert ds.n == 3 and "(row 2; row 1 = first row of the file)" in ds.notes[-1]
+    with pytest.raises(DataError) as err:
+        read_table(b"1,2\n3,4,5\n")
+    assert "line 2" in one_line(err)
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        (b"year,2019,2020\n1,2,3\n4,5,6\n", ["year", "2019", "2020"]),
+        (b",2019,2020\n1,2,3\n4,5,6\n", ["column 1", "2019", "2020"]),  # an empty name
+        (b"0,1,2\n5,6,7\n8,9,10\n", ["0", "1", "2"]),  # pandas' names for unnamed columns
+        (b"x,y\n1,2\n", ["x", "y"]),
+    ],
+)
+def test_headers_with_number_like_names_stay_headers(raw, names):
+    df, notes = read_table(raw)
+    assert list(df.columns) == names and df.attrs["header"] is True
+    assert not any("looks like data" in note for note in notes)
+    if names == ["0", "1", "2"]:
+        assert notes == ("The column names are all numbers ('0', '1', '2'): the first row was "
+                         "read as names, as pandas writes them for unnamed columns.",)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "note"),
+    [
+        (b'a,b\n"1,234",5\n"12,345.5",6\n"999",7\n"-1,000,000",8\n',
+         [1234, 12345.5, 999, -1_000_000], "Read ',' as a thousands separator in 'a'."),
+        (b"a,b\n1 234,5\n12 345,6\n", [1234, 12345], "Read spaces as thousands separators in 'a'."),
+        ("a,b\n1\u00a0234.5,5\n2\u00a0000,6\n".encode(), [1234.5, 2000],
+         "Read non-breaking spaces as thousands separators in 'a'."),
+        (b"a;b\n1.234,5;5\n2.345,5;6\n3.456;8\n", [1234.5, 2345.5, 3456],
+         "Read '.' as a thousands separator in 'a'."),
+        (b"a;b\n1.234.567;5\n2.345;6\n", [1_234_567, 2345],
+         "Read '.' as a thousands separator in 'a'."),
+        (b"a;b\n1 234,5;5\n2 000;6\n", [1234.5, 2000], "Read spaces as thousands separators in 'a'."),
+        (b"a;b\n1,234.5;5\n2,000;6\n", [1234.5, 2000], "Read ',' as a thousands separator in 'a'."),
+        (b"a\tb\n1'234.5\t5\n2'000\t6\n", [1234.5, 2000],
+         "Read apostrophes as thousands separators in 'a'."),
+    ],
+)
+def test_thousands_separators_are_read_with_a_note(raw, expected, note):
+    df, notes = read_table(raw)
+    assert df["a"].tolist() == expected and pd.api.types.is_numeric_dtype(df["a"])
+    assert note in notes
+
+
+def test_thousands_fixture_loads():
+    ds = load_csv(FIXTURES / "thousands.csv", x="area_sqft", y="price")
+    assert ds.n == 30 and ds.notes == (
+        "Read ',' as a thousands separator in 'area_sqft', 'price'.",)
+    assert ds.x.min() >= 600 and ds.x.max() <= 4200 and ds.y.min() > 10_000
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "note"),
+    [
+        # with ';' a comma is the decimal mark unless the column proves otherwise
+        (b"a;b\n1,5;5\n2,25;6\n", [1.5, 2.25], "Read ',' as the decimal mark in 'a'."),
+        (b"a;b\n1,234;5\n2,500;6\n", [1.234, 2.5], "Read ',' as the decimal mark in 'a'."),
+        (b"a;b\n1.234;5\n2.5;6\n", [1.234, 2.5], None),  # decimal points, as before
+    ],
+)
+def test_decimal_commas_are_never_read_as_thousands_separators(raw, expected, note):
+    df, notes = read_table(raw)
+    assert df["a"].tolist() == expected
+    assert not any("thousands" in n for n in notes)
+    if note:
+        assert note in notes
+
+
+def test_thousands_separators_that_cannot_be_read_are_named():
+    # "12345" has no separator while "1,234" has one: the column is not consistent
+    raw = b'a,b,c\n"1,234",1,2\n12345,2,3\n"2,500",3,5\n'
+    df, notes = read_table(raw)
+    assert df["a"].tolist() == ["1,234", "12345", "2,500"]
+    hint = ("Column 'a' looks like numbers with thousands separators (e.g. '1,234' in row 1) "
+            "that could not be read: save the file without thousands separators (plain numbers "
+            "like 1234.5).")
+    assert notes == (hint,)
+    with pytest.raises(DataError) as err:
+        load_csv(raw, x="a")
+    msg = one_line(err)
+    assert "Column 'a' holds text in 2 of 3 rows" in msg and hint in msg
+    with pytest.raises(DataError) as err:
+        load_csv(b'a,b\n"1,234",x\n12345,y\n"2,500",z\n')
+    msg = one_line(err)
+    assert msg.startswith("No numeric column found in data.csv: columns are 'a', 'b'.")
+    assert "thousands separators" in msg and "'a'" in msg
+    with pytest.raises(DataError) as err:
+        load_csv(b'a,b\n"1,234",1\n12345,2\n"2,500",3\n')
+    assert "Only one numeric column" in one_line(err) and "thousands separators" in str(err.value)
+
+
+def test_quoted_decimal_commas_in_a_comma_file_are_explained():
+    raw = b'x,y\n"1,5",1\n"2,5",2\n"3,25",4\n'
+    df, notes = read_table(raw)
+    assert df["x"].tolist() == ["1,5", "2,5", "3,25"]
+    assert any("decimal comma" in note and "'x'" in note for note in notes)
+    with pytest.raises(DataError) as err:
+        load_csv(raw)
+    msg = one_line(err)
+    assert "Only one numeric column" in msg and "decimal comma" in msg and "';'" in msg
+
+
+def wide_csv(columns: int, rows: int) -> bytes:
+    rng = np.random.default_rng(0)
+    header = ",".join(f"c{j}" for j in range(columns))
+    body = "\n".join(",".join(map(str, rng.integers(0, 100, columns))) for _ in range(rows))
+    return f"{header}\n{body}\n".encode()
+
+
+def test_very_wide_files_are_refused_from_the_header():
+    # 10,000 columns x 200 rows (about 6 MB): refused before the body is parsed
+    with pytest.raises(DataError) as err:
+        load_csv(wide_csv(10_000, 200), name="wide.csv")
+    assert one_line(err) == ("wide.csv has 10,000 columns; the lab reads at most 1,000. Keep only "
+                             "the columns you need.")
+
+
+def test_column_limit_boundary_and_argument(tmp_path):
+    assert MAX_COLUMNS == 1_000
+    assert read_table(wide_csv(1_000, 3))[0].shape == (3, 1_000)
+    with pytest.raises(DataError, match="1,001 columns"):
+        read_table(wide_csv(1_001, 3))
+    with pytest.raises(DataError, match="3 columns; the lab reads at most 2"):
+        read_table(b"1,2,3\n4,5,6\n", max_columns=2)  # also without a header row
+    path = tmp_path / "wide.csv"
+    path.write_bytes(b"a,b,c\r1,2,3\r4,5,6\r")  # old Mac line ends: pandas counts the header
+    with pytest.raises(DataError, match="wide.csv has 3 columns"):
+        read_table(path, max_columns=2)
+    assert read_table(path)[0].shape == (2, 3)
+    with pytest.raises(DataError, match="max_columns"):
+        read_table(b"a,b\n1,2\n", max_columns=0)
+
+
+def test_row_limit():
+    assert MAX_ROWS == MAX_GENERATED_ROWS
+    raw = b"a,b\n1,2\n3,4\n5,6\n"
+    with pytest.raises(DataError) as err:
+        read_table(raw, name="long.csv", max_rows=2)
+    assert one_line(err) == ("long.csv has more than 2 data rows; the lab reads at most 2. Keep a "
+                             "sample of the rows (or upload a smaller file).")
+    assert len(read_table(raw, max_rows=3)[0]) == 3
+    assert len(read_table(b"a,b\n1,2\n3,4\n\n\n\n", max_rows=2)[0]) == 2  # trailing blank lines
+    with pytest.raises(DataError, match="more than 2 data rows"):
+        read_table(b"a,b\n1,2\n3,4\n\n5,6\n", max_rows=2)  # a blank row, then more data
+    with pytest.raises(DataError, match="max_rows"):
+        read_table(raw, max_rows=-1)
+
+
+def test_unknown_sample_names_are_never_substituted():
+    for name in ("Anscombe", " anscombe", "anscombe.csv", None, 3):
+        with pytest.raises(DataError) as err:
+            load_sample(name)  # type: ignore[arg-type]
+        msg = one_line(err)
+        assert "No sample data set called" in msg
+        assert all(f"'{key}'" in msg for key in SAMPLES)
+
+
+def test_unknown_columns_name_the_valid_ones():
+    with pytest.raises(DataError) as err:
+        load_sample("longley", x="gnp")
+    msg = one_line(err)
+    assert "'gnp' is not in longley.csv" in msg and "'GNP'" in msg and "Did you mean 'GNP'?" in msg
+    with pytest.raises(DataError) as err:
+        load_csv(FIXTURES / "cars_like.csv", x="hp", y="mpg")
+    msg = one_line(err)
+    assert "'hp' is not in cars_like.csv" in msg and "'horsepower'" in msg and "'name'" not in msg
+
+
+@pytest.mark.parametrize("value", ["1e151", "1e300", "-2.5e200"])
+def test_values_that_would_overflow_are_refused_without_standardization(value):
+    raw = f"x,y\n1,1\n2,3\n{value},2\n".encode()
+    with pytest.raises(DataError) as err:
+        load_csv(raw)
+    msg = one_line(err)
+    shown = value.lstrip("-")
+    assert msg.startswith(f"Values in 'x' reach {shown}; the squared error would overflow")
+    assert "rescale the column" in msg and "turn on standardization" in msg
+    with pytest.raises(DataError, match="Values in 'y' reach"):
+        load_csv(f"x,y\n1,1\n2,3\n3,{value}\n".encode())
+    with pytest.raises(DataError, match="Values in 'x' reach"):
+        inline([1.0, 2.0, float(value)], [1.0, 2.0, 3.0])
+
+
+def test_values_up_to_the_limit_load():
+    ds = load_csv(b"x,y\n1e150,1\n-1e150,2\n0,3\n")
+    assert ds.x.max() == 1e150 and MAX_ABS_VALUE == 1e150
+
+
+def test_huge_values_load_with_standardization():
+    with pytest.raises(DataError, match="Values in 'x' reach 2e150"):
+        load_csv(FIXTURES / "huge_values.csv")
+    ds = load_csv(FIXTURES / "huge_values.csv", standardize=True)
+    assert ds.n == 20 and np.isfinite(ds.x).all() and np.isfinite(ds.x_scale).all()
+    assert ds.x.mean() == pytest.approx(0.0, abs=1e-12) and ds.x.std() == pytest.approx(1.0)
+    x = np.arange(1, 21) * 1e149
+    np.testing.assert_allclose(ds.frame()["x"], x, rtol=1e-14)
+    slope, intercept = ds.to_original_units(*np.polyfit(ds.x[:, 0], ds.y, 1))
+    expected = np.polyfit(x / 1e149, ds.frame()["y"], 1)
+    assert slope * 1e149 == pytest.approx(expected[0], rel=1e-9)
+    assert intercept == pytest.approx(expected[1], rel=1e-9)
+
+
+def test_standardization_of_values_near_1e300():
+    rows = b"x,y\n" + b"".join(b"%de298,%d\n" % (k, 3 * k + k % 4) for k in range(1, 101))
+    ds = load_csv(rows, standardize=True)  # x reaches 1e300: squares would overflow
+    assert np.isfinite(ds.x).all() and ds.x_scale[0] == pytest.approx(np.arange(1, 101).std()
+                                                                      * 1e298, rel=1e-12)
+    plain = load_csv(b"x,y\n" + b"".join(b"%d,%d\n" % (k, 3 * k + k % 4) for k in range(1, 101)),
+                     standardize=True)
+    np.testing.assert_allclose(ds.x, plain.x, rtol=1e-12, atol=1e-12)
+    ds = inline([1e300, -1e300, 5e299], [3e299, 1e300, 2e299], standardize=True)
+    assert np.isfinite(ds.x).all() and np.isfinite(ds.y).all()
+    np.testing.assert_allclose(ds.frame().to_numpy(), [[1e300, 3e299], [-1e300, 1e300],
+                                                       [5e299, 2e299]], rtol=1e-14)
+    with pytest.raises(DataError) as err:
+        load_csv(b"x,y\n2e300,1\n1,2\n3,3\n", standardize=True)
+    assert one_line(err).startswith("Column 'x' has values too large to standardize (they reach "
+                                    "2e300; at most 1e300 can be used)")
+    with pytest.raises(DataError, match="'x' is constant"):
+        inline([1e300, 1e300, 1e300], [1, 2, 3], standardize=True)
+
+
+def test_cars_like_table_drops_blank_horsepower_rows_with_a_note():
+    df, notes = read_table(FIXTURES / "cars_like.csv")
+    assert df.shape == (406, 9) and notes == ()
+    assert list(df.columns) == ["mpg", "cylinders", "displacement", "horsepower", "weight",
+                                "acceleration", "model_year", "origin", "name"]
+    assert numeric_columns(df) == list(df.columns[:-1])
+    assert int(df["horsepower"].isna().sum()) == 6
+    assert df["name"].str.contains(",").sum() == 8  # quoted names with a comma
+    assert df["horsepower"].between(46, 230).sum() == 400 and df["mpg"].between(9, 46).all()
+    assert df["weight"].between(1600, 5100).all() and df["acceleration"].between(8, 25).all()
+    ds = load_csv(FIXTURES / "cars_like.csv", x="horsepower", y="mpg")
+    assert ds.n == 400
+    assert ds.notes == ("Dropped 6 of 406 rows with empty or non-numeric or infinite values in "
+                        "'horsepower' (rows 33, 127, 331, 337, 355 and 1 more; row 1 = first row "
+                        "below the header).",)
+    slope, intercept = np.polyfit(ds.x[:, 0], ds.y, 1)
+    assert slope == pytest.approx(-0.12, abs=0.02) and intercept == pytest.approx(40, abs=3)
+    ds = load_csv(FIXTURES / "cars_like.csv", x=["weight", "acceleration"], y="mpg")
+    assert ds.n == 406 and ds.notes == ()  # the blank cells are not in the chosen columns
+    with pytest.raises(DataError) as err:
+        load_csv(FIXTURES / "cars_like.csv", x="name", y="mpg")
+    assert "Column 'name' holds text in 406 of 406 rows" in one_line(err)

@@ -16,6 +16,7 @@ Charts of the data and of the (w, b) plane are in :mod:`ui.charts_space`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import altair as alt
@@ -29,6 +30,201 @@ MAX_POINTS = 5000  # per chart, all runs together (also Altair's inline-data lim
 MIN_PER_RUN = 60
 HEIGHT = 260  # plot area; title, axes and legend come on top
 DIVERGED_COLOR = "#d62728"
+
+MAX_ABS = 1e306  # larger values are off every chart: Vega's own span, padding and tick arithmetic
+#                  on them would overflow to Infinity (and JSON has no Infinity or NaN)
+
+
+def numeric(values) -> np.ndarray:
+    """Values as a float array (anything that is not a number becomes NaN)."""
+    return pd.to_numeric(pd.Series(values, dtype=object) if not isinstance(values, pd.Series)
+                         else values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def plottable(values, *, positive: bool = False) -> np.ndarray:
+    """Which values can go into a chart: finite, within ±:data:`MAX_ABS` (and > 0 for a log
+    scale)."""
+    v = numeric(values)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(v) & (np.abs(v) <= MAX_ABS)
+        return ok & (v > 0) if positive else ok
+
+
+def is_plottable(value, *, positive: bool = False) -> bool:
+    """:func:`plottable` for one value (None and non-numbers are not)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(v) and abs(v) <= MAX_ABS and (v > 0 or not positive)
+
+
+def keep_plottable(df: pd.DataFrame, cols: Sequence[str],
+                   positive: Sequence[str] = ()) -> pd.DataFrame:
+    """The rows whose ``cols`` can all be drawn (``positive``: on a log scale), those columns
+    as floats."""
+    mask = np.ones(len(df), dtype=bool)
+    for c in cols:
+        mask &= plottable(df[c], positive=c in positive)
+    out = df[mask]
+    return out.assign(**{c: numeric(out[c]) for c in cols}) if len(out) else out
+
+
+def json_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which no cell is an infinite or NaN number (they become empty: null in the
+    spec). Altair only does this for float columns; mixed (object) columns keep ``inf``."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_float_dtype(col.dtype):
+            out[c] = col.where(np.isfinite(col.to_numpy(dtype=float, na_value=np.nan)))
+        elif col.dtype == object:
+            out[c] = [None if isinstance(v, float | np.floating) and not math.isfinite(v) else v
+                      for v in col]
+    return out
+
+
+def value_range(values, *, pad: float = 0.08, flat: float = 0.1,
+                extra: Sequence[float] = ()) -> list[float] | None:
+    """A finite linear-scale domain [lo, hi], lo < hi, around the drawable values (and
+    ``extra``): ``pad`` of the span on each side, or ``flat`` × max(|value|, 1) when all values
+    are equal. None when there is nothing to draw."""
+    v = numeric(values)
+    v = np.concatenate([v[plottable(v)], [float(e) for e in extra if is_plottable(e)]])
+    if not v.size:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    margin = pad * (hi - lo) if hi > lo else flat * max(abs(hi), 1.0)
+    out = [lo - margin, hi + margin]
+    if not out[0] < out[1]:  # a span below the rounding of the values themselves
+        margin = flat * max(abs(hi), 1.0)
+        out = [lo - margin, hi + margin]
+    return out
+
+
+def _clip_segment(xa: float, ya: float, xb: float, yb: float,
+                  box: tuple[float, float, float, float]) -> tuple[float, float] | None:
+    """Liang–Barsky: the part [t0, t1] of the segment a -> b inside the box, or None."""
+    x0, x1, y0, y1 = box
+    dx, dy = xb - xa, yb - ya
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, xa - x0), (dx, x1 - xa), (-dy, ya - y0), (dy, y1 - ya)):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        r = q / p
+        if p < 0:
+            t0 = max(t0, r)
+        else:
+            t1 = min(t1, r)
+        if t0 > t1:
+            return None
+    return t0, t1
+
+
+def clip_paths(df: pd.DataFrame, x: str, y: str, box: Sequence[float], *, by: str = "run",
+               order: str = "step", log_y: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cut every group's path (rows in ``order``, ``x``/``y`` drawable) to the box
+    ``(x0, x1, y0, y1)`` so that no drawn coordinate lies far outside the chart (a canvas
+    given a point 1e300 pixels away draws a stray line, or nothing).
+
+    Returns ``(lines, exits)``. ``lines``: the rows inside the box plus points interpolated on
+    its edge where a path leaves it or comes back (``edge`` True); ``piece`` numbers the
+    unbroken stretches (encode it as ``detail`` so that a line does not join them). Up to a
+    group's last point inside the box, excursions are cut at the edge; after it the path ends
+    where it leaves the box, and that point is the group's row in ``exits``. A group with no
+    point inside has no line, and its exit row is its last point pulled onto the nearest edge.
+    ``log_y``: the y scale is logarithmic (y > 0; the box's y in data units)."""
+    x0, x1, y0, y1 = (float(v) for v in box)
+    if log_y:
+        y0, y1 = math.log10(y0), math.log10(y1)
+    frame = (x0, x1, y0, y1)
+    lines, exits, piece = [], [], 0
+    for _, g in df.groupby(by, sort=False):
+        g = g.sort_values(order, kind="stable")
+        xs = g[x].to_numpy(dtype=float)
+        ys = np.log10(g[y].to_numpy(dtype=float)) if log_y else g[y].to_numpy(dtype=float)
+        inside = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
+        if inside.all():
+            piece += 1
+            lines.append(g.assign(piece=piece, edge=False))
+            continue
+        path = _Path(g, x, y, order, xs, ys, frame, log_y)
+        rows, exit_row, piece = path.cut(inside, piece)
+        if rows:
+            lines.append(pd.DataFrame(rows))
+        if exit_row is not None:
+            exits.append(exit_row)
+    columns = [*df.columns, "piece", "edge"]
+    line_df = pd.concat(lines, ignore_index=True) if lines else pd.DataFrame(columns=columns)
+    return line_df, pd.DataFrame(exits, columns=columns)
+
+
+class _Path:
+    """One group's path for :func:`clip_paths` (coordinates in the box's units)."""
+
+    def __init__(self, g: pd.DataFrame, x: str, y: str, order: str, xs: np.ndarray,
+                 ys: np.ndarray, frame: tuple[float, float, float, float], log_y: bool):
+        self.recs = g.to_dict("records")
+        self.x, self.y, self.xs, self.ys, self.frame, self.log_y = x, y, xs, ys, frame, log_y
+        self.order = order if order in g.columns and order not in (x, y) else None
+        self.steps = numeric(g[order]) if self.order else None
+
+    def at(self, i: int, t: float, rec: dict, piece: int) -> dict:
+        """The point a fraction t along segment i -> i+1 (kept on the box), rec's columns."""
+        x0, x1, y0, y1 = self.frame
+        xs, ys = self.xs, self.ys
+        xv = min(max(xs[i] + t * (xs[i + 1] - xs[i]), x0), x1)
+        yv = min(max(ys[i] + t * (ys[i + 1] - ys[i]), y0), y1)
+        out = {**rec, self.x: xv, self.y: 10.0 ** yv if self.log_y else yv, "piece": piece,
+               "edge": True}
+        if self.steps is not None and np.isfinite(self.steps[[i, i + 1]]).all():
+            out[self.order] = self.steps[i] + t * (self.steps[i + 1] - self.steps[i])
+        return out
+
+    def clip(self, i: int) -> tuple[float, float] | None:
+        return _clip_segment(self.xs[i], self.ys[i], self.xs[i + 1], self.ys[i + 1], self.frame)
+
+    def cut(self, inside: np.ndarray, piece: int) -> tuple[list[dict], dict | None, int]:
+        """(rows to draw, the exit row or None, the last piece number used)."""
+        recs = self.recs
+        inner = np.flatnonzero(inside)
+        j = int(inner[-1]) if inner.size else -1
+        out: list[dict] = []
+        is_open = False
+        for i in range(j + 1):
+            if inside[i]:
+                if not is_open:
+                    piece += 1
+                    is_open = True
+                out.append({**recs[i], "piece": piece, "edge": False})
+            if i == j:
+                break
+            if inside[i] and inside[i + 1]:
+                continue
+            t = self.clip(i)
+            if inside[i]:  # leaves the box
+                out.append(self.at(i, t[1] if t else 0.0, recs[i], piece))
+                is_open = False
+            elif inside[i + 1]:  # comes back
+                piece += 1
+                is_open = True
+                out.append(self.at(i, t[0] if t else 1.0, recs[i + 1], piece))
+            elif t is not None and t[1] > t[0]:  # passes straight through
+                piece += 1
+                out += [self.at(i, t[0], recs[i], piece), self.at(i, t[1], recs[i + 1], piece)]
+        if j == len(recs) - 1:
+            return out, None, piece
+        if j >= 0:
+            t = self.clip(j)
+            out.append(self.at(j, t[1] if t else 0.0, recs[j], piece))
+            return out, out[-1], piece
+        x0, x1, y0, y1 = self.frame
+        yv = min(max(self.ys[-1], y0), y1)
+        last = {**recs[-1], self.x: min(max(self.xs[-1], x0), x1),
+                self.y: 10.0 ** yv if self.log_y else yv, "piece": 0, "edge": True}
+        return out, last, piece
 
 
 def points_per_run(n_runs: int, total: int = MAX_POINTS) -> int:
@@ -53,7 +249,7 @@ def downsample(df: pd.DataFrame, per_run: int, *, by: str = "run",
 
 def run_scale(runs: Sequence[str]) -> alt.Scale:
     """A colour scale that gives each run the same colour on every chart."""
-    runs = list(dict.fromkeys(runs))
+    runs = [r for r in dict.fromkeys(runs) if r is not None and r == r]  # no None / NaN
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(runs))]
     return alt.Scale(domain=runs, range=colours)
 
@@ -63,13 +259,47 @@ def _legend_selection() -> alt.Parameter:
 
 
 def _positive_finite(df: pd.DataFrame, col: str) -> pd.DataFrame:
-    values = pd.to_numeric(df[col], errors="coerce")
-    return df[np.isfinite(values) & (values > 0)]
+    return keep_plottable(df, [col], positive=[col])
 
 
 def _finite(df: pd.DataFrame, col: str) -> pd.DataFrame:
-    values = pd.to_numeric(df[col], errors="coerce")
-    return df[np.isfinite(values)]
+    return keep_plottable(df, [col])
+
+
+def _diverged(status: Mapping[str, str] | None) -> set:
+    return {r for r, s in (status or {}).items() if s == "diverged"}
+
+
+def _x_range(hist: pd.DataFrame, x: str) -> tuple[float, float]:
+    xs = numeric(hist[x])
+    return (float(xs.min()), float(xs.max())) if len(xs) else (0.0, 1.0)
+
+
+def cut_runs(df: pd.DataFrame, cut, x: str, y: str, box: Sequence[float], *,
+             by: str = "run", order: str = "step") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`clip_paths` for the rows where ``cut`` is True (e.g. the diverged runs, which the
+    chart's range leaves out), the other rows drawn whole. Returns all rows to draw (with
+    ``piece``: encode it as ``detail``) and the exits of the cut ones."""
+    cut = np.asarray(cut, dtype=bool)
+    lines, exits = clip_paths(df[cut], x, y, box, by=by, order=order)
+    whole = df[~cut].assign(piece=-1 - pd.factorize(df[~cut][by])[0], edge=False)
+    parts = [p for p in (whole, lines) if len(p)]
+    return (pd.concat(parts, ignore_index=True) if parts else whole), exits
+
+
+def first_values(df: pd.DataFrame, y: str, *, by: str = "run",
+                 order: str = "step") -> list[float]:
+    """Each group's first ``y``: a chart framed on the runs that did not diverge still shows
+    where the diverged ones started."""
+    if df.empty:
+        return []
+    firsts = df.sort_values(order, kind="stable").groupby(by, sort=False).head(1)
+    return [float(v) for v in numeric(firsts[y])]
+
+
+def _real(hist: pd.DataFrame) -> pd.DataFrame:
+    """The recorded rows (not the points clip_paths put on the chart's edge)."""
+    return hist[~hist["edge"].astype(bool)] if "edge" in hist.columns else hist
 
 
 def style(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMixin:
@@ -86,14 +316,24 @@ def style(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMixin:
             .configure_view(strokeWidth=0))
 
 
-def _diverged_rows(hist: pd.DataFrame, status: Mapping[str, str] | None, x: str,
-                   y: str) -> pd.DataFrame:
-    """The last finite point of every diverged run, with a label."""
-    if not status or hist.empty:
-        return hist.iloc[:0].assign(label="")
-    bad = [r for r, s in status.items() if s == "diverged"]
-    last = hist[hist["run"].isin(bad)].sort_values("step").groupby("run", sort=False).tail(1)
-    return last.assign(label=[f"diverged at step {int(s)}" for s in last["step"]])
+def _diverged_rows(drawn: pd.DataFrame, recorded: pd.DataFrame,
+                   status: Mapping[str, str] | None, y: str,
+                   exits: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One mark per diverged run: where it leaves the chart (its row in ``exits``, from
+    :func:`clip_paths`) or else where its drawn line ends (its last finite point), labelled
+    with its last finite step; ``last``: its last finite y."""
+    bad = _diverged(status)
+    if not bad or recorded.empty:
+        return recorded.iloc[:0].assign(label="", last=0.0)
+    ends = drawn[drawn["run"].isin(bad)].sort_values("step", kind="stable")
+    if exits is not None and not exits.empty:
+        ends = pd.concat([ends, exits[exits["run"].isin(bad)]], ignore_index=True)
+    ends = ends.groupby("run", sort=False).tail(1)
+    last = recorded[recorded["run"].isin(bad)].sort_values("step", kind="stable")
+    last = last.groupby("run", sort=False).tail(1).set_index("run")
+    steps, values = last["step"].reindex(ends["run"]), last[y].reindex(ends["run"])
+    labels = [f"diverged at step {int(s)}" if is_plottable(s) else "diverged" for s in steps]
+    return ends.assign(label=labels, last=values.to_numpy(dtype=float))
 
 
 def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smooth: int = 0,
@@ -103,25 +343,38 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
 
     ``x``: "step", "epoch" or "samples". ``log``: logarithmic y (values <= 0 are left out).
     ``smooth``: a trailing moving average over this many points, drawn over the faint raw
-    curve (0 = off). ``status``: run -> status, to mark diverged runs.
+    curve (0 = off). ``status``: run -> status, to mark diverged runs. On a linear axis the
+    y range is that of the runs that did not diverge: a diverged run is cut where it leaves
+    the chart, and marked there.
     """
     if x not in X_FIELDS:
         raise ValueError(f"x must be one of {', '.join(X_FIELDS)}, got {x!r}")
     runs = list(dict.fromkeys(history["run"]))
     cols = ["run", "step", "epoch", "samples", "lr", "w", "b", "loss"]
     hist = history[[c for c in cols if c in history.columns]]
-    hist = _positive_finite(hist, "loss") if log else _finite(hist, "loss")
+    hist = keep_plottable(hist, [x, "step", "loss"], positive=["loss"] if log else [])
     hist = downsample(hist, points_per_run(len(runs)))
+    recorded, exits = hist, None
+    yscale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    pieces = False
+    if not log and not hist.empty:
+        bad = hist["run"].isin(_diverged(status)).to_numpy(dtype=bool)
+        if bad.any() and not bad.all():  # framed on the others; all diverged: all shown
+            domain = value_range(hist.loc[~bad, "loss"], extra=first_values(hist[bad], "loss"))
+            yscale = alt.Scale(domain=domain, nice=False, zero=False)
+            hist, exits = cut_runs(hist, bad, x, "loss", (*_x_range(hist, x), *domain))
+            pieces = True
     pick = _legend_selection()
     colour = alt.Color("run:N", scale=run_scale(runs), title=None,
                        legend=alt.Legend(symbolType="stroke"))
-    yscale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     xenc = alt.X(f"{x}:Q", title=X_FIELDS[x])
     tips = [alt.Tooltip("run:N", title="run"), alt.Tooltip(f"{x}:Q", title=x, format=",.4~g"),
             alt.Tooltip("loss:Q", format=".5~g"), alt.Tooltip("lr:Q", format=".4~g"),
             alt.Tooltip("w:Q", format=".4~g"), alt.Tooltip("b:Q", format=".4~g")]
-    base = alt.Chart(hist).encode(x=xenc, color=colour)
-    raw = base.mark_line(strokeWidth=1.5 if not smooth else 1, interpolate="linear").encode(
+    split = {"detail": alt.Detail("piece:N")} if pieces else {}
+    base = alt.Chart(json_safe(hist)).encode(x=xenc, color=colour, **split)
+    raw = base.mark_line(strokeWidth=1.5 if not smooth else 1, interpolate="linear",
+                         clip=True).encode(
         y=alt.Y("loss:Q", scale=yscale, title="loss" + (" (log scale)" if log else "")),
         opacity=alt.condition(pick, alt.value(0.3 if smooth else 1.0), alt.value(0.08)),
         tooltip=tips,
@@ -129,30 +382,30 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     layers: list[alt.Chart] = [raw]
     if smooth and smooth > 1:
         sm = base.transform_window(
-            smoothed="mean(loss)", frame=[-int(smooth) + 1, 0], groupby=["run"],
-            sort=[alt.SortField(x)],
-        ).mark_line(strokeWidth=2.5).encode(
+            smoothed="mean(loss)", frame=[-int(smooth) + 1, 0],
+            groupby=["run", "piece"] if pieces else ["run"], sort=[alt.SortField(x)],
+        ).mark_line(strokeWidth=2.5, clip=True).encode(
             y=alt.Y("smoothed:Q", scale=yscale),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1)),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                      alt.Tooltip("smoothed:Q", title=f"mean of last {smooth}", format=".5~g")],
         )
         layers.append(sm)
-    layers.extend(_divergence_marks(hist, status, x, "loss", yscale, runs))
-    points = alt.Chart(hist).mark_point(size=60, opacity=0).encode(
+    marks = _diverged_rows(hist, recorded, status, "loss", exits)
+    layers.extend(_divergence_marks(marks, x, "loss", yscale))
+    points = alt.Chart(json_safe(_real(hist))).mark_point(size=60, opacity=0, clip=True).encode(
         x=xenc, y=alt.Y("loss:Q", scale=yscale), tooltip=tips)  # hover anywhere on a curve
     layers.append(points)
     return style(alt.layer(*layers).properties(height=height, title=title), big=big)
 
 
-def _divergence_marks(hist: pd.DataFrame, status: Mapping[str, str] | None, x: str, y: str,
-                      yscale: alt.Scale, runs: Sequence[str]) -> list[alt.Chart]:
-    marks = _diverged_rows(hist, status, x, y)
+def _divergence_marks(marks: pd.DataFrame, x: str, y: str, yscale: alt.Scale) -> list[alt.Chart]:
     if marks.empty:
         return []
+    marks = json_safe(marks)
     enc = {"x": alt.X(f"{x}:Q"), "y": alt.Y(f"{y}:Q", scale=yscale)}
     tip = [alt.Tooltip("run:N"), alt.Tooltip("label:N", title="status"),
-           alt.Tooltip(f"{y}:Q", title=f"last finite {y}", format=".4~g")]
+           alt.Tooltip("last:Q", title=f"last finite {y}", format=".4~g")]
     cross = alt.Chart(marks).mark_point(shape="cross", size=220, filled=True, strokeWidth=1,
                                         color=DIVERGED_COLOR).encode(**enc, tooltip=tip)
     text = alt.Chart(marks).mark_text(align="right", dx=-10, dy=-10, fontWeight="bold",
@@ -164,12 +417,13 @@ def lr_chart(history: pd.DataFrame, *, x: str = "step", height: int = HEIGHT,
              big: bool = False) -> alt.TopLevelMixin:
     """The learning rate each run used (log y when the rates span more than 20x)."""
     runs = list(dict.fromkeys(history["run"]))
-    hist = _positive_finite(history[["run", "step", "epoch", "samples", "lr"]], "lr")
+    hist = keep_plottable(history[["run", "step", "epoch", "samples", "lr"]], [x, "lr"],
+                          positive=["lr"])
     hist = downsample(hist, points_per_run(len(runs)))
     lrs = hist["lr"]
     log = bool(len(lrs)) and float(lrs.max()) > 20 * float(lrs.min())
     pick = _legend_selection()
-    chart = alt.Chart(hist).mark_line(strokeWidth=2, interpolate="step-after").encode(
+    chart = alt.Chart(json_safe(hist)).mark_line(strokeWidth=2, interpolate="step-after").encode(
         x=alt.X(f"{x}:Q", title=X_FIELDS[x]),
         y=alt.Y("lr:Q", title="learning rate" + (" (log scale)" if log else ""),
                 scale=alt.Scale(type="log") if log else alt.Scale(zero=True)),
@@ -183,29 +437,25 @@ def lr_chart(history: pd.DataFrame, *, x: str = "step", height: int = HEIGHT,
 
 def _value_domain(hist: pd.DataFrame, col: str, status: Mapping[str, str] | None,
                   extra: Sequence[float]) -> list[float]:
-    """A y range that shows the runs that did not diverge (diverged ones are clipped)."""
-    ok = hist if not status else hist[~hist["run"].map(status).eq("diverged")]
-    values = pd.concat([_finite(ok, col)[col], pd.Series(list(extra), dtype=float)])
-    values = values[np.isfinite(values)]
-    if values.empty:
-        values = _finite(hist, col)[col]
-    if values.empty:
-        return [-1.0, 1.0]
-    lo, hi = float(values.min()), float(values.max())
-    pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
-    return [lo - pad, hi + pad]
+    """A y range that shows the runs that did not diverge and where the diverged ones started
+    (they are cut where they leave it)."""
+    bad = hist["run"].map(status or {}).eq("diverged")
+    extra = [*extra, *first_values(hist[bad], col)]
+    return value_range(hist.loc[~bad, col], extra=extra) or value_range(hist[col]) or [-1.0, 1.0]
 
 
 def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = None,
                 x: str = "step", status: Mapping[str, str] | None = None,
                 height: int = HEIGHT, big: bool = False) -> alt.TopLevelMixin:
     """One learned parameter (``"w"`` or ``"b"``) over time per run, with the least-squares
-    value as a dashed reference line."""
+    value as a dashed reference line. The y range is that of the runs that did not diverge:
+    a diverged run is drawn faint, cut where it leaves the chart and marked there."""
     runs = list(dict.fromkeys(history["run"]))
-    hist = _finite(history[["run", "step", "epoch", "samples", param]], param)
+    hist = keep_plottable(history[["run", "step", "epoch", "samples", param]], [x, "step", param])
     hist = downsample(hist, points_per_run(len(runs)))
-    extra = [] if reference is None else [reference]
-    yscale = alt.Scale(domain=_value_domain(hist, param, status, extra), nice=False)
+    extra = [reference] if is_plottable(reference) else []
+    domain = _value_domain(hist, param, status, extra)
+    yscale = alt.Scale(domain=domain, nice=False)
     pick = _legend_selection()
     diverged = hist["run"].map(status or {}).eq("diverged")
     enc = {"x": alt.X(f"{x}:Q", title=X_FIELDS[x]),
@@ -213,14 +463,23 @@ def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = 
            "color": alt.Color("run:N", scale=run_scale(runs), title=None),
            "tooltip": [alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                        alt.Tooltip(f"{param}:Q", format=".5~g")]}
-    line = alt.Chart(hist[~diverged]).mark_line(strokeWidth=2, clip=True).encode(
+    line = alt.Chart(json_safe(hist[~diverged])).mark_line(strokeWidth=2, clip=True).encode(
         **enc, opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1))).add_params(pick)
     layers: list[alt.Chart] = [line]
-    if diverged.any():  # drawn faint: its swings run off the chart (clipped at the edge)
+    if diverged.any():  # drawn faint, cut where its swings leave the chart, marked there
+        cut, exits = clip_paths(hist[diverged], x, param, (*_x_range(hist, x), *domain))
         enc["color"] = alt.Color("run:N", scale=run_scale(runs), legend=None)
-        layers.append(alt.Chart(hist[diverged]).mark_line(strokeWidth=1, clip=True).encode(
-            **enc, opacity=alt.condition(pick, alt.value(0.35), alt.value(0.05))))
-    if reference is not None and np.isfinite(reference):
+        layers.append(alt.Chart(json_safe(cut)).mark_line(strokeWidth=1, clip=True).encode(
+            **enc, detail="piece:N",
+            opacity=alt.condition(pick, alt.value(0.35), alt.value(0.05))))
+        if not exits.empty:
+            exits = exits.assign(note=[f"diverged: off the chart after step {int(s)}"
+                                       for s in exits["step"]])
+            layers.append(alt.Chart(json_safe(exits)).mark_point(
+                shape="cross", size=120, filled=True, color=DIVERGED_COLOR).encode(
+                x=enc["x"], y=enc["y"],
+                tooltip=[alt.Tooltip("run:N"), alt.Tooltip("note:N", title="status")]))
+    if is_plottable(reference):
         ref = pd.DataFrame({"value": [float(reference)], "label": ["least squares"]})
         rule = alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="black", strokeWidth=1.5).encode(
             y=alt.Y("value:Q", scale=yscale),
@@ -243,13 +502,14 @@ def grad_chart(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
     the clipped steps marked."""
     runs = list(dict.fromkeys(history["run"]))
     cols = ["run", "step", "epoch", "samples", "grad_norm", "clipped"]
-    hist = _positive_finite(history[cols], "grad_norm")
+    hist = keep_plottable(history[cols], [x, "grad_norm"], positive=["grad_norm"])
     hist = downsample(hist, points_per_run(len(runs)))
+    hist = hist.assign(clipped=hist["clipped"].eq(True).to_numpy(dtype=bool))
     scale = run_scale(runs)
     pick = _legend_selection()
     xenc = alt.X(f"{x}:Q", title=X_FIELDS[x])
     yenc = alt.Y("grad_norm:Q", title="gradient norm (log scale)", scale=alt.Scale(type="log"))
-    line = alt.Chart(hist).mark_line(strokeWidth=1.5).encode(
+    line = alt.Chart(json_safe(hist)).mark_line(strokeWidth=1.5).encode(
         x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, title=None),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1)),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
@@ -257,15 +517,16 @@ def grad_chart(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
                  alt.Tooltip("clipped:N")],
     ).add_params(pick)
     layers: list[alt.Chart] = [line]
-    clipped = hist[hist["clipped"].astype(bool)]
+    clipped = hist[hist["clipped"]]
     if not clipped.empty:
-        layers.append(alt.Chart(clipped).mark_point(size=18, filled=True, opacity=0.7).encode(
+        layers.append(alt.Chart(json_safe(clipped)).mark_point(size=18, filled=True,
+                                                               opacity=0.7).encode(
             x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, legend=None),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                      alt.Tooltip("grad_norm:Q", format=".4~g", title="norm before clipping")]))
     thresholds = pd.DataFrame(
         [{"run": r, "threshold": float(c)} for r, c in (clip or {}).items()
-         if r in runs and c is not None and np.isfinite(c) and c > 0])
+         if r in runs and is_plottable(c, positive=True)])
     if not thresholds.empty:
         layers.append(alt.Chart(thresholds).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
             y=alt.Y("threshold:Q", scale=alt.Scale(type="log")),

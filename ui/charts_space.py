@@ -4,6 +4,11 @@
 * :func:`loss_surface` + :func:`path_chart`: each run's path across the loss contour in the
   (w, b) plane, the least-squares minimum marked.
 
+Every number that reaches a spec is finite (JSON has no NaN or Infinity: one NaN in a scale
+domain and the browser cannot even parse the chart): data with values near 1e150 gives losses
+near 1e300 whose squares overflow, so the surface can hold cells whose loss is infinite; they
+are drawn in the top colour band and say so in their tooltip.
+
 Column names from uploaded files never become Vega field names (``a.b``, ``e[0]`` or ``x:y``
 would be read as nested fields or types): the data is renamed to ``x``/``y`` and the original
 names only appear as axis titles, which Vega draws as plain text.
@@ -20,10 +25,17 @@ import pandas as pd
 from ui.charts import (
     DIVERGED_COLOR,
     HEIGHT,
+    clip_paths,
     downsample,
+    is_plottable,
+    json_safe,
+    keep_plottable,
+    numeric,
+    plottable,
     points_per_run,
     run_scale,
     style,
+    value_range,
 )
 
 MAX_DATA_POINTS = 2000
@@ -35,20 +47,44 @@ def _title(name: str, limit: int = 40) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
+def _line_in_box(slope: float, intercept: float, x0: float, x1: float, y0: float,
+                 y1: float) -> tuple[float, float] | None:
+    """The x interval of [x0, x1] where y = slope·x + intercept lies within [y0, y1] (solved for
+    x, so a steep line never computes an overflowing y), or None."""
+    if slope == 0:
+        return (x0, x1) if y0 <= intercept <= y1 else None
+    with np.errstate(over="ignore", invalid="ignore"):
+        a, b = (y0 - intercept) / slope, (y1 - intercept) / slope
+    lo, hi = max(x0, min(a, b)), min(x1, max(a, b))
+    return (lo, hi) if lo <= hi else None
+
+
+def _segment(slope: float, intercept: float, box: tuple[float, float, float, float], /,
+             **columns) -> list[dict]:
+    """The two ends of the visible part of a fitted line (none when it misses the chart)."""
+    x0, x1, y0, y1 = box
+    span = _line_in_box(slope, intercept, x0, x1, y0, y1)
+    if span is None:
+        return []
+    with np.errstate(over="ignore", invalid="ignore"):
+        ends = [(x, min(max(slope * x + intercept, y0), y1)) for x in span]
+    return [{"x": x, "y": y, **columns} for x, y in ends if np.isfinite(y)]
+
+
 def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame, *,
               reference: tuple[float, float] | None = None, runs: Sequence[str] | None = None,
               height: int = HEIGHT, big: bool = False) -> alt.TopLevelMixin:
     """Scatter of the data (at most :data:`MAX_DATA_POINTS` points) with one fitted line per
     run. ``lines`` has columns ``run, slope, intercept`` (original units); ``reference`` is the
-    least-squares (slope, intercept). Lines are clipped to the data's range."""
-    data = pd.DataFrame({"x": frame[x_name].to_numpy(float), "y": frame[y_name].to_numpy(float)})
-    data = data[np.isfinite(data["x"]) & np.isfinite(data["y"])]
+    least-squares (slope, intercept). Lines are cut to the chart (the data's range)."""
+    data = pd.DataFrame({"x": numeric(frame[x_name]), "y": numeric(frame[y_name])})
+    data = keep_plottable(data, ["x", "y"])
     if len(data) > MAX_DATA_POINTS:
         data = data.sample(MAX_DATA_POINTS, random_state=0)
-    x0, x1 = float(data["x"].min()), float(data["x"].max())
-    y0, y1 = float(data["y"].min()), float(data["y"].max())
-    ypad = 0.15 * (y1 - y0) if y1 > y0 else 1.0
-    yscale = alt.Scale(domain=[y0 - ypad, y1 + ypad], nice=False)
+    x0, x1 = value_range(data["x"], pad=0.0, flat=0.1) or [-1.0, 1.0]
+    y0, y1 = value_range(data["y"], pad=0.15, flat=0.15) or [-1.0, 1.0]
+    box = (x0, x1, y0, y1)
+    yscale = alt.Scale(domain=[y0, y1], nice=False)
     xscale = alt.Scale(domain=[x0, x1], nice=False)
     runs = list(runs) if runs is not None else list(dict.fromkeys(lines["run"]))
     xt, yt = _title(x_name), _title(y_name)
@@ -56,118 +92,199 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
         x=alt.X("x:Q", title=xt, scale=xscale), y=alt.Y("y:Q", title=yt, scale=yscale),
         tooltip=[alt.Tooltip("x:Q", title=xt, format=".4~g"),
                  alt.Tooltip("y:Q", title=yt, format=".4~g")])
-    ends = lines[np.isfinite(lines["slope"]) & np.isfinite(lines["intercept"])]
+    ends = keep_plottable(lines, ["slope", "intercept"])
     seg = pd.DataFrame([
-        {"run": r.run, "x": x, "y": r.slope * x + r.intercept, "slope": r.slope,
-         "intercept": r.intercept}
-        for r in ends.itertuples() for x in (x0, x1)])
+        row for r in ends.itertuples()
+        for row in _segment(r.slope, r.intercept, box, run=r.run, slope=r.slope,
+                            intercept=r.intercept)], columns=["x", "y", "run", "slope", "intercept"])
     layers: list[alt.Chart] = [points]
     pick = alt.selection_point(fields=["run"], bind="legend", name="pick")
     if not seg.empty:
-        layers.append(alt.Chart(seg).mark_line(strokeWidth=2.5, clip=True).encode(
+        layers.append(alt.Chart(json_safe(seg)).mark_line(strokeWidth=2.5, clip=True).encode(
             x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale),
             color=alt.Color("run:N", scale=run_scale(runs), title=None),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1)),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("slope:Q", format=".4~g"),
                      alt.Tooltip("intercept:Q", format=".4~g")],
         ).add_params(pick))
-    if reference is not None and all(np.isfinite(reference)):
+    if reference is not None and all(is_plottable(v) for v in reference):
         s, c = (float(v) for v in reference)
-        ref = pd.DataFrame({"x": [x0, x1], "y": [s * x0 + c, s * x1 + c],
-                            "label": "least squares", "slope": s, "intercept": c})
-        layers.append(alt.Chart(ref).mark_line(strokeDash=[6, 4], color="black", clip=True)
-                      .encode(x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale),
-                              tooltip=[alt.Tooltip("label:N", title=""),
-                                       alt.Tooltip("slope:Q", format=".4~g"),
-                                       alt.Tooltip("intercept:Q", format=".4~g")]))
+        ref = pd.DataFrame(_segment(s, c, box, label="least squares", slope=s, intercept=c),
+                           columns=["x", "y", "label", "slope", "intercept"])
+        if not ref.empty:
+            layers.append(alt.Chart(ref).mark_line(strokeDash=[6, 4], color="black", clip=True)
+                          .encode(x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale),
+                                  tooltip=[alt.Tooltip("label:N", title=""),
+                                           alt.Tooltip("slope:Q", format=".4~g"),
+                                           alt.Tooltip("intercept:Q", format=".4~g")]))
     chart = alt.layer(*layers).properties(
         height=height, title="Data and fitted lines (dashed: least squares)")
     return style(chart, big=big)
 
 
-def _span(values: pd.Series, centre: float) -> tuple[float, float]:
-    """(middle, half-width) of the values and the centre."""
-    values = values[np.isfinite(values)]
-    lo = min(float(values.min()), centre) if len(values) else centre
-    hi = max(float(values.max()), centre) if len(values) else centre
-    half = max((hi - lo) / 2, 0.05 * max(abs(centre), 1.0))
-    return (hi + lo) / 2, half
+def _span(values, centre: float) -> tuple[float, float]:
+    """(middle, half-width) of the drawable values and the centre (if drawable): finite, and
+    without overflow for values up to :data:`ui.charts.MAX_ABS`."""
+    v = numeric(values)
+    v = np.concatenate([v[plottable(v)], [float(centre)] if is_plottable(centre) else []])
+    if not v.size:
+        return 0.0, 1.0
+    lo, hi = float(v.min()), float(v.max())
+    mid = lo / 2 + hi / 2
+    scale = abs(float(centre)) if is_plottable(centre) else abs(mid)
+    return mid, max(hi / 2 - lo / 2, 0.05 * max(scale, 1.0))
 
 
 def loss_surface(problem, history: pd.DataFrame, reference: Mapping[str, float], *,
                  status: Mapping[str, str] | None = None, n: int = GRID) -> pd.DataFrame:
     """The loss on an ``n`` x ``n`` grid of the (w, b) plane, framing the reference point and
-    the paths of the runs that did not diverge. Columns: ``w, b, w2, b2`` (cell corners) and
-    ``loss``. ``problem`` is a :class:`gdcore.LinearRegression` with one x column."""
+    the paths of the runs that did not diverge. Columns: ``w, b, w2, b2`` (cell corners, always
+    finite) and ``loss`` (``inf`` where it overflows: data near 1e150 gives losses near 1e300,
+    and the frame's far corners square that). ``problem`` is a :class:`gdcore.LinearRegression`
+    with one x column."""
     ok = history if not status else history[~history["run"].map(status).eq("diverged")]
-    if ok.empty:
-        ok = history.groupby("run", sort=False).head(1)  # at least the start points
-    (w_mid, w_half), (b_mid, b_half) = (_span(ok[p], float(reference[p])) for p in "wb")
+    ok = keep_plottable(ok, ["w", "b"])
+    if ok.empty:  # at least the start points
+        ok = keep_plottable(history, ["w", "b"]).sort_values("step", kind="stable")
+        ok = ok.groupby("run", sort=False).head(1)
+    (w_mid, w_half), (b_mid, b_half) = (_span(ok[p], reference.get(p, np.nan)) for p in "wb")
     half = 1.2 * max(w_half, b_half)  # same extent on both axes: true shapes of the contours
     ws = np.linspace(w_mid - half, w_mid + half, n + 1)
     bs = np.linspace(b_mid - half, b_mid + half, n + 1)
-    wc, bc = (ws[:-1] + ws[1:]) / 2, (bs[:-1] + bs[1:]) / 2
-    grid = problem.grid(wc, bc)  # [i_b, i_w]
+    wc, bc = ws[:-1] / 2 + ws[1:] / 2, bs[:-1] / 2 + bs[1:] / 2
+    with np.errstate(over="ignore", invalid="ignore"):
+        grid = np.asarray(problem.grid(wc, bc), dtype=float)  # [i_b, i_w]
+    grid = np.where(np.isnan(grid), np.inf, grid)  # inf - inf: too large to compute
     W, B = np.meshgrid(np.arange(n), np.arange(n))
     return pd.DataFrame({"w": ws[W.ravel()], "w2": ws[W.ravel() + 1], "b": bs[B.ravel()],
                          "b2": bs[B.ravel() + 1], "loss": grid.ravel()})
+
+
+def _frame(surface: pd.DataFrame, history: pd.DataFrame,
+           reference: Mapping[str, float]) -> tuple[list[float], list[float]]:
+    """The (w, b) extent of the surface's cells, else of the paths and the reference."""
+    cells = surface[np.isfinite(surface[["w", "w2", "b", "b2"]].to_numpy(float)).all(axis=1)]
+    if len(cells):
+        w_dom = [float(cells["w"].min()), float(cells["w2"].max())]
+        b_dom = [float(cells["b"].min()), float(cells["b2"].max())]
+        if w_dom[0] < w_dom[1] and b_dom[0] < b_dom[1]:
+            return w_dom, b_dom
+    ref = [reference.get(p) for p in "wb"]
+    return tuple(value_range(history[p], extra=[r] if is_plottable(r) else [])  # type: ignore
+                 or [-1.0, 1.0] for p, r in zip("wb", ref))
+
+
+def _bands(surface: pd.DataFrame) -> tuple[pd.DataFrame, list[float]]:
+    """The cells with finite corners, ``loss`` finite (an overflowing cell gets the largest
+    finite loss: the top band) and ``overflow`` marking those; and the 8 contour levels
+    (log-spaced above the minimum), always finite and increasing."""
+    cells = surface[np.isfinite(surface[["w", "w2", "b", "b2"]].to_numpy(float)).all(axis=1)]
+    loss = numeric(cells["loss"])
+    finite = np.isfinite(loss)
+    lmin, lmax = (float(loss[finite].min()), float(loss[finite].max())) if finite.any() \
+        else (0.0, 1.0)
+    half = max(lmax / 2 - lmin / 2, 5e-13)  # half the excess: lmax - lmin may overflow
+    levels = [lmin + 2 * (half * f) for f in np.geomspace(2e-3, 1.0, 9)[:-1]]
+    top = lmax if finite.any() else 1.0
+    cells = cells[["w", "w2", "b", "b2"]].assign(loss=np.where(finite, loss, top),
+                                                 overflow=~finite)
+    return cells, levels
 
 
 def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[str, float], *,
                status: Mapping[str, str] | None = None, runs: Sequence[str] | None = None,
                units: str = "", height: int = HEIGHT, big: bool = False) -> alt.TopLevelMixin:
     """Each run's path over the loss contour (coloured bands, log-spaced levels above the
-    minimum), start points as circles, the least-squares minimum as a star. Paths that
-    leave the frame (diverged runs) are clipped at its edge."""
+    minimum), start points as circles, the least-squares minimum as a star. Paths are cut
+    where they leave the frame; a diverged run is marked with a cross where it left (or at its
+    last finite point when that is inside)."""
     runs = list(runs) if runs is not None else list(dict.fromkeys(history["run"]))
-    w_dom = [float(surface["w"].min()), float(surface["w2"].max())]
-    b_dom = [float(surface["b"].min()), float(surface["b2"].max())]
+    w_dom, b_dom = _frame(surface, history, reference)
     xs, ys = alt.Scale(domain=w_dom, nice=False), alt.Scale(domain=b_dom, nice=False)
-    lmin, lmax = float(surface["loss"].min()), float(surface["loss"].max())
-    excess = max(lmax - lmin, 1e-12)
-    levels = [lmin + excess * f for f in np.geomspace(2e-3, 1.0, 9)[:-1]]
+    cells, levels = _bands(surface)
     suffix = f" ({units})" if units else ""
     bands = alt.Scale(type="threshold", domain=levels, scheme="blues", reverse=True)
-    heat = alt.Chart(surface).mark_rect(opacity=1.0, strokeWidth=0.6).encode(
+    heat = alt.Chart(cells).transform_calculate(
+        loss_text="datum.overflow ? 'too large to compute (overflows)' : "
+                  "format(datum.loss, '.4~g')",
+    ).mark_rect(opacity=1.0, strokeWidth=0.6).encode(
         x=alt.X("w:Q", scale=xs, title=f"w (slope){suffix}"), x2="w2:Q",
         y=alt.Y("b:Q", scale=ys, title=f"b (intercept){suffix}"), y2="b2:Q",
         color=alt.Color("loss:Q", scale=bands, legend=None),
         stroke=alt.Stroke("loss:Q", scale=bands, legend=None),  # no seams between cells
-        tooltip=[alt.Tooltip("loss:Q", format=".4~g")])
-    hist = history[["run", "step", "w", "b", "loss"]]
-    hist = hist[np.isfinite(hist["w"]) & np.isfinite(hist["b"])]
+        tooltip=[alt.Tooltip("loss_text:N", title="loss")])
+    hist = keep_plottable(history[["run", "step", "w", "b", "loss"]], ["step", "w", "b"])
     hist = downsample(hist, points_per_run(len(runs), 4000))
+    box = (*w_dom, *b_dom)
+    drawn, exits = clip_paths(hist, "w", "b", box)
     scale = run_scale(runs)
     pick = alt.selection_point(fields=["run"], bind="legend", name="pick")
     tips = [alt.Tooltip("run:N"), alt.Tooltip("step:Q", format=",d"),
             alt.Tooltip("w:Q", format=".4~g"), alt.Tooltip("b:Q", format=".4~g"),
             alt.Tooltip("loss:Q", format=".4~g")]
-    diverged = hist["run"].map(status or {}).eq("diverged")
+    bad = _diverged_runs(status)
+    diverged = drawn["run"].isin(bad)
     enc = {"x": alt.X("w:Q", scale=xs), "y": alt.Y("b:Q", scale=ys), "order": "step:Q",
-           "color": alt.Color("run:N", scale=scale, title=None), "tooltip": tips}
-    path = alt.Chart(hist[~diverged]).mark_line(strokeWidth=2.5, clip=True).encode(
+           "detail": "piece:N", "color": alt.Color("run:N", scale=scale, title=None),
+           "tooltip": tips}
+    path = alt.Chart(json_safe(drawn[~diverged])).mark_line(strokeWidth=2.5, clip=True).encode(
         **enc, opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1))).add_params(pick)
-    wild = alt.Chart(hist[diverged]).mark_line(strokeWidth=1, clip=True).encode(
+    wild = alt.Chart(json_safe(drawn[diverged])).mark_line(strokeWidth=1, clip=True).encode(
         **{**enc, "color": alt.Color("run:N", scale=scale, legend=None)},
         opacity=alt.condition(pick, alt.value(0.4), alt.value(0.05)))
-    starts = hist.sort_values("step").groupby("run", sort=False).head(1)
-    start = alt.Chart(starts).mark_point(size=80, filled=False, strokeWidth=2, clip=True).encode(
+    starts = hist.sort_values("step", kind="stable").groupby("run", sort=False).head(1)
+    starts = starts[_inside(starts, box)]
+    start = alt.Chart(json_safe(starts)).mark_point(size=80, filled=False, strokeWidth=2,
+                                                    clip=True).encode(
         x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
         color=alt.Color("run:N", scale=scale, legend=None), tooltip=tips)
-    ends = hist.sort_values("step").groupby("run", sort=False).tail(1)
-    bad = ends[ends["run"].map(status or {}).eq("diverged")]
-    ref = pd.DataFrame({"w": [float(reference["w"])], "b": [float(reference["b"])],
-                        "label": ["least squares"]})
-    star = alt.Chart(ref).mark_point(shape="diamond", size=160, filled=True, color="#e45756",
-                                     stroke="white", strokeWidth=1.5).encode(
-        x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
-        tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("w:Q", format=".5~g"),
-                 alt.Tooltip("b:Q", format=".5~g")])
-    layers = [heat, wild, path, start, star]
-    if not bad.empty:
-        layers.append(alt.Chart(bad).mark_point(shape="cross", size=200, filled=True,
-                                                color=DIVERGED_COLOR, clip=True).encode(
-            x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys), tooltip=tips))
+    layers = [heat, wild, path, start]
+    ref_wb = [reference.get(p) for p in "wb"]
+    if all(is_plottable(v) for v in ref_wb):
+        ref = pd.DataFrame({"w": [float(ref_wb[0])], "b": [float(ref_wb[1])],
+                            "label": ["least squares"]})
+        layers.append(alt.Chart(ref).mark_point(
+            shape="diamond", size=160, filled=True, color="#e45756", stroke="white",
+            strokeWidth=1.5, clip=True).encode(
+            x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
+            tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("w:Q", format=".5~g"),
+                     alt.Tooltip("b:Q", format=".5~g")]))
+    marks = _divergence_marks(drawn, exits, hist, bad)
+    if not marks.empty:  # not clipped: a cross on the frame's edge is drawn whole
+        layers.append(alt.Chart(json_safe(marks)).mark_point(
+            shape="cross", size=200, filled=True, color=DIVERGED_COLOR).encode(
+            x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
+            tooltip=[alt.Tooltip("run:N"), alt.Tooltip("label:N", title="status"),
+                     alt.Tooltip("where:N", title="last finite (w, b)"),
+                     alt.Tooltip("loss:Q", title="last finite loss", format=".4~g")]))
     chart = alt.layer(*layers).properties(
         height=height, title="Paths across the loss surface (◆ least squares, ○ start)")
     return style(chart, big=big)
+
+
+def _diverged_runs(status: Mapping[str, str] | None) -> set:
+    return {r for r, s in (status or {}).items() if s == "diverged"}
+
+
+def _inside(df: pd.DataFrame, box: tuple[float, float, float, float]) -> np.ndarray:
+    w, b = numeric(df["w"]), numeric(df["b"])
+    return (w >= box[0]) & (w <= box[1]) & (b >= box[2]) & (b <= box[3])
+
+
+def _divergence_marks(drawn: pd.DataFrame, exits: pd.DataFrame, hist: pd.DataFrame,
+                      bad: set) -> pd.DataFrame:
+    """Per diverged run: a cross where its path left the frame for good, or at its last finite
+    point when that is inside; the tooltip tells the last finite point itself."""
+    ends = drawn[drawn["run"].isin(bad)].sort_values("step", kind="stable")
+    ends = pd.concat([ends, exits[exits["run"].isin(bad)]], ignore_index=True)
+    ends = ends.groupby("run", sort=False).tail(1)
+    if ends.empty:
+        return ends
+    last = hist[hist["run"].isin(bad)].sort_values("step", kind="stable")
+    last = last.groupby("run", sort=False).tail(1).set_index("run").reindex(ends["run"])
+    return pd.DataFrame({
+        "run": ends["run"].to_numpy(), "w": ends["w"].to_numpy(float),
+        "b": ends["b"].to_numpy(float), "loss": numeric(last["loss"]),
+        "label": [f"diverged at step {int(s)}" if is_plottable(s) else "diverged"
+                  for s in last["step"]],
+        "where": [f"({w:.4g}, {b:.4g})" for w, b in zip(last["w"], last["b"])]})

@@ -1,9 +1,32 @@
-"""Chart builders for the lessons: tidy DataFrames (from ``gdcore.lessons``) -> alt.Chart."""
+"""Chart builders for the lessons: tidy DataFrames (from ``gdcore.lessons``) -> alt.Chart.
+
+Only finite numbers reach a spec: rows with a non-finite position are left out, other
+non-finite cells become empty."""
 
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
+
+from .charts import (
+    DIVERGED_COLOR,
+    clip_paths,
+    is_plottable,
+    json_safe,
+    keep_plottable,
+    numeric,
+)
+
+
+def _y_domain(y_domain, log_y: bool) -> list[float] | None:
+    """The caller's y range if it can be drawn (finite, low < high, > 0 on a log axis)."""
+    if y_domain is None or len(y_domain) != 2:
+        return None
+    lo, hi = y_domain
+    if not (is_plottable(lo, positive=log_y) and is_plottable(hi, positive=log_y)):
+        return None
+    return [float(lo), float(hi)] if float(lo) < float(hi) else None
 
 
 def lines_chart(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str | None = None,
@@ -11,26 +34,49 @@ def lines_chart(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str | 
                 y_domain: tuple[float, float] | None = None, points: bool = False,
                 reference: float | None = None, reference_text: str = "",
                 height: int = 300) -> alt.LayerChart:
-    """One line per ``color`` group. ``y_domain`` clips (marks outside are cut at the edge);
-    ``log_y`` needs positive values (the caller filters); ``reference`` draws a horizontal rule."""
-    if log_y:
-        df = df[df[y] > 0]
+    """One line per ``color`` group. ``y_domain`` frames the chart: a line is cut at the edge
+    where it leaves it, and where it leaves for good a small triangle marks the spot;
+    ``log_y`` needs positive values (others are left out); ``reference`` draws a horizontal
+    rule."""
+    df = keep_plottable(df, [x, y], positive=[y] if log_y else [])
+    domain = _y_domain(y_domain, log_y)
     yscale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
-    if y_domain is not None:
-        yscale = alt.Scale(domain=list(y_domain), clamp=False, zero=False,
+    exits = df.iloc[:0]
+    drawn = df
+    if domain is not None:
+        yscale = alt.Scale(domain=domain, clamp=False, zero=False,
                            type="log" if log_y else "linear")
+        if len(df):
+            xs = numeric(df[x])
+            drawn, exits = clip_paths(df, x, y, (float(xs.min()), float(xs.max()), *domain),
+                                      by=color, order=x, log_y=log_y)
     enc = {"x": alt.X(f"{x}:Q", title=x_title or x),
            "y": alt.Y(f"{y}:Q", title=y_title or y, scale=yscale),
            "color": alt.Color(f"{color}:N", title=color, sort=None),
            "tooltip": [f"{color}:N", alt.Tooltip(f"{x}:Q", format=".4g"),
                        alt.Tooltip(f"{y}:Q", format=".6g")]}
-    mark = alt.Chart(df).mark_line(clip=True, point=alt.OverlayMarkDef(size=25, clip=True)
-                                   if points else False, strokeWidth=2)
-    layers = [mark.encode(**enc)]
-    if reference is not None:
-        ref = pd.DataFrame({y: [reference], "text": [reference_text]})
-        layers.append(alt.Chart(ref).mark_rule(strokeDash=[5, 4], color="#333").encode(
-            y=alt.Y(f"{y}:Q"), tooltip=["text:N"]))
+    split = {"detail": alt.Detail("piece:N")} if "piece" in drawn.columns else {}
+    layers = [alt.Chart(json_safe(drawn)).mark_line(clip=True, strokeWidth=2).encode(
+        **enc, **split)]
+    if points:  # the recorded points only, not the ones put on the edge
+        real = drawn[~drawn["edge"].astype(bool)] if "edge" in drawn.columns else drawn
+        layers.append(alt.Chart(json_safe(real)).mark_point(
+            size=25, filled=True, opacity=1, clip=True).encode(**enc))
+    if not exits.empty:
+        top = numeric(exits[y]) >= domain[1]
+        exits = exits.assign(shape=np.where(top, "triangle-up", "triangle-down"),
+                             note=[f"leaves the chart after {x} {v:.4g}"
+                                   for v in numeric(exits[x])])
+        layers.append(alt.Chart(json_safe(exits)).mark_point(
+            size=110, filled=True, opacity=1, stroke=DIVERGED_COLOR, strokeWidth=1).encode(
+            x=enc["x"], y=enc["y"], color=enc["color"],
+            shape=alt.Shape("shape:N", scale=None),
+            tooltip=[f"{color}:N", alt.Tooltip("note:N", title="")]))
+    if reference is not None and is_plottable(reference, positive=log_y):
+        ref = pd.DataFrame({y: [float(reference)], "text": [reference_text]})
+        layers.append(alt.Chart(ref).mark_rule(strokeDash=[5, 4], color="#333",
+                                               clip=True).encode(
+            y=alt.Y(f"{y}:Q", scale=yscale), tooltip=["text:N"]))
     return alt.layer(*layers).properties(height=height)
 
 
@@ -39,9 +85,12 @@ def cycle_chart(curve_df: pd.DataFrame, steps_df: pd.DataFrame, *,
     """The curve (w, loss) and the points visited so far, numbered by step; the newest is red."""
     X = alt.X("w:Q", title="w")
     Y = alt.Y("loss:Q", title="loss")
-    line = alt.Chart(curve_df).mark_line(color="#777").encode(x=X, y=Y)
-    pts = steps_df.assign(label=steps_df["step"].astype(str),
+    curve = keep_plottable(curve_df, ["w", "loss"])
+    line = alt.Chart(json_safe(curve)).mark_line(color="#777").encode(x=X, y=Y)
+    steps_df = keep_plottable(steps_df, ["step", "w", "loss"])
+    pts = steps_df.assign(label=[f"{s:.0f}" for s in steps_df["step"]],
                           newest=steps_df["step"] == steps_df["step"].max())
+    pts = json_safe(pts)
     dots = alt.Chart(pts).mark_circle(size=120).encode(
         x=X, y=Y, color=alt.condition("datum.newest", alt.value("#d62728"), alt.value("#4c78a8")),
         tooltip=["step:Q", alt.Tooltip("w:Q", format=".6g"), alt.Tooltip("loss:Q", format=".6g")])
@@ -54,13 +103,15 @@ def plane_chart(df: pd.DataFrame, *, optimum: tuple[float, float] | None = None,
     """Paths in the (w, b) plane, one per ``mode``, with the least-squares answer as a cross."""
     X = alt.X("w:Q", title="w", scale=alt.Scale(zero=False))
     Y = alt.Y("b:Q", title="b", scale=alt.Scale(zero=False))
-    path = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
+    path = alt.Chart(json_safe(keep_plottable(df, ["step", "w", "b"]))).mark_line(
+        point=alt.OverlayMarkDef(size=30)).encode(
         x=X, y=Y, color=alt.Color("mode:N", title="update"), order="step:Q",
         tooltip=["mode:N", "step:Q", alt.Tooltip("w:Q", format=".5g"),
                  alt.Tooltip("b:Q", format=".5g"), alt.Tooltip("loss:Q", format=".5g")])
     layers = [path]
-    if optimum is not None:
-        opt = pd.DataFrame({"w": [optimum[0]], "b": [optimum[1]], "what": ["least squares"]})
+    if optimum is not None and all(is_plottable(v) for v in optimum):
+        opt = pd.DataFrame({"w": [float(optimum[0])], "b": [float(optimum[1])],
+                            "what": ["least squares"]})
         layers.append(alt.Chart(opt).mark_point(shape="cross", size=300, filled=True,
                                                 color="black").encode(x=X, y=Y,
                                                                       tooltip=["what:N"]))

@@ -1,8 +1,9 @@
 """Chart builders for the learning-rate sweep: tidy DataFrame (from ``gdcore.sweep``) -> alt.Chart.
 
 Both axes are true log scales. Nothing zero, negative or infinite reaches them: values are floored
-at a small positive number, and diverged runs (whatever their last loss) are drawn at the top edge
-with their own mark and legend entry instead of being dropped.
+at a small positive number, and diverged runs (whatever their last loss) and values too large to
+draw are drawn at the top edge with their own mark and legend entry instead of being dropped.
+Every number in the spec is finite (JSON has no NaN or Infinity).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import math
 import altair as alt
 import numpy as np
 import pandas as pd
+
+from .charts import MAX_ABS, json_safe, keep_plottable, numeric
 
 LABEL_SHAPES = {"converged": "circle", "oscillating": "diamond", "diverged": "triangle-down"}
 TOP_EDGE = "diverged (drawn at the top edge)"
@@ -25,22 +28,24 @@ def use_excess(df: pd.DataFrame) -> bool:
 
 def plot_frame(df: pd.DataFrame, metrics=("final",), excess: bool | None = None) -> pd.DataFrame:
     """Long form for plotting: one row per run × metric with a finite, positive ``y``; diverged
-    runs (final metric) and non-finite values sit at ``top``, a decade above the largest value."""
+    runs (final metric) and values that are not finite or too large to draw (beyond
+    ``ui.charts.MAX_ABS``) sit at ``top``, a decade above the largest value."""
     excess = use_excess(df) if excess is None else excess
     rows = []
     for m in metrics:
         col = f"{m}_excess" if excess else f"{m}_loss"
         part = df[["series", "lr", "label", "status", "steps", col]].rename(columns={col: "value"})
-        part = part.assign(metric=METRICS[m])
-        part["off_scale"] = (~np.isfinite(part["value"])) | (
-            (part["label"] == "diverged") & (m == "final"))
+        part = part.assign(metric=METRICS[m], value=numeric(part["value"]))
+        with np.errstate(invalid="ignore"):
+            part["off_scale"] = ~(np.abs(part["value"]) <= MAX_ABS) | (
+                (part["label"] == "diverged") & (m == "final"))
         rows.append(part)
     out = pd.concat(rows, ignore_index=True)
     ok = out.loc[~out["off_scale"] & (out["value"] > 0), "value"]
     lo = float(ok.min()) if len(ok) else 1e-12
     hi = float(ok.max()) if len(ok) else 1.0
     floor = max(lo / 10.0, 1e-300)
-    top = 10 ** (math.ceil(math.log10(hi)) + 1)
+    top = 10.0 ** (math.ceil(math.log10(hi)) + 1)  # hi <= MAX_ABS: at most 1e307
     out["y"] = out["value"].where(out["value"] > floor, floor)
     out.loc[out["off_scale"], "y"] = top
     out["shown_as"] = np.where(out["off_scale"], TOP_EDGE, out["label"])
@@ -56,6 +61,7 @@ def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics
     excess = use_excess(df)
     pf = plot_frame(df, metrics, excess)
     top = pf.attrs["top"]
+    pf = json_safe(keep_plottable(pf, ["lr", "y"], positive=["lr", "y"]))
     ytitle = "loss above the minimum" if excess else "loss"
     x = alt.X("lr:Q", scale=alt.Scale(type="log"), title="learning rate (log scale)")
     y = alt.Y("y:Q", scale=alt.Scale(type="log", domainMax=top), title=f"{ytitle} (log scale)")
@@ -79,15 +85,17 @@ def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics
     edge = alt.Chart(pd.DataFrame({"y": [top]})).mark_rule(
         color="#b00", strokeDash=[2, 2], opacity=0.5).encode(y=alt.Y("y:Q"))
     layers = [edge, lines, points]
-    if stable is not None and len(stable.dropna(subset=["largest_stable_lr"])):
-        st_df = stable.dropna(subset=["largest_stable_lr"])
-        layers.append(alt.Chart(st_df).mark_rule(strokeWidth=2, strokeDash=[6, 3]).encode(
+    st_df = (keep_plottable(stable, ["largest_stable_lr"], positive=["largest_stable_lr"])
+             if stable is not None else None)
+    if st_df is not None and len(st_df):
+        layers.append(alt.Chart(json_safe(st_df)).mark_rule(strokeWidth=2,
+                                                            strokeDash=[6, 3]).encode(
             x=alt.X("largest_stable_lr:Q"), color=color,
             tooltip=[alt.Tooltip("series:N"),
                      alt.Tooltip("largest_stable_lr:Q", title="largest stable lr",
                                  format=".4g")]))
-    if theory is not None and np.isfinite(theory) and theory > 0:
-        th = pd.DataFrame({"lr": [theory], "text": [f"theory 2/λmax = {theory:.4g}"]})
+    if theory is not None and 0 < theory <= MAX_ABS:
+        th = pd.DataFrame({"lr": [float(theory)], "text": [f"theory 2/λmax = {theory:.4g}"]})
         layers.append(alt.Chart(th).mark_rule(color="black", strokeWidth=1).encode(
             x="lr:Q", tooltip=["text:N"]))
         layers.append(alt.Chart(th).mark_text(align="left", dx=4, baseline="top",
