@@ -38,7 +38,7 @@ from .errors import ConfigError
 from .limits import MAX_MILESTONES, MAX_ROWS, MAX_RUNS, _short, check
 
 FORMAT_VERSION = 1
-MAX_NAME_CHARS = 60  # a run's name (the editor's text box holds as many)
+MAX_NAME_CHARS = 100  # a run's name (the editor's text box holds as many)
 MAX_JSON_BYTES = 1_000_000  # an experiment file (a setup with every run is a few kB)
 MAX_JSON_DEPTH = 20  # the format nests 4 deep
 

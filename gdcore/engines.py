@@ -22,7 +22,7 @@ ENGINES = ("auto", "python", "compiled")
 # The interpreter's cost model (microseconds, measured on the project machine: bench/run.py E):
 US_PER_UPDATE = 2.0  # one update's bookkeeping, update rule and full-data loss
 US_PER_ROW = 0.25  # each row of a mini-batch gradient, per feature + 1
-US_PER_SHUFFLED_ROW = 0.6  # each row of an epoch's shuffle and gather
+US_PER_SHUFFLED_ROW = 0.3  # each row of an epoch's shuffle and gather
 COMPILED_FROM_SECONDS = 0.02  # once compiled code is ready, runs above this use it
 
 
@@ -74,8 +74,8 @@ def execute(problem, plan: Plan, engine: str = "auto", progress=None) -> Trace:
     return run_loop(problem, plan, progress)
 
 
-def start_accelerator() -> None:
-    accel.start()
+def start_accelerator(delay: float = 0.0) -> None:
+    accel.start(delay)
 
 
 def wait_accelerator(timeout: float | None = None):

@@ -296,12 +296,13 @@ def summary_json(result: ExperimentResult) -> list[str]:
     return [json.dumps(r.summary()) for r in result.runs]
 
 
-def warm_up(*, wait: bool = True, timeout: float | None = None) -> float:
+def warm_up(*, wait: bool = True, timeout: float | None = None, delay: float = 0.0) -> float:
     """Make the compiled accelerator ready (build it in a child process, or load it from the
     per-user cache) and return the seconds it took. Nothing needs it: every run works without
-    it. ``wait=False`` starts the work in a background thread and returns at once."""
+    it. ``wait=False`` starts the work in a background thread (after ``delay`` seconds) and
+    returns at once."""
     t0 = time.perf_counter()
-    engines.start_accelerator()
+    engines.start_accelerator(delay)
     if wait:
         engines.wait_accelerator(timeout)
     return time.perf_counter() - t0

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import gdcore
 from gdcore import presets, share
+from gdcore.config import MAX_NAME_CHARS
 
 SETUP = {
     "data": {"source": "generate", "n": 150, "slope": -1.5, "noise": 0.5, "seed": 3},
@@ -110,12 +111,14 @@ def test_zip_bomb_is_refused():
 
 
 def test_the_largest_valid_setup_fits_in_a_link():
-    """The limits (16 runs, 60-character names, 20 milestones) keep every valid setup linkable."""
+    """The limits (16 runs, 100-character names, 20 milestones) keep every valid setup
+    linkable."""
     import random
 
     rnd = random.Random(0)
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    runs = [{"name": "".join(rnd.choice(letters) for _ in range(60)), "batch_size": 7 + i,
+    runs = [{"name": "".join(rnd.choice(letters) for _ in range(MAX_NAME_CHARS)),
+             "batch_size": 7 + i,
              "epochs": 99_999 - i, "seed": rnd.randrange(2**31), "init": {"w": rnd.random(),
                                                                            "b": rnd.random()},
              "optimizer": {"name": "adam", "lr": rnd.random(), "betas": [rnd.random() * 0.9,

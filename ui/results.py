@@ -34,7 +34,7 @@ def start_accelerator() -> bool:
     """Start getting the engine's compiled accelerator ready in a background thread, once per
     server process. Nothing waits for it: every run works on the interpreter loop, and big runs
     move to the compiled loop once it is ready."""
-    gdcore.warm_up(wait=False)
+    gdcore.warm_up(wait=False, delay=ACCELERATOR_DELAY)
     return True
 
 
@@ -47,6 +47,7 @@ def _run_store() -> OrderedDict:
 
 
 STORE_SIZE = 256
+ACCELERATOR_DELAY = 3.0  # seconds after the first visit: its page is drawn first
 STOP = "_stop_requested"  # the setup (as JSON) whose runs the user asked to stop
 PARTIAL = "_stopped_runs"  # run key -> what an interrupted run had done (for the Stop button)
 

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 import gdcore
+from gdcore.config import MAX_NAME_CHARS
 from gdcore.limits import LIMITS
 from ui import state
 from ui.widgets import escape_md
@@ -107,7 +108,7 @@ def _named(kind: str, current: Mapping[str, Any], registry: Mapping[str, Any], k
 def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str, Any]:
     out = dict(run)
     out["name"] = st.text_input("Name", run.get("name", f"run {i + 1}"), key=f"{key}.name",
-                                max_chars=60)
+                                max_chars=MAX_NAME_CHARS)
     variant = st.radio("Variant", list(VARIANTS), format_func=VARIANTS.get, horizontal=True,
                        index=list(VARIANTS).index(_variant(run.get("batch_size"))),
                        key=f"{key}.variant")

@@ -173,8 +173,10 @@ def kernel():
     return _STATE.kernel if _STATE.status == "ready" else None
 
 
-def start() -> None:
-    """Start getting the accelerator ready in a background thread (once per process)."""
+def start(delay: float = 0.0) -> None:
+    """Start getting the accelerator ready in a background thread (once per process), after
+    ``delay`` seconds (the app waits a moment so a first page is drawn before anything else
+    wants a core)."""
     with _STATE.lock:
         if _STATE.thread is not None or _STATE.status != "off":
             return
@@ -183,7 +185,8 @@ def start() -> None:
             _STATE.done.set()
             return
         _STATE.status = "preparing"
-        _STATE.thread = threading.Thread(target=_prepare, name="gdcore-accel", daemon=True)
+        _STATE.thread = threading.Thread(target=_prepare, args=(delay,), name="gdcore-accel",
+                                         daemon=True)
         _STATE.thread.start()
 
 
@@ -202,7 +205,9 @@ def fail(reason: str) -> None:
     _STATE.done.set()
 
 
-def _prepare() -> None:
+def _prepare(delay: float = 0.0) -> None:
+    if delay > 0:
+        time.sleep(delay)
     t0 = time.perf_counter()
     try:
         root = cache_root()
@@ -232,7 +237,9 @@ def _build(root: Path, target: Path) -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE.parent), env.get("PYTHONPATH", "")]).rstrip(
         os.pathsep)
-    proc = subprocess.run([sys.executable, "-m", "gdcore.accel", "build", str(tmp)], env=env,
+    nice = shutil.which("nice")  # lowest priority from the start (the child also lowers itself)
+    command = [sys.executable, "-m", "gdcore.accel", "build", str(tmp)]
+    proc = subprocess.run([nice, "-n", "19", *command] if nice else command, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=BUILD_TIMEOUT, check=False)
     if proc.returncode != 0 or not (tmp / READY).is_file():
