@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from gdcore.errors import DataError
+from gdcore.limits import MAX_ROWS as LIMIT_ROWS
 
 __all__ = [
     "MAX_COLUMNS", "MAX_ROWS", "number_format_hint", "numeric_columns", "quote_name",
@@ -37,8 +38,8 @@ __all__ = [
 
 #: Most columns :func:`read_table` reads; wider files are refused from their first row.
 MAX_COLUMNS = 1_000
-#: Most data rows :func:`read_table` reads (the same bound as for generated data).
-MAX_ROWS = 10_000_000
+#: Most data rows :func:`read_table` reads: the lab's one bound on rows (``gdcore.limits``).
+MAX_ROWS = LIMIT_ROWS
 
 #: Delimiters we try, in order of preference when several fit equally well.
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
@@ -173,19 +174,25 @@ def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
 
 def _sniff_delimiter(text: str) -> str:
     """The delimiter in :data:`DELIMITERS` that splits the first lines most consistently
-    into the same number (at least 2) of fields as the header; ``,`` if none does."""
+    into the same number (at least 2) of fields as the header; ``,`` if none does. When
+    two split equally well into as many fields (``1;2,5`` in a file with no header row),
+    the one giving more fields that are numbers wins (``;``: 1 and 2,5)."""
     lines = [line for line in text[:_SNIFF_CHARS].splitlines() if line.strip()][:_SNIFF_LINES]
     if len(text) > _SNIFF_CHARS and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut in the middle
-    best, best_score = ",", (0.0, 0)
+    best, best_score = ",", (0.0, 0, 0)
     for delimiter in DELIMITERS:
         try:
-            counts = [len(rec) for rec in csv.reader(lines, delimiter=delimiter, quotechar='"')]
+            records = list(csv.reader(lines, delimiter=delimiter, quotechar='"'))
         except csv.Error:
             continue
+        counts = [len(rec) for rec in records]
         if not counts or counts[0] < 2:
             continue
-        score = (sum(c == counts[0] for c in counts) / len(counts), counts[0])
+        numbers = sum(bool(_PLAIN_NUMBER.fullmatch(cell.strip())
+                           or (delimiter != "," and _COMMA_NUMBER.fullmatch(cell.strip())))
+                      for rec in records for cell in rec)
+        score = (sum(c == counts[0] for c in counts) / len(counts), counts[0], numbers)
         if score > best_score:
             best, best_score = delimiter, score
     return best

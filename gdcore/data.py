@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-MAX_GENERATED_ROWS = 10_000_000
+MAX_GENERATED_ROWS = MAX_ROWS  # the lab's one bound on rows (gdcore.limits)
 _MAX_PARAM = 1e9  # bound on |slope|, |intercept|, ... so generated values stay far from overflow
 _ROWS_HINT = "row 1 = first row below the header"
 _ROWS_HINT_NO_HEADER = "row 1 = first row of the file"

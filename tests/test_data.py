@@ -130,13 +130,13 @@ def test_generate_standardized():
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
-        ({"n": 1}, ["n", "2", "10,000,000"]),
+        ({"n": 1}, ["n", "2", "1,000,000"]),
         ({"n": 0}, ["n", "2"]),
         ({"n": -5}, ["n"]),
         ({"n": 2.5}, ["n", "whole number"]),
         ({"n": "10"}, ["n"]),
         ({"n": True}, ["n"]),
-        ({"n": 10_000_001}, ["n", "10,000,000"]),
+        ({"n": 1_000_001}, ["n", "1,000,000"]),
         ({"noise": -0.1}, ["noise", "from 0"]),
         ({"noise": float("nan")}, ["noise", "finite"]),
         ({"x_spread": 0}, ["x_spread", "greater than 0"]),
@@ -793,6 +793,8 @@ def test_random_inline_data_round_trips(values, w, b):
         return
     check_dataset(ds)
     slope, intercept = ds.to_original_units(w, b)
+    if abs(slope) < 1e-290 and w != 0:
+        return  # the slope underflows in original units (e.g. y ~ 1e-147, w ~ 1e-266)
     back_w, back_b = ds.to_model_units(slope, intercept)
     assert back_w == pytest.approx(w, rel=1e-9, abs=1e-300)
     # b goes through y_mean and slope*x_mean: the error scales with those terms
@@ -825,6 +827,10 @@ def test_no_header_row_with_semicolons_and_decimal_commas():
     df, notes = read_table(b"1,5;2;3\n3,25;4;5\n")
     assert df.to_numpy().tolist() == [[1.5, 2, 3], [3.25, 4, 5]]
     assert any(note.startswith("The first row looks like data") for note in notes)
+    # "1;2,5" splits into two fields at ',' and at ';': the numbers decide
+    df, notes = read_table(b"1;2,5\r\n3;4,5\r\n")
+    assert df.to_numpy().tolist() == [[1, 2.5], [3, 4.5]]
+    assert "Columns are separated by ';' (semicolons)." in notes
 
 
 def test_no_header_row_numbers_rows_from_the_first_line():
