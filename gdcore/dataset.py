@@ -174,7 +174,8 @@ def build(x: np.ndarray, y: np.ndarray, x_names: Sequence[str], y_name: str, *,
     if not (math.isfinite(y_mean) and math.isfinite(y_scale)):
         raise DataError(f"Column {quote_name(y_name)} has values too large to standardize: "
                         "rescale that column (e.g. divide by 1000).")
-    if y_scale == 0:
+    if y_scale <= 1e-12 * max(abs(y_mean), 1e-300) or np.all(y == y[0]):
+        # constant (its std is 0, or rounding noise around the mean: 0.3 gives 5.5e-17)
         y_scale = 1.0
         notes.append(f"Column {quote_name(y_name)} is constant; it was centred but not scaled.")
     with np.errstate(over="ignore", invalid="ignore"):

@@ -1083,3 +1083,9 @@ def test_cars_like_table_drops_blank_horsepower_rows_with_a_note():
     with pytest.raises(DataError) as err:
         load_csv(FIXTURES / "cars_like.csv", x="name", y="mpg")
     assert "Column 'name' holds text in 406 of 406 rows" in one_line(err)
+
+
+def test_a_constant_y_with_rounding_noise_is_called_constant():
+    ds = inline([1.0, 2.0, 3.0, 4.0], [0.3] * 4, standardize=True)  # std() gives 5.5e-17, not 0
+    assert ds.y_scale == 1.0 and np.allclose(ds.y, 0.0)
+    assert any("constant" in note for note in ds.notes)
