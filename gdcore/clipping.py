@@ -24,6 +24,18 @@ class Hyper(NamedTuple):
     threshold: float = 0.0  # max_norm (NORM) or clip_value (VALUE)
 
 
+def norm(gsq: float, g) -> float:
+    """The L2 norm of ``g`` given its sum of squares ``gsq``: ``sqrt(gsq)``, or, when the squares
+    overflowed (components beyond 1e154), the same norm by pairwise ``hypot``, which does not
+    overflow (PyTorch would report infinity there, and clip every gradient to zero)."""
+    if gsq < math.inf:
+        return math.sqrt(gsq)
+    total = 0.0
+    for j in range(len(g)):
+        total = math.hypot(total, g[j])
+    return total
+
+
 def coefficient(hp: Hyper, total: float) -> float:
     """The factor clipping by global norm multiplies g by: min(max_norm / (total + 1e-6), 1);
     1 for the other modes."""
@@ -50,10 +62,10 @@ def component(hp: Hyper, gj: float, coef: float):
 
 def clip(hp: Hyper, g: Sequence[float]) -> tuple[list[float], float, bool]:
     """Clip a whole gradient: (clipped gradient, its pre-clip L2 norm, whether anything changed)."""
-    total = 0.0
+    gsq = 0.0
     for gj in g:
-        total += gj * gj
-    total = math.sqrt(total)
+        gsq += gj * gj
+    total = norm(gsq, g)
     coef = coefficient(hp, total)
     out, clipped = [], False
     for gj in g:

@@ -109,10 +109,12 @@ def _finite(values) -> bool:
 
 
 def _clip(hp: clipping.Hyper, g: list, gsq: float):
-    """Clip g (in place) given its squared norm; return (norm or -1 when not clipping, clipped)."""
+    """Clip g (in place) given its squared norm; return (its norm, clipped?). The norm is -1
+    when it was not needed (no clipping, squares that did not overflow): the root is taken only
+    when the step is recorded."""
     if hp.kind == clipping.NONE:
-        return -1.0, False
-    gnorm = math.sqrt(gsq)
+        return (-1.0 if gsq < math.inf else clipping.norm(gsq, g)), False
+    gnorm = clipping.norm(gsq, g)
     coef = clipping.coefficient(hp, gnorm)
     clipped = False
     for j in range(len(g)):
@@ -151,7 +153,7 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
     states = list(plan.state0)
     lr, e, sched_state = schedules.start(sch)
     loss, gfull = objective(p)
-    gn = math.sqrt(sum(gj * gj for gj in gfull))
+    gn = clipping.norm(sum(gj * gj for gj in gfull), gfull)
     rec = [(0, 0.0, 0, lr, loss, loss, gn, 0.0, *p)]
     if not (math.isfinite(loss) and _finite(p)):
         return Trace(_array(rec, dim), DIVERGED, 0, tuple(p), loss, loss, -1)
@@ -237,7 +239,7 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
             if sch.per_update:
                 lr, e, sched_state = _schedule_step(sch, lr, e, loss, sched_state)
             if check_tol and converged(stop, loss, prev_loss,
-                                       math.sqrt(sum(gj * gj for gj in gfull))):
+                                       clipping.norm(sum(gj * gj for gj in gfull), gfull)):
                 status = CONVERGED
                 break
             if step == report:

@@ -24,6 +24,7 @@ import numpy as np
 
 from .config import parse_experiment
 from .errors import ConfigError
+from .limits import LIMITS
 
 __all__ = ["PRESETS", "Curvature", "Preset", "build", "curvature"]
 
@@ -82,7 +83,9 @@ def _sig(x: float, digits: int = 2) -> float:
 
 def _run(name: str, lr: float, *, optimizer: str = "sgd", epochs: int = 50,
          batch_size: int | str = "full", **extra: Any) -> dict[str, Any]:
-    opt = {"name": optimizer, "lr": _sig(lr), **extra.pop("opt", {})}
+    # within the lab's limits (data near 1e150 would ask for 1e-300)
+    lr = min(max(_sig(lr), LIMITS["lr"].low), LIMITS["lr"].high)
+    opt = {"name": optimizer, "lr": lr, **extra.pop("opt", {})}
     return {"name": name, "batch_size": batch_size, "shuffle": True, "epochs": epochs,
             "seed": 0, "init": {"w": 0.0, "b": 0.0}, "optimizer": opt, **extra}
 
@@ -108,7 +111,7 @@ def _batch(c: Curvature) -> list[dict[str, Any]]:
 
 def _optimizers(c: Curvature) -> list[dict[str, Any]]:
     epochs = 60
-    step = _sig(max(c.distance, 1.0) / 20)  # adaptive methods move about lr per step
+    step = min(_sig(max(c.distance, 1.0) / 20), 1e5)  # adaptive methods move about lr per step
     return [
         _run("SGD", c.lr_good, epochs=epochs),
         _run("Momentum", c.lr_good / 4, optimizer="momentum", epochs=epochs),
@@ -124,7 +127,7 @@ def _clipping(c: Curvature) -> list[dict[str, Any]]:
     epochs = 80
     # Clipping bounds every step to lr * max_norm; a decaying schedule then brings the
     # learning rate under the stability limit, and the clipped run settles.
-    max_norm = _sig(max(c.distance, 1.0) / (big * 10))
+    max_norm = min(max(_sig(max(c.distance, 1.0) / (big * 10)), 1e-9), 1e12)
     decay = {"name": "exponential", "gamma": 0.95}
     return [
         _run("too large lr", big, epochs=epochs, schedule=decay),

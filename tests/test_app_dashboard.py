@@ -210,9 +210,10 @@ def test_odd_column_names_are_shown_as_text():
 
 
 def test_file_near_the_upload_limit():
-    row = b"123456.789,987654.321\n"
+    row = b"123456.78901234567,987654.32109876543,555555.55555555555\n"  # < 1,000,000 rows
     n = (widgets.MAX_UPLOAD_BYTES - 100) // len(row)
-    near = b"x,y\n" + row[:-1] + b"1\n" + row * (n - 1)
+    assert n < gdcore.limits.MAX_ROWS
+    near = b"x,y,z\n" + row[:-1] + b"1\n" + row * (n - 1)
     assert widgets.MAX_UPLOAD_BYTES - len(near) < 1000
     at = upload(choose_upload(app()), "big.csv", near)
     assert not at.exception

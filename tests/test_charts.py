@@ -211,3 +211,105 @@ def test_style_big_enlarges_fonts(result):
     small = spec(charts.lr_chart(result.history))["config"]["axis"]["labelFontSize"]
     big = spec(charts.lr_chart(result.history, big=True))["config"]["axis"]["labelFontSize"]
     assert big > small
+
+
+def _domain(layer: dict, channel: str) -> list[float]:
+    return layer["encoding"][channel]["scale"]["domain"]
+
+
+def test_clip_paths_cuts_at_the_edge_and_marks_where_a_path_leaves():
+    df = pd.DataFrame({"run": "r", "step": range(6),
+                       "w": [0.0, 1.0, 3.0, 1.0, 0.5, 1e300], "b": 0.5})
+    lines, exits = charts.clip_paths(df, "w", "b", (0.0, 2.0, 0.0, 1.0))
+    assert lines["w"].between(0.0, 2.0).all() and lines["b"].between(0.0, 1.0).all()
+    # the excursion to w = 3 is cut at w = 2 on both sides: two pieces, not one line across
+    assert lines.loc[lines["edge"], "w"].tolist() == [2.0, 2.0, 2.0]
+    assert lines["piece"].nunique() == 2
+    (exit_row,) = exits.to_dict("records")
+    assert exit_row["w"] == 2.0 and 4 <= exit_row["step"] < 5  # leaves between steps 4 and 5
+    inside = pd.DataFrame({"run": "r", "step": [0, 1], "w": [0.5, 1.0], "b": [0.5, 0.5]})
+    lines, exits = charts.clip_paths(inside, "w", "b", (0.0, 2.0, 0.0, 1.0))
+    assert len(lines) == 2 and exits.empty
+
+
+def test_path_chart_marks_a_diverged_run_on_the_frame_edge(result, status):
+    """The cross of a diverged run used to sit at its last finite point, far outside the frame,
+    where clipping hid it; now it sits where the path leaves the frame."""
+    surface = charts_space.loss_surface(result.problem, result.history, result.reference,
+                                        status=status)
+    s = spec(charts_space.path_chart(surface, result.history, result.reference, status=status))
+    (w0, w1), (b0, b1) = _domain(s["layer"][0], "x"), _domain(s["layer"][0], "y")
+    cross = next(lay for lay in s["layer"] if lay["mark"].get("shape") == "cross")
+    (mark,) = layer_rows(s, cross)
+    assert mark["run"] == "wild" and mark["label"] == "diverged at step 21"
+    assert w0 <= mark["w"] <= w1 and b0 <= mark["b"] <= b1
+    assert mark["w"] in (w0, w1) or mark["b"] in (b0, b1)  # on the edge
+    for lay in s["layer"][1:3]:  # the path lines: every point inside the frame
+        assert all(w0 <= r["w"] <= w1 and b0 <= r["b"] <= b1 for r in layer_rows(s, lay))
+
+
+def test_path_chart_of_an_overflowing_surface_is_strict_json():
+    """The reported bug: data near 1e150 makes every cell's loss overflow; the colour levels
+    were NaN and the browser could not parse the spec."""
+    x = np.linspace(0, 1e150, 1000)
+    problem = gdcore.LinearRegression(x[:, None], 0.5 * x + 3e149)
+    hist = gdcore.run(problem, {"name": "r", "epochs": 3, "optimizer": {"lr": 0.1}}).history
+    ref = dict(zip("wb", (float(problem.least_squares[0][0]), problem.least_squares[1])))
+    surface = charts_space.loss_surface(problem, hist, ref, status={"r": "diverged"})
+    assert np.isinf(surface["loss"]).any()
+    s = charts_space.path_chart(surface, hist, ref, status={"r": "diverged"}).to_dict()
+    json.dumps(s, allow_nan=False)
+    assert all(math.isfinite(v) for v in s["layer"][0]["encoding"]["color"]["scale"]["domain"])
+
+
+def test_linear_loss_chart_frames_the_runs_that_did_not_diverge(result, status):
+    s = spec(charts.loss_chart(result.history, log=False, status=status))
+    lo, hi = _domain(layers(s)[0], "y")
+    good = result.history[result.history.run != "wild"]["loss"]
+    assert lo <= good.min() and good.max() <= hi and hi < 10  # not squashed by 1e8
+    assert all(lo <= r["loss"] <= hi for r in layer_rows(s, layers(s)[0]))
+    texts = [lay for lay in layers(s) if lay["mark"]["type"] == "text"]
+    (mark,) = [r for lay in texts for r in layer_rows(s, lay)]
+    wild = next(r for r in result.runs if r.name == "wild")
+    assert mark["label"] == f"diverged at step {wild.diverged_at}"
+    assert mark["loss"] == pytest.approx(hi)  # at the top edge, where it leaves
+    assert mark["last"] > 1e6  # the tooltip still tells its last finite loss
+
+
+def test_param_chart_cuts_a_diverged_run_at_the_edge(result, status):
+    s = spec(charts.param_chart(result.history, "b", reference=result.reference["b"],
+                                status=status))
+    lo, hi = _domain(layers(s)[0], "y")
+    faint = layers(s)[1]
+    assert faint["encoding"]["detail"]["field"] == "piece"
+    assert all(lo <= r["b"] <= hi for r in layer_rows(s, faint))
+    crosses = [lay for lay in layers(s) if lay["mark"].get("shape") == "cross"]
+    (mark,) = layer_rows(s, crosses[0])
+    assert mark["run"] == "wild" and mark["b"] in (lo, hi)
+
+
+def test_fit_chart_cuts_steep_lines_to_the_chart():
+    frame = pd.DataFrame({"x": np.linspace(0, 1e150, 20), "y": np.linspace(0, 1e150, 20)})
+    lines = pd.DataFrame({"run": ["steep", "off", "nan"], "slope": [1e300, 0.0, math.nan],
+                          "intercept": [0.0, 1e300, 0.0]})
+    s = spec(charts_space.fit_chart(frame, "x", "y", lines, reference=(1.0, 0.0)))
+    (y0, y1), (x0, x1) = _domain(s["layer"][0], "y"), _domain(s["layer"][0], "x")
+    segs = layer_rows(s, s["layer"][1])
+    assert {r["run"] for r in segs} == {"steep"}  # "off" misses the chart, "nan" is not a line
+    assert all(x0 <= r["x"] <= x1 and y0 <= r["y"] <= y1 for r in segs)
+
+
+def test_charts_drop_values_that_are_not_finite():
+    hist = pd.DataFrame({"run": "r", "step": range(4), "epoch": range(4), "samples": range(4),
+                         "lr": [0.1, math.inf, 0.1, 0.1], "w": [0.0, math.nan, 1e300, -1e300],
+                         "b": [0.0, 1.0, math.inf, 2.0], "loss": [1.0, 2.0, 3.0, 4.0],
+                         "batch_loss": 1.0, "grad_norm": [1.0, math.inf, 1e308, 0.0],
+                         "clipped": False})
+    hist["w"] = hist["w"].astype(object)  # object columns keep inf through Altair
+    hist.loc[3, "w"] = -math.inf
+    for chart in (charts.loss_chart(hist), charts.lr_chart(hist),
+                  charts.param_chart(hist, "w", reference=math.nan),
+                  charts.param_chart(hist, "b", reference=math.inf),
+                  charts.grad_chart(hist, clip={"r": math.inf})):
+        text = json.dumps(chart.to_dict(), allow_nan=False)
+        assert "Infinity" not in text and "NaN" not in text

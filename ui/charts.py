@@ -9,7 +9,14 @@ No Streamlit here. Every builder
   blank the whole chart);
 * gives every run the same colour on every chart (:func:`run_scale`) and lets a click on the
   legend highlight a run;
-* draws a diverged run up to its last finite step and marks that step.
+* draws a diverged run up to its last finite step and marks that step; where a chart's range is
+  that of the other runs (linear loss axis, w and b), the diverged run is cut where it leaves
+  the chart (:func:`clip_paths`) and marked there, on the edge, rather than drawn as a line
+  towards 1e300;
+* puts only finite numbers in the spec: the browser parses it with ``JSON.parse``, which has no
+  NaN or Infinity (one NaN in a scale domain and the chart becomes an error box). Data cells that
+  are not finite are dropped (:func:`keep_plottable`) or emptied (:func:`json_safe`); values
+  beyond :data:`MAX_ABS` count as off the chart; domains come from :func:`value_range`.
 
 Charts of the data and of the (w, b) plane are in :mod:`ui.charts_space`.
 """
@@ -102,6 +109,14 @@ def value_range(values, *, pad: float = 0.08, flat: float = 0.1,
     return out
 
 
+def axis_for(domain: Sequence[float] | None):
+    """A compact tick format ("3.4e+299") for a domain reaching 1e21, whose tick values Vega
+    would print with every digit of their rounding noise; else the default."""
+    if domain is not None and max(abs(float(v)) for v in domain) >= 1e21:
+        return alt.Axis(format="~g")
+    return alt.Undefined
+
+
 def _clip_segment(xa: float, ya: float, xb: float, yb: float,
                   box: tuple[float, float, float, float]) -> tuple[float, float] | None:
     """Liang–Barsky: the part [t0, t1] of the segment a -> b inside the box, or None."""
@@ -161,6 +176,12 @@ def clip_paths(df: pd.DataFrame, x: str, y: str, box: Sequence[float], *, by: st
     return line_df, pd.DataFrame(exits, columns=columns)
 
 
+def _snap(v: float, lo: float, hi: float) -> float:
+    """v kept within [lo, hi], and exactly on an edge that rounding missed by a hair."""
+    tol = 1e-9 * (hi - lo)
+    return lo if v <= lo + tol else hi if v >= hi - tol else v
+
+
 class _Path:
     """One group's path for :func:`clip_paths` (coordinates in the box's units)."""
 
@@ -175,8 +196,8 @@ class _Path:
         """The point a fraction t along segment i -> i+1 (kept on the box), rec's columns."""
         x0, x1, y0, y1 = self.frame
         xs, ys = self.xs, self.ys
-        xv = min(max(xs[i] + t * (xs[i + 1] - xs[i]), x0), x1)
-        yv = min(max(ys[i] + t * (ys[i + 1] - ys[i]), y0), y1)
+        xv = _snap(xs[i] + t * (xs[i + 1] - xs[i]), x0, x1)
+        yv = _snap(ys[i] + t * (ys[i + 1] - ys[i]), y0, y1)
         out = {**rec, self.x: xv, self.y: 10.0 ** yv if self.log_y else yv, "piece": piece,
                "edge": True}
         if self.steps is not None and np.isfinite(self.steps[[i, i + 1]]).all():
@@ -297,6 +318,14 @@ def first_values(df: pd.DataFrame, y: str, *, by: str = "run",
     return [float(v) for v in numeric(firsts[y])]
 
 
+def lone_points(df: pd.DataFrame, by: str = "run") -> pd.DataFrame:
+    """The rows of the groups that have a single row: a line through one point draws nothing,
+    so a run that stopped at its first step would not show at all."""
+    if df.empty:
+        return df
+    return df[df.groupby(by, sort=False)[by].transform("size").to_numpy() == 1]
+
+
 def _real(hist: pd.DataFrame) -> pd.DataFrame:
     """The recorded rows (not the points clip_paths put on the chart's edge)."""
     return hist[~hist["edge"].astype(bool)] if "edge" in hist.columns else hist
@@ -356,7 +385,7 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     hist = downsample(hist, points_per_run(len(runs)))
     recorded, exits = hist, None
     yscale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-    pieces = False
+    pieces, domain = False, None
     if not log and not hist.empty:
         bad = hist["run"].isin(_diverged(status)).to_numpy(dtype=bool)
         if bad.any() and not bad.all():  # framed on the others; all diverged: all shown
@@ -375,7 +404,8 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     base = alt.Chart(json_safe(hist)).encode(x=xenc, color=colour, **split)
     raw = base.mark_line(strokeWidth=1.5 if not smooth else 1, interpolate="linear",
                          clip=True).encode(
-        y=alt.Y("loss:Q", scale=yscale, title="loss" + (" (log scale)" if log else "")),
+        y=alt.Y("loss:Q", scale=yscale, title="loss" + (" (log scale)" if log else ""),
+                axis=axis_for(domain)),
         opacity=alt.condition(pick, alt.value(0.3 if smooth else 1.0), alt.value(0.08)),
         tooltip=tips,
     ).add_params(pick)
@@ -396,6 +426,11 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     points = alt.Chart(json_safe(_real(hist))).mark_point(size=60, opacity=0, clip=True).encode(
         x=xenc, y=alt.Y("loss:Q", scale=yscale), tooltip=tips)  # hover anywhere on a curve
     layers.append(points)
+    lone = lone_points(_real(hist))
+    if not lone.empty:
+        layers.append(alt.Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+            x=xenc, y=alt.Y("loss:Q", scale=yscale),
+            color=alt.Color("run:N", scale=run_scale(runs), legend=None), tooltip=tips))
     return style(alt.layer(*layers).properties(height=height, title=title), big=big)
 
 
@@ -432,6 +467,11 @@ def lr_chart(history: pd.DataFrame, *, x: str = "step", height: int = HEIGHT,
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                  alt.Tooltip("lr:Q", title="learning rate", format=".4~g")],
     ).add_params(pick)
+    lone = lone_points(hist)
+    if not lone.empty:
+        chart = alt.layer(chart, alt.Chart(json_safe(lone)).mark_point(size=40, filled=True)
+                          .encode(x=f"{x}:Q", y="lr:Q",
+                                  color=alt.Color("run:N", scale=run_scale(runs), legend=None)))
     return style(chart.properties(height=height, title="Learning rate"), big=big)
 
 
@@ -459,7 +499,7 @@ def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = 
     pick = _legend_selection()
     diverged = hist["run"].map(status or {}).eq("diverged")
     enc = {"x": alt.X(f"{x}:Q", title=X_FIELDS[x]),
-           "y": alt.Y(f"{param}:Q", title=param, scale=yscale),
+           "y": alt.Y(f"{param}:Q", title=param, scale=yscale, axis=axis_for(domain)),
            "color": alt.Color("run:N", scale=run_scale(runs), title=None),
            "tooltip": [alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                        alt.Tooltip(f"{param}:Q", format=".5~g")]}
@@ -479,6 +519,11 @@ def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = 
                 shape="cross", size=120, filled=True, color=DIVERGED_COLOR).encode(
                 x=enc["x"], y=enc["y"],
                 tooltip=[alt.Tooltip("run:N"), alt.Tooltip("note:N", title="status")]))
+    lone = lone_points(hist)
+    if not lone.empty:
+        layers.append(alt.Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+            x=enc["x"], y=enc["y"], tooltip=enc["tooltip"],
+            color=alt.Color("run:N", scale=run_scale(runs), legend=None)))
     if is_plottable(reference):
         ref = pd.DataFrame({"value": [float(reference)], "label": ["least squares"]})
         rule = alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="black", strokeWidth=1.5).encode(
@@ -517,6 +562,10 @@ def grad_chart(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
                  alt.Tooltip("clipped:N")],
     ).add_params(pick)
     layers: list[alt.Chart] = [line]
+    lone = lone_points(hist)
+    if not lone.empty:
+        layers.append(alt.Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+            x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, legend=None)))
     clipped = hist[hist["clipped"]]
     if not clipped.empty:
         layers.append(alt.Chart(json_safe(clipped)).mark_point(size=18, filled=True,

@@ -25,6 +25,7 @@ import pandas as pd
 from ui.charts import (
     DIVERGED_COLOR,
     HEIGHT,
+    axis_for,
     clip_paths,
     downsample,
     is_plottable,
@@ -89,7 +90,8 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
     runs = list(runs) if runs is not None else list(dict.fromkeys(lines["run"]))
     xt, yt = _title(x_name), _title(y_name)
     points = alt.Chart(data).mark_circle(size=28, color="#666", opacity=0.45).encode(
-        x=alt.X("x:Q", title=xt, scale=xscale), y=alt.Y("y:Q", title=yt, scale=yscale),
+        x=alt.X("x:Q", title=xt, scale=xscale, axis=axis_for(box[:2])),
+        y=alt.Y("y:Q", title=yt, scale=yscale, axis=axis_for(box[2:])),
         tooltip=[alt.Tooltip("x:Q", title=xt, format=".4~g"),
                  alt.Tooltip("y:Q", title=yt, format=".4~g")])
     ends = keep_plottable(lines, ["slope", "intercept"])
@@ -152,8 +154,11 @@ def loss_surface(problem, history: pd.DataFrame, reference: Mapping[str, float],
     ws = np.linspace(w_mid - half, w_mid + half, n + 1)
     bs = np.linspace(b_mid - half, b_mid + half, n + 1)
     wc, bc = ws[:-1] / 2 + ws[1:] / 2, bs[:-1] / 2 + bs[1:] / 2
-    with np.errstate(over="ignore", invalid="ignore"):
-        grid = np.asarray(problem.grid(wc, bc), dtype=float)  # [i_b, i_w]
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            grid = np.asarray(problem.grid(wc, bc), dtype=float)  # [i_b, i_w]
+    except np.linalg.LinAlgError:  # the data's moments themselves overflowed
+        grid = np.full((n, n), np.inf)
     grid = np.where(np.isnan(grid), np.inf, grid)  # inf - inf: too large to compute
     W, B = np.meshgrid(np.arange(n), np.arange(n))
     return pd.DataFrame({"w": ws[W.ravel()], "w2": ws[W.ravel() + 1], "b": bs[B.ravel()],
@@ -208,8 +213,9 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
         loss_text="datum.overflow ? 'too large to compute (overflows)' : "
                   "format(datum.loss, '.4~g')",
     ).mark_rect(opacity=1.0, strokeWidth=0.6).encode(
-        x=alt.X("w:Q", scale=xs, title=f"w (slope){suffix}"), x2="w2:Q",
-        y=alt.Y("b:Q", scale=ys, title=f"b (intercept){suffix}"), y2="b2:Q",
+        x=alt.X("w:Q", scale=xs, title=f"w (slope){suffix}", axis=axis_for(w_dom)), x2="w2:Q",
+        y=alt.Y("b:Q", scale=ys, title=f"b (intercept){suffix}", axis=axis_for(b_dom)),
+        y2="b2:Q",
         color=alt.Color("loss:Q", scale=bands, legend=None),
         stroke=alt.Stroke("loss:Q", scale=bands, legend=None),  # no seams between cells
         tooltip=[alt.Tooltip("loss_text:N", title="loss")])

@@ -21,6 +21,7 @@ from typing import Any
 import streamlit as st
 
 from gdcore import presets
+from gdcore.errors import GDError
 from ui import state
 from ui.widgets import escape_md
 
@@ -55,7 +56,11 @@ def follow_data(setup: dict[str, Any], choice) -> None:
     if fit["data"] == h:
         return
     if fit["preset"] and fit["runs"] == _runs_key(setup["runs"]):
-        new = presets.build(fit["preset"], data=choice.config, dataset=choice.dataset)
+        try:
+            new = presets.build(fit["preset"], data=choice.config, dataset=choice.dataset)
+        except GDError:  # data the preset cannot be built for: keep the runs, say nothing new
+            st.session_state[FIT] = {**fit, "data": h, "preset": None}
+            return
         setup = copy.deepcopy(setup) | {"data": choice.config, "runs": new["runs"]}
         state.replace(state.normalized(setup))
         remember_preset(fit["preset"], state.current(), choice.dataset)

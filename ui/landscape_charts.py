@@ -14,11 +14,13 @@ import pandas as pd
 
 from .charts import (
     DIVERGED_COLOR,
+    axis_for,
     cut_runs,
     first_values,
     is_plottable,
     json_safe,
     keep_plottable,
+    lone_points,
     numeric,
     run_scale,
     value_range,
@@ -62,11 +64,11 @@ def curve_chart(curve_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFr
     now = keep_plottable(now_df, [x, "loss"])
     mins = keep_plottable(minima_df, [x, "loss"])
     parts = (paths, now, mins)
-    xs = alt.Scale(domain=_domain(curve[x], *(p[x] for p in parts)), clamp=True)
-    ys = alt.Scale(domain=_domain(curve["loss"], *(p["loss"] for p in parts), pad=0.05),
-                   clamp=True)
-    X = alt.X(f"{x}:Q", scale=xs, title=x)
-    Y = alt.Y("loss:Q", scale=ys, title="loss")
+    x_dom = _domain(curve[x], *(p[x] for p in parts))
+    y_dom = _domain(curve["loss"], *(p["loss"] for p in parts), pad=0.05)
+    xs, ys = alt.Scale(domain=x_dom, clamp=True), alt.Scale(domain=y_dom, clamp=True)
+    X = alt.X(f"{x}:Q", scale=xs, title=x, axis=axis_for(x_dom))
+    Y = alt.Y("loss:Q", scale=ys, title="loss", axis=axis_for(y_dom))
     line = alt.Chart(json_safe(curve)).mark_line(color="#555", strokeWidth=2).encode(x=X, y=Y)
     color = run_color(path_df)
     trail = alt.Chart(json_safe(paths)).mark_line(point=alt.OverlayMarkDef(size=30),
@@ -98,14 +100,16 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
     now = keep_plottable(now_df, [a, b])
     mins = keep_plottable(minima_df, [a, b])
     parts = (thin, now, mins)
-    xs = alt.Scale(domain=_domain(surface[a], *(p[a] for p in parts)), clamp=True, nice=False)
-    ys = alt.Scale(domain=_domain(surface[b], *(p[b] for p in parts)), clamp=True, nice=False)
+    a_dom = _domain(surface[a], *(p[a] for p in parts))
+    b_dom = _domain(surface[b], *(p[b] for p in parts))
+    xs = alt.Scale(domain=a_dom, clamp=True, nice=False)
+    ys = alt.Scale(domain=b_dom, clamp=True, nice=False)
     heat = alt.Chart(json_safe(surface)).transform_calculate(
         x1=f"datum['{a}'] - datum.dw1 / 2", x2=f"datum['{a}'] + datum.dw1 / 2",
         y1=f"datum['{b}'] - datum.dw2 / 2", y2=f"datum['{b}'] + datum.dw2 / 2",
     ).mark_rect().encode(
-        x=alt.X("x1:Q", scale=xs, title=a), x2="x2:Q",
-        y=alt.Y("y1:Q", scale=ys, title=b), y2="y2:Q",
+        x=alt.X("x1:Q", scale=xs, title=a, axis=axis_for(a_dom)), x2="x2:Q",
+        y=alt.Y("y1:Q", scale=ys, title=b, axis=axis_for(b_dom)), y2="y2:Q",
         color=alt.Color("level:Q", scale=alt.Scale(scheme="viridis"),
                         title="log10(loss − min)"),
         tooltip=[alt.Tooltip(f"{a}:Q", format=".3g"), alt.Tooltip(f"{b}:Q", format=".3g"),
@@ -153,12 +157,17 @@ def loss_steps_chart(path_df: pd.DataFrame, step: int, *, height: int = 220) -> 
         steps = data["step"]
         data, exits = cut_runs(data, bad, "step", "loss",
                                (float(steps.min()), float(steps.max()), *domain))
-        y = alt.Y("loss:Q", title="loss", scale=alt.Scale(domain=domain, nice=False, zero=False))
+        y = alt.Y("loss:Q", title="loss", scale=alt.Scale(domain=domain, nice=False, zero=False),
+                  axis=axis_for(domain))
         split = {"detail": alt.Detail("piece:N")}
     lines = alt.Chart(json_safe(data)).mark_line(clip=True).encode(
         x=alt.X("step:Q", title="step"), y=y, color=color, **split,
         tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".5g")])
     layers = [lines]
+    lone = lone_points(data[~data["edge"].astype(bool)] if "edge" in data.columns else data)
+    if not lone.empty:  # a run of one step draws no line
+        layers.append(alt.Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+            x="step:Q", y=y, color=color))
     if is_plottable(step):
         layers.append(alt.Chart(pd.DataFrame({"step": [float(step)]})).mark_rule(
             color="black").encode(x="step:Q"))

@@ -11,10 +11,12 @@ import pandas as pd
 
 from .charts import (
     DIVERGED_COLOR,
+    axis_for,
     clip_paths,
     is_plottable,
     json_safe,
     keep_plottable,
+    lone_points,
     numeric,
 )
 
@@ -51,15 +53,17 @@ def lines_chart(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str | 
             drawn, exits = clip_paths(df, x, y, (float(xs.min()), float(xs.max()), *domain),
                                       by=color, order=x, log_y=log_y)
     enc = {"x": alt.X(f"{x}:Q", title=x_title or x),
-           "y": alt.Y(f"{y}:Q", title=y_title or y, scale=yscale),
+           "y": alt.Y(f"{y}:Q", title=y_title or y, scale=yscale, axis=axis_for(domain)),
            "color": alt.Color(f"{color}:N", title=color, sort=None),
            "tooltip": [f"{color}:N", alt.Tooltip(f"{x}:Q", format=".4g"),
                        alt.Tooltip(f"{y}:Q", format=".6g")]}
     split = {"detail": alt.Detail("piece:N")} if "piece" in drawn.columns else {}
     layers = [alt.Chart(json_safe(drawn)).mark_line(clip=True, strokeWidth=2).encode(
         **enc, **split)]
-    if points:  # the recorded points only, not the ones put on the edge
-        real = drawn[~drawn["edge"].astype(bool)] if "edge" in drawn.columns else drawn
+    real = drawn[~drawn["edge"].astype(bool)] if "edge" in drawn.columns else drawn
+    if not points:  # a group of one point draws no line
+        real = lone_points(real, by=color)
+    if len(real):  # the recorded points only, not the ones put on the edge
         layers.append(alt.Chart(json_safe(real)).mark_point(
             size=25, filled=True, opacity=1, clip=True).encode(**enc))
     if not exits.empty:

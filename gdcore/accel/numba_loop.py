@@ -48,6 +48,7 @@ schedule_step = compiled(schedules.step, lr_at=lr_at, plateau_step=plateau_step)
 schedule_start = compiled(schedules.start, lr_at=lr_at)
 clip_coefficient = compiled(clipping.coefficient, inline=True)
 clip_component = compiled(clipping.component, inline=True)
+grad_norm = compiled(clipping.norm)
 row_error = compiled(objectives.row_error, inline=True)
 mse_full_1d = compiled(objectives.mse_full_1d, inline=True)
 mse_full = compiled(objectives.mse_full)
@@ -104,10 +105,10 @@ def batch_objective(p, g, cols, start, stop, full, xbar, ybar, cov, wstar, rss_n
 
 @njit(**_OPTIONS)
 def clip_in_place(hp, g, gsq):
-    """Clip g given its squared norm: (norm or -1 when not clipping, clipped?)."""
+    """Clip g given its squared norm: (its norm, or -1 when not needed, clipped?)."""
     if hp.kind == CLIP_NONE:
-        return -1.0, False
-    gnorm = math.sqrt(gsq)
+        return (-1.0 if gsq < math.inf else grad_norm(gsq, g)), False
+    gnorm = grad_norm(gsq, g)
     coef = clip_coefficient(hp, gnorm)
     clipped = False
     for j in range(g.shape[0]):
@@ -210,7 +211,7 @@ def run_linear(data, opt, sch, clp, bat, stop, buffers):
 
     lr, e, sched_state = schedule_start(sch)
     loss = full_objective(p, gfull, xbar, ybar, cov, wstar, rss_n)
-    gn = math.sqrt(sumsq(gfull))
+    gn = grad_norm(sumsq(gfull), gfull)
     write_row(rec, 0, 0.0, 0.0, 0.0, lr, loss, loss, gn, 0.0, p)
     count = 1
     if not (math.isfinite(loss) and finite(p)):
@@ -256,8 +257,10 @@ def run_linear(data, opt, sch, clp, bat, stop, buffers):
                 # 2. clip
                 gsq = g0 * g0 + g1 * g1
                 gnorm, clipped = -1.0, False
+                if clp.kind != CLIP_NONE or not gsq < math.inf:
+                    # (clipping.norm on (g0, g1): hypot(hypot(0, g0), g1) = hypot(|g0|, g1))
+                    gnorm = math.sqrt(gsq) if gsq < math.inf else math.hypot(math.fabs(g0), g1)
                 if clp.kind != CLIP_NONE:
-                    gnorm = math.sqrt(gsq)
                     coef = clip_coefficient(clp, gnorm)
                     g0, c0 = clip_component(clp, g0, coef)
                     g1, c1 = clip_component(clp, g1, coef)
@@ -333,7 +336,7 @@ def run_linear(data, opt, sch, clp, bat, stop, buffers):
                 break
             if sch.per_update:
                 lr, e, sched_state = schedule_step(sch, lr, e, loss, sched_state)
-            if check_tol and converged(stop, loss, prev_loss, math.sqrt(sumsq(gfull))):
+            if check_tol and converged(stop, loss, prev_loss, grad_norm(sumsq(gfull), gfull)):
                 status = CONVERGED
                 break
             if step % CHECK_EVERY == 0:  # report progress; another thread may ask to stop
