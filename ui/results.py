@@ -8,6 +8,8 @@ samples large arrays when it hashes them), so changing one run's setting reruns 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import gdcore
 from gdcore.errors import GDError
@@ -49,7 +52,22 @@ def _run_store() -> OrderedDict:
 STORE_SIZE = 256
 ACCELERATOR_DELAY = 3.0  # seconds after the first visit: its page is drawn first
 STOP = "_stop_requested"  # the setup (as JSON) whose runs the user asked to stop
-PARTIAL = "_stopped_runs"  # run key -> what an interrupted run had done (for the Stop button)
+HANDOVER_SECONDS = 5.0  # how long a rerun after Stop waits for the stopped run's result
+
+
+@st.cache_resource(show_spinner=False)
+def _handover() -> dict:
+    """Per session: the run computing now and what a stopped run did. Streamlit starts the
+    rerun that a click causes while the interrupted script is still finishing, and session
+    state written by that script is not seen by the new one, so the two meet here."""
+    return {"lock": threading.Lock(), "sessions": {}}
+
+
+def _session_slot() -> dict:
+    ctx = get_script_run_ctx()
+    store = _handover()
+    with store["lock"]:
+        return store["sessions"].setdefault(ctx.session_id if ctx else "", {})
 
 
 def request_stop(setup_json: str) -> None:
@@ -109,8 +127,13 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     problem = _problem(data_hash, dataset)
     setup_json = experiment.to_json(indent=None)
     stop_asked = st.session_state.get(STOP) == setup_json
-    partial = st.session_state.pop(PARTIAL, {}) if stop_asked else {}
-    st.session_state.pop(PARTIAL, None)
+    slot = _session_slot()
+    if stop_asked:  # Streamlit starts this run while the stopped one is still handing over
+        deadline = time.monotonic() + HANDOVER_SECONDS
+        while slot.get("running") and time.monotonic() < deadline:
+            time.sleep(0.02)
+    partial = slot.pop("partial", {}) if stop_asked else {}
+    slot.pop("partial", None)
     box = st.empty()
     out = Outcome(runs=[], problem=problem)
     total = len(experiment.runs)
@@ -141,12 +164,17 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
             if key in partial:
                 result = partial[key]
             else:
-                result = _fetch_or_run(key, data_hash, problem, dataset, on_progress)
+                slot["running"] = key
+                try:
+                    result = _fetch_or_run(key, data_hash, problem, dataset, on_progress)
+                    if interrupted:  # keep what it did, in case the request was Stop
+                        slot["partial"] = {key: result}
+                finally:
+                    slot.pop("running", None)
         except GDError as err:
             out.errors.append((cfg.name, str(err)))
             continue
-        if interrupted:  # keep what it did, in case the request was the Stop button
-            st.session_state[PARTIAL] = {key: result}
+        if interrupted:
             raise interrupted[0]
         out.runs.append(result)
         if result.status == "stopped":
