@@ -9,7 +9,7 @@ import streamlit as st
 
 import gdcore
 from gdcore import presets
-from ui import charts, charts_space, fit, results, state
+from ui import charts, charts_space, fit, render, results, state
 from ui.classroom import apply_classroom
 from ui.results import start_accelerator
 from ui.run_editor import run_editor
@@ -87,39 +87,48 @@ for name, message in outcome.errors:
 if not outcome.runs:
     st.stop()
 
-c1, c2, c3 = st.columns([3, 2, 3], vertical_alignment="bottom")
-x_axis = c1.segmented_control("x axis", list(charts.X_FIELDS), default="step",
-                              format_func=charts.X_FIELDS.get, key="x_axis", required=True)
-log = c2.toggle("Log-scale loss", value=True, key="log")
-smooth = c3.slider("Smoothing (points averaged)", 0, 50, 0, key="smooth",
-                   help="A moving average drawn over the faint raw curve.")
-hist, status = outcome.history, outcome.status
-
-left, right = st.columns([3, 2])
-left.altair_chart(charts.loss_chart(hist, x=x_axis, log=log, smooth=smooth, status=status,
-                                    height=height, big=classroom), width="stretch")
-right.altair_chart(charts.lr_chart(hist, x=x_axis, height=height, big=classroom),
-                   width="stretch")
-
-left, right = st.columns(2)
-surface = charts_space.loss_surface(outcome.problem, hist, outcome.reference, status=status)
 units = "standardized" if choice.dataset.standardized else ""
-left.altair_chart(charts_space.path_chart(surface, hist, outcome.reference, status=status,
-                                          runs=outcome.names, units=units, height=height,
-                                          big=classroom), width="stretch")
-frame = choice.dataset.frame()
-right.altair_chart(charts_space.fit_chart(
-    frame, choice.dataset.x_names[0], choice.dataset.y_name, results.fit_lines(outcome),
-    reference=results.original_reference(choice.dataset, outcome.reference),
-    runs=outcome.names, height=height, big=classroom), width="stretch")
 
-left, right = st.columns(2)
-for col, param in ((left, "w"), (right, "b")):
-    col.altair_chart(charts.param_chart(hist, param, reference=outcome.reference[param],
-                                        x=x_axis, status=status, height=height,
-                                        big=classroom), width="stretch")
-st.altair_chart(charts.grad_chart(hist, clip=results.clip_thresholds(outcome), x=x_axis,
-                                  height=height, big=classroom), width="stretch")
+
+@st.fragment
+def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: int) -> None:
+    """The charts and their view controls. A fragment: moving a view control reruns only this,
+    and each chart is redrawn from its kept spec unless what it shows changed (ui/render.py)."""
+    c1, c2, c3 = st.columns([3, 2, 3], vertical_alignment="bottom")
+    x_axis = c1.segmented_control("x axis", list(charts.X_FIELDS), default="step",
+                                  format_func=charts.X_FIELDS.get, key="x_axis", required=True)
+    log = c2.toggle("Log-scale loss", value=True, key="log")
+    smooth = c3.slider("Smoothing (points averaged)", 0, 50, 0, key="smooth",
+                       help="A moving average drawn over the faint raw curve.")
+    hist, status, key = outcome.history, outcome.status, outcome.key
+    look = (height, big)
+
+    left, right = st.columns([3, 2])
+    render.chart(left, ("loss", key, x_axis, log, smooth, look), lambda: charts.loss_chart(
+        hist, x=x_axis, log=log, smooth=smooth, status=status, height=height, big=big))
+    render.chart(right, ("lr", key, x_axis, look), lambda: charts.lr_chart(
+        hist, x=x_axis, height=height, big=big))
+
+    left, right = st.columns(2)
+    render.chart(left, ("path", key, units, look), lambda: charts_space.path_chart(
+        charts_space.loss_surface(outcome.problem, hist, outcome.reference, status=status),
+        hist, outcome.reference, status=status, runs=outcome.names, units=units,
+        height=height, big=big))
+    render.chart(right, ("fit", key, look), lambda: charts_space.fit_chart(
+        dataset.frame(), dataset.x_names[0], dataset.y_name, results.fit_lines(outcome),
+        reference=results.original_reference(dataset, outcome.reference),
+        runs=outcome.names, height=height, big=big))
+
+    left, right = st.columns(2)
+    for col, param in ((left, "w"), (right, "b")):
+        render.chart(col, ("param", param, key, x_axis, look), lambda param=param: (
+            charts.param_chart(hist, param, reference=outcome.reference[param], x=x_axis,
+                               status=status, height=height, big=big)))
+    render.chart(st, ("grad", key, x_axis, look), lambda: charts.grad_chart(
+        hist, clip=results.clip_thresholds(outcome), x=x_axis, height=height, big=big))
+
+
+comparison_charts(outcome, choice.dataset, big=classroom, height=height)
 
 st.subheader("Results")
 st.caption(f"Least squares: w = {outcome.reference['w']:.5g}, b = {outcome.reference['b']:.5g}, "

@@ -23,8 +23,11 @@ Charts of the data and of the (w, b) plane are in :mod:`ui.charts_space`.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -279,6 +282,47 @@ def _legend_selection() -> alt.Parameter:
     return alt.selection_point(fields=["run"], bind="legend", name="pick")
 
 
+_CHANNELS: dict[tuple, Any] = {}
+
+
+def channel(encoding: str, value: Any):
+    """The channel object for a dict-valued encoding (``alt.condition``, ``alt.value``), made
+    once and reused: given a dict, Altair finds the channel class by trying the JSON schema's
+    alternatives on every ``encode``, a third of a chart's build time."""
+    key = (encoding, json.dumps(value, sort_keys=True, default=str))
+    found = _CHANNELS.get(key)
+    if found is None:
+        found = _CHANNELS[key] = getattr(alt.Chart().encode(**{encoding: value}).encoding,
+                                         encoding)
+    return found
+
+
+def layer(*charts: alt.Chart, **props: Any) -> alt.LayerChart:
+    """``alt.layer(*charts).properties(**props)`` without ``properties``' validation and copy
+    (the charts are ours and just made; the tests validate every spec)."""
+    chart = alt.LayerChart(layer=list(charts))
+    for key, value in props.items():
+        setattr(chart, key, value)
+    return chart
+
+
+class Chart(alt.Chart):
+    """``alt.Chart`` whose ``encode`` turns shorthand strings (``"step:Q"``) and dicts
+    (``alt.condition``, ``alt.value``) into channel objects made once and reused (see
+    :func:`channel`); everything else is Altair's own."""
+
+    def encode(self, *args: Any, **kwargs: Any) -> Chart:
+        fast = {k: channel(k, v) if isinstance(v, (str, dict)) else v for k, v in kwargs.items()}
+        return super().encode(*args, **fast)
+
+
+@functools.lru_cache(maxsize=64)
+def picked(on: float, off: float):
+    """Opacity ``on`` for the run picked in the legend (all, when none is), ``off`` for the
+    others (the legend selection is the parameter named "pick" on every chart)."""
+    return channel("opacity", alt.condition(_legend_selection(), alt.value(on), alt.value(off)))
+
+
 def _positive_finite(df: pd.DataFrame, col: str) -> pd.DataFrame:
     return keep_plottable(df, [col], positive=[col])
 
@@ -332,17 +376,21 @@ def _real(hist: pd.DataFrame) -> pd.DataFrame:
 
 
 def style(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMixin:
-    """Fonts and legend settings shared by all charts (``big``: for a projector)."""
+    """Fonts and legend settings shared by all charts (``big``: for a projector). Set on the
+    chart the builder just made, in place (``properties``/``configure_*`` would deep-copy the
+    whole layered chart once each)."""
     size = 16 if big else 12
     # fit-x: the chart fills the container's width; its height is the plot area's (with
     # Streamlit's default "fit", title, legend and axes would eat into the given height).
-    chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-    return (chart.configure_axis(labelFontSize=size, titleFontSize=size + 1)
-            .configure_legend(labelFontSize=size, titleFontSize=size, labelLimit=200,
-                              orient="top", direction="horizontal", columns=4 if not big else 3,
-                              symbolStrokeWidth=3, title=None)
-            .configure_title(fontSize=size + 3, anchor="start")
-            .configure_view(strokeWidth=0))
+    chart.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
+    chart.config = alt.Config(
+        axis=alt.AxisConfig(labelFontSize=size, titleFontSize=size + 1),
+        legend=alt.LegendConfig(labelFontSize=size, titleFontSize=size, labelLimit=200,
+                                orient="top", direction="horizontal", columns=4 if not big else 3,
+                                symbolStrokeWidth=3, title=None),
+        title=alt.TitleConfig(fontSize=size + 3, anchor="start"),
+        view=alt.ViewConfig(strokeWidth=0))
+    return chart
 
 
 def _diverged_rows(drawn: pd.DataFrame, recorded: pd.DataFrame,
@@ -401,12 +449,12 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
             alt.Tooltip("loss:Q", format=".5~g"), alt.Tooltip("lr:Q", format=".4~g"),
             alt.Tooltip("w:Q", format=".4~g"), alt.Tooltip("b:Q", format=".4~g")]
     split = {"detail": alt.Detail("piece:N")} if pieces else {}
-    base = alt.Chart(json_safe(hist)).encode(x=xenc, color=colour, **split)
+    base = Chart(json_safe(hist)).encode(x=xenc, color=colour, **split)
     raw = base.mark_line(strokeWidth=1.5 if not smooth else 1, interpolate="linear",
                          clip=True).encode(
         y=alt.Y("loss:Q", scale=yscale, title="loss" + (" (log scale)" if log else ""),
                 axis=axis_for(domain)),
-        opacity=alt.condition(pick, alt.value(0.3 if smooth else 1.0), alt.value(0.08)),
+        opacity=picked(0.3 if smooth else 1.0, 0.08),
         tooltip=tips,
     ).add_params(pick)
     layers: list[alt.Chart] = [raw]
@@ -416,22 +464,22 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
             groupby=["run", "piece"] if pieces else ["run"], sort=[alt.SortField(x)],
         ).mark_line(strokeWidth=2.5, clip=True).encode(
             y=alt.Y("smoothed:Q", scale=yscale),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1)),
+            opacity=picked(1.0, 0.1),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                      alt.Tooltip("smoothed:Q", title=f"mean of last {smooth}", format=".5~g")],
         )
         layers.append(sm)
     marks = _diverged_rows(hist, recorded, status, "loss", exits)
     layers.extend(_divergence_marks(marks, x, "loss", yscale))
-    points = alt.Chart(json_safe(_real(hist))).mark_point(size=60, opacity=0, clip=True).encode(
+    points = Chart(json_safe(_real(hist))).mark_point(size=60, opacity=0, clip=True).encode(
         x=xenc, y=alt.Y("loss:Q", scale=yscale), tooltip=tips)  # hover anywhere on a curve
     layers.append(points)
     lone = lone_points(_real(hist))
     if not lone.empty:
-        layers.append(alt.Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+        layers.append(Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
             x=xenc, y=alt.Y("loss:Q", scale=yscale),
             color=alt.Color("run:N", scale=run_scale(runs), legend=None), tooltip=tips))
-    return style(alt.layer(*layers).properties(height=height, title=title), big=big)
+    return style(layer(*layers, height=height, title=title), big=big)
 
 
 def _divergence_marks(marks: pd.DataFrame, x: str, y: str, yscale: alt.Scale) -> list[alt.Chart]:
@@ -441,9 +489,9 @@ def _divergence_marks(marks: pd.DataFrame, x: str, y: str, yscale: alt.Scale) ->
     enc = {"x": alt.X(f"{x}:Q"), "y": alt.Y(f"{y}:Q", scale=yscale)}
     tip = [alt.Tooltip("run:N"), alt.Tooltip("label:N", title="status"),
            alt.Tooltip("last:Q", title=f"last finite {y}", format=".4~g")]
-    cross = alt.Chart(marks).mark_point(shape="cross", size=220, filled=True, strokeWidth=1,
+    cross = Chart(marks).mark_point(shape="cross", size=220, filled=True, strokeWidth=1,
                                         color=DIVERGED_COLOR).encode(**enc, tooltip=tip)
-    text = alt.Chart(marks).mark_text(align="right", dx=-10, dy=-10, fontWeight="bold",
+    text = Chart(marks).mark_text(align="right", dx=-10, dy=-10, fontWeight="bold",
                                       color=DIVERGED_COLOR).encode(**enc, text="label:N")
     return [cross, text]
 
@@ -458,18 +506,18 @@ def lr_chart(history: pd.DataFrame, *, x: str = "step", height: int = HEIGHT,
     lrs = hist["lr"]
     log = bool(len(lrs)) and float(lrs.max()) > 20 * float(lrs.min())
     pick = _legend_selection()
-    chart = alt.Chart(json_safe(hist)).mark_line(strokeWidth=2, interpolate="step-after").encode(
+    chart = Chart(json_safe(hist)).mark_line(strokeWidth=2, interpolate="step-after").encode(
         x=alt.X(f"{x}:Q", title=X_FIELDS[x]),
         y=alt.Y("lr:Q", title="learning rate" + (" (log scale)" if log else ""),
                 scale=alt.Scale(type="log") if log else alt.Scale(zero=True)),
         color=alt.Color("run:N", scale=run_scale(runs), title=None),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1)),
+        opacity=picked(1.0, 0.1),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                  alt.Tooltip("lr:Q", title="learning rate", format=".4~g")],
     ).add_params(pick)
     lone = lone_points(hist)
     if not lone.empty:
-        chart = alt.layer(chart, alt.Chart(json_safe(lone)).mark_point(size=40, filled=True)
+        chart = alt.layer(chart, Chart(json_safe(lone)).mark_point(size=40, filled=True)
                           .encode(x=f"{x}:Q", y="lr:Q",
                                   color=alt.Color("run:N", scale=run_scale(runs), legend=None)))
     return style(chart.properties(height=height, title="Learning rate"), big=big)
@@ -503,41 +551,41 @@ def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = 
            "color": alt.Color("run:N", scale=run_scale(runs), title=None),
            "tooltip": [alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                        alt.Tooltip(f"{param}:Q", format=".5~g")]}
-    line = alt.Chart(json_safe(hist[~diverged])).mark_line(strokeWidth=2, clip=True).encode(
-        **enc, opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1))).add_params(pick)
+    line = Chart(json_safe(hist[~diverged])).mark_line(strokeWidth=2, clip=True).encode(
+        **enc, opacity=picked(1.0, 0.1)).add_params(pick)
     layers: list[alt.Chart] = [line]
     if diverged.any():  # drawn faint, cut where its swings leave the chart, marked there
         cut, exits = clip_paths(hist[diverged], x, param, (*_x_range(hist, x), *domain))
         enc["color"] = alt.Color("run:N", scale=run_scale(runs), legend=None)
-        layers.append(alt.Chart(json_safe(cut)).mark_line(strokeWidth=1, clip=True).encode(
+        layers.append(Chart(json_safe(cut)).mark_line(strokeWidth=1, clip=True).encode(
             **enc, detail="piece:N",
-            opacity=alt.condition(pick, alt.value(0.35), alt.value(0.05))))
+            opacity=picked(0.35, 0.05)))
         if not exits.empty:
             exits = exits.assign(note=[f"diverged: off the chart after step {int(s)}"
                                        for s in exits["step"]])
-            layers.append(alt.Chart(json_safe(exits)).mark_point(
+            layers.append(Chart(json_safe(exits)).mark_point(
                 shape="cross", size=120, filled=True, color=DIVERGED_COLOR).encode(
                 x=enc["x"], y=enc["y"],
                 tooltip=[alt.Tooltip("run:N"), alt.Tooltip("note:N", title="status")]))
     lone = lone_points(hist)
     if not lone.empty:
-        layers.append(alt.Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+        layers.append(Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
             x=enc["x"], y=enc["y"], tooltip=enc["tooltip"],
             color=alt.Color("run:N", scale=run_scale(runs), legend=None)))
     if is_plottable(reference):
         ref = pd.DataFrame({"value": [float(reference)], "label": ["least squares"]})
-        rule = alt.Chart(ref).mark_rule(strokeDash=[6, 4], color="black", strokeWidth=1.5).encode(
+        rule = Chart(ref).mark_rule(strokeDash=[6, 4], color="black", strokeWidth=1.5).encode(
             y=alt.Y("value:Q", scale=yscale),
             tooltip=[alt.Tooltip("label:N", title=""),
                      alt.Tooltip("value:Q", title=param, format=".5~g")])
-        label = alt.Chart(ref).mark_text(align="right", baseline="bottom", dy=-3,
+        label = Chart(ref).mark_text(align="right", baseline="bottom", dy=-3,
                                          color="black").encode(
-            y=alt.Y("value:Q", scale=yscale), x=alt.value("width"),
+            y=alt.Y("value:Q", scale=yscale), x=channel("x", alt.value("width")),
             text=alt.Text("value:Q", format=".4~g"))
         layers += [rule, label]
     what = "slope" if param.startswith("w") else "intercept"
-    chart = alt.layer(*layers).properties(
-        height=height, title=f"Learned {what} {param} (dashed: least squares)")
+    chart = layer(*layers, height=height,
+                  title=f"Learned {what} {param} (dashed: least squares)")
     return style(chart, big=big)
 
 
@@ -554,9 +602,9 @@ def grad_chart(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
     pick = _legend_selection()
     xenc = alt.X(f"{x}:Q", title=X_FIELDS[x])
     yenc = alt.Y("grad_norm:Q", title="gradient norm (log scale)", scale=alt.Scale(type="log"))
-    line = alt.Chart(json_safe(hist)).mark_line(strokeWidth=1.5).encode(
+    line = Chart(json_safe(hist)).mark_line(strokeWidth=1.5).encode(
         x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, title=None),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1)),
+        opacity=picked(1.0, 0.1),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                  alt.Tooltip("grad_norm:Q", title="gradient norm", format=".4~g"),
                  alt.Tooltip("clipped:N")],
@@ -564,11 +612,11 @@ def grad_chart(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
     layers: list[alt.Chart] = [line]
     lone = lone_points(hist)
     if not lone.empty:
-        layers.append(alt.Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+        layers.append(Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
             x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, legend=None)))
     clipped = hist[hist["clipped"]]
     if not clipped.empty:
-        layers.append(alt.Chart(json_safe(clipped)).mark_point(size=18, filled=True,
+        layers.append(Chart(json_safe(clipped)).mark_point(size=18, filled=True,
                                                                opacity=0.7).encode(
             x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, legend=None),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
@@ -577,11 +625,11 @@ def grad_chart(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
         [{"run": r, "threshold": float(c)} for r, c in (clip or {}).items()
          if r in runs and is_plottable(c, positive=True)])
     if not thresholds.empty:
-        layers.append(alt.Chart(thresholds).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
+        layers.append(Chart(thresholds).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
             y=alt.Y("threshold:Q", scale=alt.Scale(type="log")),
             color=alt.Color("run:N", scale=scale, legend=None),
             tooltip=[alt.Tooltip("run:N"),
                      alt.Tooltip("threshold:Q", title="clipping threshold", format=".4~g")]))
-    chart = alt.layer(*layers).properties(
-        height=height, title="Gradient norm (dashed: clipping threshold)")
+    chart = layer(*layers, height=height,
+                  title="Gradient norm (dashed: clipping threshold)")
     return style(chart, big=big)

@@ -25,13 +25,16 @@ import pandas as pd
 from ui.charts import (
     DIVERGED_COLOR,
     HEIGHT,
+    Chart,
     axis_for,
     clip_paths,
     downsample,
     is_plottable,
     json_safe,
     keep_plottable,
+    layer,
     numeric,
+    picked,
     plottable,
     points_per_run,
     run_scale,
@@ -89,7 +92,7 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
     xscale = alt.Scale(domain=[x0, x1], nice=False)
     runs = list(runs) if runs is not None else list(dict.fromkeys(lines["run"]))
     xt, yt = _title(x_name), _title(y_name)
-    points = alt.Chart(data).mark_circle(size=28, color="#666", opacity=0.45).encode(
+    points = Chart(data).mark_circle(size=28, color="#666", opacity=0.45).encode(
         x=alt.X("x:Q", title=xt, scale=xscale, axis=axis_for(box[:2])),
         y=alt.Y("y:Q", title=yt, scale=yscale, axis=axis_for(box[2:])),
         tooltip=[alt.Tooltip("x:Q", title=xt, format=".4~g"),
@@ -102,10 +105,10 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
     layers: list[alt.Chart] = [points]
     pick = alt.selection_point(fields=["run"], bind="legend", name="pick")
     if not seg.empty:
-        layers.append(alt.Chart(json_safe(seg)).mark_line(strokeWidth=2.5, clip=True).encode(
+        layers.append(Chart(json_safe(seg)).mark_line(strokeWidth=2.5, clip=True).encode(
             x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale),
             color=alt.Color("run:N", scale=run_scale(runs), title=None),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1)),
+            opacity=picked(1.0, 0.1),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("slope:Q", format=".4~g"),
                      alt.Tooltip("intercept:Q", format=".4~g")],
         ).add_params(pick))
@@ -114,13 +117,13 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
         ref = pd.DataFrame(_segment(s, c, box, label="least squares", slope=s, intercept=c),
                            columns=["x", "y", "label", "slope", "intercept"])
         if not ref.empty:
-            layers.append(alt.Chart(ref).mark_line(strokeDash=[6, 4], color="black", clip=True)
+            layers.append(Chart(ref).mark_line(strokeDash=[6, 4], color="black", clip=True)
                           .encode(x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale),
                                   tooltip=[alt.Tooltip("label:N", title=""),
                                            alt.Tooltip("slope:Q", format=".4~g"),
                                            alt.Tooltip("intercept:Q", format=".4~g")]))
-    chart = alt.layer(*layers).properties(
-        height=height, title="Data and fitted lines (dashed: least squares)")
+    chart = layer(*layers, height=height,
+                  title="Data and fitted lines (dashed: least squares)")
     return style(chart, big=big)
 
 
@@ -209,7 +212,7 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
     cells, levels = _bands(surface)
     suffix = f" ({units})" if units else ""
     bands = alt.Scale(type="threshold", domain=levels, scheme="blues", reverse=True)
-    heat = alt.Chart(cells).transform_calculate(
+    heat = Chart(cells).transform_calculate(
         loss_text="datum.overflow ? 'too large to compute (overflows)' : "
                   "format(datum.loss, '.4~g')",
     ).mark_rect(opacity=1.0, strokeWidth=0.6).encode(
@@ -233,14 +236,14 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
     enc = {"x": alt.X("w:Q", scale=xs), "y": alt.Y("b:Q", scale=ys), "order": "step:Q",
            "detail": "piece:N", "color": alt.Color("run:N", scale=scale, title=None),
            "tooltip": tips}
-    path = alt.Chart(json_safe(drawn[~diverged])).mark_line(strokeWidth=2.5, clip=True).encode(
-        **enc, opacity=alt.condition(pick, alt.value(1.0), alt.value(0.1))).add_params(pick)
-    wild = alt.Chart(json_safe(drawn[diverged])).mark_line(strokeWidth=1, clip=True).encode(
+    path = Chart(json_safe(drawn[~diverged])).mark_line(strokeWidth=2.5, clip=True).encode(
+        **enc, opacity=picked(1.0, 0.1)).add_params(pick)
+    wild = Chart(json_safe(drawn[diverged])).mark_line(strokeWidth=1, clip=True).encode(
         **{**enc, "color": alt.Color("run:N", scale=scale, legend=None)},
-        opacity=alt.condition(pick, alt.value(0.4), alt.value(0.05)))
+        opacity=picked(0.4, 0.05))
     starts = hist.sort_values("step", kind="stable").groupby("run", sort=False).head(1)
     starts = starts[_inside(starts, box)]
-    start = alt.Chart(json_safe(starts)).mark_point(size=80, filled=False, strokeWidth=2,
+    start = Chart(json_safe(starts)).mark_point(size=80, filled=False, strokeWidth=2,
                                                     clip=True).encode(
         x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
         color=alt.Color("run:N", scale=scale, legend=None), tooltip=tips)
@@ -249,7 +252,7 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
     if all(is_plottable(v) for v in ref_wb):
         ref = pd.DataFrame({"w": [float(ref_wb[0])], "b": [float(ref_wb[1])],
                             "label": ["least squares"]})
-        layers.append(alt.Chart(ref).mark_point(
+        layers.append(Chart(ref).mark_point(
             shape="diamond", size=160, filled=True, color="#e45756", stroke="white",
             strokeWidth=1.5, clip=True).encode(
             x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
@@ -257,14 +260,14 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
                      alt.Tooltip("b:Q", format=".5~g")]))
     marks = _divergence_marks(drawn, exits, hist, bad)
     if not marks.empty:  # not clipped: a cross on the frame's edge is drawn whole
-        layers.append(alt.Chart(json_safe(marks)).mark_point(
+        layers.append(Chart(json_safe(marks)).mark_point(
             shape="cross", size=200, filled=True, color=DIVERGED_COLOR).encode(
             x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("label:N", title="status"),
                      alt.Tooltip("where:N", title="last finite (w, b)"),
                      alt.Tooltip("loss:Q", title="last finite loss", format=".4~g")]))
-    chart = alt.layer(*layers).properties(
-        height=height, title="Paths across the loss surface (◆ least squares, ○ start)")
+    chart = layer(*layers, height=height,
+                  title="Paths across the loss surface (◆ least squares, ○ start)")
     return style(chart, big=big)
 
 

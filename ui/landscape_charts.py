@@ -14,12 +14,14 @@ import pandas as pd
 
 from .charts import (
     DIVERGED_COLOR,
+    Chart,
     axis_for,
     cut_runs,
     first_values,
     is_plottable,
     json_safe,
     keep_plottable,
+    layer,
     lone_points,
     numeric,
     run_scale,
@@ -69,24 +71,24 @@ def curve_chart(curve_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFr
     xs, ys = alt.Scale(domain=x_dom, clamp=True), alt.Scale(domain=y_dom, clamp=True)
     X = alt.X(f"{x}:Q", scale=xs, title=x, axis=axis_for(x_dom))
     Y = alt.Y("loss:Q", scale=ys, title="loss", axis=axis_for(y_dom))
-    line = alt.Chart(json_safe(curve)).mark_line(color="#555", strokeWidth=2).encode(x=X, y=Y)
+    line = Chart(json_safe(curve)).mark_line(color="#555", strokeWidth=2).encode(x=X, y=Y)
     color = run_color(path_df)
-    trail = alt.Chart(json_safe(paths)).mark_line(point=alt.OverlayMarkDef(size=30),
+    trail = Chart(json_safe(paths)).mark_line(point=alt.OverlayMarkDef(size=30),
                                                   strokeWidth=1, opacity=0.7).encode(
         x=X, y=Y, color=color, order="step:Q",
         tooltip=["run:N", "step:Q", alt.Tooltip(f"{x}:Q", format=".5g"),
                  alt.Tooltip("loss:Q", format=".5g")])
-    now_mark = alt.Chart(json_safe(now)).mark_point(size=220, filled=True, stroke="black",
+    now_mark = Chart(json_safe(now)).mark_point(size=220, filled=True, stroke="black",
                                                     strokeWidth=1).encode(
         x=X, y=Y, color=color,
         tooltip=["run:N", "step:Q", alt.Tooltip(f"{x}:Q", format=".6g"),
                  alt.Tooltip("loss:Q", format=".6g"), "status:N"])
-    min_marks = alt.Chart(json_safe(mins)).mark_point(shape="cross", size=260,
+    min_marks = Chart(json_safe(mins)).mark_point(shape="cross", size=260,
                                                       filled=True).encode(
         x=X, y=Y, fill=alt.Fill("kind:N", scale=MINIMUM_COLORS, title="minimum"),
         tooltip=["kind:N", alt.Tooltip(f"{x}:Q", format=".5g"),
                  alt.Tooltip("loss:Q", format=".5g")])
-    return alt.layer(line, trail, now_mark, min_marks).properties(height=height)
+    return layer(line, trail, now_mark, min_marks, height=height)
 
 
 def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFrame,
@@ -104,7 +106,7 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
     b_dom = _domain(surface[b], *(p[b] for p in parts))
     xs = alt.Scale(domain=a_dom, clamp=True, nice=False)
     ys = alt.Scale(domain=b_dom, clamp=True, nice=False)
-    heat = alt.Chart(json_safe(surface)).transform_calculate(
+    heat = Chart(json_safe(surface)).transform_calculate(
         x1=f"datum['{a}'] - datum.dw1 / 2", x2=f"datum['{a}'] + datum.dw1 / 2",
         y1=f"datum['{b}'] - datum.dw2 / 2", y2=f"datum['{b}'] + datum.dw2 / 2",
     ).mark_rect().encode(
@@ -119,23 +121,23 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
     color = run_color(path_df)
     thin = json_safe(thin)
     # a dark outline under each path keeps every run colour readable on the heatmap
-    halo = alt.Chart(thin).mark_line(strokeWidth=5.5, color="#222", opacity=0.7).encode(
+    halo = Chart(thin).mark_line(strokeWidth=5.5, color="#222", opacity=0.7).encode(
         x=X, y=Y, detail="run:N", order="step:Q")
-    trail = alt.Chart(thin).mark_line(strokeWidth=3, point=alt.OverlayMarkDef(
+    trail = Chart(thin).mark_line(strokeWidth=3, point=alt.OverlayMarkDef(
         size=14)).encode(x=X, y=Y, color=color, order="step:Q",
                          tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")])
-    now_mark = alt.Chart(json_safe(now)).mark_point(size=200, filled=True, stroke="white",
+    now_mark = Chart(json_safe(now)).mark_point(size=200, filled=True, stroke="white",
                                                     strokeWidth=1.5).encode(
         x=X, y=Y, color=color,
         tooltip=["run:N", "step:Q", alt.Tooltip(f"{a}:Q", format=".5g"),
                  alt.Tooltip(f"{b}:Q", format=".5g"), alt.Tooltip("loss:Q", format=".5g")])
-    min_marks = alt.Chart(json_safe(mins)).mark_point(shape="diamond", size=260, filled=True,
+    min_marks = Chart(json_safe(mins)).mark_point(shape="diamond", size=260, filled=True,
                                                       color="white", stroke="black",
                                                       strokeWidth=1.5).encode(
         x=X, y=Y, tooltip=["kind:N", alt.Tooltip(f"{a}:Q", format=".5g"),
                            alt.Tooltip(f"{b}:Q", format=".5g")])
-    return alt.layer(heat, halo, trail, now_mark, min_marks).properties(
-        height=height).resolve_scale(color="independent")
+    return layer(heat, halo, trail, now_mark, min_marks, height=height).resolve_scale(
+        color="independent")
 
 
 def loss_steps_chart(path_df: pd.DataFrame, step: int, *, height: int = 220) -> alt.LayerChart:
@@ -160,24 +162,24 @@ def loss_steps_chart(path_df: pd.DataFrame, step: int, *, height: int = 220) -> 
         y = alt.Y("loss:Q", title="loss", scale=alt.Scale(domain=domain, nice=False, zero=False),
                   axis=axis_for(domain))
         split = {"detail": alt.Detail("piece:N")}
-    lines = alt.Chart(json_safe(data)).mark_line(clip=True).encode(
+    lines = Chart(json_safe(data)).mark_line(clip=True).encode(
         x=alt.X("step:Q", title="step"), y=y, color=color, **split,
         tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".5g")])
     layers = [lines]
     lone = lone_points(data[~data["edge"].astype(bool)] if "edge" in data.columns else data)
     if not lone.empty:  # a run of one step draws no line
-        layers.append(alt.Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+        layers.append(Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
             x="step:Q", y=y, color=color))
     if is_plottable(step):
-        layers.append(alt.Chart(pd.DataFrame({"step": [float(step)]})).mark_rule(
+        layers.append(Chart(pd.DataFrame({"step": [float(step)]})).mark_rule(
             color="black").encode(x="step:Q"))
     if not exits.empty:
         exits = exits.assign(note=[f"diverged: off the chart after step {s:.0f}"
                                    for s in exits["step"]])
-        layers.append(alt.Chart(json_safe(exits)).mark_point(
+        layers.append(Chart(json_safe(exits)).mark_point(
             shape="cross", size=150, filled=True, color=DIVERGED_COLOR).encode(
             x="step:Q", y=y, tooltip=["run:N", alt.Tooltip("note:N", title="status")]))
-    return alt.layer(*layers).properties(height=height)
+    return layer(*layers, height=height)
 
 
 def basin_chart(curve_df: pd.DataFrame, basins_df: pd.DataFrame, minima_df: pd.DataFrame,
@@ -189,15 +191,15 @@ def basin_chart(curve_df: pd.DataFrame, basins_df: pd.DataFrame, minima_df: pd.D
     curve = keep_plottable(curve_df, ["w", "loss"])
     starts = keep_plottable(basins_df.rename(columns={"start": "w", "start_loss": "loss"}),
                             ["w", "loss"])
-    line = alt.Chart(json_safe(curve)).mark_line(color="#555").encode(x=X, y=Y)
-    pts = alt.Chart(json_safe(starts)).mark_circle(size=70, opacity=0.9).encode(
+    line = Chart(json_safe(curve)).mark_line(color="#555").encode(x=X, y=Y)
+    pts = Chart(json_safe(starts)).mark_circle(size=70, opacity=0.9).encode(
         x=X, y=Y, color=alt.Color("minimum:N", scale=MINIMUM_COLORS, title="reaches"),
         tooltip=[alt.Tooltip("w:Q", title="start", format=".4g"),
                  alt.Tooltip("final_w:Q", format=".5g"), "minimum:N", "status:N"])
-    mins = alt.Chart(json_safe(keep_plottable(minima_df, ["w", "loss"]))).mark_point(
+    mins = Chart(json_safe(keep_plottable(minima_df, ["w", "loss"]))).mark_point(
         shape="cross", size=260, filled=True, color="black").encode(x=X, y=Y)
     layers = [line, pts, mins]
     if hump is not None and is_plottable(hump):
-        layers.append(alt.Chart(pd.DataFrame({"w": [float(hump)]})).mark_rule(
+        layers.append(Chart(pd.DataFrame({"w": [float(hump)]})).mark_rule(
             strokeDash=[4, 4], color="#444").encode(x="w:Q"))
-    return alt.layer(*layers).properties(height=height)
+    return layer(*layers, height=height)

@@ -11,11 +11,13 @@ import pandas as pd
 
 from .charts import (
     DIVERGED_COLOR,
+    Chart,
     axis_for,
     clip_paths,
     is_plottable,
     json_safe,
     keep_plottable,
+    layer,
     lone_points,
     numeric,
 )
@@ -58,30 +60,30 @@ def lines_chart(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str | 
            "tooltip": [f"{color}:N", alt.Tooltip(f"{x}:Q", format=".4g"),
                        alt.Tooltip(f"{y}:Q", format=".6g")]}
     split = {"detail": alt.Detail("piece:N")} if "piece" in drawn.columns else {}
-    layers = [alt.Chart(json_safe(drawn)).mark_line(clip=True, strokeWidth=2).encode(
+    layers = [Chart(json_safe(drawn)).mark_line(clip=True, strokeWidth=2).encode(
         **enc, **split)]
     real = drawn[~drawn["edge"].astype(bool)] if "edge" in drawn.columns else drawn
     if not points:  # a group of one point draws no line
         real = lone_points(real, by=color)
     if len(real):  # the recorded points only, not the ones put on the edge
-        layers.append(alt.Chart(json_safe(real)).mark_point(
+        layers.append(Chart(json_safe(real)).mark_point(
             size=25, filled=True, opacity=1, clip=True).encode(**enc))
     if not exits.empty:
         top = numeric(exits[y]) >= domain[1]
         exits = exits.assign(shape=np.where(top, "triangle-up", "triangle-down"),
                              note=[f"leaves the chart after {x} {v:.4g}"
                                    for v in numeric(exits[x])])
-        layers.append(alt.Chart(json_safe(exits)).mark_point(
+        layers.append(Chart(json_safe(exits)).mark_point(
             size=110, filled=True, opacity=1, stroke=DIVERGED_COLOR, strokeWidth=1).encode(
             x=enc["x"], y=enc["y"], color=enc["color"],
             shape=alt.Shape("shape:N", scale=None),
             tooltip=[f"{color}:N", alt.Tooltip("note:N", title="")]))
     if reference is not None and is_plottable(reference, positive=log_y):
         ref = pd.DataFrame({y: [float(reference)], "text": [reference_text]})
-        layers.append(alt.Chart(ref).mark_rule(strokeDash=[5, 4], color="#333",
+        layers.append(Chart(ref).mark_rule(strokeDash=[5, 4], color="#333",
                                                clip=True).encode(
             y=alt.Y(f"{y}:Q", scale=yscale), tooltip=["text:N"]))
-    return alt.layer(*layers).properties(height=height)
+    return layer(*layers, height=height)
 
 
 def cycle_chart(curve_df: pd.DataFrame, steps_df: pd.DataFrame, *,
@@ -90,16 +92,16 @@ def cycle_chart(curve_df: pd.DataFrame, steps_df: pd.DataFrame, *,
     X = alt.X("w:Q", title="w")
     Y = alt.Y("loss:Q", title="loss")
     curve = keep_plottable(curve_df, ["w", "loss"])
-    line = alt.Chart(json_safe(curve)).mark_line(color="#777").encode(x=X, y=Y)
+    line = Chart(json_safe(curve)).mark_line(color="#777").encode(x=X, y=Y)
     steps_df = keep_plottable(steps_df, ["step", "w", "loss"])
     pts = steps_df.assign(label=[f"{s:.0f}" for s in steps_df["step"]],
                           newest=steps_df["step"] == steps_df["step"].max())
     pts = json_safe(pts)
-    dots = alt.Chart(pts).mark_circle(size=120).encode(
+    dots = Chart(pts).mark_circle(size=120).encode(
         x=X, y=Y, color=alt.condition("datum.newest", alt.value("#d62728"), alt.value("#4c78a8")),
         tooltip=["step:Q", alt.Tooltip("w:Q", format=".6g"), alt.Tooltip("loss:Q", format=".6g")])
-    text = alt.Chart(pts).mark_text(dy=-14, fontSize=13).encode(x=X, y=Y, text="label:N")
-    return alt.layer(line, dots, text).properties(height=height)
+    text = Chart(pts).mark_text(dy=-14, fontSize=13).encode(x=X, y=Y, text="label:N")
+    return layer(line, dots, text, height=height)
 
 
 def plane_chart(df: pd.DataFrame, *, optimum: tuple[float, float] | None = None,
@@ -107,7 +109,7 @@ def plane_chart(df: pd.DataFrame, *, optimum: tuple[float, float] | None = None,
     """Paths in the (w, b) plane, one per ``mode``, with the least-squares answer as a cross."""
     X = alt.X("w:Q", title="w", scale=alt.Scale(zero=False))
     Y = alt.Y("b:Q", title="b", scale=alt.Scale(zero=False))
-    path = alt.Chart(json_safe(keep_plottable(df, ["step", "w", "b"]))).mark_line(
+    path = Chart(json_safe(keep_plottable(df, ["step", "w", "b"]))).mark_line(
         point=alt.OverlayMarkDef(size=30)).encode(
         x=X, y=Y, color=alt.Color("mode:N", title="update"), order="step:Q",
         tooltip=["mode:N", "step:Q", alt.Tooltip("w:Q", format=".5g"),
@@ -116,7 +118,7 @@ def plane_chart(df: pd.DataFrame, *, optimum: tuple[float, float] | None = None,
     if optimum is not None and all(is_plottable(v) for v in optimum):
         opt = pd.DataFrame({"w": [float(optimum[0])], "b": [float(optimum[1])],
                             "what": ["least squares"]})
-        layers.append(alt.Chart(opt).mark_point(shape="cross", size=300, filled=True,
+        layers.append(Chart(opt).mark_point(shape="cross", size=300, filled=True,
                                                 color="black").encode(x=X, y=Y,
                                                                       tooltip=["what:N"]))
-    return alt.layer(*layers).properties(height=height)
+    return layer(*layers, height=height)

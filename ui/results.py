@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 import gdcore
 from gdcore.errors import GDError
 from gdcore.export import csv_text
+from ui import charts, render
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -91,19 +93,32 @@ def _fetch_or_run(run_json: str, data_hash: str, problem, dataset, on_progress):
 
 @dataclass
 class Outcome:
-    """What the page draws: the results that ran, and a message per run that could not."""
+    """What the page draws: the results that ran, and a message per run that could not.
+    ``key`` names all of it (each run's settings, data and result): charts are kept on it."""
 
     runs: list[gdcore.RunResult]
     errors: list[tuple[str, str]] = field(default_factory=list)
     problem: Any = None
     reference: dict[str, float] = field(default_factory=dict)
     reference_loss: float = float("nan")
+    key: str = ""
 
-    @property
+    @cached_property
     def history(self) -> pd.DataFrame:
+        """All histories, each downsampled once to what a chart can show (the builders keep
+        at most ``charts.MAX_POINTS`` points in all)."""
         if not self.runs:
             return pd.DataFrame(columns=["run", "step", "epoch", "samples", "lr", "w", "b",
                                          "loss", "batch_loss", "grad_norm", "clipped"])
+        per_run = charts.points_per_run(len(self.runs))
+        return pd.concat([charts.downsample(r.history, per_run) for r in self.runs],
+                         ignore_index=True)
+
+    @property
+    def full_history(self) -> pd.DataFrame:
+        """Every recorded step of every run (for the download)."""
+        if not self.runs:
+            return self.history
         return pd.concat([r.history for r in self.runs], ignore_index=True)
 
     @property
@@ -185,6 +200,8 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     w, b = problem.least_squares
     out.reference = {"w": float(w[0]), "b": float(b)}
     out.reference_loss = float(problem.min_value)
+    out.key = render.digest(data_hash, [(json.dumps(r.config.to_dict(), sort_keys=True),
+                                         r.status, r.steps) for r in out.runs])
     return out
 
 
@@ -248,4 +265,4 @@ def results_table(outcome: Outcome, dataset) -> pd.DataFrame:
 def histories_csv(outcome: Outcome) -> bytes:
     """All histories as one CSV (one row per recorded step per run), safe to open in a
     spreadsheet (run names that look like formulas are neutralised)."""
-    return csv_text(outcome.history).encode("utf-8")
+    return csv_text(outcome.full_history).encode("utf-8")

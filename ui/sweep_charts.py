@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .charts import MAX_ABS, json_safe, keep_plottable, numeric
+from .charts import MAX_ABS, Chart, json_safe, keep_plottable, layer, numeric
 
 LABEL_SHAPES = {"converged": "circle", "oscillating": "diamond", "diverged": "triangle-down"}
 TOP_EDGE = "diverged (drawn at the top edge)"
@@ -71,7 +71,7 @@ def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics
     tooltip = [alt.Tooltip("series:N"), alt.Tooltip("lr:Q", format=".4g"),
                alt.Tooltip("label:N"), alt.Tooltip("metric:N"),
                alt.Tooltip("value_text:N", title="value"), alt.Tooltip("steps:Q")]
-    base = alt.Chart(pf)
+    base = Chart(pf)
     lines = base.transform_filter("!datum.off_scale").mark_line(strokeWidth=2, opacity=0.8).encode(
         x=x, y=y, color=color, strokeDash=dash, detail="metric:N")
     present = set(pf["shown_as"])
@@ -82,13 +82,13 @@ def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics
         x=x, y=y, color=color, shape=alt.Shape("shown_as:N", title="label", scale=shapes,
                         legend=alt.Legend(labelLimit=280)),
         tooltip=tooltip)
-    edge = alt.Chart(pd.DataFrame({"y": [top]})).mark_rule(
+    edge = Chart(pd.DataFrame({"y": [top]})).mark_rule(
         color="#b00", strokeDash=[2, 2], opacity=0.5).encode(y=alt.Y("y:Q"))
     layers = [edge, lines, points]
     st_df = (keep_plottable(stable, ["largest_stable_lr"], positive=["largest_stable_lr"])
              if stable is not None else None)
     if st_df is not None and len(st_df):
-        layers.append(alt.Chart(json_safe(st_df)).mark_rule(strokeWidth=2,
+        layers.append(Chart(json_safe(st_df)).mark_rule(strokeWidth=2,
                                                             strokeDash=[6, 3]).encode(
             x=alt.X("largest_stable_lr:Q"), color=color,
             tooltip=[alt.Tooltip("series:N"),
@@ -96,12 +96,12 @@ def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics
                                  format=".4g")]))
     if theory is not None and 0 < theory <= MAX_ABS:
         th = pd.DataFrame({"lr": [float(theory)], "text": [f"theory 2/λmax = {theory:.4g}"]})
-        layers.append(alt.Chart(th).mark_rule(color="black", strokeWidth=1).encode(
+        layers.append(Chart(th).mark_rule(color="black", strokeWidth=1).encode(
             x="lr:Q", tooltip=["text:N"]))
-        layers.append(alt.Chart(th).mark_text(align="left", dx=4, baseline="top",
+        layers.append(Chart(th).mark_text(align="left", dx=4, baseline="top",
                                               fontSize=12).encode(
             x="lr:Q", y=alt.value(22), text="text:N"))
-    return alt.layer(*layers).properties(height=height).resolve_scale(color="shared")
+    return layer(*layers, height=height).resolve_scale(color="shared")
 
 
 def label_counts(df: pd.DataFrame) -> pd.DataFrame:

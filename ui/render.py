@@ -1,0 +1,104 @@
+"""Charts to the page fast: each chart's Vega-Lite spec is built once per input and kept.
+
+    render.chart(st, ("loss", outcome.key, x, log), lambda: charts.loss_chart(...))
+
+The builders stay plain functions returning Altair charts (tested without Streamlit). Building
+and converting a layered Altair chart costs tens of milliseconds (deep copies, parameter
+merging, schema validation); a page draws seven. So the spec of every chart is kept on a key
+that names everything it is drawn from (the runs' settings and results, the data, the view
+options): a rerun that changes nothing redraws from the kept specs in a millisecond or two,
+and a view change rebuilds only the charts it changes.
+
+The conversion is what ``st.altair_chart`` does, done once: ``to_dict`` under Altair's "none"
+theme (Streamlit applies its own), the inline data sets turned into Arrow, and the result
+handed to ``st.vega_lite_chart``. It skips Altair's schema validation (a fifth of the cost of
+a click): the tests validate every builder's output against the Vega-Lite schema, on
+ordinary and adversarial inputs (tests/test_charts.py, tests/test_chart_json.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+MAX_SPECS = 512  # kept specs (a few kB each, plus their data as Arrow)
+_LOCK = threading.Lock()  # Altair's theme switch is global: one conversion at a time
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> OrderedDict:
+    return OrderedDict()
+
+
+def _arrow(frame: pd.DataFrame) -> bytes:
+    """A data frame as Arrow IPC bytes, the form Streamlit sends chart data in."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _to_named_arrow(data, *, datasets: dict, names: dict):
+    """Altair data transformer: a data frame becomes a named data set in Arrow (once per frame
+    object), straight from pandas (Altair's own would turn it into JSON records first)."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    name = names.get(id(data))
+    if name is None:
+        name = names[id(data)] = f"data_{len(names)}"
+        datasets[name] = _arrow(data)
+    return {"name": name}
+
+
+alt.data_transformers.register("gdlab_arrow", _to_named_arrow)
+
+
+def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite spec Streamlit would send for ``chart``, its data sets as Arrow."""
+    datasets: dict[str, bytes] = {}
+    with _LOCK, alt.theme.enable("none"), alt.data_transformers.enable(
+            "gdlab_arrow", datasets=datasets, names={}):
+        spec = chart.to_dict(validate=False)
+    if datasets:
+        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
+
+
+def spec(key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any]:
+    """The kept spec for ``key``, built with ``build()`` the first time."""
+    store = _store()
+    with _LOCK:
+        found = store.get(key)
+        if found is not None:
+            store.move_to_end(key)
+            return found
+    with alt.utils.schemapi.debug_mode(False):  # no validation while building (see above)
+        made = to_spec(build())
+    with _LOCK:
+        store[key] = made
+        while len(store) > MAX_SPECS:
+            store.popitem(last=False)
+    return made
+
+
+def chart(container, key: Hashable, build: Callable[[], alt.TopLevelMixin], **kwargs) -> None:
+    """Draw the chart ``build()`` makes into ``container`` (``st`` or a column), from the kept
+    spec when ``key`` was drawn before."""
+    found = spec(key, build)
+    # st.vega_lite_chart moves the data sets out of the spec it is given: hand it a copy
+    copy = {**found, "datasets": dict(found["datasets"])} if "datasets" in found else dict(found)
+    container.vega_lite_chart(copy, width=kwargs.pop("width", "stretch"), **kwargs)
+
+
+def digest(*parts: Any) -> str:
+    """A short stable key for values whose repr is stable (run settings, statuses, numbers)."""
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
