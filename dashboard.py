@@ -84,6 +84,10 @@ fit.notices(experiment.to_dict(), choice, editable=not classroom)
 outcome = results.run_all(experiment, choice.dataset)
 for name, message in outcome.errors:
     st.error(f"Run {escape_md(name)} did not run: {escape_md(message)}")
+for r in outcome.runs:
+    if r.status == "stopped":
+        st.info(f"Run {escape_md(r.name)} was stopped at update {r.steps:,}, as asked: it is "
+                "drawn as far as it got. Change any setting to run it again.")
 if not outcome.runs:
     st.stop()
 

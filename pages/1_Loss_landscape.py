@@ -8,6 +8,7 @@ import streamlit as st
 import gdcore
 from gdcore import landscape as L
 from ui import landscape_charts as lc
+from ui import render
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 
@@ -88,68 +89,83 @@ except gdcore.GDError as err:
 
 shape_df, minima_df = compute_shape(fn_name)
 last = int(path_df["step"].max())
-
-# --- step-through: a slider over the step index, and play/pause (session state + st.rerun) ---
-if st.session_state.get("ls_step", last) > last or st.session_state.get("ls_max") != last:
-    st.session_state["ls_step"] = last
-st.session_state["ls_max"] = last
-playing = st.session_state.get("ls_playing", False)
-if playing:
-    stride = max(1, last // 40)
-    st.session_state["ls_step"] = min(last, st.session_state.get("ls_step", 0) + stride)
-    if st.session_state["ls_step"] >= last:
-        st.session_state["ls_playing"] = playing = False
-
-c_play, c_slider = st.columns([1, 6], vertical_alignment="bottom")
-with c_play:  # one button whose label follows the state, so no stale twin shows mid-play
-    label, icon = ("Pause", ":material/pause:") if playing else ("Play", ":material/play_arrow:")
-    if st.button(label, icon=icon, key="ls_play", width="stretch"):
-        if playing:
-            st.session_state["ls_playing"] = playing = False
-        else:
-            if st.session_state.get("ls_step", last) >= last:
-                st.session_state["ls_step"] = 0
-            st.session_state["ls_playing"] = playing = True
-with c_slider:
-    step = st.slider("Step", 0, max(last, 1), key="ls_step")
-
-upto = L.at_step(path_df, step)
-now = L.current_points(path_df, step)
 height = 560 if classroom else 400
-if fn.dim == 1:
-    chart = lc.curve_chart(shape_df, upto, now, minima_df, x=fn.param_names[0], height=height)
-else:
-    chart = lc.contour_chart(shape_df, upto, now, minima_df, names=fn.param_names,
-                             height=height + 60)
-st.altair_chart(chart, width="stretch")
+setup_key = render.digest(fn_name, tuple(starts), tuple(opts), float(lr), int(steps))
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Loss per step")
-    st.altair_chart(lc.loss_steps_chart(path_df, step, height=240), width="stretch")
-with right:
-    st.subheader(f"Where each run is at step {step}")
-    show = now[["run", "status", *fn.param_names, "loss"]]
-    fmt = {c: "{:.6g}" for c in (*fn.param_names, "loss")}
-    st.dataframe(show.style.format(fmt), hide_index=True, width="stretch")
 
-# --- numeric vs analytic gradient at the current point ---
-st.subheader("Numeric vs analytic gradient at the current point")
-g1, g2 = st.columns([2, 1])
-with g2:
-    run_name = st.selectbox("Run", list(now["run"]), key="ls_grad_run")
-    h = st.select_slider("Central-difference step h", [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6,
-                                                       1e-7, 1e-8, 1e-10], value=1e-5,
-                         key="ls_h", format_func=lambda v: f"{v:.0e}")
-point = now.loc[now["run"] == run_name, list(fn.param_names)].iloc[0].tolist()
-check = L.gradient_check(fn, point, h)
-with g1:
-    where = ", ".join(f"{n} = {v:.6g}" for n, v in zip(fn.param_names, point, strict=True))
-    st.caption(f"at {where}"
-               + f" — numeric = (f(p + h·e) − f(p − h·e)) / 2h with h = {h:.0e}")
-    st.dataframe(check.style.format({"analytic": "{:.10g}", "numeric": "{:.10g}",
-                                     "abs_diff": "{:.3e}", "rel_diff": "{:.3e}"}),
-                 hide_index=True, width="stretch")
+@st.fragment
+def step_through() -> None:
+    """The step slider, Play/Pause and everything drawn at the current step. A fragment: a
+    step (or a frame of Play) reruns only this, and each frame's charts are kept once drawn."""
+    # a slider over the step index, and play/pause (session state + a fragment rerun)
+    if st.session_state.get("ls_step", last) > last or st.session_state.get("ls_max") != last:
+        st.session_state["ls_step"] = last
+    st.session_state["ls_max"] = last
+    playing = st.session_state.get("ls_playing", False)
+    if playing:
+        stride = max(1, last // 40)
+        st.session_state["ls_step"] = min(last, st.session_state.get("ls_step", 0) + stride)
+        if st.session_state["ls_step"] >= last:
+            st.session_state["ls_playing"] = playing = False
+
+    c_play, c_slider = st.columns([1, 6], vertical_alignment="bottom")
+    with c_play:  # one button whose label follows the state, so no stale twin shows mid-play
+        label, icon = ("Pause", ":material/pause:") if playing else ("Play", ":material/play_arrow:")
+        if st.button(label, icon=icon, key="ls_play", width="stretch"):
+            if playing:
+                st.session_state["ls_playing"] = playing = False
+            else:
+                if st.session_state.get("ls_step", last) >= last:
+                    st.session_state["ls_step"] = 0
+                st.session_state["ls_playing"] = playing = True
+    with c_slider:
+        step = st.slider("Step", 0, max(last, 1), key="ls_step")
+
+    upto = L.at_step(path_df, step)
+    now = L.current_points(path_df, step)
+    if fn.dim == 1:
+        render.chart(st, ("ls-curve", setup_key, step, height), lambda: lc.curve_chart(
+            shape_df, upto, now, minima_df, x=fn.param_names[0], height=height))
+    else:
+        render.chart(st, ("ls-contour", setup_key, step, height), lambda: lc.contour_chart(
+            shape_df, upto, now, minima_df, names=fn.param_names, height=height + 60))
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Loss per step")
+        render.chart(st, ("ls-loss", setup_key, step), lambda: lc.loss_steps_chart(
+            path_df, step, height=240))
+    with right:
+        st.subheader(f"Where each run is at step {step}")
+        show = now[["run", "status", *fn.param_names, "loss"]]
+        st.dataframe(show, hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(format="%.6g") for c in (*fn.param_names, "loss")})
+
+    # --- numeric vs analytic gradient at the current point ---
+    st.subheader("Numeric vs analytic gradient at the current point")
+    g1, g2 = st.columns([2, 1])
+    with g2:
+        run_name = st.selectbox("Run", list(now["run"]), key="ls_grad_run")
+        h = st.select_slider("Central-difference step h", [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6,
+                                                           1e-7, 1e-8, 1e-10], value=1e-5,
+                             key="ls_h", format_func=lambda v: f"{v:.0e}")
+    point = now.loc[now["run"] == run_name, list(fn.param_names)].iloc[0].tolist()
+    check = L.gradient_check(fn, point, h)
+    with g1:
+        where = ", ".join(f"{n} = {v:.6g}" for n, v in zip(fn.param_names, point, strict=True))
+        st.caption(f"at {where}"
+                   + f" — numeric = (f(p + h·e) − f(p − h·e)) / 2h with h = {h:.0e}")
+        st.dataframe(check, hide_index=True, width="stretch", column_config={
+            "analytic": st.column_config.NumberColumn(format="%.10g"),
+            "numeric": st.column_config.NumberColumn(format="%.10g"),
+            "abs_diff": st.column_config.NumberColumn(format="%.3e"),
+            "rel_diff": st.column_config.NumberColumn(format="%.3e")})
+    if playing:
+        time.sleep(0.12)
+        st.rerun(scope="fragment")
+
+
+step_through()
 
 # --- basins of attraction (1-D) ---
 if fn.dim == 1 and len(fn.minima) > 1:
@@ -171,8 +187,10 @@ if fn.dim == 1 and len(fn.minima) > 1:
         st.error(str(err))
     else:
         hump = L.hump(fn)
-        st.altair_chart(lc.basin_chart(shape_df, bas, minima_df, hump=hump,
-                                       height=320 if classroom else 260), width="stretch")
+        b_height = 320 if classroom else 260
+        render.chart(st, ("ls-basins", fn_name, float(b_lo), float(b_hi), int(n_b), b_opt, b_lr,
+                          b_height), lambda: lc.basin_chart(shape_df, bas, minima_df, hump=hump,
+                                                            height=b_height))
         counts = bas["minimum"].value_counts()
         m_g, m_l = (m for m in sorted(fn.minima, key=lambda m: not m.is_global))
         c1, c2, c3 = st.columns(3)
@@ -181,6 +199,3 @@ if fn.dim == 1 and len(fn.minima) > 1:
         c3.metric(f"hump (f′ = 0, maximum) at w ≈ {hump:.3f}", int(counts.get("none", 0)),
                   help="the count here is the starts that reached neither minimum")
 
-if st.session_state.get("ls_playing", False):
-    time.sleep(0.12)
-    st.rerun()

@@ -9,6 +9,7 @@ import streamlit as st
 import gdcore
 from gdcore import sweep as S
 from gdcore.export import csv_text
+from ui import render
 from ui import sweep_charts as sc
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
@@ -119,8 +120,9 @@ theory = S.gd_stability_limit(problem)
 
 show = st.radio("Show", ["final loss", "best loss", "both"], horizontal=True, key="sw_show")
 metrics = {"final loss": ("final",), "best loss": ("best",), "both": ("final", "best")}[show]
-st.altair_chart(sc.sweep_chart(df, stable, metrics=metrics, theory=theory,
-                               height=560 if classroom else 400), width="stretch")
+sweep_height = 560 if classroom else 400
+render.chart(st, ("sweep", key, metrics, sweep_height), lambda: sc.sweep_chart(
+    df, stable, metrics=metrics, theory=theory, height=sweep_height))
 st.caption("Both axes are logarithmic. Diverged runs are drawn as triangles on the red dashed "
            "line at the top edge. Dashed vertical rules: each series' largest stable learning "
            f"rate. Black rule: the theory limit 2/λmax = {theory:.4g} for plain full-batch "
@@ -129,9 +131,9 @@ st.caption("Both axes are logarithmic. Diverged runs are drawn as triangles on t
 c1, c2 = st.columns([3, 2])
 with c1:
     st.subheader("Largest stable learning rate")
-    st.dataframe(stable.style.format({"largest_stable_lr": "{:.4g}",
-                                      "first_diverged_lr": "{:.4g}"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(stable, hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(format="%.4g")
+        for c in ("largest_stable_lr", "first_diverged_lr")})
     if problem_name == "quadratic":
         st.info(f"Theory for plain GD on (w − 4)² + 2: each step multiplies w − 4 by 1 − 2·lr, "
                 f"so it diverges exactly when lr > {theory:.4g}. The sweep's edge lies between "

@@ -8,6 +8,7 @@ from gdcore import landscape as L
 from gdcore import lessons as G
 from ui import landscape_charts as lc
 from ui import lesson_charts as cc
+from ui import render
 from ui.classroom import apply_classroom
 from ui.results import start_accelerator
 
@@ -49,8 +50,8 @@ def lesson_cycle() -> None:
         f"3. update: w ← {row.w:.6g} − {lr:g}·({row.gradient:.6g}) = **{row.w_new:.6g}**")
     left, right = st.columns([3, 2])
     with left:
-        chart = cc.cycle_chart(L.curve(QUAD), G.cycle_points(steps), height=H)
-        st.altair_chart(chart, width="stretch")
+        render.chart(st, ("cycle", w0, lr, k, H),
+                     lambda: cc.cycle_chart(L.curve(QUAD), G.cycle_points(steps), height=H))
     with right:
         st.dataframe(steps, hide_index=True, width="stretch")
     first = G.first_update(-1.0, 0.1)
@@ -69,8 +70,8 @@ def lesson_modes() -> None:
     st.markdown(f"From (0, 0) both take w to **{sim.w:.5g}**; b's gradient is "
                 f"**{sim.grad_b:.5g}** at the old w but **{seq.grad_b:.5g}** at the new one, "
                 f"so b goes to **{sim.b:.5g}** (simultaneous) vs **{seq.b:.5g}** (sequential).")
-    st.altair_chart(cc.plane_chart(G.update_modes(lr, 30), optimum=G.demo_optimum(), height=H),
-                    width="stretch")
+    render.chart(st, ("modes", lr, H), lambda: cc.plane_chart(
+        G.update_modes(lr, 30), optimum=G.demo_optimum(), height=H))
 
 
 def lesson_lr() -> None:
@@ -84,9 +85,9 @@ def lesson_lr() -> None:
         st.error("Choose at least one learning rate.")
         return
     hist, summary = G.lr_runs(lrs, 50)
-    st.altair_chart(cc.lines_chart(hist, "step", "w", "lr", y_title="w", y_domain=(-3, 11),
-                                   points=True, reference=4.0, reference_text="minimum w = 4",
-                                   height=H), width="stretch")
+    render.chart(st, ("lr", tuple(lrs), H), lambda: cc.lines_chart(
+        hist, "step", "w", "lr", y_title="w", y_domain=(-3, 11), points=True, reference=4.0,
+        reference_text="minimum w = 4", height=H))
     st.dataframe(summary, hide_index=True, width="stretch")
     _, ref = G.lr_runs((0.01, 0.9), 50)
     small, big = ref.iloc[0], ref.iloc[1]
@@ -107,8 +108,8 @@ def lesson_batches() -> None:
     with c2:
         bs = control(st.slider, "Mini-batch size", 2, 50, key="bt_bs", default=10)
     hist = G.batch_noise(lr, 20, bs)
-    st.altair_chart(cc.lines_chart(hist, "epoch", "loss", "method", log_y=True,
-                                   y_title="full-data loss (log)", height=H), width="stretch")
+    render.chart(st, ("batches", lr, bs, H), lambda: cc.lines_chart(
+        hist, "epoch", "loss", "method", log_y=True, y_title="full-data loss (log)", height=H))
     st.dataframe(hist.groupby("method", sort=False).tail(1), hide_index=True, width="stretch")
 
 
@@ -122,8 +123,8 @@ def lesson_restarts() -> None:
     with c2:
         seed = control(st.number_input, "Seed", 0, 10_000, key="rs_seed", default=0)
     df = G.restarts(n, seed)
-    st.altair_chart(lc.basin_chart(L.curve(WELL), df, L.minima_frame(WELL), hump=L.hump(WELL),
-                                   height=H), width="stretch")
+    render.chart(st, ("restarts", n, seed, H), lambda: lc.basin_chart(
+        L.curve(WELL), df, L.minima_frame(WELL), hump=L.hump(WELL), height=H))
     best = df.loc[df["final_loss"].idxmin()]
     hits = int((df["minimum"] == "global").sum())
     st.success(f"{hits} of {len(df)} restarts reached the global minimum; the best ends at "
@@ -138,9 +139,9 @@ def lesson_clipping() -> None:
     max_norm = control(st.slider, "Clip the gradient norm at", 1.0, 50.0, key="cl_c",
                        default=10.0)
     hist, summary = G.clipping_demo(max_norm)
-    st.altair_chart(cc.lines_chart(hist, "step", "w", "run", y_domain=(-4, 5), points=True,
-                                   y_title="w (clipped to the view)", height=H),
-                    width="stretch")
+    render.chart(st, ("clipping", max_norm, H), lambda: cc.lines_chart(
+        hist, "step", "w", "run", y_domain=(-4, 5), points=True,
+        y_title="w (clipped to the view)", height=H))
     st.dataframe(summary, hide_index=True, width="stretch")
 
 
@@ -152,12 +153,13 @@ def lesson_schedules() -> None:
     hist = G.schedule_demo(lr, 20)
     c1, c2 = st.columns(2)
     with c1:
-        st.altair_chart(cc.lines_chart(hist, "epoch", "excess", "schedule", log_y=True,
-                                       y_title="loss above the minimum (log)", height=H),
-                        width="stretch")
+        render.chart(st, ("schedules-excess", lr, H), lambda: cc.lines_chart(
+            hist, "epoch", "excess", "schedule", log_y=True,
+            y_title="loss above the minimum (log)", height=H))
     with c2:
-        st.altair_chart(cc.lines_chart(hist, "epoch", "lr", "schedule", log_y=True,
-                                       y_title="learning rate (log)", height=H), width="stretch")
+        render.chart(st, ("schedules-lr", lr, H), lambda: cc.lines_chart(
+            hist, "epoch", "lr", "schedule", log_y=True, y_title="learning rate (log)",
+            height=H))
     st.dataframe(hist.groupby("schedule", sort=False).tail(1), hide_index=True, width="stretch")
 
 

@@ -54,8 +54,10 @@ def _to_named_arrow(data, *, datasets: dict, names: dict):
         return data
     name = names.get(id(data))
     if name is None:
-        name = names[id(data)] = f"data_{len(names)}"
-        datasets[name] = _arrow(data)
+        arrow = _arrow(data)
+        # named by content, as Streamlit names them: the page's charts share one namespace
+        name = names[id(data)] = hashlib.md5(arrow, usedforsecurity=False).hexdigest()
+        datasets[name] = arrow
     return {"name": name}
 
 
