@@ -146,7 +146,7 @@ st.dataframe(results.results_table(outcome, choice.dataset), hide_index=True,
 # --- share and keep --------------------------------------------------------------------------
 st.subheader("Share and keep")
 c1, c2, c3 = st.columns(3)
-c1.download_button("Download histories (CSV)", results.histories_csv(outcome),
+c1.download_button("Download histories (CSV)", lambda: results.histories_csv(outcome),
                    file_name="gd-histories.csv", mime="text/csv", on_click="ignore",
                    width="stretch")
 c2.download_button("Download setup (JSON)", experiment.to_json(), file_name="gd-setup.json",
