@@ -79,11 +79,12 @@ class Sizes:
     repeats: int = 3
     py_repeats: int = 1  # the interpreter on B, C (seconds each); A's interpreter uses `repeats`
     pages: bool = True  # E: also time each page script via AppTest
+    click_repeats: int = 5  # H: interactions of each kind (median)
 
 
 FULL = Sizes()
 QUICK = Sizes(a_n=100_000, a_numpy_steps=50, b_n=10_000, c_n=100_000, f_lrs=12, f_epochs=5,
-              repeats=2, pages=False)
+              repeats=2, pages=False, click_repeats=1)
 
 
 @dataclass
@@ -828,7 +829,28 @@ def workload_g(sz: Sizes) -> Result:
 
 
 # --- main -----------------------------------------------------------------------------------------
-WORKLOADS = ("A", "B", "C", "E", "F", "G")
+def workload_h(sz: Sizes) -> Result:
+    """What a click costs: AppTest drives the pages on this tree and on the baseline commit."""
+    from bench import clicks
+
+    res = clicks.measure(repeats=sz.click_repeats, baseline=clicks.BASELINE)
+    rows = []
+    base = res["baseline"] or {}
+    for key, ms in res["now"].items():
+        target = clicks.TARGETS_MS.get(key)
+        before = base.get(key)
+        rows.append(Row("H", f"  {key}", ms / 1000, None if before is None else before / 1000,
+                        f"before ({clicks.BASELINE})", None if before is None else ms / before,
+                        "share", f"<= {target} ms" if target else "",
+                        None if target is None else ms <= target))
+    notes = clicks.lines(res)[-1:] + [
+        f"median of {sz.click_repeats} interactions of each kind, AppTest script time (whole "
+        "reruns: in the browser a view change reruns only the charts' fragment)"]
+    return Result("H", "clicks", rows, checks={"baseline measured": res["baseline"] is not None},
+                  notes=notes)
+
+
+WORKLOADS = ("A", "B", "C", "E", "F", "G", "H")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -865,7 +887,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{detail}; cache root {accel.cache_root()}")
     runners = {"A": lambda: workload_a(sz, args.full_numpy), "B": lambda: workload_b(sz),
                "C": lambda: workload_c(sz, args.full_numpy), "E": lambda: workload_e(sz),
-               "F": lambda: workload_f(sz), "G": lambda: workload_g(sz)}
+               "F": lambda: workload_f(sz), "G": lambda: workload_g(sz),
+               "H": lambda: workload_h(sz)}
     for key in chosen:
         say(f"\n-- {key} ... (load average {load_average()})")
         r = runners[key]()

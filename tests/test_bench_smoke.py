@@ -94,3 +94,12 @@ def test_command_line_quick_mode(monkeypatch, capsys):
     for key in ("A ", "A'", "B ", "B'", "C ", "C'"):
         assert f"\n{key}  " in out
     assert "== summary" in out and "INVALID" not in out
+
+
+def test_click_driver_runs_on_this_tree():
+    """Workload H's AppTest driver works (one interaction of each kind, no baseline)."""
+    from bench import clicks
+
+    res = clicks.measure(repeats=1, baseline=None)
+    assert set(clicks.TARGETS_MS) <= set(res["now"])
+    assert all(v > 0 for v in res["now"].values())
