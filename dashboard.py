@@ -10,7 +10,7 @@ import streamlit as st
 import gdcore
 from gdcore import presets
 from ui import charts, charts_space, fit, render, results, state
-from ui.classroom import apply_classroom
+from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.run_editor import run_editor
 from ui.widgets import data_source, escape_md
@@ -18,6 +18,13 @@ from ui.widgets import data_source, escape_md
 st.set_page_config(page_title="Gradient Descent Lab", page_icon="📉", layout="wide")
 classroom = apply_classroom()
 start_accelerator()
+
+def show_view(view) -> None:
+    """Open the charts on the view that tells a preset's lesson (its x axis, loss or excess)."""
+    st.session_state["x_axis"] = view.get("x", "step")
+    st.session_state["loss_y"] = view.get("y", "loss")
+    st.session_state["log"] = True
+
 
 link_error = state.init(lambda: presets.build("lr"))
 setup = state.current()
@@ -33,24 +40,35 @@ if link_error:
 # --- sidebar: preset, data, runs, share ---------------------------------------------------
 with st.sidebar:
     st.header("Setup")
-    with st.container(border=True):
-        preset = st.selectbox("Start from a preset", list(presets.PRESETS),
-                              format_func=lambda k: presets.PRESETS[k].title, key="preset")
-        st.caption(escape_md(presets.PRESETS[preset].lesson))
-        load_preset = st.button("Load preset", type="primary", width="stretch")
+    load_preset = False
+    if classroom:  # what is shown, never a control that changes it
+        st.caption("Classroom mode: the setup is shown, not edited. Turn it off to change "
+                   "the preset, the data or the runs.")
+    else:
+        with st.container(border=True):
+            preset = st.selectbox("Start from a preset", list(presets.PRESETS),
+                                  format_func=lambda k: presets.PRESETS[k].title, key="preset")
+            st.caption(escape_md(presets.PRESETS[preset].lesson))
+            load_preset = st.button("Load preset", type="primary", width="stretch")
     st.subheader("Data")
-    if classroom:
-        st.caption("Classroom mode: turn it off to change the data and the runs.")
     with st.container(border=not classroom):
-        choice = data_source("dash", setup["data"], version=state.version())
+        choice = data_source("dash", setup["data"], version=state.version(),
+                             editable=not classroom)
     if load_preset and not choice.waiting:
         state.replace(state.normalized(
             presets.build(preset, data=choice.config, dataset=choice.dataset)))
         fit.remember_preset(preset, state.current(), choice.dataset)
+        show_view(presets.PRESETS[preset].view)
         st.rerun()
     fit.follow_data(setup, choice)
     if classroom:
         runs = setup["runs"]
+        st.subheader("Runs")
+        for r in runs:
+            opt = r.get("optimizer", {})
+            st.markdown(f"- **{escape_md(r['name'])}**: {escape_md(opt.get('name', 'sgd'))}, "
+                        f"lr {float(opt.get('lr', 0)):.3g}, batch "
+                        f"{escape_md(r.get('batch_size', 'full'))}, {r.get('epochs')} epochs")
     else:
         st.subheader("Runs")
         runs = run_editor(setup["runs"], n_rows=choice.dataset.n)
@@ -92,24 +110,38 @@ if not outcome.runs:
     st.stop()
 
 units = "standardized" if choice.dataset.standardized else ""
+LOSS_SHOWS = {"loss": "Loss", "excess": "Above best"}
 
 
 @st.fragment
 def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: int) -> None:
     """The charts and their view controls. A fragment: moving a view control reruns only this,
     and each chart is redrawn from its kept spec unless what it shows changed (ui/render.py)."""
-    c1, c2, c3 = st.columns([3, 2, 3], vertical_alignment="bottom")
-    x_axis = c1.segmented_control("x axis", list(charts.X_FIELDS), default="step",
-                                  format_func=charts.X_FIELDS.get, key="x_axis", required=True)
-    log = c2.toggle("Log-scale loss", value=True, key="log")
-    smooth = c3.slider("Smoothing (points averaged)", 0, 50, 0, key="smooth",
+    # (on a projector the text is bigger: the controls take two rows)
+    c1, c2, c3, c4 = (st.columns([5, 4, 3], vertical_alignment="bottom") + [st] if big else
+                      st.columns([4, 3, 2, 3], vertical_alignment="bottom"))
+    x_axis = c1.segmented_control("x axis", list(charts.X_FIELDS), key=seeded("x_axis", "step"),
+                                  format_func=charts.X_FIELDS.get, required=True)
+    y_show = c2.segmented_control(
+        "Loss chart shows", list(LOSS_SHOWS), format_func=LOSS_SHOWS.get,
+        key=seeded("loss_y", "loss"), required=True,
+        help="The loss above the least-squares loss (the best any run can reach) shows small "
+             "differences between good runs on a log axis.")
+    with c3:
+        log = st.toggle("Log-scale loss", key=seeded("log", True))
+        log_x = st.toggle("Log-scale x", key=seeded("log_x", False),
+                          help="A log x axis, for runs of very different lengths.")
+    smooth = c4.slider("Smoothing (points averaged)", 0, 50, key=seeded("smooth", 0),
                        help="A moving average drawn over the faint raw curve.")
     hist, status, key = outcome.history, outcome.status, outcome.key
     look = (height, big)
+    excess = outcome.reference_loss if y_show == "excess" else None
 
     left, right = st.columns([3, 2])
-    render.chart(left, ("loss", key, x_axis, log, smooth, look), lambda: charts.loss_chart(
-        hist, x=x_axis, log=log, smooth=smooth, status=status, height=height, big=big))
+    render.chart(left, ("loss", key, x_axis, log, log_x, y_show, smooth, look),
+                 lambda: charts.loss_chart(hist, x=x_axis, log=log, smooth=smooth, status=status,
+                                           height=height, big=big, excess_over=excess,
+                                           log_x=log_x))
     render.chart(right, ("lr", key, x_axis, look), lambda: charts.lr_chart(
         hist, x=x_axis, height=height, big=big))
 
@@ -138,10 +170,11 @@ st.subheader("Results")
 st.caption(f"Least squares: w = {outcome.reference['w']:.5g}, b = {outcome.reference['b']:.5g}, "
            f"loss = {outcome.reference_loss:.5g}. Data: {escape_md(choice.dataset.source)}, "
            f"{choice.dataset.n:,} rows.")
-st.dataframe(results.results_table(outcome, choice.dataset), hide_index=True,
-             column_config={c: st.column_config.NumberColumn(format="%.5g") for c in (
-                 "final w", "final b", "slope (original units)", "intercept (original units)",
-                 "distance to least squares", "final loss", "best loss", "time (ms)")})
+table = results.results_table(outcome, choice.dataset)
+if classroom:  # an HTML table: its text follows the projector stylesheet
+    st.table(results.rounded(table))
+else:
+    st.dataframe(table, hide_index=True, column_config=results.TABLE_COLUMNS)
 
 # --- share and keep --------------------------------------------------------------------------
 st.subheader("Share and keep")
@@ -151,12 +184,13 @@ c1.download_button("Download histories (CSV)", lambda: results.histories_csv(out
                    width="stretch")
 c2.download_button("Download setup (JSON)", experiment.to_json(), file_name="gd-setup.json",
                    mime="application/json", on_click="ignore", width="stretch")
-with c3:
-    setup_file = st.file_uploader("Load a setup (JSON)", type=["json"], key="setup_json")
-replaced, problem = state.import_json(None if setup_file is None else setup_file.getvalue())
-if problem:
-    st.error(escape_md(problem))
-if replaced:
-    st.rerun()
+if not classroom:
+    with c3:
+        setup_file = st.file_uploader("Load a setup (JSON)", type=["json"], key="setup_json")
+    replaced, problem = state.import_json(None if setup_file is None else setup_file.getvalue())
+    if problem:
+        st.error(escape_md(problem))
+    if replaced:
+        st.rerun()
 st.caption("The address bar holds the whole setup: copy it to share or bookmark this "
            "comparison. Uploaded data is not in the link.")

@@ -17,7 +17,7 @@ in ``PRESETS[key].lesson``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -158,6 +158,9 @@ class Preset:
     title: str
     lesson: str
     runs: Callable[[Curvature], list[dict[str, Any]]]
+    # the view that tells the lesson: the loss chart's x axis ("step", "epoch" or "samples")
+    # and its y ("loss", or "excess": the loss above the best possible, on a log axis)
+    view: Mapping[str, str] = field(default_factory=lambda: {"x": "step", "y": "loss"})
 
 
 PRESETS: dict[str, Preset] = {
@@ -165,7 +168,9 @@ PRESETS: dict[str, Preset] = {
                  "Too small crawls, about right (1/λmax) is fast, past 2/λmax it diverges.", _lr),
     "batch": Preset("Batch vs stochastic vs mini-batch",
                     "Same learning rate and epochs: one row per step is fast per epoch but noisy; "
-                    "mini-batches sit in between.", _batch),
+                    "mini-batches sit in between. Shown per epoch, so runs that make very "
+                    "different numbers of updates are compared over the same data.", _batch,
+                    view={"x": "epoch", "y": "loss"}),
     "optimizers": Preset("Optimizers race",
                          "SGD, momentum, Nesterov, Adagrad, RMSprop and Adam from the same start.",
                          _optimizers),
@@ -175,7 +180,9 @@ PRESETS: dict[str, Preset] = {
                        "up.", _clipping),
     "schedules": Preset("Schedules compared",
                         "Mini-batch SGD: a constant rate stalls at the noise; decaying schedules "
-                        "settle closer to the minimum.", _schedules),
+                        "settle closer to the minimum. Shown as the loss above the least-squares "
+                        "loss, where the differences are visible.", _schedules,
+                        view={"x": "epoch", "y": "excess"}),
 }
 
 

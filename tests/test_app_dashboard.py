@@ -39,7 +39,8 @@ def texts(elements) -> str:
 
 def results(at: AppTest):
     """The results table (the upload preview is another dataframe)."""
-    return next(d.value for d in at.dataframe if "distance to least squares" in d.value.columns)
+    return next(d.value for d in [*at.dataframe, *at.table]
+                if "distance to least squares" in d.value.columns)
 
 
 def by_label(elements, label: str):
@@ -307,3 +308,66 @@ def test_classroom_mode_hides_editing_and_survives_in_session():
     at.run()
     assert at.session_state["classroom"] is False
     assert [b for b in at.button if b.label == "Add run"]
+
+
+# --- classroom polish ------------------------------------------------------------------------
+VIEW_ONLY = {"_classroom_toggle", "x_axis", "loss_y", "log", "log_x", "smooth"}
+WIDGETS = ("button", "button_group", "checkbox", "color_picker", "date_input", "multiselect",
+           "number_input", "radio", "select_slider", "selectbox", "slider", "text_area",
+           "text_input", "time_input", "toggle", "file_uploader")
+
+
+def test_classroom_mode_leaves_no_editing_control():
+    at = app(classroom="1")
+    ok(at)
+    editable = []
+    for kind in WIDGETS:
+        for w in at.get(kind):
+            key = getattr(w, "key", None) or ""
+            if kind == "button" and not key:
+                continue  # download buttons (no key): they change nothing
+            if key not in VIEW_ONLY:
+                editable.append((kind, getattr(w, "label", ""), key))
+    assert editable == [], editable
+    assert at.table  # the results as an HTML table (big text on a projector)
+
+
+def test_a_preset_opens_on_the_view_that_tells_its_lesson():
+    at = app()
+    for key, x, y in (("batch", "epoch", "loss"), ("schedules", "epoch", "excess"),
+                      ("lr", "step", "loss")):
+        at.selectbox(key="preset").set_value(key).run()
+        by_label(at.button, "Load preset").click().run()
+        ok(at)
+        assert at.button_group(key="x_axis").value == x
+        assert at.button_group(key="loss_y").value == y
+    at.selectbox(key="preset").set_value("schedules").run()
+    by_label(at.button, "Load preset").click().run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["title"].startswith("Loss above the least-squares loss")
+    at.toggle(key="log_x").set_value(True).run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert any(lay.get("encoding", {}).get("x", {}).get("scale", {}).get("type") == "symlog"
+               for lay in spec["layer"])
+
+
+def test_an_upload_survives_a_page_switch():
+    at = choose_upload(app())
+    at = upload(at, "cars.csv", (Path(__file__).parent / "fixtures/csv/cars_like.csv")
+                .read_bytes())
+    ok(at)
+    assert setup_of(at)["data"]["path"] == "cars.csv"
+    # a page switch: Streamlit forgets the uploader's file, the session keeps the bytes
+    at.switch_page("pages/3_Lessons.py").run()
+    at.switch_page("dashboard.py").run()
+    ok(at)
+    assert "uploaded earlier in this session" in texts(at.caption)
+    assert setup_of(at)["data"]["path"] == "cars.csv"
+    assert "cars.csv" in texts(at.caption)
+
+
+def test_first_columns_of_an_upload_are_a_measured_pair():
+    at = upload(choose_upload(app()), "cars.csv",
+                (Path(__file__).parent / "fixtures/csv/cars_like.csv").read_bytes())
+    ok(at)
+    assert (setup_of(at)["data"]["x"], setup_of(at)["data"]["y"]) == ("horsepower", "mpg")

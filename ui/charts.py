@@ -97,14 +97,17 @@ def json_safe(df: pd.DataFrame) -> pd.DataFrame:
 def value_range(values, *, pad: float = 0.08, flat: float = 0.1,
                 extra: Sequence[float] = ()) -> list[float] | None:
     """A finite linear-scale domain [lo, hi], lo < hi, around the drawable values (and
-    ``extra``): ``pad`` of the span on each side, or ``flat`` × max(|value|, 1) when all values
-    are equal. None when there is nothing to draw."""
+    ``extra``): ``pad`` of the span on each side, or ``flat`` × max(|value|, 1) when the values
+    are equal up to rounding. None when there is nothing to draw."""
     v = numeric(values)
     v = np.concatenate([v[plottable(v)], [float(e) for e in extra if is_plottable(e)]])
     if not v.size:
         return None
     lo, hi = float(v.min()), float(v.max())
-    margin = pad * (hi - lo) if hi > lo else flat * max(abs(hi), 1.0)
+    # a span below a billionth of the values' scale (at least 1) is rounding noise, e.g. an
+    # intercept of 1e-17 on standardized data: shown as flat, not as 0.00000000000000001 ticks
+    tiny = not hi - lo > 1e-9 * max(abs(hi), abs(lo), 1.0)
+    margin = flat * max(abs(hi), 1.0) if tiny else pad * (hi - lo)
     out = [lo - margin, hi + margin]
     if not out[0] < out[1]:  # a span below the rounding of the values themselves
         margin = flat * max(abs(hi), 1.0)
@@ -429,20 +432,28 @@ def _diverged_rows(drawn: pd.DataFrame, recorded: pd.DataFrame,
 
 def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smooth: int = 0,
                status: Mapping[str, str] | None = None, height: int = HEIGHT,
-               big: bool = False, title: str = "Loss (full data, MSE)") -> alt.TopLevelMixin:
+               big: bool = False, title: str = "Loss (full data, MSE)",
+               excess_over: float | None = None, log_x: bool = False) -> alt.TopLevelMixin:
     """Loss curves of all runs on one chart.
 
-    ``x``: "step", "epoch" or "samples". ``log``: logarithmic y (values <= 0 are left out).
-    ``smooth``: a trailing moving average over this many points, drawn over the faint raw
-    curve (0 = off). ``status``: run -> status, to mark diverged runs. On a linear axis the
-    y range is that of the runs that did not diverge: a diverged run is cut where it leaves
-    the chart, and marked there.
+    ``x``: "step", "epoch" or "samples"; ``log_x``: a symmetric-log x axis (it shows 0), for
+    runs of very different lengths. ``log``: logarithmic y (values <= 0 are left out).
+    ``excess_over``: draw the loss above this value (the best possible loss) instead: small
+    differences between good runs show on a log axis (a run at the best loss is drawn at the
+    rounding floor, 1e-15 of it). ``smooth``: a trailing moving average over this many points,
+    drawn over the faint raw curve (0 = off). ``status``: run -> status, to mark diverged runs.
+    On a linear axis the y range is that of the runs that did not diverge: a diverged run is
+    cut where it leaves the chart, and marked there.
     """
     if x not in X_FIELDS:
         raise ValueError(f"x must be one of {', '.join(X_FIELDS)}, got {x!r}")
     runs = list(dict.fromkeys(history["run"]))
     cols = ["run", "step", "epoch", "samples", "lr", "w", "b", "loss"]
     hist = history[[c for c in cols if c in history.columns]]
+    if excess_over is not None and is_plottable(excess_over):
+        floor = 1e-15 * max(abs(float(excess_over)), 1e-300)
+        hist = hist.assign(loss=np.maximum(numeric(hist["loss"]) - float(excess_over), floor))
+        title = "Loss above the least-squares loss (full data)"
     hist = keep_plottable(hist, [x, "step", "loss"], positive=["loss"] if log else [])
     hist = downsample(hist, points_per_run(len(runs)))
     recorded, exits = hist, None
@@ -458,15 +469,17 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     pick = _legend_selection()
     colour = alt.Color("run:N", scale=run_scale(runs), title=None,
                        legend=alt.Legend(symbolType="stroke"))
-    xenc = alt.X(f"{x}:Q", title=X_FIELDS[x])
+    xscale = alt.Scale(type="symlog") if log_x else alt.Undefined
+    xenc = alt.X(f"{x}:Q", title=X_FIELDS[x] + (" (log scale)" if log_x else ""), scale=xscale)
+    what = "loss above best" if excess_over is not None else "loss"
     tips = [alt.Tooltip("run:N", title="run"), alt.Tooltip(f"{x}:Q", title=x, format=",.4~g"),
-            alt.Tooltip("loss:Q", format=".5~g"), alt.Tooltip("lr:Q", format=".4~g"),
+            alt.Tooltip("loss:Q", title=what, format=".5~g"), alt.Tooltip("lr:Q", format=".4~g"),
             alt.Tooltip("w:Q", format=".4~g"), alt.Tooltip("b:Q", format=".4~g")]
     split = {"detail": alt.Detail("piece:N")} if pieces else {}
     base = Chart(json_safe(hist)).encode(x=xenc, color=colour, **split)
     raw = base.mark_line(strokeWidth=1.5 if not smooth else 1, interpolate="linear",
                          clip=True).encode(
-        y=alt.Y("loss:Q", scale=yscale, title="loss" + (" (log scale)" if log else ""),
+        y=alt.Y("loss:Q", scale=yscale, title=what + (" (log scale)" if log else ""),
                 axis=axis_for(domain)),
         opacity=picked(0.3 if smooth else 1.0, 0.08),
         tooltip=tips,
@@ -484,7 +497,7 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
         )
         layers.append(sm)
     marks = _diverged_rows(hist, recorded, status, "loss", exits)
-    layers.extend(_divergence_marks(marks, x, "loss", yscale))
+    layers.extend(_divergence_marks(marks, x, "loss", yscale, xscale))
     points = Chart(json_safe(_real(hist))).mark_point(size=60, opacity=0, clip=True).encode(
         x=xenc, y=alt.Y("loss:Q", scale=yscale), tooltip=tips)  # hover anywhere on a curve
     layers.append(points)
@@ -496,11 +509,12 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     return style(layer(*layers, height=height, title=title), big=big)
 
 
-def _divergence_marks(marks: pd.DataFrame, x: str, y: str, yscale: alt.Scale) -> list[alt.Chart]:
+def _divergence_marks(marks: pd.DataFrame, x: str, y: str, yscale: alt.Scale,
+                      xscale: Any = alt.Undefined) -> list[alt.Chart]:
     if marks.empty:
         return []
     marks = json_safe(marks)
-    enc = {"x": alt.X(f"{x}:Q"), "y": alt.Y(f"{y}:Q", scale=yscale)}
+    enc = {"x": alt.X(f"{x}:Q", scale=xscale), "y": alt.Y(f"{y}:Q", scale=yscale)}
     tip = [alt.Tooltip("run:N"), alt.Tooltip("label:N", title="status"),
            alt.Tooltip("last:Q", title=f"last finite {y}", format=".4~g")]
     cross = Chart(marks).mark_point(shape="cross", size=220, filled=True, strokeWidth=1,

@@ -33,6 +33,9 @@ _CSS = """
   .stApp h2 { font-size: 2.3rem !important; }
   .stApp h3 { font-size: 1.9rem !important; }
   .stApp [data-testid="stDataFrame"] { font-size: 1.2rem; }
+  .stApp [data-testid="stTable"] td, .stApp [data-testid="stTable"] th {
+    font-size: 1.25rem !important; }
+  .stApp [data-testid="stButtonGroup"] button p { font-size: 1.2rem !important; }
   .stApp [data-testid="stMetricValue"] { font-size: 2.6rem !important; }
 </style>
 """

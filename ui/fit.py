@@ -26,7 +26,7 @@ from ui import state
 from ui.widgets import escape_md
 
 FIT = "_runs_fit"  # what the current runs' learning rates were chosen for
-NOTE = "_runs_fit_note"  # a note to show once after the runs were rebuilt
+NOTE = "_runs_fit_note"  # (data hash, text): said after the runs were refitted, for that data
 
 
 def _runs_key(runs) -> str:
@@ -65,9 +65,9 @@ def follow_data(setup: dict[str, Any], choice) -> None:
         state.replace(state.normalized(setup))
         remember_preset(fit["preset"], state.current(), choice.dataset)
         c = st.session_state[FIT]["curvature"]
-        st.session_state[NOTE] = (
+        st.session_state[NOTE] = (h, (
             f"New data: the preset's learning rates were recomputed for it (they follow its "
-            f"curvature: 1/λmax = {c.lr_good:.3g}, stable below 2/λmax = {c.lr_stable:.3g}).")
+            f"curvature: 1/λmax = {c.lr_good:.3g}, stable below 2/λmax = {c.lr_stable:.3g})."))
         st.rerun()
 
 
@@ -78,7 +78,8 @@ def _fit_now(choice_dataset, old_curvature) -> None:
     state.replace(state.normalized(setup))
     st.session_state[FIT] = {"data": choice_dataset.content_hash(), "preset": None,
                              "runs": _runs_key(state.current()["runs"]), "curvature": new}
-    st.session_state[NOTE] = "The learning rates now suit this data."
+    st.session_state[NOTE] = (choice_dataset.content_hash(),
+                              "The learning rates now suit this data.")
 
 
 def _standardize_now() -> None:
@@ -89,11 +90,11 @@ def _standardize_now() -> None:
 
 def notices(setup: dict[str, Any], choice, *, editable: bool) -> None:
     """What the page says about the runs and this data (above the charts)."""
-    note = st.session_state.pop(NOTE, None)
-    if note:
-        st.success(escape_md(note))
     if choice.waiting:
         return
+    note = st.session_state.get(NOTE)
+    if note and note[0] == choice.dataset.content_hash():  # until the data changes again
+        st.success(escape_md(note[1]))
     c = presets.curvature(choice.dataset)
     fit = st.session_state.get(FIT) or {}
     as_built = (fit.get("preset") and fit.get("data") == choice.dataset.content_hash()

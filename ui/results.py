@@ -262,6 +262,30 @@ def results_table(outcome: Outcome, dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+NUMBER = st.column_config.NumberColumn(format="%.5g")
+TABLE_COLUMNS = {
+    "run": st.column_config.TextColumn(width="medium"),
+    "status": st.column_config.TextColumn(width="small"),
+    **{c: NUMBER for c in ("final w", "final b", "slope (original units)",
+                           "intercept (original units)", "distance to least squares",
+                           "final loss", "best loss")},
+    "steps to converge": st.column_config.NumberColumn(format="%d"),
+    "steps": st.column_config.NumberColumn(format="%d"),
+    "time (ms)": st.column_config.NumberColumn(format="%.3g"),
+    "message": st.column_config.TextColumn(width="large"),
+}
+
+
+def rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """The results table as text with 5 significant digits (for st.table, which shows numbers
+    as they are)."""
+    out = table.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = [("" if pd.isna(v) else f"{v:.5g}") for v in out[col]]
+    return out
+
+
 def histories_csv(outcome: Outcome) -> bytes:
     """All histories as one CSV (one row per recorded step per run), safe to open in a
     spreadsheet (run names that look like formulas are neutralised)."""

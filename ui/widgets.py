@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -120,7 +121,7 @@ def _generated_widgets(k: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _pick_xy(k: str, numeric: list[str], cfg: Mapping[str, Any], default_x: str | None,
-             default_y: str | None) -> tuple[str, str]:
+             default_y: str | None, *, stacked: bool = False) -> tuple[str, str]:
     want_x = cfg.get("x") if isinstance(cfg.get("x"), str) else default_x
     want_y = cfg.get("y") if isinstance(cfg.get("y"), str) else default_y
     missing = [w for w in (cfg.get("x"), cfg.get("y")) if isinstance(w, str) and w not in numeric]
@@ -129,19 +130,23 @@ def _pick_xy(k: str, numeric: list[str], cfg: Mapping[str, Any], default_x: str 
                    "does not have (as a numeric column): pick the columns below.")
     xi = numeric.index(want_x) if want_x in numeric else 0
     yi = numeric.index(want_y) if want_y in numeric else len(numeric) - 1
-    c1, c2 = st.columns(2)
+    # one under the other in the narrow sidebar (side by side, long names are cut off)
+    c1, c2 = (st.container(), st.container()) if stacked else st.columns(2)
     x = c1.selectbox("x column", numeric, index=xi, key=f"{k}.x")
     y = c2.selectbox("y column", numeric, index=yi, key=f"{k}.y")
     return x, y
 
 
 def data_source(key_prefix: str, default: Mapping[str, Any] | None = None, *,
-                version: int = 0) -> DataChoice:
+                version: int = 0, editable: bool = True) -> DataChoice:
     """Pick generated, sample or uploaded data. Returns the Dataset, the experiment's data
     section and whether uploaded data is in use. A bad upload shows a clear ``st.error`` and
     the previous data stays in place. ``version`` restarts the widgets from ``default``
-    (the uploaded file itself is kept)."""
+    (the uploaded file itself is kept). ``editable=False`` (classroom mode) shows what the
+    data is, with no control that changes it."""
     cfg = dict(default or GENERATED_DEFAULT)
+    if not editable:
+        return _shown_data(key_prefix, cfg)
     k = f"{key_prefix}.v{version}"
     source = cfg.get("source", "generate")
     options = list(SOURCES)
@@ -173,6 +178,34 @@ def data_source(key_prefix: str, default: Mapping[str, Any] | None = None, *,
     return choice
 
 
+def _shown_data(key_prefix: str, cfg: Mapping[str, Any]) -> DataChoice:
+    """The setup's data without controls: its description, and the Dataset to run on."""
+    source = cfg.get("source", "generate")
+    try:
+        if source == "csv":
+            kept = st.session_state.get(_kept(key_prefix))
+            if kept is None or kept[0] != cfg.get("path"):
+                last = _fallback(key_prefix)
+                st.warning(f"This setup uses the uploaded file {escape_md(cfg.get('path', ''))},"
+                           " which is not in this session: turn classroom mode off to upload "
+                           f"it. The charts show {escape_md(last.dataset.source)}.")
+                return DataChoice(last.dataset, dict(cfg), uploaded=False, waiting=True)
+            ds = load_upload(kept[1], kept[0], x=cfg.get("x"), y=cfg.get("y"),
+                             standardize=bool(cfg.get("standardize", False)))
+            choice = DataChoice(ds, dict(cfg), uploaded=True, notes=tuple(ds.notes))
+        else:
+            name = "gen" if source == "generate" else f"sample:{cfg.get('name')}"
+            choice = DataChoice(_generated(name, dict(cfg)), dict(cfg))
+    except GDError as err:
+        st.error(escape_md(err))
+        return _fallback(key_prefix)
+    ds = choice.dataset
+    st.markdown(f"**{escape_md(ds.source)}**: {ds.n:,} rows, y = {escape_md(ds.y_name)}, "
+                f"x = {escape_md(', '.join(ds.x_names))}"
+                + (" (standardized)" if ds.standardized else ""))
+    return choice
+
+
 def _sample_widgets(k: str, cfg: Mapping[str, Any]) -> DataChoice:
     names = list(gdata.SAMPLES)
     want = cfg.get("name")
@@ -195,35 +228,95 @@ def _sample_widgets(k: str, cfg: Mapping[str, Any]) -> DataChoice:
     return DataChoice(_generated(f"sample:{name}", new), new, notes=())
 
 
+def _kept(key_prefix: str) -> str:
+    return f"{key_prefix}.upload_kept"
+
+
+def _on_upload_change(key_prefix: str) -> None:
+    """The uploader changed by the user's hand: keep the new file's bytes for this browser
+    session (a page switch empties the uploader widget, not the session), or forget them
+    when the file was removed."""
+    file = st.session_state.get(f"{key_prefix}.upload")
+    if file is None:
+        st.session_state.pop(_kept(key_prefix), None)
+    else:
+        st.session_state[_kept(key_prefix)] = (file.name or "upload.csv", file.getvalue())
+
+
+def _forget_upload(key_prefix: str) -> None:
+    st.session_state.pop(_kept(key_prefix), None)
+
+
+def default_columns(table: pd.DataFrame, numeric: list[str]) -> tuple[str, str]:
+    """A first (x, y) for an uploaded table: y is the first numeric column that is not an id,
+    a year or a code with few values (tables usually lead with what they measure, e.g. mpg),
+    and x the column most correlated with it (e.g. weight) among the others of that kind."""
+    def usable(col: str) -> bool:
+        values = pd.to_numeric(table[col], errors="coerce").dropna()
+        if len(values) < 3 or values.nunique() <= min(10, max(2, len(values) // 20)):
+            return False  # a code (cylinders, origin) or nearly constant
+        steps = np.diff(values.to_numpy())
+        if len(steps) and np.all(steps == steps[0]):
+            return False  # a row number or an evenly spaced index
+        name = col.strip().lower()
+        return not (name in ("id", "index", "year", "model_year") or name.endswith("_id"))
+
+    good = [c for c in numeric if usable(c)] or numeric
+    y = good[0]
+    others = [c for c in good if c != y] or [c for c in numeric if c != y] or numeric
+    frame = table[[y, *others]].apply(pd.to_numeric, errors="coerce")
+    copies = [c for c in others if frame[c].equals(frame[y])]  # a duplicate of y fits trivially
+    corr = frame.corr().get(y, pd.Series(dtype=float)).drop(labels=[y, *copies], errors="ignore")
+    corr = corr.abs().dropna()
+    x = str(corr.idxmax()) if len(corr) else others[0]
+    return x, y
+
+
 def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any]) -> DataChoice:
     file = st.file_uploader(
         "CSV file", type=["csv", "txt", "tsv"], key=f"{key_prefix}.upload",
-        max_upload_size=MAX_UPLOAD_MB,
+        max_upload_size=MAX_UPLOAD_MB, on_change=_on_upload_change, args=(key_prefix,),
         help=f"A table with a header row; at most {MAX_UPLOAD_MB} MB. It stays in memory "
              "and is never saved on the server.")
-    if file is None:
+    kept = st.session_state.get(_kept(key_prefix))
+    if file is not None:
+        raw, name = file.getvalue(), file.name or "upload.csv"
+        if kept is None or kept[1] != raw:  # (a test or an old session may skip on_change)
+            st.session_state[_kept(key_prefix)] = (name, raw)
+    elif kept is not None:  # a page switch emptied the uploader: the session still has it
+        name, raw = kept
+        st.caption(f"Using {escape_md(name)}, uploaded earlier in this session (kept in this "
+                   "session's memory only).")
+        st.button("Forget this file", key=f"{key_prefix}.forget", on_click=_forget_upload,
+                  args=(key_prefix,))
+    else:
         last = _fallback(key_prefix)
+        shown = escape_md(last.dataset.source)
         if cfg.get("path"):
             st.warning(f"This setup used the uploaded file {escape_md(cfg['path'])}. Uploaded "
                        "data cannot travel in a link: upload that file here. Until then the "
-                       "previous data is shown.")
-            return DataChoice(last.dataset, dict(cfg), uploaded=True, waiting=True)
-        st.info("Upload a CSV file. Until then the previous data is shown.")
+                       f"charts show other data: {shown}.")
+            return DataChoice(last.dataset, dict(cfg), uploaded=False, waiting=True)
+        st.info(f"Upload a CSV file. Until then the charts show {shown}.")
         return DataChoice(last.dataset, last.config, last.uploaded, waiting=True)
-    raw = file.getvalue()
-    name = file.name or "upload.csv"
     digest = hashlib.sha256(raw).hexdigest()
     table, notes = _upload_table(digest, raw, name)
-    st.caption(f"{len(table):,} rows × {table.shape[1]} columns. First rows:")
-    st.dataframe(table.head(20), height=180, hide_index=True)
+    with st.expander(f"{len(table):,} rows × {table.shape[1]} columns: first rows",
+                     expanded=False):
+        st.dataframe(table.head(20), height=180, hide_index=True)
     numeric = gdata.numeric_columns(table)
     if len(numeric) < 2:
         # the engine's own message says what is missing (no numeric column / only one)
         _upload_dataset(digest, raw, name, None, None, False)
         raise DataError(f"{name}: a line needs two numeric columns.")
     same_file = cfg.get("path") == name
-    x, y = _pick_xy(f"{k}.{digest[:8]}", numeric, cfg if same_file else {}, numeric[0],
-                    numeric[-1])
+    guess_x, guess_y = default_columns(table, numeric)
+    x, y = _pick_xy(f"{k}.{digest[:8]}", numeric, cfg if same_file else {}, guess_x, guess_y,
+                    stacked=True)
+    if not same_file or not cfg.get("x"):
+        st.caption(f"First choice: y = {escape_md(guess_y)}, the first measured column; x = "
+                   f"{escape_md(guess_x)}, the column most correlated with it. Change them "
+                   "above.")
     std = st.toggle("Standardize x and y", value=bool(cfg.get("standardize", False)),
                     key=f"{k}.{digest[:8]}.std")
     ds = _upload_dataset(digest, raw, name, x, y, std)
