@@ -218,6 +218,8 @@ def parse_schedule(raw: Any, where: str = "schedule") -> ScheduleConfig:
             clean[k] = ms
         elif k == "eps":
             clean[k] = check("threshold", v, w)  # the plateau's eps: a small lr change, 0..1
+        elif k == "T_max" and v is None:
+            clean[k] = None  # the run's length (resolved with the data, see gdcore.plan)
         else:
             clean[k] = check(k, v, w)
     return ScheduleConfig(name=name, per=per, params=clean)

@@ -130,12 +130,18 @@ def make_plan(problem, cfg: RunConfig) -> Plan:
         batch = 1
     opt = optimizers.OPTIMIZERS[cfg.optimizer.name]
     p0 = initial_point(cfg, problem)
+    sched_params = dict(cfg.schedule.params)
+    if "T_max" in sched_params and sched_params["T_max"] is None:  # the run's length
+        rows = problem.n if isinstance(problem, LinearRegression) else 1
+        per_update = cfg.schedule.per == "update" or not isinstance(problem, LinearRegression)
+        sched_params["T_max"] = (cfg.epochs * -(-rows // min(batch, rows)) if per_update
+                                 else cfg.epochs)
     return Plan(
         p0=p0,
         state0=(opt.initial_state(cfg.optimizer.params),) * len(p0),
         opt=opt.hyper(cfg.optimizer.params),
         sched=schedules.SCHEDULES[cfg.schedule.name].hyper(
-            cfg.optimizer.lr, cfg.schedule.params, cfg.schedule.per == "update"),
+            cfg.optimizer.lr, sched_params, cfg.schedule.per == "update"),
         clip=clipping.CLIPS[cfg.clip.name].hyper(cfg.clip.params),
         batching=Batching(int(batch), bool(cfg.shuffle), int(cfg.seed),
                           cfg.update == "sequential", cfg.gradient == "numeric", float(cfg.h)),

@@ -3,7 +3,8 @@
 ``e`` counts scheduler steps taken so far (0 for the first update). The schedule is stepped after
 the optimizer update, once per epoch or once per update, as the run's config says. The closed forms
 below equal PyTorch's recursive ones (to rounding). ``cosine`` follows PyTorch past ``T_max``: it is
-periodic and climbs back up (period 2 T_max); set ``T_max`` to the run's length to decay once.
+periodic and climbs back up (period 2 T_max); left out, ``T_max`` is the run's length, so the
+rate decays once.
 
 | name         | lr(e)                                                            |
 |--------------|------------------------------------------------------------------|
@@ -135,6 +136,8 @@ class Schedule:
     def hyper(self, base: float, params: dict[str, Any], per_update: bool) -> Hyper:
         kw: dict[str, Any] = {}
         for key, value in params.items():
+            if value is None:
+                raise ValueError(f"schedule {self.name!r}: {key} must be resolved before use")
             if key == "milestones":
                 kw[key] = np.asarray(value, dtype=np.int64).reshape(-1)
             else:
@@ -148,7 +151,9 @@ SCHEDULES: dict[str, Schedule] = {s.name: s for s in (
     Schedule("multistep", "multi-step decay", MULTISTEP, {"milestones": (30, 80), "gamma": 0.1}),
     Schedule("exponential", "exponential decay", EXPONENTIAL, {"gamma": 0.95}),
     Schedule("inverse_time", "inverse time", INVERSE_TIME, {"k": 0.1}),
-    Schedule("cosine", "cosine", COSINE, {"T_max": 100, "eta_min": 0.0}),
+    # T_max None: the run's length (its epochs, or its updates when stepped per update), so
+    # the rate decays once over the run (PyTorch has no default: it must be given)
+    Schedule("cosine", "cosine", COSINE, {"T_max": None, "eta_min": 0.0}),
     Schedule("warmup", "linear warm-up", WARMUP, {"start_factor": 1.0 / 3.0, "total_iters": 5}),
     Schedule("plateau", "reduce on plateau", PLATEAU,
              {"factor": 0.1, "patience": 10, "threshold": 1e-4, "cooldown": 0, "min_lr": 0.0,

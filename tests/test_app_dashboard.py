@@ -371,3 +371,16 @@ def test_first_columns_of_an_upload_are_a_measured_pair():
                 (Path(__file__).parent / "fixtures/csv/cars_like.csv").read_bytes())
     ok(at)
     assert (setup_of(at)["data"]["x"], setup_of(at)["data"]["y"]) == ("horsepower", "mpg")
+
+
+def test_the_editor_has_the_stopping_rules_and_cosine_defaults_to_the_run_length():
+    at = app()
+    at.number_input(key="run.v0.0.tolg").set_value(1e-3).run()
+    ok(at)
+    run = setup_of(at)["runs"][0]
+    assert run["tol_grad"] == 1e-3
+    assert results(at)["status"].iloc[0] in ("converged", "completed")
+    at.selectbox(key="run.v0.0.sched.name").set_value("cosine").run()
+    ok(at)
+    assert setup_of(at)["runs"][0]["schedule"]["T_max"] is None  # the run's length
+    assert at.checkbox(key="run.v0.0.sched.cosine.T_max.auto").value is True

@@ -155,6 +155,8 @@ def test_clip_by_value_clamps_and_is_idempotent():
 @pytest.mark.parametrize("name", [s for s in SCHEDULE_DEFAULTS if s != "plateau"])
 def test_every_schedule_starts_at_the_base_rate(name):
     params = dict(SCHEDULE_DEFAULTS[name])
+    if params.get("T_max", 0) is None:  # cosine: the run's length, given here
+        params["T_max"] = 300
     curve = schedules.lr_curve(name, params, 0.5, 300)
     if name == "warmup":
         assert curve[0] == pytest.approx(0.5 * params["start_factor"])
@@ -328,3 +330,14 @@ def test_parse_run_fills_pytorch_defaults():
     cfg = parse_run({"optimizer": {"name": "adamw"}})
     assert cfg.optimizer.params == {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8,
                                     "weight_decay": 1e-2, "amsgrad": False}
+
+
+@pytest.mark.parametrize("per", ["epoch", "update"])
+def test_cosine_without_t_max_decays_once_over_the_run(per):
+    prob = _regression(n=40)
+    r = run(prob, {"name": "c", "epochs": 12, "batch_size": 10, "shuffle": False,
+                   "optimizer": {"name": "sgd", "lr": 0.01},
+                   "schedule": {"name": "cosine", "per": per}})
+    lrs = r.history["lr"].to_numpy()
+    assert lrs[0] == 0.01 and np.all(np.diff(lrs) <= 1e-18)  # falls all run long ...
+    assert lrs[-1] < 0.01 * 0.05  # ... to near eta_min at the end, without climbing back

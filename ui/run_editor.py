@@ -50,7 +50,8 @@ def _bounded(label: str, name: str, value: float, key: str, **kw: Any):
         return int(st.number_input(label, min_value=int(b.low), max_value=int(b.high),
                                    value=int(min(max(value, b.low), b.high)), step=1, key=key,
                                    **kw))
-    lo = b.low if not b.low_open else (min(1e-12, b.high / 1e6) if b.low == 0 else b.low)
+    lo = b.low if not b.low_open else (min(1e-12, b.high / 1e6) if b.low == 0
+                                       else b.low + 1e-9 * max(abs(b.low), 1.0))
     hi = b.high if not b.high_open else b.high - 1e-9
     return st.number_input(label, min_value=float(lo), max_value=float(hi),
                            value=float(min(max(value, lo), hi)), format="%g",
@@ -75,6 +76,12 @@ def _param(name: str, value: Any, key: str, limit: str | None = None) -> Any:
                                   "e.g. 30, 80")
         parts = [p.strip() for p in text.split(",") if p.strip()]
         return [int(p) if p.lstrip("-").isdigit() and len(p) < 12 else p for p in parts]
+    if name == "T_max":  # None: the run's length (the engine resolves it with the data)
+        whole = st.checkbox("T_max: the run's length (decays once)", value=value is None,
+                            key=f"{key}.auto",
+                            help="Cosine is periodic past T_max (as in PyTorch): with the run's "
+                                 "length it falls once, to the minimum lr at the end.")
+        return None if whole else _bounded(label, "T_max", float(value or 100), key)
     return _bounded(label, limit or name, float(value), key)
 
 
@@ -155,6 +162,20 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str
     with c2:
         b0 = _bounded("Start b", "init", float(init.get("b", 0.0)), f"{key}.b0")
     out["init"] = {"w": w0, "b": b0}
+    with st.popover("Stopping rules", width="stretch"):
+        defaults = gdcore.RunConfig()
+        out["tol_grad"] = _bounded(
+            "Stop when the gradient norm is below", "tol_grad",
+            float(run.get("tol_grad", defaults.tol_grad)), f"{key}.tolg",
+            help="The full-data gradient's norm; 0 = never stop early for this.")
+        out["tol_loss"] = _bounded(
+            "Stop when the loss changes by less than (relative)", "tol_loss",
+            float(run.get("tol_loss", defaults.tol_loss)), f"{key}.toll",
+            help="|loss change| <= this × max(1, loss); 0 = never stop early for this.")
+        out["divergence_factor"] = _bounded(
+            "Call it diverged when the loss exceeds its start by a factor of",
+            "divergence_factor", float(run.get("divergence_factor",
+                                               defaults.divergence_factor)), f"{key}.div")
     b1, b2 = st.columns(2)
     b1.button("Duplicate", key=f"{key}.dup", on_click=state.duplicate_run, args=(i,),
               disabled=len(state.current()["runs"]) >= state.MAX_RUNS, width="stretch")
