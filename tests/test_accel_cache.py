@@ -22,7 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 
 # A process that starts the accelerator, waits for it and runs one comparison on it.
 START = """
