@@ -24,6 +24,7 @@ def show_view(view) -> None:
     st.session_state["x_axis"] = view.get("x", "step")
     st.session_state["loss_y"] = view.get("y", "loss")
     st.session_state["log"] = True
+    st.session_state["smooth"] = int(view.get("smooth", 0))
 
 
 link_error = state.init(lambda: presets.build("lr"))
@@ -117,9 +118,11 @@ LOSS_SHOWS = {"loss": "Loss", "excess": "Above best"}
 def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: int) -> None:
     """The charts and their view controls. A fragment: moving a view control reruns only this,
     and each chart is redrawn from its kept spec unless what it shows changed (ui/render.py)."""
-    # (on a projector the text is bigger: the controls take two rows)
-    c1, c2, c3, c4 = (st.columns([5, 4, 3], vertical_alignment="bottom") + [st] if big else
-                      st.columns([4, 3, 2, 3], vertical_alignment="bottom"))
+    if big:  # on a projector the text is bigger: the controls take two rows
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        c3, c4 = st.columns([1, 2], vertical_alignment="bottom")
+    else:
+        c1, c2, c3, c4 = st.columns([4, 3, 2, 3], vertical_alignment="bottom")
     x_axis = c1.segmented_control("x axis", list(charts.X_FIELDS), key=seeded("x_axis", "step"),
                                   format_func=charts.X_FIELDS.get, required=True)
     y_show = c2.segmented_control(

@@ -158,9 +158,10 @@ class Preset:
     title: str
     lesson: str
     runs: Callable[[Curvature], list[dict[str, Any]]]
-    # the view that tells the lesson: the loss chart's x axis ("step", "epoch" or "samples")
-    # and its y ("loss", or "excess": the loss above the best possible, on a log axis)
-    view: Mapping[str, str] = field(default_factory=lambda: {"x": "step", "y": "loss"})
+    # the view that tells the lesson: the loss chart's x axis ("step", "epoch" or "samples"),
+    # its y ("loss", or "excess": the loss above the best possible, on a log axis) and the
+    # smoothing over noisy one-row or mini-batch curves (points averaged; 0 = none)
+    view: Mapping[str, Any] = field(default_factory=lambda: {"x": "step", "y": "loss"})
 
 
 PRESETS: dict[str, Preset] = {
@@ -170,7 +171,7 @@ PRESETS: dict[str, Preset] = {
                     "Same learning rate and epochs: one row per step is fast per epoch but noisy; "
                     "mini-batches sit in between. Shown per epoch, so runs that make very "
                     "different numbers of updates are compared over the same data.", _batch,
-                    view={"x": "epoch", "y": "loss"}),
+                    view={"x": "epoch", "y": "loss", "smooth": 20}),
     "optimizers": Preset("Optimizers race",
                          "SGD, momentum, Nesterov, Adagrad, RMSprop and Adam from the same start.",
                          _optimizers),
@@ -182,7 +183,7 @@ PRESETS: dict[str, Preset] = {
                         "Mini-batch SGD: a constant rate stalls at the noise; decaying schedules "
                         "settle closer to the minimum. Shown as the loss above the least-squares "
                         "loss, where the differences are visible.", _schedules,
-                        view={"x": "epoch", "y": "excess"}),
+                        view={"x": "epoch", "y": "excess", "smooth": 20}),
 }
 
 

@@ -402,8 +402,11 @@ def style(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMixin:
     chart.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
     chart.config = alt.Config(
         axis=alt.AxisConfig(labelFontSize=size, titleFontSize=size + 1),
-        legend=alt.LegendConfig(labelFontSize=size, titleFontSize=size, labelLimit=200,
-                                orient="top", direction="horizontal", columns=4 if not big else 3,
+        # three (projector: two) columns of at most 150 (190) px each: a legend fits the
+        # narrowest chart on the page, and a long run name ends in "…" rather than off the edge
+        legend=alt.LegendConfig(labelFontSize=size, titleFontSize=size,
+                                labelLimit=150 if not big else 190, orient="top",
+                                direction="horizontal", columns=3 if not big else 2,
                                 symbolStrokeWidth=3, title=None),
         title=alt.TitleConfig(fontSize=size + 3, anchor="start"),
         view=alt.ViewConfig(strokeWidth=0))

@@ -1,0 +1,48 @@
+"""Screenshots of the comparison page for every preset, in default and classroom mode, at a
+projector's 1280x720 and a desk's 1500x1100 (test-artifacts/screen-<preset>-<mode>-<size>.png),
+to be looked at; the test checks each one drew every chart, no error box, and that classroom
+mode left no editing control on the page."""
+
+from __future__ import annotations
+
+import pytest
+
+from gdcore import presets
+
+from .conftest import screenshot, wait_idle
+from .test_dashboard_browser import EXCEPTION, charts_drawn
+
+pytestmark = pytest.mark.browser
+SIZES = {"1280": (1280, 720), "1500": (1500, 1100)}
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_preset_in_both_modes(browser, app_server, size):
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(app_server + "/", timeout=120_000)
+        wait_idle(page)
+        for key, preset in presets.PRESETS.items():
+            box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+            box.click()
+            page.get_by_role("option", name=preset.title).click()
+            wait_idle(page)
+            page.get_by_role("button", name="Load preset").click()
+            wait_idle(page)
+            assert charts_drawn(page) >= 7, key
+            assert page.locator(EXCEPTION).count() == 0, key
+            screenshot(page, f"screen-{key}-default-{size}")
+            page.get_by_text("Classroom mode").first.click()
+            wait_idle(page)
+            assert charts_drawn(page) >= 7, key
+            assert page.locator(EXCEPTION).count() == 0, key
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            assert sidebar.locator("input[type=number], textarea").count() == 0, key
+            assert sidebar.get_by_role("button", name="Load preset").count() == 0, key
+            screenshot(page, f"screen-{key}-classroom-{size}")
+            page.get_by_text("Classroom mode").first.click()
+            wait_idle(page)
+    finally:
+        context.close()
