@@ -384,3 +384,37 @@ def test_the_editor_has_the_stopping_rules_and_cosine_defaults_to_the_run_length
     ok(at)
     assert setup_of(at)["runs"][0]["schedule"]["T_max"] is None  # the run's length
     assert at.checkbox(key="run.v0.0.sched.cosine.T_max.auto").value is True
+
+
+def test_standardized_data_gives_the_intercept_chart_a_readable_axis():
+    """With standardized data b stays at ~1e-17 (rounding noise around 0): the axis must show
+    a sensible span, not ticks of 0.00000000000000001."""
+    at = app()
+    by_label(at.radio, "Data").set_value("sample").run()
+    ok(at)
+    at.toggle(key=next(t.key for t in at.toggle if t.label == "Standardize x and y")) \
+        .set_value(True).run()
+    ok(at)
+    assert setup_of(at)["data"].get("standardize") is True
+    b_chart = json.loads(at.get("vega_lite_chart")[5].proto.spec)
+    assert b_chart["title"].startswith("Learned intercept b")
+    domains = [lay["encoding"]["y"]["scale"]["domain"] for lay in b_chart["layer"]
+               if "domain" in lay.get("encoding", {}).get("y", {}).get("scale", {})]
+    assert domains and all(hi - lo >= 0.1 for lo, hi in domains), domains
+
+
+def test_a_diverged_run_has_no_vertical_fitted_line():
+    at = app(s=share.encode(presets.build("clipping")))
+    ok(at)
+    import pyarrow as pa
+
+    element = at.get("vega_lite_chart")[3]
+    fit_chart = json.loads(element.proto.spec)
+    data = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            for d in element.proto.datasets}
+    lines = [data[lay["data"]["name"]] for lay in fit_chart["layer"]
+             if lay["mark"]["type"] == "line" and "run" in data[lay["data"]["name"]]]
+    assert lines and all("too large lr" not in set(df["run"]) for df in lines)
+    notes = [data[lay["data"]["name"]] for lay in fit_chart["layer"]
+             if lay["mark"]["type"] == "text"]
+    assert notes and "too large lr diverged" in notes[0]["text"].iloc[0]

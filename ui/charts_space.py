@@ -27,6 +27,7 @@ from ui.charts import (
     HEIGHT,
     Chart,
     axis_for,
+    channel,
     clip_paths,
     downsample,
     is_plottable,
@@ -80,7 +81,9 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
               height: int = HEIGHT, big: bool = False) -> alt.TopLevelMixin:
     """Scatter of the data (at most :data:`MAX_DATA_POINTS` points) with one fitted line per
     run. ``lines`` has columns ``run, slope, intercept`` (original units); ``reference`` is the
-    least-squares (slope, intercept). Lines are cut to the chart (the data's range)."""
+    least-squares (slope, intercept). Lines are cut to the chart (the data's range). A run whose
+    ``status`` is "diverged" has no fitted line to show (its last finite slope is huge: drawn, it
+    would be a vertical stroke): it is named in the chart's corner, with where it left off."""
     data = pd.DataFrame({"x": numeric(frame[x_name]), "y": numeric(frame[y_name])})
     data = keep_plottable(data, ["x", "y"])
     if len(data) > MAX_DATA_POINTS:
@@ -97,7 +100,9 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
         y=alt.Y("y:Q", title=yt, scale=yscale, axis=axis_for(box[2:])),
         tooltip=[alt.Tooltip("x:Q", title=xt, format=".4~g"),
                  alt.Tooltip("y:Q", title=yt, format=".4~g")])
-    ends = keep_plottable(lines, ["slope", "intercept"])
+    gone = (lines["status"].eq("diverged") if "status" in lines.columns
+            else pd.Series(False, index=lines.index))
+    ends = keep_plottable(lines[~gone], ["slope", "intercept"])
     seg = pd.DataFrame([
         row for r in ends.itertuples()
         for row in _segment(r.slope, r.intercept, box, run=r.run, slope=r.slope,
@@ -122,6 +127,17 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
                                   tooltip=[alt.Tooltip("label:N", title=""),
                                            alt.Tooltip("slope:Q", format=".4~g"),
                                            alt.Tooltip("intercept:Q", format=".4~g")]))
+    if gone.any():
+        notes = pd.DataFrame({
+            "run": lines.loc[gone, "run"].to_numpy(),
+            "text": [f"✕ {_title(r, 28)} diverged: no line to draw" for r in lines.loc[gone, "run"]],
+            "px": 8 + (22 if big else 17) * np.arange(int(gone.sum()))})  # pixels from the top
+        layers.append(Chart(notes).mark_text(
+            align="left", baseline="top", color=DIVERGED_COLOR, fontWeight="bold",
+            fontSize=16 if big else 12).encode(
+            x=channel("x", alt.value(6)),
+            y=alt.Y("px:Q", axis=None, scale=None),
+            text="text:N", tooltip=[alt.Tooltip("run:N")]))
     chart = layer(*layers, height=height,
                   title="Data and fitted lines (dashed: least squares)")
     return style(chart, big=big)
