@@ -99,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     elif args.x or args.y:
         raise GDError("--x and --y choose columns of --data FILE.csv; give --data too")
-    elif exp.problem == "linear":
+    elif exp.problem in ("linear", "logistic"):
         dataset = load_dataset(exp.data, base_dir=path.parent)
     for note in getattr(dataset, "notes", ()) or ():
         print(f"note: {note}", file=sys.stderr)

@@ -36,8 +36,9 @@ from .defaults import (  # noqa: F401  (re-exported: callers read the tables fro
 )
 from .errors import ConfigError
 from .limits import MAX_MILESTONES, MAX_ROWS, MAX_RUNS, _short, check
+from .methods import DEFAULTS as METHOD_DEFAULTS
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: "logistic" problems, several x columns, runs' "method"; 1 still reads
 MAX_NAME_CHARS = 100  # a run's name (the editor's text box holds as many)
 MAX_JSON_BYTES = 1_000_000  # an experiment file (a setup with every run is a few kB)
 MAX_JSON_DEPTH = 20  # the format nests 4 deep
@@ -116,6 +117,17 @@ class ClipConfig:
 
 
 @dataclass(frozen=True)
+class MethodConfig:
+    """How a step is taken: "gd" (the optimizer), "line_search" (Armijo) or "newton"."""
+
+    name: str = "gd"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, **self.params}
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """One run: how to batch the data, which optimizer, schedule and clipping, and when to stop."""
 
@@ -135,6 +147,7 @@ class RunConfig:
     tol_loss: float = 0.0  # stop when |loss change| <= tol_loss * max(1, |loss|) (0 = off)
     divergence_factor: float = 1e8  # loss > factor * max(initial loss, 1e-12) counts as diverged
     max_points: int = 2000  # recorded history points (first, last and evenly spread ones)
+    method: MethodConfig = field(default_factory=MethodConfig)  # (format version 2)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -154,6 +167,8 @@ class RunConfig:
                     "max_points"):
             if getattr(self, key) != getattr(defaults, key):
                 out[key] = getattr(self, key)
+        if self.method.name != "gd":
+            out["method"] = self.method.to_dict()
         return out
 
 
@@ -167,7 +182,7 @@ class Experiment:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"version": FORMAT_VERSION, "problem": self.problem}
-        if self.problem == "linear":
+        if self.problem in ("linear", "logistic"):
             out["data"] = dict(self.data)
         out["runs"] = [r.to_dict() for r in self.runs]
         return out
@@ -233,6 +248,12 @@ def parse_clip(raw: Any, where: str = "clip") -> ClipConfig:
     return ClipConfig(name=name, params=clean)
 
 
+def parse_method(raw: Any, where: str = "method") -> MethodConfig:
+    name, params = _named_params(raw, where, METHOD_DEFAULTS, default_name="gd")
+    return MethodConfig(name=name, params={k: check(k, v, f"{where}.{k}")
+                                           for k, v in params.items()})
+
+
 def parse_run(raw: Any, index: int = 0) -> RunConfig:
     where = f"runs[{index}]"
     raw = as_mapping(raw, where)
@@ -281,6 +302,12 @@ def parse_run(raw: Any, index: int = 0) -> RunConfig:
     div = check("divergence_factor", raw.get("divergence_factor", d.divergence_factor),
                 f"{where}.divergence_factor")
     max_points = check("max_points", raw.get("max_points", d.max_points), f"{where}.max_points")
+    method = parse_method(raw.get("method", "gd"), f"{where}.method")
+    clip = parse_clip(raw.get("clip", "none"), f"{where}.clip")
+    if method.name != "gd" and (clip.name != "none" or update != "simultaneous"):
+        raise fail(f"{where}.method", f"{method.name!r} takes its own steps: clipping and the "
+                                      "sequential update belong to gradient descent (set clip "
+                                      "\"none\" and update \"simultaneous\")")
     return RunConfig(
         name=name.strip(),
         batch_size=batch_size,
@@ -290,7 +317,7 @@ def parse_run(raw: Any, index: int = 0) -> RunConfig:
         init=init,
         optimizer=parse_optimizer(raw.get("optimizer", "sgd"), f"{where}.optimizer"),
         schedule=parse_schedule(raw.get("schedule", "constant"), f"{where}.schedule"),
-        clip=parse_clip(raw.get("clip", "none"), f"{where}.clip"),
+        clip=clip,
         update=update,
         gradient=gradient,
         h=h,
@@ -298,6 +325,7 @@ def parse_run(raw: Any, index: int = 0) -> RunConfig:
         tol_loss=tol_loss,
         divergence_factor=div,
         max_points=max_points,
+        method=method,
     )
 
 
@@ -345,6 +373,15 @@ def parse_data(raw: Any) -> dict[str, Any]:
     return out
 
 
+def _from_v1(raw: dict) -> tuple[dict, int]:
+    """Version 1 -> 2. Everything version 1 could say means the same in version 2 (which only
+    adds logistic problems, lists of x columns and the runs' "method"): the number changes."""
+    return {**raw, "version": 2}, 2
+
+
+MIGRATIONS = {1: _from_v1}  # version -> the function that takes a document one version up
+
+
 def parse_experiment(raw: Any) -> Experiment:
     """Validate a decoded JSON document (a dict) and return an :class:`Experiment`."""
     from .problems import PROBLEMS  # local import: problems imports nothing from config
@@ -360,8 +397,11 @@ def parse_experiment(raw: Any) -> Experiment:
             f"{sorted(unknown)[0]}: unknown top-level field; valid fields: {choices(sorted(allowed))}"
         )
     version = raw.get("version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        raise ConfigError(f"version: this program reads version {FORMAT_VERSION}, got {version!r}")
+    if version not in MIGRATIONS and version != FORMAT_VERSION:
+        raise ConfigError(f"version: this program reads versions 1 to {FORMAT_VERSION}, got "
+                          f"{_short(version)}")
+    while version != FORMAT_VERSION:  # each migration takes a document one version up
+        raw, version = MIGRATIONS[version](raw)
     problem = raw.get("problem", "linear")
     if problem not in PROBLEMS:
         raise ConfigError(f"problem: unknown name {problem!r}; choose one of {choices(PROBLEMS)}")

@@ -13,10 +13,10 @@ import os
 
 from . import accel
 from .accel import bridge
+from .classification import LogisticRegression
 from .errors import ConfigError
 from .loop import run_loop
-from .plan import Plan, Trace, n_updates, visits_shuffled
-from .problems import LinearRegression
+from .plan import Plan, Trace, has_rows, n_updates, visits_shuffled
 
 ENGINES = ("auto", "python", "compiled")
 # The interpreter's cost model (microseconds, measured on the project machine: bench/run.py E):
@@ -24,15 +24,19 @@ US_PER_UPDATE = 2.0  # one update's bookkeeping, update rule and full-data loss
 US_PER_ROW = 0.25  # each row of a mini-batch gradient, per feature + 1
 US_PER_SHUFFLED_ROW = 0.3  # each row of an epoch's shuffle and gather
 COMPILED_FROM_SECONDS = 0.02  # once compiled code is ready, runs above this use it
+US_PER_PASS = 25.0  # the cross-entropy on all rows (numpy): a fixed cost ...
+US_PER_PASS_ROW = 0.01  # ... and each row, per feature + 1
 
 
 def python_seconds(problem, plan: Plan) -> float:
     """Estimated seconds the interpreter loop needs for ``plan`` (a run that ends early costs
     less)."""
-    n = problem.n if isinstance(problem, LinearRegression) else 1
+    n = problem.n if has_rows(problem) else 1
     updates = n_updates(plan, n)
     batch = min(plan.batching.batch_size, n)
     per_update = US_PER_UPDATE
+    if isinstance(problem, LogisticRegression):  # a vectorised full-data pass per update
+        per_update += US_PER_PASS + US_PER_PASS_ROW * n * len(plan.p0)
     if batch < n:
         per_update += US_PER_ROW * batch * len(plan.p0)
     if plan.batching.sequential:

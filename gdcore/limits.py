@@ -98,6 +98,11 @@ LIMITS: dict[str, Bound] = {
     "threshold": Bound(0.0, 1.0),
     "cooldown": Bound(0, 10_000_000, integer=True),
     "min_lr": Bound(0.0, 1e6),
+    # reference methods (gdcore.methods)
+    "c": Bound(0.0, 1.0, low_open=True, high_open=True),
+    "shrink": Bound(0.0, 1.0, low_open=True, high_open=True),
+    "max_trials": Bound(1, 1000, integer=True),
+    "min_curvature": Bound(0.0, 1e6),
     # clipping
     "clip_value": Bound(0.0, 1e12, low_open=True),
     "max_norm": Bound(0.0, 1e12, low_open=True),

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 
-from . import clipping, optimizers, schedules
+from . import clipping, methods, optimizers, schedules
+from .classification import LogisticRegression, bce, bce_rows, sigmoid
 from .objectives import mse_full, mse_full_1d, mse_rows, mse_rows_1d, row_error
 from .plan import (
     COMPLETED,
@@ -34,6 +35,7 @@ from .plan import (
     Plan,
     Trace,
     converged,
+    has_rows,
     n_updates,
     visits_shuffled,
 )
@@ -42,7 +44,16 @@ from .rng import shuffle
 
 
 def _full_objective(problem):
-    """p -> (loss, gradient) on all the data (from the moments) or of the test function."""
+    """p -> (loss, gradient) on all the data (from the moments for the MSE; a vectorised pass
+    for the cross-entropy) or of the test function."""
+    if isinstance(problem, LogisticRegression):
+        x, y = problem.x, problem.y
+
+        def full_bce(p):
+            loss, g = bce_rows(p, x, y)
+            return loss, g.tolist()
+
+        return full_bce
     if not isinstance(problem, LinearRegression):
         fun, grad = problem.fun, problem.grad
         return lambda p: (fun(p), list(grad(p)))
@@ -71,6 +82,19 @@ def _batch_objective(problem, full_batch: bool, numeric: bool, h: float, objecti
     loss at p as the batch loss."""
     if full_batch:
         analytic = lambda p, cols, start, stop: objective(p)  # noqa: E731
+    elif isinstance(problem, LogisticRegression):
+        d = problem.d
+
+        def analytic(p, cols, start, stop):
+            if stop - start == 1:  # one row, on floats: (σ(z) - y) (x, 1)
+                z = p[d]
+                for j in range(d):
+                    z += p[j] * cols[j][start]
+                y = cols[d][start]
+                r = sigmoid(z) - y
+                return bce(z, y), [*(r * cols[j][start] for j in range(d)), r]
+            loss, g = bce_rows(p, cols[:d, start:stop].T, cols[d, start:stop])
+            return loss, g.tolist()
     elif problem.d == 1:
         def analytic(p, cols, start, stop):
             if stop - start == 1:  # one row: 2 err (x, 1), no sums
@@ -138,15 +162,21 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
     it returns False the run ends there with status STOPPED (what it did so far is kept)."""
     bat, stop, opt, sch, clp = plan.batching, plan.stop, plan.opt, plan.sched, plan.clip
     rule = optimizers.RULES[opt.rule]
-    linear = isinstance(problem, LinearRegression)
+    linear = has_rows(problem)  # a data set (regression or classification), not a test function
+    logistic = isinstance(problem, LogisticRegression)
     n = problem.n if linear else 1
     full_batch = (not linear) or bat.batch_size >= n
     bsz = n if full_batch else bat.batch_size
     objective = _full_objective(problem)
     batch = _batch_objective(problem, full_batch, bat.numeric, bat.h, objective)
     shuffled = linear and visits_shuffled(plan, n)
-    data = problem.columns.tolist() if linear and not full_batch else None
+    # the columns as lists (floats are fastest one row at a time) or, for the cross-entropy's
+    # vectorised batches, as an array
+    data = None if not linear or full_batch else (
+        problem.columns if logistic else problem.columns.tolist())
     cols, order, rng = data, list(range(n)) if shuffled else None, bat.seed
+    method = plan.method
+    loss_of = (lambda q: objective(q)[0]) if method.name == methods.LINE_SEARCH else None
     dim = len(plan.p0)
 
     p = list(plan.p0)
@@ -175,7 +205,8 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
     for _epoch in range(stop.epochs):
         if shuffled:
             rng = shuffle(order, rng)
-            cols = [[column[i] for i in order] for column in data]
+            cols = (data[:, order] if logistic
+                    else [[column[i] for i in order] for column in data])
         for start in range(0, n, bsz):
             end = start + bsz if start + bsz < n else n
             pprev = list(p)
@@ -193,14 +224,21 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
                 # 3. update: every coordinate from one gradient (simultaneous), or one after
                 #    another with the gradient recomputed and clipped again in between
                 t = step + 1
-                for j in range(dim):
-                    if bat.sequential and j > 0:
-                        _, g = batch(p, cols, start, end)
-                        gsq_j = 0.0
-                        for gj in g:
-                            gsq_j += gj * gj
-                        _clip(clp, g, gsq_j)
-                    p[j], states[j] = rule(p[j], g[j], states[j], t, lr, opt)
+                if method.name == methods.LINE_SEARCH:  # Armijo from a first step of lr
+                    p, taken, _ = methods.armijo(loss_of, p, bl, g, lr, method)
+                elif method.name == methods.NEWTON:  # lr times the (damped) Newton step
+                    d_newton, _ = methods.newton_direction(problem.hessian(p), g,
+                                                           method.min_curvature)
+                    p = [pj + lr * dj for pj, dj in zip(p, d_newton)]
+                else:
+                    for j in range(dim):
+                        if bat.sequential and j > 0:
+                            _, g = batch(p, cols, start, end)
+                            gsq_j = 0.0
+                            for gj in g:
+                                gsq_j += gj * gj
+                            _clip(clp, g, gsq_j)
+                        p[j], states[j] = rule(p[j], g[j], states[j], t, lr, opt)
                 # 4. full-data loss at the new point
                 new_loss, gfull = objective(p)
             except (ArithmeticError, ValueError):  # Python raises where IEEE gives inf / NaN
@@ -213,13 +251,14 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
             step += 1
             samples += end - start
             prev_loss, loss = loss, new_loss
-            last = (lr, bl, gnorm, gsq, clipped)
+            step_lr = taken if method.name == methods.LINE_SEARCH else lr  # the step it took
+            last = (step_lr, bl, gnorm, gsq, clipped)
             if step == next_rec:
                 if len(rec) == stop.max_points:  # full: keep every other row, double the stride
                     rec = rec[::2]
                     stride *= 2
                 if step % stride == 0:
-                    rec.append((step, samples / n, samples, lr, loss, bl,
+                    rec.append((step, samples / n, samples, step_lr, loss, bl,
                                 gnorm if gnorm >= 0.0 else math.sqrt(gsq),
                                 1.0 if clipped else 0.0, *p))
                     next_rec = step + stride

@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import clipping, optimizers, schedules
+from . import clipping, methods, optimizers, schedules
+from .classification import LogisticRegression
 from .config import RunConfig
 from .errors import ConfigError
 from .problems import LinearRegression
@@ -58,6 +59,7 @@ class Plan(NamedTuple):
     clip: clipping.Hyper
     batching: Batching
     stop: Stopping
+    method: methods.Hyper = methods.Hyper()  # gradient descent, or a reference method
 
 
 class Trace(NamedTuple):
@@ -71,6 +73,11 @@ class Trace(NamedTuple):
     final_loss: float
     best_loss: float
     within: int  # first step from which the excess loss stayed <= 0.1% of the start's; -1: none
+
+
+def has_rows(problem) -> bool:
+    """A problem on a data set (regression or classification), not a test function."""
+    return isinstance(problem, (LinearRegression, LogisticRegression))
 
 
 def visits_shuffled(plan: Plan, n_rows: int) -> bool:
@@ -91,7 +98,7 @@ def initial_point(cfg: RunConfig, problem) -> tuple[float, ...]:
     if isinstance(cfg.init, Mapping):
         p = [float(v) for v in problem.default_init]
         for key, value in cfg.init.items():
-            if key == "w" and names[0] != "w" and isinstance(problem, LinearRegression):
+            if key == "w" and names[0] != "w" and has_rows(problem):
                 values = np.atleast_1d(np.asarray(value, dtype=float))
                 if values.size != problem.d:
                     raise ConfigError(
@@ -118,7 +125,7 @@ def initial_point(cfg: RunConfig, problem) -> tuple[float, ...]:
 
 def make_plan(problem, cfg: RunConfig) -> Plan:
     """The :class:`Plan` of one validated run config on a problem."""
-    if isinstance(problem, LinearRegression):
+    if has_rows(problem):
         n = problem.n
         if cfg.batch_size is not None and cfg.batch_size > n:
             raise ConfigError(
@@ -128,12 +135,17 @@ def make_plan(problem, cfg: RunConfig) -> Plan:
         batch = n if cfg.batch_size is None else cfg.batch_size
     else:
         batch = 1
+    if cfg.method.name != methods.GD and batch < (problem.n if has_rows(problem) else 1):
+        raise ConfigError(f"runs[{cfg.name!r}].method: {methods.TITLES[cfg.method.name]} works "
+                          "on the whole data: use batch_size \"full\"")
+    if cfg.method.name == methods.NEWTON and not hasattr(problem, "hessian"):
+        raise ConfigError(f"runs[{cfg.name!r}].method: Newton's method needs the Hessian")
     opt = optimizers.OPTIMIZERS[cfg.optimizer.name]
     p0 = initial_point(cfg, problem)
     sched_params = dict(cfg.schedule.params)
     if "T_max" in sched_params and sched_params["T_max"] is None:  # the run's length
-        rows = problem.n if isinstance(problem, LinearRegression) else 1
-        per_update = cfg.schedule.per == "update" or not isinstance(problem, LinearRegression)
+        rows = problem.n if has_rows(problem) else 1
+        per_update = cfg.schedule.per == "update" or not has_rows(problem)
         sched_params["T_max"] = (cfg.epochs * -(-rows // min(batch, rows)) if per_update
                                  else cfg.epochs)
     return Plan(
@@ -147,6 +159,7 @@ def make_plan(problem, cfg: RunConfig) -> Plan:
                           cfg.update == "sequential", cfg.gradient == "numeric", float(cfg.h)),
         stop=Stopping(int(cfg.epochs), float(cfg.tol_grad), float(cfg.tol_loss),
                       float(cfg.divergence_factor), float(problem.min_value), int(cfg.max_points)),
+        method=methods.Hyper(cfg.method.name, **cfg.method.params),
     )
 
 

@@ -102,6 +102,39 @@ def saddle_grad(p):
     return (2.0 * p[0], p[1] * p[1] * p[1] - p[1])
 
 
+# --- their Hessians (for Newton's method and the curvature at a point) ---------------------------
+def quadratic_hess(p):
+    """[[2]]."""
+    return ((2.0,),)
+
+
+def double_well_hess(p):
+    """[[12 w^2 - 16]]."""
+    return ((12.0 * p[0] * p[0] - 16.0,),)
+
+
+def bowl_hess(p):
+    """[[2, 0], [0, 2]]."""
+    return ((2.0, 0.0), (0.0, 2.0))
+
+
+def rosenbrock_hess(p):
+    """[[2 - 400 (w2 - 3 w1^2), -400 w1], [-400 w1, 200]]."""
+    return ((2.0 - 400.0 * (p[1] - 3.0 * p[0] * p[0]), -400.0 * p[0]), (-400.0 * p[0], 200.0))
+
+
+def himmelblau_hess(p):
+    """[[12 w1^2 + 4 w2 - 42, 4 (w1 + w2)], [4 (w1 + w2), 4 w1 + 12 w2^2 - 26]]."""
+    off = 4.0 * (p[0] + p[1])
+    return ((12.0 * p[0] * p[0] + 4.0 * p[1] - 42.0, off),
+            (off, 4.0 * p[0] + 12.0 * p[1] * p[1] - 26.0))
+
+
+def saddle_hess(p):
+    """[[2, 0], [0, 3 w2^2 - 1]]."""
+    return ((2.0, 0.0), (0.0, 3.0 * p[1] * p[1] - 1.0))
+
+
 def _double_well_minima() -> list[float]:
     """Real roots of f'(w) = 4w^3 - 16w + 1 where f'' = 12 w^2 - 16 > 0 (computed, not typed in)."""
     roots = np.roots([4.0, 0.0, -16.0, 1.0])
@@ -115,11 +148,7 @@ def _himmelblau_minima() -> list[tuple[float, float]]:
     for guess in [(3.0, 2.0), (-2.8, 3.1), (-3.8, -3.3), (3.6, -1.8)]:
         p = np.array(guess)
         for _ in range(50):
-            hess = np.array(
-                [[12 * p[0] ** 2 + 4 * p[1] - 42, 4 * p[0] + 4 * p[1]],
-                 [4 * p[0] + 4 * p[1], 4 * p[0] + 12 * p[1] ** 2 - 26]]
-            )
-            p = p - np.linalg.solve(hess, np.array(himmelblau_grad(p)))
+            p = p - np.linalg.solve(np.array(himmelblau_hess(p)), np.array(himmelblau_grad(p)))
         out.append((float(p[0]), float(p[1])))
     return out
 
@@ -145,6 +174,10 @@ class TestFunction:
     default_init: tuple[float, ...]
     window: tuple[tuple[float, float], ...]  # plotting range per parameter
     minima: tuple[Minimum, ...] = field(default_factory=tuple)
+    hess: object = None  # the analytic Hessian, rows of tuples
+
+    def hessian(self, p) -> np.ndarray:
+        return np.array(self.hess(np.asarray(p, dtype=float)), dtype=float)
 
     @property
     def dim(self) -> int:
@@ -180,36 +213,39 @@ def _function_table() -> dict[str, TestFunction]:
     return {
         "quadratic": TestFunction(
             "quadratic", "(w - 4)² + 2", quadratic, quadratic_grad, ("w",), (-1.0,),
-            ((-2.0, 10.0),), (Minimum((4.0,), 2.0),),
+            ((-2.0, 10.0),), (Minimum((4.0,), 2.0),), quadratic_hess,
         ),
         "double_well": TestFunction(
             "double_well", "w⁴ - 8w² + w + 10", double_well, double_well_grad, ("w",), (0.5,),
             ((-3.2, 3.2),),
             tuple(Minimum((w,), float(v), i == g) for i, (w, v) in enumerate(zip(dw, dw_vals))),
+            double_well_hess,
         ),
         "bowl": TestFunction(
             "bowl", "(w1 - 3)² + (w2 + 1)²", bowl, bowl_grad, ("w1", "w2"), (-2.0, 3.0),
-            ((-3.0, 6.0), (-4.0, 4.0)), (Minimum((3.0, -1.0), 0.0),),
+            ((-3.0, 6.0), (-4.0, 4.0)), (Minimum((3.0, -1.0), 0.0),), bowl_hess,
         ),
         "rosenbrock": TestFunction(
             "rosenbrock", "Rosenbrock (1 - w1)² + 100 (w2 - w1²)²", rosenbrock, rosenbrock_grad,
             ("w1", "w2"), (-1.5, 2.0), ((-2.0, 2.0), (-1.0, 3.0)), (Minimum((1.0, 1.0), 0.0),),
+            rosenbrock_hess,
         ),
         "himmelblau": TestFunction(
             "himmelblau", "Himmelblau (w1² + w2 - 11)² + (w1 + w2² - 7)²", himmelblau,
             himmelblau_grad, ("w1", "w2"), (0.0, 0.0), ((-5.0, 5.0), (-5.0, 5.0)),
-            tuple(Minimum(m, 0.0) for m in him),
+            tuple(Minimum(m, 0.0) for m in him), himmelblau_hess,
         ),
         "saddle": TestFunction(
             "saddle", "w1² + w2⁴/4 - w2²/2 (saddle at the origin)", saddle, saddle_grad,
             ("w1", "w2"), (1.5, 1e-3), ((-2.0, 2.0), (-2.0, 2.0)),
-            (Minimum((0.0, 1.0), -0.25), Minimum((0.0, -1.0), -0.25)),
+            (Minimum((0.0, 1.0), -0.25), Minimum((0.0, -1.0), -0.25)), saddle_hess,
         ),
     }
 
 
 FUNCTIONS: dict[str, TestFunction] = _function_table()
-PROBLEMS: tuple[str, ...] = ("linear", *FUNCTIONS)
+DATA_PROBLEMS: tuple[str, ...] = ("linear", "logistic")  # problems on a data set
+PROBLEMS: tuple[str, ...] = (*DATA_PROBLEMS, *FUNCTIONS)
 
 
 def get_function(name: str) -> TestFunction:
@@ -296,6 +332,16 @@ class LinearRegression:
         err = self.x @ p[:-1] + p[-1] - self.y
         return np.concatenate([2.0 * (self.x.T @ err) / self.n, [2.0 * err.mean()]])
 
+    def hessian(self, p=None) -> np.ndarray:
+        """The MSE's Hessian (constant): 2 [[E[x xᵀ], E[x]], [E[x]ᵀ, 1]], from the moments."""
+        m = self.moments
+        d = self.d
+        h = np.empty((d + 1, d + 1))
+        h[:d, :d] = m.cov + np.outer(m.xbar, m.xbar)
+        h[:d, d] = h[d, :d] = m.xbar
+        h[d, d] = 1.0
+        return 2.0 * h
+
     def grid(self, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
         """Loss on a (w, b) grid for d = 1, from the moments: array [i_b, i_w]."""
         if self.d != 1:
@@ -317,12 +363,16 @@ class Moments:
 
 def make_problem(name: str, dataset=None):
     """The problem object for an experiment: a :class:`LinearRegression` or a :class:`TestFunction`."""
-    if name == "linear":
+    if name in DATA_PROBLEMS:
         if dataset is None:
-            raise ConfigError("problem 'linear' needs data")
+            raise ConfigError(f"problem {name!r} needs data")
         if dataset.n > MAX_ROWS:
             raise ConfigError(f"the data has {dataset.n:,} rows; the lab works with at most "
                               f"{MAX_ROWS:,}: use a sample of the rows")
+        if name == "logistic":
+            from .classification import LogisticRegression
+
+            return LogisticRegression.from_dataset(dataset)
         return LinearRegression.from_dataset(dataset)
     return get_function(name)
 

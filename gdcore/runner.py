@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import data as gdata
 from . import engines, limits
+from .classification import LogisticRegression
 from .config import (
     Experiment,
     RunConfig,
@@ -45,6 +46,7 @@ from .plan import (
     SAMPLES,
     STATUS,
     STEP,
+    has_rows,
     make_plan,
 )
 from .problems import LinearRegression, TestFunction, make_problem
@@ -138,6 +140,10 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     columns.update({nm: rec[:, N_COLS + j] for j, nm in enumerate(names)})
     columns.update({"loss": rec[:, LOSS], "batch_loss": rec[:, BATCH_LOSS],
                     "grad_norm": rec[:, GRAD_NORM], "clipped": rec[:, CLIPPED] != 0.0})
+    if isinstance(problem, LogisticRegression):  # share of rows classified right, per row kept
+        params = rec[:, N_COLS:]
+        z = problem.x @ params[:, :-1].T + params[:, -1]
+        columns["accuracy"] = np.mean((z >= 0.0) == (problem.y == 1.0)[:, None], axis=0)
     hist = pd.DataFrame(columns)
 
     status_name = STATUS[trace.status]
@@ -168,13 +174,23 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     )
 
 
-def _distance(problem, p) -> float:
+def reference_point(problem, near=None) -> np.ndarray | None:
+    """The answer a run is measured against: the least-squares fit, the logistic optimum (None
+    when the classes are separable), or a test function's minimum (nearest to ``near``, else
+    the global one)."""
     if isinstance(problem, LinearRegression):
         w, b = problem.least_squares
-        ref = np.concatenate([w, [b]])
-    else:
-        ref = np.asarray(problem.nearest_minimum(p).params)
-    return float(np.linalg.norm(np.asarray(p) - ref))
+        return np.concatenate([w, [b]])
+    if isinstance(problem, LogisticRegression):
+        return problem.reference
+    if near is not None:
+        return np.asarray(problem.nearest_minimum(near).params, dtype=float)
+    return np.asarray(min(problem.minima, key=lambda mn: mn.value).params, dtype=float)
+
+
+def _distance(problem, p) -> float:
+    ref = reference_point(problem, near=p)
+    return float("nan") if ref is None else float(np.linalg.norm(np.asarray(p) - ref))
 
 
 def _message(status: str, last: int, last_loss: float, cfg: RunConfig, loss0: float) -> str:
@@ -248,9 +264,9 @@ def run_experiment(
         exp = load_experiment_json(experiment)
     else:
         exp = parse_experiment(experiment)
-    if exp.problem == "linear":
+    if exp.problem in ("linear", "logistic"):
         ds = dataset if dataset is not None else load_dataset(exp.data)
-        problem = make_problem("linear", ds)
+        problem = make_problem(exp.problem, ds)
     else:
         ds = None
         problem = make_problem(exp.problem)
@@ -267,21 +283,19 @@ def run_experiment(
         results.append(run(problem, cfg, dataset=ds, engine=engine, progress=during))
         if results[-1].status == "stopped":
             break
-    if isinstance(problem, LinearRegression):
-        w, b = problem.least_squares
-        ref = dict(zip(problem.param_names, [*map(float, w), float(b)], strict=True))
-    else:
-        best = min(problem.minima, key=lambda mn: mn.value)
-        ref = dict(zip(problem.param_names, best.params, strict=True))
+    point = reference_point(problem)
+    ref = dict(zip(problem.param_names,
+                   [float("nan")] * problem.dim if point is None else map(float, point),
+                   strict=True))
     return ExperimentResult(exp, problem, ds, tuple(results), ref, float(problem.min_value))
 
 
 def experiment_work(exp: Experiment, problem) -> limits.Work:
     """The updates and row visits all runs of ``exp`` make if none stops early."""
-    n = problem.n if isinstance(problem, LinearRegression) else 1
+    n = problem.n if has_rows(problem) else 1
     total = limits.Work(0, 0)
     for cfg in exp.runs:
-        batch = cfg.batch_size if isinstance(problem, LinearRegression) else None
+        batch = cfg.batch_size if has_rows(problem) else None
         total = total + limits.run_work(n, batch, cfg.epochs, cfg.shuffle)
     return total
 

@@ -44,6 +44,7 @@ def supports(problem, plan: Plan) -> bool:
     """The compiled loop runs linear regression with the analytic gradient (the big work);
     test functions and numeric gradients always run on the interpreter."""
     return (isinstance(problem, LinearRegression) and not plan.batching.numeric
+            and plan.method.name == "gd"
             and 0 <= plan.batching.seed <= INT64_MAX)
 
 
