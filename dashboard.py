@@ -5,15 +5,18 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 import gdcore
 from gdcore import presets
-from ui import charts, charts_space, fit, render, results, state
+from gdcore.config import FORMAT_VERSION
+from ui import charts, charts_models, charts_space, fit, render, results, state
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.run_editor import run_editor
-from ui.widgets import data_source, escape_md
+from ui.widgets import DEFAULT_DATA, data_source, escape_md
 
 st.set_page_config(page_title="Gradient Descent Lab", page_icon="📉", layout="wide")
 classroom = apply_classroom()
@@ -38,6 +41,24 @@ st.caption("Several gradient-descent runs on the same data, side by side. Change
 if link_error:
     st.error(escape_md(link_error))
 
+TASKS = {"linear": "Regression (squared error)", "logistic": "Classification (logistic)"}
+task = setup.get("problem", "linear")
+
+
+def _switch_task() -> None:
+    """The task changed: a setup for it (the chosen preset on the task's default data)."""
+    new = st.session_state.get("task_choice") or task
+    if new == task:
+        return
+    key = st.session_state.get("preset", "lr")
+    key = key if key in presets.PRESETS else "lr"
+    data = DEFAULT_DATA[new]
+    dataset = gdcore.load_dataset(data, problem=new)  # generated: no file, no error
+    state.replace(state.normalized(presets.build(key, data=data, dataset=dataset, problem=new)))
+    fit.remember_preset(key, state.current(), dataset)
+    show_view(presets.PRESETS[key].view)
+
+
 # --- sidebar: preset, data, runs, share ---------------------------------------------------
 with st.sidebar:
     st.header("Setup")
@@ -45,19 +66,25 @@ with st.sidebar:
     if classroom:  # what is shown, never a control that changes it
         st.caption("Classroom mode: the setup is shown, not edited. Turn it off to change "
                    "the preset, the data or the runs.")
+        st.markdown(f"**Task**: {TASKS[task]}")
     else:
+        st.session_state["task_choice"] = task  # follows the setup (a link, an import)
+        st.segmented_control("Task", list(TASKS), format_func=TASKS.get, key="task_choice",
+                             required=True, on_change=_switch_task,
+                             help="Fit a line (or plane) by least squares, or separate two "
+                                  "classes by logistic regression (cross-entropy).")
         with st.container(border=True):
             preset = st.selectbox("Start from a preset", list(presets.PRESETS),
                                   format_func=lambda k: presets.PRESETS[k].title, key="preset")
-            st.caption(escape_md(presets.PRESETS[preset].lesson))
+            st.caption(escape_md(presets.PRESETS[preset].lesson_for(task)))
             load_preset = st.button("Load preset", type="primary", width="stretch")
     st.subheader("Data")
     with st.container(border=not classroom):
         choice = data_source("dash", setup["data"], version=state.version(),
-                             editable=not classroom)
+                             editable=not classroom, problem=task)
     if load_preset and not choice.waiting:
         state.replace(state.normalized(
-            presets.build(preset, data=choice.config, dataset=choice.dataset)))
+            presets.build(preset, data=choice.config, dataset=choice.dataset, problem=task)))
         fit.remember_preset(preset, state.current(), choice.dataset)
         show_view(presets.PRESETS[preset].view)
         st.rerun()
@@ -67,14 +94,17 @@ with st.sidebar:
         st.subheader("Runs")
         for r in runs:
             opt = r.get("optimizer", {})
-            st.markdown(f"- **{escape_md(r['name'])}**: {escape_md(opt.get('name', 'sgd'))}, "
+            how = (escape_md(opt.get("name", "sgd")) if (r.get("method") or {}).get(
+                "name", "gd") == "gd" else escape_md(r["method"]["name"].replace("_", " ")))
+            st.markdown(f"- **{escape_md(r['name'])}**: {how}, "
                         f"lr {float(opt.get('lr', 0)):.3g}, batch "
                         f"{escape_md(r.get('batch_size', 'full'))}, {r.get('epochs')} epochs")
     else:
         st.subheader("Runs")
-        runs = run_editor(setup["runs"], n_rows=choice.dataset.n)
+        runs = run_editor(setup["runs"], n_rows=choice.dataset.n,
+                          params=results.param_names(choice.dataset))
 
-new_setup = {"version": 1, "problem": "linear", "data": choice.config, "runs": runs}
+new_setup = {"version": FORMAT_VERSION, "problem": task, "data": choice.config, "runs": runs}
 try:
     experiment = gdcore.parse_experiment(new_setup)
     too_much = results.over_budget(experiment, choice.dataset)
@@ -85,9 +115,10 @@ try:
 except gdcore.GDError as err:
     st.error(f"This setup cannot run: {escape_md(err)} Showing the last setup that worked.")
     experiment = gdcore.parse_experiment(state.last_valid())
-    if results.over_budget(experiment, choice.dataset):  # it was for other, smaller data
+    if experiment.problem != task or results.over_budget(experiment, choice.dataset):
+        # it was for another task, or for other, smaller data
         experiment = gdcore.parse_experiment(
-            presets.build("lr", data=choice.config, dataset=choice.dataset))
+            presets.build("lr", data=choice.config, dataset=choice.dataset, problem=task))
     state.store(new_setup)
 
 if not choice.waiting and not link_error:
@@ -114,6 +145,52 @@ units = "standardized" if choice.dataset.standardized else ""
 LOSS_SHOWS = {"loss": "Loss", "excess": "Above best"}
 
 
+def _pairs(items):
+    """Charts two per row; an odd one out takes the whole row."""
+    for i in range(0, len(items), 2):
+        row = items[i:i + 2]
+        cols = st.columns(2) if len(row) == 2 else [st]
+        for col, (key, build) in zip(cols, row):
+            render.chart(col, key, build)
+
+
+def _feature(dataset, param: str) -> str:
+    """A parameter's title: its feature for a weight of several (w2 · Horsepower)."""
+    if param == "b":
+        return "intercept b"
+    if param == "w":
+        return "slope w" if dataset.d == 1 else "weight w"
+    return f"weight {param} · {dataset.x_names[int(param[1:]) - 1]}"
+
+
+def _plane_controls(outcome: results.Outcome, dataset, big: bool):
+    """The two parameters the loss surface is drawn over, and where the others are held."""
+    params = list(outcome.params)
+    if params == ["w", "b"]:  # the whole plane: the squared error's from its moments
+        plane = None if outcome.kind == "linear" else (0, 1, [0.0, 0.0])
+        return ("w", "b"), plane, outcome.reference_name
+    c1, c2, c3 = (st.columns(3) if not big else (st.container(),) * 3)
+    u = c1.selectbox("Surface: across", params[:-1], key=seeded("plane_u", params[0]),
+                     format_func=lambda p: _feature(dataset, p))
+    rest = [p for p in params if p != u]
+    v_default = st.session_state.get("plane_v")
+    if v_default not in rest:
+        st.session_state["plane_v"] = rest[0] if len(params) > 2 else "b"
+    v = c2.selectbox("and", rest, key="plane_v", format_func=lambda p: _feature(dataset, p))
+    holds = ([outcome.reference_name] if outcome.reference else []) + outcome.names
+    if st.session_state.get("plane_at") not in holds:
+        st.session_state["plane_at"] = holds[0]
+    at_name = c3.selectbox("others held at", holds, key="plane_at",
+                           format_func=lambda h: h if h == outcome.reference_name
+                           else f"{h}'s last point")
+    if at_name == outcome.reference_name:
+        at = [outcome.reference[p] for p in params]
+    else:
+        run = next(r for r in outcome.runs if r.name == at_name)
+        at = [run.params[p] for p in params]
+    return (u, v), (params.index(u), params.index(v), at), at_name
+
+
 @st.fragment
 def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: int) -> None:
     """The charts and their view controls. A fragment: moving a view control reruns only this,
@@ -125,10 +202,12 @@ def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: i
         c1, c2, c3, c4 = st.columns([4, 3, 2, 3], vertical_alignment="bottom")
     x_axis = c1.segmented_control("x axis", list(charts.X_FIELDS), key=seeded("x_axis", "step"),
                                   format_func=charts.X_FIELDS.get, required=True)
+    logistic = outcome.kind == "logistic"
+    best = "the least-squares loss" if not logistic else "the optimum's log-loss"
     y_show = c2.segmented_control(
         "Loss chart shows", list(LOSS_SHOWS), format_func=LOSS_SHOWS.get,
         key=seeded("loss_y", "loss"), required=True,
-        help="The loss above the least-squares loss (the best any run can reach) shows small "
+        help=f"The loss above {best} (the best any run can reach) shows small "
              "differences between good runs on a log axis.")
     with c3:
         log = st.toggle("Log-scale loss", key=seeded("log", True))
@@ -139,40 +218,92 @@ def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: i
     hist, status, key = outcome.history, outcome.status, outcome.key
     look = (height, big)
     excess = outcome.reference_loss if y_show == "excess" else None
+    ref_name = outcome.reference_name
+    loss_title = "Log-loss (full data, cross-entropy)" if logistic else "Loss (full data, MSE)"
+    params = outcome.params
 
-    left, right = st.columns([3, 2])
-    render.chart(left, ("loss", key, x_axis, log, log_x, y_show, smooth, look),
-                 lambda: charts.loss_chart(hist, x=x_axis, log=log, smooth=smooth, status=status,
-                                           height=height, big=big, excess_over=excess,
-                                           log_x=log_x))
-    render.chart(right, ("lr", key, x_axis, look), lambda: charts.lr_chart(
-        hist, x=x_axis, height=height, big=big))
-
-    left, right = st.columns(2)
-    render.chart(left, ("path", key, units, look), lambda: charts_space.path_chart(
-        charts_space.loss_surface(outcome.problem, hist, outcome.reference, status=status),
-        hist, outcome.reference, status=status, runs=outcome.names, units=units,
-        height=height, big=big))
-    render.chart(right, ("fit", key, look), lambda: charts_space.fit_chart(
-        dataset.frame(), dataset.x_names[0], dataset.y_name, results.fit_lines(outcome),
-        reference=results.original_reference(dataset, outcome.reference),
-        runs=outcome.names, height=height, big=big))
-
-    left, right = st.columns(2)
-    for col, param in ((left, "w"), (right, "b")):
-        render.chart(col, ("param", param, key, x_axis, look), lambda param=param: (
-            charts.param_chart(hist, param, reference=outcome.reference[param], x=x_axis,
-                               status=status, height=height, big=big)))
-    render.chart(st, ("grad", key, x_axis, look), lambda: charts.grad_chart(
+    loss = (("loss", key, x_axis, log, log_x, y_show, smooth, look),
+            lambda: charts.loss_chart(hist, x=x_axis, log=log, smooth=smooth, status=status,
+                                      height=height, big=big, excess_over=excess,
+                                      log_x=log_x, title=loss_title, best_name=best))
+    lr = (("lr", key, x_axis, look), lambda: charts.lr_chart(hist, x=x_axis, height=height,
+                                                             big=big))
+    grad = (("grad", key, x_axis, look), lambda: charts.grad_chart(
         hist, clip=results.clip_thresholds(outcome), x=x_axis, height=height, big=big))
+    first = [loss, (("acc", key, x_axis, look), lambda: charts_models.accuracy_chart(
+        hist, x=x_axis, height=height, big=big))] if logistic else [loss, lr]
+    _pairs(first)
+
+    # the parameter plane, and the model over the data
+    left, right = st.columns(2)
+    with left:
+        (u, v), plane, held = _plane_controls(outcome, dataset, big)
+    on = charts_space.on_plane(hist, u, v)
+    ref_uv = {"w": outcome.reference.get(u), "b": outcome.reference.get(v)} \
+        if outcome.reference else {}
+    plane_title = (None if plane is None or len(params) == 2 else
+                   f"Loss across {u} and {v}, others at {held}"
+                   + ("'s last point" if held != ref_name else "") + f" (◆ {ref_name})")
+    render.chart(left, ("path", key, units, u, v, json.dumps(plane and plane[2]), look),
+                 lambda: charts_space.path_chart(
+                     charts_space.loss_surface(outcome.problem, on, ref_uv, status=status,
+                                               plane=plane),
+                     on, ref_uv, status=status, runs=outcome.names, units=units,
+                     height=height, big=big,
+                     titles=(_feature(dataset, u), _feature(dataset, v)),
+                     reference_name=ref_name, title=plane_title))
+    cond, where = results.conditioning(outcome)
+    left.caption(_conditioning_text(cond, where, len(params) > 2))
+    with right:
+        if logistic and dataset.d <= 2:
+            render.chart(st, ("boundary", key, look), lambda: charts_models.boundary_chart(
+                dataset.frame(), dataset.x_names, dataset.y_name, results.final_params(outcome),
+                classes=results.class_names(dataset), runs=outcome.names,
+                reference=results.original_point(dataset, outcome), reference_name=ref_name,
+                height=height, big=big))
+        elif dataset.d == 1:
+            render.chart(st, ("fit", key, look), lambda: charts_space.fit_chart(
+                dataset.frame(), dataset.x_names[0], dataset.y_name, results.fit_lines(outcome),
+                reference=results.original_reference(dataset, outcome.reference),
+                runs=outcome.names, height=height, big=big))
+        else:
+            render.chart(st, ("weights", key, look), lambda: charts_models.weights_chart(
+                results.weights_frame(outcome, dataset), runs=outcome.names,
+                reference_name=ref_name, height=height, big=big))
+
+    # each parameter over time
+    shown = list(params)
+    if len(params) > 6:
+        shown = st.multiselect("Parameters over time", list(params),
+                               default=[*params[:4], params[-1]], key=f"shown.{len(params)}",
+                               format_func=lambda p: _feature(dataset, p))
+    _pairs([(("param", p, key, x_axis, look), lambda p=p: charts.param_chart(
+        hist, p, reference=outcome.reference.get(p), x=x_axis, status=status, height=height,
+        big=big, label=_feature(dataset, p), reference_name=ref_name)) for p in shown])
+    _pairs([lr, grad] if logistic else [grad])
+
+
+def _conditioning_text(cond, where: str, sliced: bool) -> str:
+    """What the Hessian's eigenvalues say, in words (the numbers come from the engine)."""
+    if not cond.lam_min > 0:
+        return (f"Curvature at the {where}: λmax = {cond.lam_max:.3g}, λmin = "
+                f"{cond.lam_min:.3g} (not positive: no single minimum there).")
+    steps = max(1.0, cond.steps_per_efold)  # (fewer than one: within the first step)
+    text = (f"Curvature at the {where}: λmax = {cond.lam_max:.3g}, λmin = {cond.lam_min:.3g}, "
+            f"condition number κ = λmax/λmin = {cond.kappa:.3g}. Plain gradient descent is "
+            f"stable below lr = 2/λmax = {cond.lr_limit:.3g}; at lr = 1/λmax it needs about "
+            f"{steps:,.0f} step{'s' if round(steps) != 1 else ''} to shrink the error along "
+            "the flattest direction by a factor e. Newton's method does not depend on κ.")
+    if sliced:
+        text += (" The surface is a slice through the other parameters' values; the paths "
+                 "move in those too, so they are shadows on it.")
+    return text
 
 
 comparison_charts(outcome, choice.dataset, big=classroom, height=height)
 
 st.subheader("Results")
-st.caption(f"Least squares: w = {outcome.reference['w']:.5g}, b = {outcome.reference['b']:.5g}, "
-           f"loss = {outcome.reference_loss:.5g}. Data: {escape_md(choice.dataset.source)}, "
-           f"{choice.dataset.n:,} rows.")
+st.caption(results.reference_text(outcome, choice.dataset))
 table = results.results_table(outcome, choice.dataset)
 if classroom:  # an HTML table: its text follows the projector stylesheet
     st.table(results.rounded(table))

@@ -95,12 +95,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.data:
         dataset = load_dataset(
             {"source": "csv", "path": args.data, "x": args.x, "y": args.y,
-             "standardize": args.standardize}
+             "standardize": args.standardize}, problem=exp.problem
         )
     elif args.x or args.y:
         raise GDError("--x and --y choose columns of --data FILE.csv; give --data too")
     elif exp.problem in ("linear", "logistic"):
-        dataset = load_dataset(exp.data, base_dir=path.parent)
+        dataset = load_dataset(exp.data, base_dir=path.parent, problem=exp.problem)
     for note in getattr(dataset, "notes", ()) or ():
         print(f"note: {note}", file=sys.stderr)
     problem = make_problem(exp.problem, dataset)

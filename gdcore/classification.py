@@ -22,6 +22,9 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ConfigError
+from .methods import ROUNDING
+
+SLICE_ROWS = 2048  # rows per chunk of a loss slice: (rows × cells) floats at a time
 
 
 def softplus(z):
@@ -118,10 +121,43 @@ class LogisticRegression:
         xt = np.column_stack([self.x, np.ones(self.n)])
         return (xt * (s * (1.0 - s))[:, None]).T @ xt / self.n
 
+    def slice(self, i: int, j: int, us: np.ndarray, vs: np.ndarray, at) -> np.ndarray:
+        """The loss on a grid of parameters ``i`` and ``j`` (values ``us``, ``vs``) with every
+        other parameter held at ``at``: array [i_v, i_u]. A pass over the rows per cell (the
+        cross-entropy has no summary), in chunks of rows so memory stays bounded."""
+        at = np.asarray(at, dtype=float)
+        if at.shape != (self.dim,) or i == j:
+            raise ConfigError(f"a slice needs a point of {self.dim} values and two different "
+                              "parameters")
+        xt = np.column_stack([self.x, np.ones(self.n)])
+        rest = at.copy()
+        rest[i] = rest[j] = 0.0
+        base = xt @ rest  # (n,): the other parameters' share of each row's logit
+        us, vs = np.asarray(us, float), np.asarray(vs, float)
+        U, V = np.meshgrid(us, vs)
+        u, v = U.ravel(), V.ravel()
+        total = np.zeros(u.size)
+        for start in range(0, self.n, SLICE_ROWS):
+            stop = min(start + SLICE_ROWS, self.n)
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = (base[start:stop, None] + xt[start:stop, i, None] * u[None, :]
+                     + xt[start:stop, j, None] * v[None, :])
+                total += bce(z, self.y[start:stop, None]).sum(axis=0)
+        return (total / self.n).reshape(U.shape)
+
     def accuracy(self, p) -> float:
         """Share of rows on the right side of the boundary (P(y = 1) >= 1/2 predicts 1)."""
         p = np.asarray(p, dtype=float)
         return float(np.mean(((self.x @ p[:-1] + p[-1]) >= 0.0) == (self.y == 1.0)))
+
+    def separates(self, p) -> bool:
+        """Whether the boundary at ``p`` puts every row strictly on its own class's side. Then
+        the classes are separable and the loss has no minimum (scaling p up lowers it); and
+        once the loss is below log(2)/n every row is on its side, so a minimisation of
+        separable data meets this after finitely many steps."""
+        p = np.asarray(p, dtype=float)
+        z = self.x @ p[:-1] + p[-1]
+        return bool(np.all(np.where(self.y == 1.0, z > 0.0, z < 0.0)))
 
     @cached_property
     def optimum(self) -> tuple[np.ndarray | None, float]:
@@ -130,16 +166,23 @@ class LogisticRegression:
         p = np.zeros(self.dim)
         loss, g = bce_rows(p, self.x, self.y)
         for _ in range(200):
+            if self.separates(p):
+                return None, 0.0
             if np.linalg.norm(g) <= 1e-12:
                 return p, loss
-            step = np.linalg.solve(self.hessian(p) + 1e-300 * np.eye(self.dim), g)
+            # the least-norm Newton step: collinear columns make the Hessian singular
+            step = np.linalg.lstsq(self.hessian(p), g, rcond=None)[0]
             t = 1.0
             while True:
                 q = p - t * step
                 lq, gq = bce_rows(q, self.x, self.y)
-                if lq <= loss or t < 1e-12:
+                # (next to the optimum the full step's gain is below the loss's rounding: it
+                # is taken on the quadratic model's word, as in gdcore.methods)
+                if lq <= loss or (t == 1.0 and lq <= loss + ROUNDING * abs(loss)):
                     break
                 t *= 0.5
+                if t < 1e-12:  # no step lowers the loss in floating point: p is the optimum
+                    return p, loss
             p, loss, g = q, lq, gq
             if np.max(np.abs(p)) > 1e8 or loss < 1e-12:
                 return None, 0.0  # the weights run off: the classes are separable

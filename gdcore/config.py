@@ -19,6 +19,7 @@ unknown is an error that names the field and the valid choices.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -330,14 +331,34 @@ def parse_run(raw: Any, index: int = 0) -> RunConfig:
 
 
 GENERATE_FIELDS = ("n", "slope", "intercept", "noise", "x_mean", "x_spread", "outliers", "seed")
-DATA_FIELDS = {"generate": set(GENERATE_FIELDS), "sample": {"name", "x", "y"},
-               "csv": {"path", "x", "y"}, "inline": {"x", "y"}}
+CLASSES_FIELDS = ("n", "features", "separation", "balance", "seed")  # two clouds (logistic)
+DATA_FIELDS = {"generate": set(GENERATE_FIELDS), "classes": set(CLASSES_FIELDS),
+               "sample": {"name", "x", "y", "positive"}, "csv": {"path", "x", "y", "positive"},
+               "inline": {"x", "y", "positive"}}
+MAX_LABEL_CHARS = 200  # a class label ("positive"): a word or a short phrase
+
+
+def _positive(value: Any, where: str) -> str | int | float:
+    """A class label as ``data.positive`` takes it: a non-empty text of at most
+    MAX_LABEL_CHARS characters, or a finite number (kept as given)."""
+    if isinstance(value, str):
+        if not value.strip() or len(value) > MAX_LABEL_CHARS:
+            raise fail(where, f"expected a class label (a non-empty text of at most "
+                              f"{MAX_LABEL_CHARS} characters, or a number), got {_short(value)}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise fail(where, f"expected a class label (a text or a number), got {_short(value)}")
+    if (isinstance(value, int) and value.bit_length() > 64) or not math.isfinite(float(value)):
+        raise fail(where, f"expected a class label (a text or a finite number), got "
+                          f"{_short(value)}")
+    return value
 
 
 def parse_data(raw: Any) -> dict[str, Any]:
     """Check the ``data`` section: its source, its fields, and every number against the limits
     (``gdcore.limits``); the data module checks what it can only check when it loads (a file
-    exists, a column is numeric)."""
+    exists, a column is numeric, ``positive`` is one of the column's two classes).
+    ``positive`` (sample, csv and inline data) is read only for the logistic problem."""
     if raw is None:
         return {"source": "generate"}
     raw = as_mapping(raw, "data")
@@ -356,7 +377,9 @@ def parse_data(raw: Any) -> dict[str, Any]:
                               f"{choices(sorted(allowed))}")
         if key == "standardize":
             out[key] = as_bool(value, where)
-        elif source == "generate":
+        elif key == "positive":
+            out[key] = _positive(value, where)
+        elif source in ("generate", "classes"):
             out[key] = check(key, value, where)
         elif source == "inline":
             if not isinstance(value, list) or len(value) > MAX_ROWS:
@@ -397,7 +420,7 @@ def parse_experiment(raw: Any) -> Experiment:
             f"{sorted(unknown)[0]}: unknown top-level field; valid fields: {choices(sorted(allowed))}"
         )
     version = raw.get("version", FORMAT_VERSION)
-    if version not in MIGRATIONS and version != FORMAT_VERSION:
+    if isinstance(version, bool) or (version not in MIGRATIONS and version != FORMAT_VERSION):
         raise ConfigError(f"version: this program reads versions 1 to {FORMAT_VERSION}, got "
                           f"{_short(version)}")
     while version != FORMAT_VERSION:  # each migration takes a document one version up

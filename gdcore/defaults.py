@@ -20,7 +20,8 @@ CLIP_DEFAULTS: dict[str, dict[str, Any]] = {k: dict(c.defaults) for k, c in CLIP
 SCHEDULE_PER = ("epoch", "update")
 UPDATE_MODES = ("simultaneous", "sequential")
 GRADIENT_MODES = ("analytic", "numeric")
-DATA_SOURCES = ("generate", "sample", "csv", "inline")
+#: "classes" draws two Gaussian clouds for the logistic problem (gdcore.data.generate_classes)
+DATA_SOURCES = ("generate", "sample", "csv", "inline", "classes")
 
 BOOL_PARAMS = {"nesterov", "centered", "amsgrad"}
 INT_PARAMS = {"step_size", "T_max", "total_iters", "patience", "cooldown"}

@@ -114,6 +114,10 @@ LIMITS: dict[str, Bound] = {
     "x_mean": Bound(-1e6, 1e6),
     "x_spread": Bound(0.0, 1e6, low_open=True),
     "outliers": Bound(0.0, 0.5),
+    # generated classes (data source "classes"; n and seed as above)
+    "features": Bound(1, 2, integer=True),
+    "separation": Bound(0.0, 100.0),  # distance of the class means, in units of the noise
+    "balance": Bound(0.0, 1.0, low_open=True, high_open=True),  # share of class 1
 }
 MAX_MILESTONES = 20
 

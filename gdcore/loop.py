@@ -176,7 +176,7 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
         problem.columns if logistic else problem.columns.tolist())
     cols, order, rng = data, list(range(n)) if shuffled else None, bat.seed
     method = plan.method
-    loss_of = (lambda q: objective(q)[0]) if method.name == methods.LINE_SEARCH else None
+    loss_of = (lambda q: objective(q)[0]) if method.name != methods.GD else None
     dim = len(plan.p0)
 
     p = list(plan.p0)
@@ -226,10 +226,11 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
                 t = step + 1
                 if method.name == methods.LINE_SEARCH:  # Armijo from a first step of lr
                     p, taken, _ = methods.armijo(loss_of, p, bl, g, lr, method)
-                elif method.name == methods.NEWTON:  # lr times the (damped) Newton step
+                elif method.name == methods.NEWTON:  # the Newton direction, damped from lr
                     d_newton, _ = methods.newton_direction(problem.hessian(p), g,
                                                            method.min_curvature)
-                    p = [pj + lr * dj for pj, dj in zip(p, d_newton)]
+                    p, taken, _ = methods.armijo(loss_of, p, bl, g, lr, method, d_newton,
+                                                 methods.ROUNDING)
                 else:
                     for j in range(dim):
                         if bat.sequential and j > 0:
@@ -251,7 +252,7 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
             step += 1
             samples += end - start
             prev_loss, loss = loss, new_loss
-            step_lr = taken if method.name == methods.LINE_SEARCH else lr  # the step it took
+            step_lr = taken if method.name != methods.GD else lr  # the step it took
             last = (step_lr, bl, gnorm, gsq, clipped)
             if step == next_rec:
                 if len(rec) == stop.max_points:  # full: keep every other row, double the stride

@@ -100,6 +100,8 @@ def initial_point(cfg: RunConfig, problem) -> tuple[float, ...]:
         for key, value in cfg.init.items():
             if key == "w" and names[0] != "w" and has_rows(problem):
                 values = np.atleast_1d(np.asarray(value, dtype=float))
+                if values.size == 1:  # one number starts every weight there
+                    values = np.full(problem.d, values[0])
                 if values.size != problem.d:
                     raise ConfigError(
                         f"runs[{cfg.name!r}].init.w: expected {problem.d} numbers, got {values.size}"

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import parse_experiment
+from .config import FORMAT_VERSION, parse_experiment
 from .errors import ConfigError
 from .limits import LIMITS
 
@@ -42,6 +42,7 @@ class Curvature:
     lam_min: float  # smallest eigenvalue (> 0 for a non-constant x)
     row_max: float  # largest curvature of a single row: 2 (1 + |x_i|^2)
     distance: float  # |(w*, b*)|: how far the answer is from the zero start
+    problem: str = "linear"  # or "logistic": its curvature falls away from the start
 
     @property
     def lr_stable(self) -> float:
@@ -58,20 +59,30 @@ class Curvature:
         return 1.0 / self.row_max
 
 
-def curvature(dataset) -> Curvature:
-    """The :class:`Curvature` of the MSE loss on ``dataset`` (a :class:`gdcore.data.Dataset`)."""
+def curvature(dataset, problem: str = "linear") -> Curvature:
+    """The :class:`Curvature` of the loss on ``dataset`` (a :class:`gdcore.data.Dataset`): the
+    MSE's for ``problem="linear"``; for ``"logistic"`` the cross-entropy's largest possible one.
+
+    The cross-entropy's Hessian is X̃ᵀ diag(σ(z)(1 - σ(z))) X̃ / n and σ(1 - σ) <= 1/4 (equal at
+    z = 0, the zero start), so it never exceeds X̃ᵀX̃ / 4n: the MSE's Hessian over 8. Rates
+    derived from that bound are stable everywhere, as the MSE's are; the curvature at the
+    optimum is smaller, so they are on the safe side there."""
     from .problems import LinearRegression
 
-    problem = LinearRegression.from_dataset(dataset)
-    m = problem.moments
-    second = m.cov + np.outer(m.xbar, m.xbar)  # E[x xᵀ]
-    d = problem.d
-    h = np.empty((d + 1, d + 1))
-    h[:d, :d], h[:d, d], h[d, :d], h[d, d] = second, m.xbar, m.xbar, 1.0
-    eig = np.linalg.eigvalsh(2.0 * h)
-    w, b = problem.least_squares
-    rows = 2.0 * (1.0 + np.einsum("ij,ij->i", problem.x, problem.x))
-    return Curvature(n=problem.n, lam_max=float(eig[-1]), lam_min=float(max(eig[0], 1e-300)),
+    lin = LinearRegression.from_dataset(dataset)
+    eig = np.linalg.eigvalsh(lin.hessian())
+    rows = 2.0 * (1.0 + np.einsum("ij,ij->i", lin.x, lin.x))
+    if problem == "logistic":
+        from .classification import LogisticRegression
+
+        ref = LogisticRegression.from_dataset(dataset).reference
+        # separable classes: no finite answer; the weights grow by about lr per step forever
+        dist = float(np.linalg.norm(ref)) if ref is not None else 10.0
+        return Curvature(n=lin.n, lam_max=float(eig[-1]) / 8,
+                         lam_min=float(max(eig[0], 1e-300)) / 8,
+                         row_max=float(rows.max()) / 8, distance=dist, problem="logistic")
+    w, b = lin.least_squares
+    return Curvature(n=lin.n, lam_max=float(eig[-1]), lam_min=float(max(eig[0], 1e-300)),
                      row_max=float(rows.max()),
                      distance=float(np.sqrt(float(w @ w) + b * b)))
 
@@ -94,7 +105,9 @@ def _lr(c: Curvature) -> list[dict[str, Any]]:
     return [
         _run("lr too small", c.lr_good / 50),
         _run("lr about right", c.lr_good),
-        _run("lr too large", 1.25 * c.lr_stable),
+        # the cross-entropy's curvature falls away from the start: a rate just past the limit
+        # settles after a bounce, so the too-large run is further past it there
+        _run("lr too large", (1.25 if c.problem == "linear" else 4.0) * c.lr_stable),
     ]
 
 
@@ -153,6 +166,19 @@ def _schedules(c: Curvature) -> list[dict[str, Any]]:
     ]
 
 
+def _methods(c: Curvature) -> list[dict[str, Any]]:
+    epochs = 40
+    return [
+        _run("gradient descent", c.lr_good, epochs=epochs),
+        _run("momentum", c.lr_good / 4, optimizer="momentum", epochs=epochs),
+        # a first trial step well past the stable rate (no rate to tune): Armijo halves it at
+        # every step until the loss falls enough, so the step it takes follows the surface
+        _run("line search (Armijo)", 4 * c.lr_stable, epochs=epochs,
+             method={"name": "line_search"}),
+        _run("Newton", 1.0, epochs=epochs, method={"name": "newton"}),
+    ]
+
+
 @dataclass(frozen=True)
 class Preset:
     title: str
@@ -162,11 +188,19 @@ class Preset:
     # its y ("loss", or "excess": the loss above the best possible, on a log axis) and the
     # smoothing over noisy one-row or mini-batch curves (points averaged; 0 = none)
     view: Mapping[str, Any] = field(default_factory=lambda: {"x": "step", "y": "loss"})
+    logistic_lesson: str | None = None  # when the lesson reads differently on the cross-entropy
+
+    def lesson_for(self, problem: str) -> str:
+        return self.logistic_lesson if problem == "logistic" and self.logistic_lesson \
+            else self.lesson
 
 
 PRESETS: dict[str, Preset] = {
     "lr": Preset("Learning rate: too small / right / too large",
-                 "Too small crawls, about right (1/λmax) is fast, past 2/λmax it diverges.", _lr),
+                 "Too small crawls, about right (1/λmax) is fast, past 2/λmax it diverges.", _lr,
+                 logistic_lesson="Too small crawls, about right (1/λmax at the start) is fast; "
+                                 "well past 2/λmax the loss bounces. The cross-entropy flattens "
+                                 "away from the start, so it seldom diverges outright."),
     "batch": Preset("Batch vs stochastic vs mini-batch",
                     "Same learning rate and epochs: one row per step is fast per epoch but noisy; "
                     "mini-batches sit in between. Shown per epoch, so runs that make very "
@@ -178,29 +212,45 @@ PRESETS: dict[str, Preset] = {
     "clipping": Preset("Clipping rescues a too-large learning rate",
                        "Same too-large learning rate and decay: without clipping the first steps "
                        "explode; with clipping every step stays bounded until the decay catches "
-                       "up.", _clipping),
+                       "up.", _clipping,
+                       logistic_lesson="Same too-large learning rate and decay: the cross-entropy "
+                                       "grows only linearly, so the unclipped run bounces rather "
+                                       "than explodes; clipping keeps every step bounded."),
     "schedules": Preset("Schedules compared",
                         "Mini-batch SGD: a constant rate stalls at the noise; decaying schedules "
                         "settle closer to the minimum. Shown as the loss above the least-squares "
                         "loss, where the differences are visible.", _schedules,
                         view={"x": "epoch", "y": "excess", "smooth": 20}),
+    "methods": Preset("Gradient descent vs line search vs Newton",
+                      "The references plain gradient descent is measured against: a line search "
+                      "picks each step's length (no rate to tune), Newton's method uses the "
+                      "curvature (on the squared error one step lands on least squares). Shown "
+                      "as the loss above the best possible.", _methods,
+                      view={"x": "step", "y": "excess"}),
 }
 
 
-def build(key: str, *, data: Mapping[str, Any] | None = None, dataset=None) -> dict[str, Any]:
+def build(key: str, *, data: Mapping[str, Any] | None = None, dataset=None,
+          problem: str = "linear") -> dict[str, Any]:
     """The experiment dict of preset ``key`` on ``data`` (an experiment's data section,
-    default: generated data). Pass ``dataset`` when the data is already loaded (e.g. an
-    upload); ``data`` is then only copied into the result."""
+    default: generated data) for ``problem`` ("linear" or "logistic"). Pass ``dataset`` when
+    the data is already loaded (e.g. an upload); ``data`` is then only copied into the
+    result."""
     if key not in PRESETS:
         raise ConfigError(f"preset: unknown name {key!r}; choose one of "
                           + ", ".join(map(repr, PRESETS)))
+    if problem not in ("linear", "logistic"):
+        raise ConfigError(f"preset: problem {problem!r} has no data; choose 'linear' or "
+                          "'logistic'")
     data = dict(DEFAULT_DATA if data is None else data)
     if dataset is None:
         from .runner import load_dataset
 
-        dataset = load_dataset(data)
-    runs = PRESETS[key].runs(curvature(dataset))
-    exp = {"version": 1, "problem": "linear", "data": data, "runs": runs}
+        dataset = load_dataset(data, problem=problem)
+    d = dataset.d
+    init = {**({"w": 0.0} if d == 1 else {f"w{j + 1}": 0.0 for j in range(d)}), "b": 0.0}
+    runs = [{**r, "init": init} for r in PRESETS[key].runs(curvature(dataset, problem))]
+    exp = {"version": FORMAT_VERSION, "problem": problem, "data": data, "runs": runs}
     parse_experiment(exp)  # a preset is always a valid experiment
     return exp
 
@@ -234,6 +284,8 @@ def unstable_runs(c: Curvature, runs: list[Mapping[str, Any]]) -> list[dict[str,
     each with the run's name, lr, the limit and what the limit is."""
     out = []
     for run in runs:
+        if (run.get("method") or {}).get("name", "gd") != "gd":
+            continue  # a line search or Newton step: its lr is a first trial or a step scale
         opt = run.get("optimizer") or {}
         limit = stable_lr(c, opt, run.get("batch_size", "full"))
         lr = float(opt.get("lr", 0.0))
@@ -257,6 +309,9 @@ def fit_learning_rates(runs: list[Mapping[str, Any]], new: Curvature,
     their limit)."""
     out = []
     for run in runs:
+        if (run.get("method") or {}).get("name", "gd") != "gd":
+            out.append(dict(run))  # its step does not follow a learning rate's limits
+            continue
         run = {**run, "optimizer": dict(run.get("optimizer") or {"name": "sgd"})}
         opt = run["optimizer"]
         lr = float(opt.get("lr", 0.01))

@@ -342,6 +342,26 @@ class LinearRegression:
         h[d, d] = 1.0
         return 2.0 * h
 
+    def slice(self, i: int, j: int, us: np.ndarray, vs: np.ndarray, at) -> np.ndarray:
+        """The loss on a grid of parameters ``i`` and ``j`` (values ``us``, ``vs``) with every
+        other parameter held at ``at``: array [i_v, i_u]. Exact from the moments, O(1) a cell:
+        L(p) = L* + ½ (p - p*)ᵀ H (p - p*), H the constant Hessian, p* least squares."""
+        w, b = self.least_squares
+        pstar = np.concatenate([w, [b]])
+        h = self.hessian()
+        base = np.asarray(at, dtype=float) - pstar
+        if base.shape != pstar.shape or i == j:
+            raise ConfigError(f"a slice needs a point of {self.dim} values and two different "
+                              "parameters")
+        base[i] = base[j] = 0.0
+        U, V = np.meshgrid(np.asarray(us, float) - pstar[i], np.asarray(vs, float) - pstar[j])
+        # (base + U e_i + V e_j)ᵀ H (...) expanded: no (dim × cells) array
+        hb = h @ base
+        with np.errstate(over="ignore", invalid="ignore"):
+            quad = (base @ hb + 2 * U * hb[i] + 2 * V * hb[j] + U * U * h[i, i]
+                    + 2 * U * V * h[i, j] + V * V * h[j, j])
+        return self.min_value + 0.5 * np.maximum(quad, 0.0)
+
     def grid(self, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
         """Loss on a (w, b) grid for d = 1, from the moments: array [i_b, i_w]."""
         if self.d != 1:

@@ -209,24 +209,41 @@ def _message(status: str, last: int, last_loss: float, cfg: RunConfig, loss0: fl
 
 
 # --- data and whole experiments -----------------------------------------------------------------
-def load_dataset(data_cfg: Mapping[str, Any], *, base_dir: str | Path | None = None):
-    """The :class:`gdcore.data.Dataset` an experiment's ``data`` section describes."""
+def load_dataset(data_cfg: Mapping[str, Any], *, base_dir: str | Path | None = None,
+                 problem: str = "linear"):
+    """The :class:`gdcore.data.Dataset` an experiment's ``data`` section describes, for
+    ``problem`` ("linear", or "logistic": y holds two classes, ``data.positive`` names the
+    one that counts as 1; ignored for "linear")."""
     cfg = dict(data_cfg)
     source = cfg.pop("source", "generate")
     standardize = bool(cfg.pop("standardize", False))
+    if problem not in gdata.DATA_PROBLEMS:
+        raise ConfigError(f"problem: data is loaded for "
+                          f"{', '.join(map(repr, gdata.DATA_PROBLEMS))}, not {problem!r}")
+    positive = cfg.pop("positive", None) if source in ("sample", "csv", "inline") else None
+    if problem != "logistic":
+        positive = None  # only classes have a positive label
     if source == "generate":
+        if problem == "logistic":
+            raise ConfigError("data.source: \"generate\" draws a line with a continuous y; for "
+                              "logistic regression use \"classes\" (two clouds of points) or "
+                              "data with a two-class column")
         cfg = {k: v for k, v in parse_data({"source": "generate", **cfg}).items()
                if k != "source"}
         ds = gdata.generate(**cfg)
         if standardize:
             ds = gdata.inline(ds.x, ds.y, x_names=ds.x_names, y_name=ds.y_name, standardize=True)
         return ds
+    if source == "classes":
+        cfg = {k: v for k, v in parse_data({"source": "classes", **cfg}).items()
+               if k != "source"}
+        return gdata.generate_classes(**cfg, standardize=standardize)
     if source == "sample":
         if "name" not in cfg:
             raise ConfigError("data.name: a sample data set needs a name; choose one of "
                               + ", ".join(map(repr, gdata.SAMPLES)))
         return gdata.load_sample(cfg["name"], x=cfg.get("x"), y=cfg.get("y"),
-                                 standardize=standardize)
+                                 standardize=standardize, problem=problem, positive=positive)
     if source == "csv":
         if "path" not in cfg:
             raise ConfigError("data.path: a CSV data section needs a path (or use --data FILE.csv)")
@@ -234,11 +251,12 @@ def load_dataset(data_cfg: Mapping[str, Any], *, base_dir: str | Path | None = N
         if base_dir is not None and not path.is_absolute():
             path = Path(base_dir) / path
         return gdata.load_csv(path, x=cfg.get("x"), y=cfg.get("y"), standardize=standardize,
-                              name=path.name)
+                              name=path.name, problem=problem, positive=positive)
     if source == "inline":
         if "x" not in cfg or "y" not in cfg:
             raise ConfigError("data: inline data needs \"x\" and \"y\" lists")
-        return gdata.inline(cfg["x"], cfg["y"], standardize=standardize)
+        return gdata.inline(cfg["x"], cfg["y"], standardize=standardize, problem=problem,
+                            positive=positive)
     raise ConfigError(f"data.source: unknown value {source!r}")
 
 
@@ -265,7 +283,7 @@ def run_experiment(
     else:
         exp = parse_experiment(experiment)
     if exp.problem in ("linear", "logistic"):
-        ds = dataset if dataset is not None else load_dataset(exp.data)
+        ds = dataset if dataset is not None else load_dataset(exp.data, problem=exp.problem)
         problem = make_problem(exp.problem, ds)
     else:
         ds = None

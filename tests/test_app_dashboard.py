@@ -24,9 +24,9 @@ def app(**params) -> AppTest:
     return at.run()
 
 
-def ok(at: AppTest) -> None:
+def ok(at: AppTest, charts: int = N_CHARTS) -> None:
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("vega_lite_chart")) == N_CHARTS
+    assert len(at.get("vega_lite_chart")) == charts
 
 
 def setup_of(at: AppTest) -> dict:
@@ -199,15 +199,22 @@ def test_odd_column_names_are_shown_as_text():
     at = upload(choose_upload(app()), "odd.csv", data)
     ok(at)
     assert not at.error
-    options = by_label(at.selectbox, "x column").options
+    options = by_label(at.selectbox, "y column").options
     assert "<b>bold</b> [x](http://e.com)" in options and "a.b" in options
     for md in [*at.markdown, *at.caption, *at.warning, *at.info]:
         assert "<b>" not in md.value  # never handed to the page as markup
-    by_label(at.selectbox, "x column").set_value("e[0]")
     by_label(at.selectbox, "y column").set_value("<b>bold</b> [x](http://e.com)")
+    at.run()
+    by_label(at.multiselect, "x columns").set_value(["e[0]"])
     at.run()
     ok(at)
     assert setup_of(at)["data"]["y"] == "<b>bold</b> [x](http://e.com)"
+    assert setup_of(at)["data"]["x"] == "e[0]"
+    by_label(at.multiselect, "x columns").set_value(["a.b", "e[0]"])  # a plane: two weights
+    at.run()
+    # loss, lr, the surface, the weights per feature, w1, w2, b, gradient norm
+    ok(at, charts=8)
+    assert setup_of(at)["data"]["x"] == ["a.b", "e[0]"]
 
 
 def test_file_near_the_upload_limit():

@@ -135,9 +135,9 @@ def _choose_upload(at: AppTest, name: str) -> AppTest:
 
 
 def _columns(at: AppTest, x: str, y: str) -> AppTest:
-    next(s for s in at.selectbox if s.label == "x column").set_value(x)
-    at.run()
     next(s for s in at.selectbox if s.label == "y column").set_value(y)
+    at.run()
+    next(s for s in at.multiselect if s.label == "x columns").set_value([x])
     return at.run()
 
 

@@ -197,3 +197,53 @@ def test_ctrl_c_stops_cleanly_and_writes_what_finished(tmp_path):
     assert [s["run"] for s in summaries] == ["quick", "long"]
     assert [s["status"] for s in summaries] == ["completed", "stopped"]
     assert set(pd.read_csv(out)["run"]) == {"quick", "long"}
+
+
+def test_logistic_config_with_newton_and_line_search(tmp_path):
+    """A classification setup from a CSV next to the config: the histories CSV carries the
+    accuracy column (a count over the file's rows at each recorded point) and Newton ends on
+    the optimum scipy's BFGS finds."""
+    import numpy as np
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(120, 2)) * [2.0, 1.0] + [5.0, 0.0]
+    y = (rng.random(120) < expit(0.8 * (x[:, 0] - 5.0) - 1.2 * x[:, 1])).astype(int)
+    pd.DataFrame({"hours": x[:, 0], "score": x[:, 1], "passed": y}).to_csv(
+        tmp_path / "exam.csv", index=False)
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({
+        "version": 2, "problem": "logistic",
+        "data": {"source": "csv", "path": "exam.csv", "x": ["hours", "score"], "y": "passed"},
+        "runs": [{"name": "newton", "epochs": 15, "optimizer": {"name": "sgd", "lr": 1.0},
+                  "method": {"name": "newton"}},
+                 {"name": "line search", "epochs": 60, "optimizer": {"name": "sgd", "lr": 4.0},
+                  "method": {"name": "line_search", "c": 0.1}},
+                 {"name": "adam", "batch_size": 16, "epochs": 20,
+                  "optimizer": {"name": "adam", "lr": 0.05}}]}))
+    out = tmp_path / "h.csv"
+    res = cli("run", str(cfg), "--out", str(out), "--engine", "python")
+    assert res.returncode == 0, res.stderr
+    summaries = {s["run"]: s for s in map(json.loads, res.stdout.splitlines())}
+    assert list(summaries) == ["newton", "line search", "adam"]
+    hist = pd.read_csv(out)
+    assert {"run", "step", "lr", "w1", "w2", "b", "loss", "accuracy"} <= set(hist.columns)
+    assert hist.notna().all().all()
+    data = pd.read_csv(tmp_path / "exam.csv")
+    z = np.outer(data["hours"], hist["w1"]) + np.outer(data["score"], hist["w2"]) + hist["b"].to_numpy()
+    counted = ((z >= 0) == (data["passed"].to_numpy() == 1)[:, None]).mean(axis=0)
+    np.testing.assert_allclose(hist["accuracy"], counted, rtol=0, atol=1e-12)
+
+    a = np.column_stack([x, np.ones(len(y))])
+
+    def loss(p):
+        return float(np.mean(y * np.logaddexp(0, -a @ p) + (1 - y) * np.logaddexp(0, a @ p)))
+
+    best = minimize(loss, np.zeros(3), jac=lambda p: a.T @ (expit(a @ p) - y) / len(y),
+                    method="BFGS", options={"gtol": 1e-12}).x
+    newton = summaries["newton"]
+    np.testing.assert_allclose([newton["w1"], newton["w2"], newton["b"]], best, rtol=0, atol=1e-7)
+    assert newton["distance_to_reference"] < 1e-7
+    ls = hist[hist["run"] == "line search"]
+    assert (ls["loss"].diff().dropna() <= 0).all()

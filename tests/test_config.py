@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from gdcore import ConfigError, load_experiment_json, parse_experiment, run_experiment
@@ -100,3 +101,146 @@ def test_function_problem_needs_no_data():
                           "runs": [{"name": "r", "epochs": 10, "optimizer": {"name": "adam"}}]})
     assert list(res.history.columns[5:7]) == ["w1", "w2"]
     assert res.reference == {"w1": 1.0, "w2": 1.0}
+
+
+# --- runs' "method" (format version 2) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"method": "bfgs"},
+         "runs[0].method.name: unknown name 'bfgs'; choose one of 'gd', 'line_search', 'newton'"),
+        ({"method": {"name": "newton", "step": 1}},
+         "runs[0].method.step: 'newton' has no parameter 'step'; its parameters: 'min_curvature'"),
+        ({"method": {"name": "gd", "c": 0.1}}, "runs[0].method.c: 'gd' has no parameter 'c'"),
+        ({"method": {"name": "line_search", "c": 1.5}},
+         "runs[0].method.c: must be a number greater than 0 and less than 1, got 1.5"),
+        ({"method": {"name": "line_search", "shrink": 1}}, "runs[0].method.shrink: must be"),
+        ({"method": {"name": "line_search", "max_trials": 0}},
+         "runs[0].method.max_trials: must be a whole number from 1"),
+        ({"method": {"name": "newton", "min_curvature": -1}}, "runs[0].method.min_curvature"),
+        ({"method": 5}, "runs[0].method: expected an object"),
+        ({"method": "newton", "clip": {"name": "norm", "max_norm": 1}},
+         "runs[0].method: 'newton' takes its own steps: clipping and the sequential update"),
+        ({"method": "line_search", "clip": {"name": "value", "clip_value": 1}},
+         "runs[0].method: 'line_search' takes its own steps"),
+        ({"method": "newton", "update": "sequential"}, "set clip \"none\" and update \"simultaneous\""),
+    ],
+)
+def test_bad_methods_name_the_field(changes, fragment):
+    with pytest.raises(ConfigError) as err:
+        parse_experiment(_with_run(**changes))
+    assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("method", ["newton", "line_search"])
+def test_a_method_on_mini_batches_is_refused_before_running(method):
+    with pytest.raises(ConfigError, match=r"runs\['a'\]\.method: .* works on the whole data: "
+                                          r"use batch_size \"full\""):
+        run_experiment(_with_run(method=method, batch_size=10))
+
+
+def test_method_names_are_read_as_people_write_them():
+    exp = parse_experiment({**BASE, "runs": [
+        {"name": "a", "method": "Line search"}, {"name": "b", "method": {"name": "NEWTON"}},
+        {"name": "c", "method": None}, {"name": "d"}]})
+    assert [r.method.name for r in exp.runs] == ["line_search", "newton", "gd", "gd"]
+    # the parameters every method takes, with their defaults filled in (Armijo's c = 1e-4 and
+    # halving are the textbook choice: Nocedal & Wright, Numerical Optimization, 3.1)
+    assert exp.runs[0].method.params == {"c": 1e-4, "shrink": 0.5, "max_trials": 40}
+    # Newton: the smallest curvature kept, and the backtracking that damps its step
+    assert exp.runs[1].method.params == {"min_curvature": 1e-6, "c": 1e-4, "shrink": 0.5,
+                                         "max_trials": 40}
+    assert "method" not in exp.runs[3].to_dict()  # gradient descent is the default: left out
+
+
+# --- format versions -----------------------------------------------------------------------------
+# Version-1 documents as people wrote them (the README's example, a test function, sample and
+# inline data), typed in by hand.
+V1_DOCUMENTS = [
+    """{"version": 1,
+        "problem": "linear",
+        "data": {"source": "generate", "n": 500, "slope": 2, "intercept": -1, "noise": 1,
+                 "x_spread": 2, "outliers": 0, "seed": 0},
+        "runs": [{"name": "Adam + cosine + clip",
+                  "batch_size": 32, "shuffle": true, "epochs": 20, "seed": 0,
+                  "init": {"w": 0, "b": 0},
+                  "optimizer": {"name": "adam", "lr": 0.1, "betas": [0.9, 0.999], "eps": 1e-8,
+                                "weight_decay": 0, "amsgrad": false},
+                  "schedule": {"name": "cosine", "per": "epoch", "T_max": 20, "eta_min": 0},
+                  "clip": {"name": "norm", "max_norm": 1.0}},
+                 {"name": "batch GD", "batch_size": "full", "epochs": 200,
+                  "optimizer": {"name": "sgd", "lr": 0.05}, "tol_grad": 1e-6}]}""",
+    """{"version": 1, "problem": "rosenbrock",
+        "runs": [{"name": "momentum", "epochs": 300, "init": {"w1": -1.5, "w2": 2},
+                  "optimizer": {"name": "sgd", "lr": 0.0005, "momentum": 0.9},
+                  "clip": {"name": "value", "clip_value": 50}},
+                 {"name": "rmsprop + step", "epochs": 300,
+                  "optimizer": {"name": "rmsprop", "lr": 0.01},
+                  "schedule": {"name": "step", "step_size": 100, "gamma": 0.5}}]}""",
+    """{"version": 1, "problem": "linear",
+        "data": {"source": "sample", "name": "anscombe", "x": "x1", "y": "y1",
+                 "standardize": true},
+        "runs": [{"name": "sgd rows", "batch_size": 1, "epochs": 30, "seed": 4,
+                  "optimizer": {"name": "sgd", "lr": 0.01},
+                  "schedule": {"name": "inverse_time", "per": "update", "k": 0.01}},
+                 {"name": "sequential", "update": "sequential", "epochs": 50,
+                  "optimizer": {"name": "sgd", "lr": 0.1}}]}""",
+    """{"version": 1,
+        "data": {"source": "inline", "x": [1, 2, 3, 4, 5, 6], "y": [2.1, 3.9, 6.2, 7.8, 10.1, 12.2]},
+        "runs": [{"name": "adagrad", "epochs": 100, "optimizer": {"name": "adagrad", "lr": 0.5},
+                  "gradient": "numeric", "h": 1e-4}]}""",
+]
+
+
+@pytest.mark.parametrize("text", V1_DOCUMENTS)
+def test_version_1_setups_load_and_run_as_before(text):
+    old = load_experiment_json(text)
+    doc = json.loads(text)
+    assert doc["version"] == 1
+    new = load_experiment_json(json.dumps({**doc, "version": 2}))
+    assert old.to_dict() == new.to_dict()
+    assert old.to_dict()["version"] == 2
+    assert all(r.method.name == "gd" for r in old.runs)
+    # what the document says survived the migration
+    for raw, run in zip(doc["runs"], old.runs):
+        assert run.name == raw["name"] and run.epochs == raw["epochs"]
+        assert run.optimizer.name == raw["optimizer"]["name"]
+        assert run.optimizer.lr == raw["optimizer"]["lr"]
+    a, b = run_experiment(old), run_experiment(new)
+    pd.testing.assert_frame_equal(a.history, b.history)
+    cols = [c for c in a.summary.columns if c != "time_s"]
+    pd.testing.assert_frame_equal(a.summary[cols], b.summary[cols])
+
+
+def test_other_versions_are_refused_with_a_message():
+    for version, shown in ((3, "3"), (0, "0"), ("1", "'1'"), (True, "True"), (None, "None")):
+        with pytest.raises(ConfigError) as err:
+            parse_experiment({**BASE, "version": version})
+        assert str(err.value) == f"version: this program reads versions 1 to 2, got {shown}"
+
+
+LOGISTIC = {
+    "version": 2,
+    "problem": "logistic",
+    "data": {"source": "inline", "x": [[0.5, 1.0], [1.5, -0.5], [2.0, 0.3], [3.0, 1.2],
+                                       [0.2, -1.0], [2.5, 0.0], [1.0, 0.8], [1.8, -1.4]],
+             "y": [0, 1, 0, 1, 0, 1, 1, 0]},
+    "runs": [{"name": "newton", "epochs": 12, "optimizer": {"name": "sgd", "lr": 1.0},
+              "method": {"name": "newton", "min_curvature": 0.01}},
+             {"name": "armijo", "epochs": 40, "optimizer": {"name": "sgd", "lr": 4.0},
+              "method": {"name": "line_search", "c": 0.3, "shrink": 0.7, "max_trials": 12}},
+             {"name": "adam", "batch_size": 4, "epochs": 30,
+              "optimizer": {"name": "adam", "lr": 0.05}, "clip": {"name": "norm", "max_norm": 1}}],
+}
+
+
+def test_logistic_experiment_with_methods_round_trips():
+    exp = parse_experiment(LOGISTIC)
+    doc = exp.to_dict()
+    assert doc["problem"] == "logistic" and doc["data"] == LOGISTIC["data"]
+    assert [r.get("method") for r in doc["runs"]] == [
+        {"name": "newton", "min_curvature": 0.01, "c": 1e-4, "shrink": 0.5, "max_trials": 40},
+        {"name": "line_search", "c": 0.3, "shrink": 0.7, "max_trials": 12}, None]
+    again = load_experiment_json(exp.to_json())
+    assert again.to_dict() == doc
+    pd.testing.assert_frame_equal(run_experiment(again).history, run_experiment(exp).history)

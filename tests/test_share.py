@@ -140,3 +140,35 @@ def test_the_largest_valid_setup_fits_in_a_link():
 
 def test_share_error_is_a_gd_error():
     assert issubclass(share.ShareError, gdcore.GDError)
+
+
+LOGISTIC_SETUP = {
+    "problem": "logistic",
+    "data": {"source": "inline", "x": [[0.5, 1.0], [1.5, -0.5], [2.0, 0.3], [3.0, 1.2],
+                                       [0.2, -1.0], [2.5, 0.0], [1.0, 0.8]],
+             "y": [0, 1, 0, 1, 0, 1, 1]},
+    "runs": [{"name": "newton", "epochs": 10, "optimizer": {"name": "sgd", "lr": 1.0},
+              "method": {"name": "newton", "min_curvature": 0.001}},
+             {"name": "armijo", "epochs": 40, "optimizer": {"name": "sgd", "lr": 2.0},
+              "method": {"name": "line_search", "shrink": 0.3}},
+             {"name": "sgd", "batch_size": 2, "optimizer": {"name": "sgd", "lr": 0.1}}],
+}
+
+
+def test_a_logistic_setup_with_methods_round_trips():
+    token = share.encode(LOGISTIC_SETUP)
+    back = share.decode(token)
+    assert back.to_dict() == gdcore.parse_experiment(LOGISTIC_SETUP).to_dict()
+    assert back.problem == "logistic"
+    assert [r.method.name for r in back.runs] == ["newton", "line_search", "gd"]
+    assert back.runs[0].method.params["min_curvature"] == 0.001
+    assert back.runs[1].method.params["shrink"] == 0.3
+
+
+def test_a_version_1_link_still_opens():
+    """A link made before format version 2: its JSON says "version": 1."""
+    v1 = {"version": 1, **SETUP}
+    back = share.decode(_token(v1))
+    assert back.to_dict() == gdcore.parse_experiment({**SETUP, "version": 2}).to_dict()
+    with pytest.raises(share.ShareError, match="versions 1 to 2, got 3"):
+        share.decode(_token({**SETUP, "version": 3}))

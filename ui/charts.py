@@ -436,14 +436,15 @@ def _diverged_rows(drawn: pd.DataFrame, recorded: pd.DataFrame,
 def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smooth: int = 0,
                status: Mapping[str, str] | None = None, height: int = HEIGHT,
                big: bool = False, title: str = "Loss (full data, MSE)",
-               excess_over: float | None = None, log_x: bool = False) -> alt.TopLevelMixin:
+               excess_over: float | None = None, log_x: bool = False,
+               best_name: str = "the least-squares loss") -> alt.TopLevelMixin:
     """Loss curves of all runs on one chart.
 
     ``x``: "step", "epoch" or "samples"; ``log_x``: a symmetric-log x axis (it shows 0), for
     runs of very different lengths. ``log``: logarithmic y (values <= 0 are left out).
     ``excess_over``: draw the loss above this value (the best possible loss) instead: small
     differences between good runs show on a log axis (a run at the best loss is drawn at the
-    rounding floor, 1e-15 of it). ``smooth``: a trailing moving average over this many points,
+    rounding floor, 1e-15 of it); ``best_name`` names that value in the title. ``smooth``: a trailing moving average over this many points,
     drawn over the faint raw curve (0 = off). ``status``: run -> status, to mark diverged runs.
     On a linear axis the y range is that of the runs that did not diverge: a diverged run is
     cut where it leaves the chart, and marked there.
@@ -456,7 +457,7 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     if excess_over is not None and is_plottable(excess_over):
         floor = 1e-15 * max(abs(float(excess_over)), 1e-300)
         hist = hist.assign(loss=np.maximum(numeric(hist["loss"]) - float(excess_over), floor))
-        title = "Loss above the least-squares loss (full data)"
+        title = f"Loss above {best_name} (full data)"
     hist = keep_plottable(hist, [x, "step", "loss"], positive=["loss"] if log else [])
     hist = downsample(hist, points_per_run(len(runs)))
     recorded, exits = hist, None
@@ -565,10 +566,12 @@ def _value_domain(hist: pd.DataFrame, col: str, status: Mapping[str, str] | None
 
 def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = None,
                 x: str = "step", status: Mapping[str, str] | None = None,
-                height: int = HEIGHT, big: bool = False) -> alt.TopLevelMixin:
-    """One learned parameter (``"w"`` or ``"b"``) over time per run, with the least-squares
-    value as a dashed reference line. The y range is that of the runs that did not diverge:
-    a diverged run is drawn faint, cut where it leaves the chart and marked there."""
+                height: int = HEIGHT, big: bool = False, label: str | None = None,
+                reference_name: str = "least squares") -> alt.TopLevelMixin:
+    """One learned parameter (``"w"``, ``"w2"``, ``"b"`` ...) over time per run, with the
+    reference value (least squares, the logistic optimum) as a dashed line. ``label`` titles
+    it (e.g. the feature the weight belongs to). The y range is that of the runs that did not
+    diverge: a diverged run is drawn faint, cut where it leaves the chart and marked there."""
     runs = list(dict.fromkeys(history["run"]))
     hist = keep_plottable(history[["run", "step", "epoch", "samples", param]], [x, "step", param])
     hist = downsample(hist, points_per_run(len(runs)))
@@ -604,19 +607,18 @@ def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = 
             x=enc["x"], y=enc["y"], tooltip=enc["tooltip"],
             color=alt.Color("run:N", scale=run_scale(runs), legend=None)))
     if is_plottable(reference):
-        ref = pd.DataFrame({"value": [float(reference)], "label": ["least squares"]})
+        ref = pd.DataFrame({"value": [float(reference)], "label": [reference_name]})
         rule = Chart(ref).mark_rule(strokeDash=[6, 4], color="black", strokeWidth=1.5).encode(
             y=alt.Y("value:Q", scale=yscale),
             tooltip=[alt.Tooltip("label:N", title=""),
                      alt.Tooltip("value:Q", title=param, format=".5~g")])
-        label = Chart(ref).mark_text(align="right", baseline="bottom", dy=-3,
-                                         color="black").encode(
+        value_text = Chart(ref).mark_text(align="right", baseline="bottom", dy=-3,
+                                          color="black").encode(
             y=alt.Y("value:Q", scale=yscale), x=channel("x", alt.value("width")),
             text=alt.Text("value:Q", format=".4~g"))
-        layers += [rule, label]
-    what = "slope" if param.startswith("w") else "intercept"
-    chart = layer(*layers, height=height,
-                  title=f"Learned {what} {param} (dashed: least squares)")
+        layers += [rule, value_text]
+    what = label or f"{'slope' if param.startswith('w') else 'intercept'} {param}"
+    chart = layer(*layers, height=height, title=f"Learned {what} (dashed: {reference_name})")
     return style(chart, big=big)
 
 

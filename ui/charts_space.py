@@ -156,13 +156,24 @@ def _span(values, centre: float) -> tuple[float, float]:
     return mid, max(hi / 2 - lo / 2, 0.05 * max(scale, 1.0))
 
 
+def on_plane(history: pd.DataFrame, u: str, v: str) -> pd.DataFrame:
+    """The history seen on the plane of parameters ``u`` and ``v``: their columns renamed to
+    ``w`` and ``b``, the names :func:`loss_surface` and :func:`path_chart` draw."""
+    hist = history[["run", "step", u, v, "loss"]]
+    hist.columns = ["run", "step", "w", "b", "loss"]
+    return hist
+
+
 def loss_surface(problem, history: pd.DataFrame, reference: Mapping[str, float], *,
-                 status: Mapping[str, str] | None = None, n: int = GRID) -> pd.DataFrame:
+                 status: Mapping[str, str] | None = None, n: int = GRID,
+                 plane: tuple[int, int, Sequence[float]] | None = None) -> pd.DataFrame:
     """The loss on an ``n`` x ``n`` grid of the (w, b) plane, framing the reference point and
     the paths of the runs that did not diverge. Columns: ``w, b, w2, b2`` (cell corners, always
     finite) and ``loss`` (``inf`` where it overflows: data near 1e150 gives losses near 1e300,
     and the frame's far corners square that). ``problem`` is a :class:`gdcore.LinearRegression`
-    with one x column."""
+    with one x column; or, with ``plane = (i, j, at)``, any data problem, on the slice through
+    the point ``at`` along its parameters ``i`` and ``j`` (``problem.slice``: the history's
+    ``w``, ``b`` then hold those two, see :func:`on_plane`)."""
     ok = history if not status else history[~history["run"].map(status).eq("diverged")]
     ok = keep_plottable(ok, ["w", "b"])
     if ok.empty:  # at least the start points
@@ -175,7 +186,9 @@ def loss_surface(problem, history: pd.DataFrame, reference: Mapping[str, float],
     wc, bc = ws[:-1] / 2 + ws[1:] / 2, bs[:-1] / 2 + bs[1:] / 2
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            grid = np.asarray(problem.grid(wc, bc), dtype=float)  # [i_b, i_w]
+            grid = np.asarray(problem.grid(wc, bc) if plane is None
+                              else problem.slice(plane[0], plane[1], wc, bc, plane[2]),
+                              dtype=float)  # [i_b, i_w]
     except np.linalg.LinAlgError:  # the data's moments themselves overflowed
         grid = np.full((n, n), np.inf)
     grid = np.where(np.isnan(grid), np.inf, grid)  # inf - inf: too large to compute
@@ -217,11 +230,15 @@ def _bands(surface: pd.DataFrame) -> tuple[pd.DataFrame, list[float]]:
 
 def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[str, float], *,
                status: Mapping[str, str] | None = None, runs: Sequence[str] | None = None,
-               units: str = "", height: int = HEIGHT, big: bool = False) -> alt.TopLevelMixin:
+               units: str = "", height: int = HEIGHT, big: bool = False,
+               titles: tuple[str, str] = ("w (slope)", "b (intercept)"),
+               reference_name: str = "least squares",
+               title: str | None = None) -> alt.TopLevelMixin:
     """Each run's path over the loss contour (coloured bands, log-spaced levels above the
-    minimum), start points as circles, the least-squares minimum as a star. Paths are cut
-    where they leave the frame; a diverged run is marked with a cross where it left (or at its
-    last finite point when that is inside)."""
+    minimum), start points as circles, the reference minimum (``reference_name``) as a
+    diamond. ``titles`` name the two axes (the history's ``w`` and ``b`` columns). Paths are
+    cut where they leave the frame; a diverged run is marked with a cross where it left (or at
+    its last finite point when that is inside)."""
     runs = list(runs) if runs is not None else list(dict.fromkeys(history["run"]))
     w_dom, b_dom = _frame(surface, history, reference)
     xs, ys = alt.Scale(domain=w_dom, nice=False), alt.Scale(domain=b_dom, nice=False)
@@ -232,8 +249,9 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
         loss_text="datum.overflow ? 'too large to compute (overflows)' : "
                   "format(datum.loss, '.4~g')",
     ).mark_rect(opacity=1.0, strokeWidth=0.6).encode(
-        x=alt.X("w:Q", scale=xs, title=f"w (slope){suffix}", axis=axis_for(w_dom)), x2="w2:Q",
-        y=alt.Y("b:Q", scale=ys, title=f"b (intercept){suffix}", axis=axis_for(b_dom)),
+        x=alt.X("w:Q", scale=xs, title=f"{_title(titles[0])}{suffix}", axis=axis_for(w_dom)),
+        x2="w2:Q",
+        y=alt.Y("b:Q", scale=ys, title=f"{_title(titles[1])}{suffix}", axis=axis_for(b_dom)),
         y2="b2:Q",
         color=alt.Color("loss:Q", scale=bands, legend=None),
         stroke=alt.Stroke("loss:Q", scale=bands, legend=None),  # no seams between cells
@@ -245,7 +263,8 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
     scale = run_scale(runs)
     pick = alt.selection_point(fields=["run"], bind="legend", name="pick")
     tips = [alt.Tooltip("run:N"), alt.Tooltip("step:Q", format=",d"),
-            alt.Tooltip("w:Q", format=".4~g"), alt.Tooltip("b:Q", format=".4~g"),
+            alt.Tooltip("w:Q", title=_title(titles[0], 24), format=".4~g"),
+            alt.Tooltip("b:Q", title=_title(titles[1], 24), format=".4~g"),
             alt.Tooltip("loss:Q", format=".4~g")]
     bad = _diverged_runs(status)
     diverged = drawn["run"].isin(bad)
@@ -267,7 +286,7 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
     ref_wb = [reference.get(p) for p in "wb"]
     if all(is_plottable(v) for v in ref_wb):
         ref = pd.DataFrame({"w": [float(ref_wb[0])], "b": [float(ref_wb[1])],
-                            "label": ["least squares"]})
+                            "label": [reference_name]})
         layers.append(Chart(ref).mark_point(
             shape="diamond", size=160, filled=True, color="#e45756", stroke="white",
             strokeWidth=1.5, clip=True).encode(
@@ -283,7 +302,7 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
                      alt.Tooltip("where:N", title="last finite (w, b)"),
                      alt.Tooltip("loss:Q", title="last finite loss", format=".4~g")]))
     chart = layer(*layers, height=height,
-                  title="Paths across the loss surface (◆ least squares, ○ start)")
+                  title=title or f"Paths across the loss surface (◆ {reference_name}, ○ start)")
     return style(chart, big=big)
 
 

@@ -29,6 +29,11 @@ FIT = "_runs_fit"  # what the current runs' learning rates were chosen for
 NOTE = "_runs_fit_note"  # (data hash, text): said after the runs were refitted, for that data
 
 
+def _kind(setup) -> str:
+    """The setup's problem: "linear" or "logistic"."""
+    return setup.get("problem", "linear")
+
+
 def _runs_key(runs) -> str:
     return json.dumps(runs, sort_keys=True)
 
@@ -37,7 +42,7 @@ def remember_preset(key: str, setup: dict[str, Any], dataset) -> None:
     """Call after loading preset ``key`` built on ``dataset``: its runs fit this data."""
     st.session_state[FIT] = {"data": dataset.content_hash(), "preset": key,
                              "runs": _runs_key(setup["runs"]),
-                             "curvature": presets.curvature(dataset)}
+                             "curvature": presets.curvature(dataset, _kind(setup))}
 
 
 def follow_data(setup: dict[str, Any], choice) -> None:
@@ -47,17 +52,20 @@ def follow_data(setup: dict[str, Any], choice) -> None:
     h = choice.dataset.content_hash()
     fit = st.session_state.get(FIT)
     if fit is None:  # first sight (the default preset, or a shared link)
-        default = state.normalized(presets.build("lr", data=choice.config, dataset=choice.dataset))
+        default = state.normalized(presets.build("lr", data=choice.config, dataset=choice.dataset,
+                                                 problem=_kind(setup)))
         same = _runs_key(default["runs"]) == _runs_key(setup["runs"])
         st.session_state[FIT] = {"data": h, "preset": "lr" if same else None,
                                  "runs": _runs_key(setup["runs"]),
-                                 "curvature": presets.curvature(choice.dataset) if same else None}
+                                 "curvature": presets.curvature(choice.dataset, _kind(setup))
+                                 if same else None}
         return
     if fit["data"] == h:
         return
     if fit["preset"] and fit["runs"] == _runs_key(setup["runs"]):
         try:
-            new = presets.build(fit["preset"], data=choice.config, dataset=choice.dataset)
+            new = presets.build(fit["preset"], data=choice.config, dataset=choice.dataset,
+                                problem=_kind(setup))
         except GDError:  # data the preset cannot be built for: keep the runs, say nothing new
             st.session_state[FIT] = {**fit, "data": h, "preset": None}
             return
@@ -73,7 +81,7 @@ def follow_data(setup: dict[str, Any], choice) -> None:
 
 def _fit_now(choice_dataset, old_curvature) -> None:
     setup = copy.deepcopy(state.current())
-    new = presets.curvature(choice_dataset)
+    new = presets.curvature(choice_dataset, _kind(setup))
     setup["runs"] = presets.fit_learning_rates(setup["runs"], new, old_curvature)
     state.replace(state.normalized(setup))
     st.session_state[FIT] = {"data": choice_dataset.content_hash(), "preset": None,
@@ -95,16 +103,21 @@ def notices(setup: dict[str, Any], choice, *, editable: bool) -> None:
     note = st.session_state.get(NOTE)
     if note and note[0] == choice.dataset.content_hash():  # until the data changes again
         st.success(escape_md(note[1]))
-    c = presets.curvature(choice.dataset)
+    c = presets.curvature(choice.dataset, _kind(setup))
     fit = st.session_state.get(FIT) or {}
     as_built = (fit.get("preset") and fit.get("data") == choice.dataset.content_hash()
                 and fit.get("runs") == _runs_key(setup["runs"]))
     # a preset built for this data diverges only where that is its lesson: no warning then
     bad = [] if as_built else presets.unstable_runs(c, setup["runs"])
     if bad:
+        # the cross-entropy flattens away from the start: past the limit a run bounces (and
+        # may still settle) rather than surely diverging as on the squared error
+        fate = "so it will diverge" if c.problem == "linear" else \
+            "so its loss will bounce (it may diverge)"
         lines = [f"- **{escape_md(b['run'])}**: lr {b['lr']:.3g} is above {escape_md(b['what'])} "
-                 f"= {b['limit']:.3g} for this data, so it will diverge." for b in bad]
-        every = " Every run will diverge." if len(bad) == len(setup["runs"]) else ""
+                 f"= {b['limit']:.3g} for this data, {fate}." for b in bad]
+        every = (" Every run will diverge." if len(bad) == len(setup["runs"])
+                 and c.problem == "linear" else "")
         with st.container(border=True):
             st.warning("These learning rates are too large for this data." + every + "\n\n"
                        + "\n".join(lines))

@@ -19,6 +19,7 @@ ordinary and adversarial inputs (tests/test_charts.py, tests/test_chart_json.py)
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -62,6 +63,7 @@ def _to_named_arrow(data, *, datasets: dict, names: dict):
 
 
 alt.data_transformers.register("gdlab_arrow", _to_named_arrow)
+_LOG = logging.getLogger(__name__)
 
 
 def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
@@ -94,8 +96,16 @@ def spec(key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any
 
 def chart(container, key: Hashable, build: Callable[[], alt.TopLevelMixin], **kwargs) -> None:
     """Draw the chart ``build()`` makes into ``container`` (``st`` or a column), from the kept
-    spec when ``key`` was drawn before."""
-    found = spec(key, build)
+    spec when ``key`` was drawn before. A chart that cannot be built says so in its place (and
+    in the server's log), never with a traceback, and the page's other charts still draw."""
+    try:
+        found = spec(key, build)
+    except Exception as err:  # a bug in one chart must not take the page down
+        _LOG.exception("chart %r could not be built", key[0] if isinstance(key, tuple) else key)
+        container.error(f"This chart could not be drawn ({type(err).__name__}). The other "
+                        "charts and the results are unaffected; please report this setup "
+                        "(Download setup, below) so it can be fixed.")
+        return
     # st.vega_lite_chart moves the data sets out of the spec it is given: hand it a copy
     copy = {**found, "datasets": dict(found["datasets"])} if "datasets" in found else dict(found)
     container.vega_lite_chart(copy, width=kwargs.pop("width", "stretch"), **kwargs)

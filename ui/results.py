@@ -16,22 +16,39 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import gdcore
+import gdcore.methods
 from gdcore.errors import GDError
 from gdcore.export import csv_text
 from ui import charts, render
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _problem(data_hash: str, _dataset) -> gdcore.LinearRegression:
-    problem = gdcore.make_problem("linear", _dataset)
-    _ = problem.moments  # computed once, shared by every run on this data
+def _problem(data_hash: str, kind: str, _dataset):
+    """The problem on this data: a LinearRegression (its moments computed once, shared by
+    every run) or a LogisticRegression (its reference optimum computed once)."""
+    problem = gdcore.make_problem(kind, _dataset)
+    if kind == "logistic":
+        _ = problem.optimum
+    else:
+        _ = problem.moments
     return problem
+
+
+def param_names(dataset) -> tuple[str, ...]:
+    """The model's parameters on this data: w, b (one x column) or w1 .. wd, b."""
+    return tuple(gdcore.LinearRegression.from_dataset(dataset).param_names)
+
+
+def problem_for(kind: str, dataset):
+    """The (shared, cached) problem object of ``kind`` on ``dataset``."""
+    return _problem(dataset.content_hash(), kind, dataset)
 
 
 @st.cache_resource(show_spinner=False)
@@ -99,9 +116,19 @@ class Outcome:
     runs: list[gdcore.RunResult]
     errors: list[tuple[str, str]] = field(default_factory=list)
     problem: Any = None
-    reference: dict[str, float] = field(default_factory=dict)
+    reference: dict[str, float] = field(default_factory=dict)  # parameter -> value ({}: none)
     reference_loss: float = float("nan")
     key: str = ""
+    kind: str = "linear"  # or "logistic"
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The model's parameter names: w, b (one x column) or w1 .. wd, b."""
+        return tuple(self.problem.param_names)
+
+    @property
+    def reference_name(self) -> str:
+        return "least squares" if self.kind == "linear" else "optimum"
 
     @cached_property
     def history(self) -> pd.DataFrame:
@@ -139,7 +166,8 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     data (e.g. a batch larger than the data) is reported in ``errors``; the others still run.
     """
     data_hash = dataset.content_hash()
-    problem = _problem(data_hash, dataset)
+    kind = experiment.problem
+    problem = _problem(data_hash, kind, dataset)
     setup_json = experiment.to_json(indent=None)
     stop_asked = st.session_state.get(STOP) == setup_json
     slot = _session_slot()
@@ -150,7 +178,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     partial = slot.pop("partial", {}) if stop_asked else {}
     slot.pop("partial", None)
     box = st.empty()
-    out = Outcome(runs=[], problem=problem)
+    out = Outcome(runs=[], problem=problem, kind=kind)
     total = len(experiment.runs)
     bar: list = []
     interrupted: list = []
@@ -197,8 +225,9 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     box.empty()
     if stop_asked:
         st.session_state.pop(STOP, None)
-    w, b = problem.least_squares
-    out.reference = {"w": float(w[0]), "b": float(b)}
+    ref = gdcore.runner.reference_point(problem)
+    out.reference = ({} if ref is None else
+                     {nm: float(v) for nm, v in zip(problem.param_names, ref)})
     out.reference_loss = float(problem.min_value)
     out.key = render.digest(data_hash, [(json.dumps(r.config.to_dict(), sort_keys=True),
                                          r.status, r.steps) for r in out.runs])
@@ -207,13 +236,65 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
 
 def over_budget(experiment: gdcore.Experiment, dataset) -> str | None:
     """Why ``experiment`` is too much work on ``dataset`` (see ``gdcore.limits``), or None."""
-    return gdcore.runner.over_budget(experiment, _problem(dataset.content_hash(), dataset))
+    return gdcore.runner.over_budget(
+        experiment, _problem(dataset.content_hash(), experiment.problem, dataset))
 
 
-def original_reference(dataset, reference: Mapping[str, float]) -> tuple[float, float]:
-    """The least-squares (slope, intercept) in the data's original units."""
+def original_reference(dataset, reference: Mapping[str, float]) -> tuple[float, float] | None:
+    """The reference (slope, intercept) of one x column in the data's original units (None
+    when there is no reference: separable classes)."""
+    if "w" not in reference:
+        return None
     slope, intercept = dataset.to_original_units(reference["w"], reference["b"])
     return float(slope), float(intercept)
+
+
+def weights_frame(outcome: Outcome, dataset) -> pd.DataFrame:
+    """One row per (run, weight): the final weights (and b), with the reference's, in model
+    units: what the weights-by-feature chart draws."""
+    names = outcome.params
+    labels = ([*dataset.x_names, "b (intercept)"] if len(names) == len(dataset.x_names) + 1
+              else list(names))
+    rows = []
+    for r in outcome.runs:
+        for nm, label in zip(names, labels):
+            rows.append({"run": r.name, "param": nm, "feature": label,
+                         "value": r.params.get(nm, float("nan")), "status": r.status})
+    frame = pd.DataFrame(rows, columns=["run", "param", "feature", "value", "status"])
+    ref = pd.DataFrame({"param": list(names), "feature": labels,
+                        "reference": [outcome.reference.get(nm, float("nan")) for nm in names]})
+    return frame.merge(ref, on=["param", "feature"], how="left")
+
+
+def final_params(outcome: Outcome) -> pd.DataFrame:
+    """One row per run: its status and final parameters in the data's original units."""
+    names = outcome.params
+    rows = [{"run": r.name, "status": r.status,
+             **{nm: (r.params_original or r.params).get(nm, float("nan")) for nm in names}}
+            for r in outcome.runs]
+    return pd.DataFrame(rows, columns=["run", "status", *names])
+
+
+def original_point(dataset, outcome: Outcome) -> list[float] | None:
+    """The reference point (w.., b) in the data's original units, or None (no reference)."""
+    if not outcome.reference:
+        return None
+    names = outcome.params
+    w = [outcome.reference[nm] for nm in names[:-1]]
+    slope, intercept = dataset.to_original_units(np.asarray(w), outcome.reference["b"])
+    return [*np.atleast_1d(slope).tolist(), float(intercept)]
+
+
+def conditioning(outcome: Outcome):
+    """The curvature at the reference point (at the zero start when there is none), as
+    :class:`gdcore.methods.Conditioning`, and where it was taken."""
+    problem = outcome.problem
+    if outcome.reference:
+        at = [outcome.reference[nm] for nm in outcome.params]
+        where = "least-squares answer" if outcome.kind == "linear" else "optimum"
+    else:
+        at, where = [0.0] * len(outcome.params), "start (0)"
+    return gdcore.methods.conditioning(problem.hessian(np.asarray(at, dtype=float))), where
 
 
 def fit_lines(outcome: Outcome) -> pd.DataFrame:
@@ -235,20 +316,20 @@ def clip_thresholds(outcome: Outcome) -> dict[str, float]:
 
 
 def results_table(outcome: Outcome, dataset) -> pd.DataFrame:
-    """The results table: final w and b, distance to least squares, losses, status, time."""
+    """The results table: final parameters, distance to the reference (least squares, or the
+    logistic optimum), losses (and accuracy), status, time."""
     rows = []
+    one = outcome.params == ("w", "b")
     for r in outcome.runs:
-        row: dict[str, Any] = {
-            "run": r.name,
-            "status": r.status,
-            "final w": r.params.get("w"),
-            "final b": r.params.get("b"),
-        }
-        if dataset.standardized and r.params_original:
+        row: dict[str, Any] = {"run": r.name, "status": r.status}
+        row.update({f"final {nm}": r.params.get(nm) for nm in outcome.params})
+        if dataset.standardized and r.params_original and one:
             row["slope (original units)"] = r.params_original.get("w")
             row["intercept (original units)"] = r.params_original.get("b")
+        if outcome.kind == "logistic":
+            row["accuracy"] = float(r.history["accuracy"].iloc[-1])
         row.update({
-            "distance to least squares": r.distance,
+            f"distance to {outcome.reference_name}": r.distance,
             "final loss": r.final_loss,
             "best loss": r.best_loss,
             "steps to converge": r.steps_to_converge,
@@ -266,7 +347,9 @@ TABLE_COLUMNS = {
     "status": st.column_config.TextColumn(width="small"),
     **{c: NUMBER for c in ("final w", "final b", "slope (original units)",
                            "intercept (original units)", "distance to least squares",
-                           "final loss", "best loss")},
+                           "distance to optimum", "final loss", "best loss",
+                           *(f"final w{j}" for j in range(1, 65)))},
+    "accuracy": st.column_config.NumberColumn(format="percent"),
     "steps to converge": st.column_config.NumberColumn(format="%d"),
     "steps": st.column_config.NumberColumn(format="%d"),
     "time (ms)": st.column_config.NumberColumn(format="%.3g"),
@@ -288,3 +371,31 @@ def histories_csv(outcome: Outcome) -> bytes:
     """All histories as one CSV (one row per recorded step per run), safe to open in a
     spreadsheet (run names that look like formulas are neutralised)."""
     return csv_text(outcome.full_history).encode("utf-8")
+
+
+def class_names(dataset) -> tuple[str, str]:
+    """The labels that became 0 and 1 (as the data named them), or "0" and "1"."""
+    classes = getattr(dataset, "classes", None)
+    if classes and len(classes) == 2:
+        return str(classes[0]), str(classes[1])
+    return "0", "1"
+
+
+def reference_text(outcome: Outcome, dataset) -> str:
+    """The reference answer and the data, in one line (the numbers from the engine). Markdown
+    escaped: the data's description may hold a file name."""
+    from ui.widgets import escape_md
+
+    data = f"Data: {escape_md(dataset.source)}, {dataset.n:,} rows."
+    values = ", ".join(f"{nm} = {outcome.reference[nm]:.5g}" for nm in outcome.params
+                       if nm in outcome.reference)
+    if outcome.kind == "linear":
+        return f"Least squares: {values}, loss = {outcome.reference_loss:.5g}. {data}"
+    if not outcome.reference:
+        return ("The two classes can be separated by a line (or plane): the log-loss has no "
+                "minimum, it keeps falling towards 0 as the weights grow, so there is no "
+                f"reference point and the runs' weights keep growing. {data}")
+    point = np.asarray([outcome.reference[nm] for nm in outcome.params])
+    acc = outcome.problem.accuracy(point)
+    return (f"Optimum (Newton's method run to convergence, as IRLS): {values}, log-loss = "
+            f"{outcome.reference_loss:.5g}, accuracy = {acc:.1%}. {data}")

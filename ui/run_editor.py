@@ -16,6 +16,7 @@ import streamlit as st
 
 import gdcore
 from gdcore.config import MAX_NAME_CHARS
+from gdcore.methods import DEFAULTS as METHOD_DEFAULTS
 from gdcore.limits import LIMITS
 from ui import state
 from ui.widgets import escape_md
@@ -32,7 +33,19 @@ LABELS = {
     "factor": "Factor", "patience": "Patience", "threshold": "Threshold",
     "cooldown": "Cooldown", "min_lr": "Minimum lr", "clip_value": "Clip value (per component)",
     "max_norm": "Max norm",
+    "c": "Sufficient decrease c", "shrink": "Shrink factor", "max_trials": "Trials per step",
+    "min_curvature": "Smallest curvature kept",
 }
+METHODS = {"gd": "Gradient descent (an optimizer)", "line_search": "Line search (Armijo)",
+           "newton": "Newton's method"}
+METHOD_HELP = {
+    "line_search": "Each step tries the step length below first and halves it until the loss "
+                   "falls enough (Armijo's condition): no learning rate to tune. Full batch.",
+    "newton": "Steps along H⁻¹·gradient, the curvature's own answer (H the Hessian); where H "
+              "is not positive definite it is damped. Full batch.",
+}
+LR_LABELS = {"gd": "Learning rate", "line_search": "First trial step",
+             "newton": "Step scale (1 = the full Newton step)"}
 
 
 def _variant(bs: Any) -> str:
@@ -112,13 +125,53 @@ def _named(kind: str, current: Mapping[str, Any], registry: Mapping[str, Any], k
     return out
 
 
-def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str, Any]:
+def _start_values(init: Any, params: tuple[str, ...]) -> dict[str, float]:
+    """A run's start as one number per parameter (a single "w" starts every weight there)."""
+    if isinstance(init, (list, tuple)):
+        init = dict(zip(params, init, strict=False))
+    init = dict(init or {})
+    out = {}
+    for nm in params:
+        value = init.get(nm, init.get("w", 0.0) if nm.startswith("w") else 0.0)
+        if isinstance(value, (list, tuple)):  # "w": [..] for several weights
+            j = int(nm[1:]) - 1 if nm[1:].isdigit() else 0
+            value = value[j] if 0 <= j < len(value) else 0.0
+        try:
+            out[nm] = float(value)
+        except (TypeError, ValueError):
+            out[nm] = 0.0
+    return out
+
+
+def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int,
+              params: tuple[str, ...]) -> dict[str, Any]:
     out = dict(run)
     out["name"] = st.text_input("Name", run.get("name", f"run {i + 1}"), key=f"{key}.name",
                                 max_chars=MAX_NAME_CHARS)
-    variant = st.radio("Variant", list(VARIANTS), format_func=VARIANTS.get, horizontal=True,
-                       index=list(VARIANTS).index(_variant(run.get("batch_size"))),
-                       key=f"{key}.variant")
+    method_now = dict(run.get("method") or {"name": "gd"})
+    names = list(METHODS)
+    method = st.selectbox("Method", names, format_func=METHODS.get, key=f"{key}.method",
+                          index=names.index(method_now.get("name", "gd"))
+                          if method_now.get("name", "gd") in names else 0,
+                          help="Gradient descent with an optimizer, or a reference it is "
+                               "measured against: a line search, Newton's method.")
+    if method != "gd":
+        st.caption(METHOD_HELP[method])
+        out["method"] = {"name": method}
+        for p, default in METHOD_DEFAULTS[method].items():
+            value = method_now.get(p, default) if method_now.get("name") == method else default
+            out["method"][p] = _param(p, value, f"{key}.{method}.{p}")
+        # these methods take whole-data steps of their own: no batches, no clipping
+        out["batch_size"] = "full"
+        out["clip"] = {"name": "none"}
+        out.pop("update", None)
+        variant = "full"
+    else:
+        out.pop("method", None)
+        variant = st.radio("Variant", list(VARIANTS), format_func=VARIANTS.get,
+                           horizontal=True,
+                           index=list(VARIANTS).index(_variant(run.get("batch_size"))),
+                           key=f"{key}.variant")
     if variant == "full":
         out["batch_size"] = "full"
     elif variant == "stochastic":
@@ -142,8 +195,12 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str
     opt = dict(run.get("optimizer") or {"name": "sgd"})
     lr = float(opt.get("lr", gdcore.OPTIMIZER_DEFAULTS.get(opt.get("name", "sgd"), {})
                        .get("lr", 0.01)))
-    out["optimizer"] = _named("Optimizer", opt, gdcore.OPTIMIZERS, f"{key}.opt", skip=("lr",))
-    out["optimizer"]["lr"] = _bounded("Learning rate", "lr", lr, f"{key}.lr")
+    if method == "gd":
+        out["optimizer"] = _named("Optimizer", opt, gdcore.OPTIMIZERS, f"{key}.opt",
+                                  skip=("lr",))
+    else:  # the method's own step; the optimizer's settings are kept as they were
+        out["optimizer"] = opt
+    out["optimizer"]["lr"] = _bounded(LR_LABELS[method], "lr", lr, f"{key}.lr")
     sched = dict(run.get("schedule") or {"name": "constant"})
     out["schedule"] = _named("Schedule", sched, gdcore.SCHEDULES, f"{key}.sched")
     if out["schedule"]["name"] != "constant":
@@ -151,17 +208,18 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str
         out["schedule"]["per"] = st.radio("Step the schedule every", ["epoch", "update"],
                                           index=0 if per == "epoch" else 1, horizontal=True,
                                           key=f"{key}.sched.per")
-    clip = dict(run.get("clip") or {"name": "none"})
-    out["clip"] = _named("Gradient clipping", clip, gdcore.CLIPS, f"{key}.clip")
-    init = run.get("init") or {}
-    if isinstance(init, (list, tuple)):
-        init = dict(zip(("w", "b"), init, strict=False))
-    c1, c2 = st.columns(2)
-    with c1:
-        w0 = _bounded("Start w", "init", float(init.get("w", 0.0)), f"{key}.w0")
-    with c2:
-        b0 = _bounded("Start b", "init", float(init.get("b", 0.0)), f"{key}.b0")
-    out["init"] = {"w": w0, "b": b0}
+    if method == "gd":
+        clip = dict(run.get("clip") or {"name": "none"})
+        out["clip"] = _named("Gradient clipping", clip, gdcore.CLIPS, f"{key}.clip")
+    start = _start_values(run.get("init"), params)
+    cols = st.columns(2 if len(params) <= 2 else 3)
+    init = {}
+    for j, nm in enumerate(params):
+        with cols[j % len(cols)]:
+            # keys by name and count: another x column restarts these inputs at the setup's
+            init[nm] = _bounded(f"Start {nm}", "init", start[nm],
+                                f"{key}.start.{len(params)}.{nm}")
+    out["init"] = init
     with st.popover("Stopping rules", width="stretch"):
         defaults = gdcore.RunConfig()
         out["tol_grad"] = _bounded(
@@ -184,15 +242,17 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int) -> dict[str
     return out
 
 
-def run_editor(runs: list[Mapping[str, Any]], *, n_rows: int) -> list[dict[str, Any]]:
-    """One expander per run (the first open) and an "Add run" button; returns the runs."""
+def run_editor(runs: list[Mapping[str, Any]], *, n_rows: int,
+               params: tuple[str, ...] = ("w", "b")) -> list[dict[str, Any]]:
+    """One expander per run (the first open) and an "Add run" button; returns the runs.
+    ``params`` are the model's parameter names (w, b; or w1 .. wd, b): one start value each."""
     v = state.version()
     out = []
     for i, run in enumerate(runs):
         key = f"run.v{v}.{i}"
         name = st.session_state.get(f"{key}.name", run.get("name", ""))
         with st.expander(f"{i + 1}. {escape_md(name)}", expanded=(i == 0), key=f"{key}.box"):
-            out.append(_run_form(run, i, key, n_rows))
+            out.append(_run_form(run, i, key, n_rows, tuple(params)))
     st.button("Add run", key=f"run.v{v}.add", on_click=state.add_run, icon=":material/add:",
               disabled=len(runs) >= state.MAX_RUNS, width="stretch")
     return out

@@ -28,6 +28,7 @@ URL_PARAM = "s"
 _APPLIED = "_url_token_applied"
 _IMPORTED = "_json_import_digest"
 MAX_RUNS = 12
+DATA_PROBLEMS = ("linear", "logistic")  # the problems this page runs (the others: landscape)
 
 
 def normalized(setup: Mapping[str, Any] | gdcore.Experiment) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def init(default: Callable[[], dict[str, Any]]) -> str | None:
             exp = share.decode(token)
         except GDError as err:
             return f"{err} The previous setup is kept."
-        if exp.problem != "linear":
+        if exp.problem not in DATA_PROBLEMS:
             return (f"The shared link holds a setup for the test function {exp.problem!r}; this "
                     "page compares runs on data. Open the Loss landscape page for test "
                     "functions. The previous setup is kept.")
@@ -68,7 +69,8 @@ def _over_budget(exp: gdcore.Experiment) -> str | None:
     if exp.data.get("source") not in ("generate", "sample"):
         return None
     try:
-        problem = gdcore.make_problem("linear", gdcore.load_dataset(exp.data))
+        problem = gdcore.make_problem(exp.problem, gdcore.load_dataset(exp.data,
+                                                                     problem=exp.problem))
     except GDError:
         return None  # the data picker says what is wrong with the data itself
     return gdcore.runner.over_budget(exp, problem)
@@ -126,9 +128,9 @@ def import_json(raw: bytes | None) -> tuple[bool, str | None]:
     error = None
     try:
         exp = gdcore.load_experiment_json(raw)
-        if exp.problem != "linear":
+        if exp.problem not in DATA_PROBLEMS:
             error = (f"it is for the test function {exp.problem!r}; this page compares runs "
-                     "on linear-regression data")
+                     "on data (regression or classification)")
         else:
             error = _over_budget(exp)
     except GDError as err:

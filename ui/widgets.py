@@ -30,6 +30,10 @@ MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 SOURCES = {"generate": "Generated", "sample": "Sample data set", "csv": "Upload a CSV"}
 GENERATED_DEFAULT: dict[str, Any] = {"source": "generate", "n": 200, "slope": 2.0,
                                      "intercept": 1.0, "noise": 1.0, "outliers": 0.0, "seed": 0}
+DEFAULT_DATA: dict[str, dict[str, Any]] = {  # each task's first data
+    "linear": GENERATED_DEFAULT,
+    "logistic": {"source": "classes", **gdata.CLASSES_DEFAULTS},
+}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&=\"'])")
 
 
@@ -53,8 +57,8 @@ class DataChoice:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _generated(key: str, cfg: dict[str, Any]) -> gdata.Dataset:
-    return gdcore.load_dataset(cfg)
+def _generated(key: str, cfg: dict[str, Any], problem: str = "linear") -> gdata.Dataset:
+    return gdcore.load_dataset(cfg, problem=problem)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -68,25 +72,28 @@ def _upload_table(digest: str, _raw: bytes, name: str) -> tuple[pd.DataFrame, tu
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _upload_dataset(digest: str, _raw: bytes, name: str, x: str | None, y: str | None,
-                    standardize: bool) -> gdata.Dataset:
+def _upload_dataset(digest: str, _raw: bytes, name: str, x: str | list[str] | None,
+                    y: str | None, standardize: bool, problem: str = "linear",
+                    positive: Any = None) -> gdata.Dataset:
     return gdata.load_csv(_raw, x=x, y=y, standardize=standardize, name=name,
-                          max_bytes=MAX_UPLOAD_BYTES)
+                          max_bytes=MAX_UPLOAD_BYTES, problem=problem, positive=positive)
 
 
-def load_upload(raw: bytes, name: str, *, x: str | None = None, y: str | None = None,
-                standardize: bool = False) -> gdata.Dataset:
+def load_upload(raw: bytes, name: str, *, x: str | list[str] | None = None, y: str | None = None,
+                standardize: bool = False, problem: str = "linear",
+                positive: Any = None) -> gdata.Dataset:
     """An uploaded CSV's bytes -> Dataset (raises DataError with the message to show)."""
     digest = hashlib.sha256(raw).hexdigest()
-    return _upload_dataset(digest, raw, name, x, y, standardize)
+    return _upload_dataset(digest, raw, name, x, y, standardize, problem, positive)
 
 
-def _fallback(key_prefix: str) -> DataChoice:
-    last = st.session_state.get(f"{key_prefix}.last_good")
+def _fallback(key_prefix: str, problem: str = "linear") -> DataChoice:
+    """The last data that worked for ``problem`` in this session, else the problem's default."""
+    last = st.session_state.get(f"{key_prefix}.last_good.{problem}")
     if last is not None:
         return last
-    cfg = dict(GENERATED_DEFAULT)
-    return DataChoice(_generated("default", cfg), cfg)
+    cfg = dict(DEFAULT_DATA[problem])
+    return DataChoice(_generated("default", cfg, problem), cfg)
 
 
 def _num(label: str, key: str, value: float, name: str, **kw: Any) -> float:
@@ -120,112 +127,203 @@ def _generated_widgets(k: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _pick_xy(k: str, numeric: list[str], cfg: Mapping[str, Any], default_x: str | None,
-             default_y: str | None, *, stacked: bool = False) -> tuple[str, str]:
-    want_x = cfg.get("x") if isinstance(cfg.get("x"), str) else default_x
+def _classes_widgets(k: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """Two clouds of points, one per class (``gdcore.data.generate_classes``)."""
+    d = {**gdata.CLASSES_DEFAULTS, **{a: b for a, b in cfg.items()
+                                      if a in gdata.CLASSES_DEFAULTS}}
+    c1, c2 = st.columns(2)
+    with c1:
+        n = _num("Rows n", f"{k}.cn", int(d["n"]), "n", step=50)
+        separation = _num("Separation", f"{k}.sep", float(d["separation"]), "separation",
+                          step=0.5, help="Distance between the two classes' centres, in units "
+                                         "of their spread: 2 overlaps a lot; from about 6 a "
+                                         "line separates them and the loss has no minimum.")
+        seed = _num("Seed", f"{k}.cseed", int(d["seed"]), "seed", step=1)
+    with c2:
+        features = st.radio("Features", [1, 2], index=int(d["features"]) - 1, key=f"{k}.feat",
+                            horizontal=True, help="One x column (a curve) or two (a plane)")
+        balance = st.number_input("Share of class 1", min_value=0.05, max_value=0.95,
+                                  value=float(min(max(d["balance"], 0.05), 0.95)), step=0.05,
+                                  key=f"{k}.bal", format="%g")
+    return {"source": "classes", "n": int(n), "features": int(features),
+            "separation": float(separation), "balance": float(balance), "seed": int(seed)}
+
+
+def _positive_picker(k: str, ds: gdata.Dataset, cfg: Mapping[str, Any]) -> Any:
+    """Which of the two labels counts as 1 (the class whose probability the model gives)."""
+    if ds.classes is None:
+        return None
+    labels = list(ds.classes)
+    now = ds.classes[1]
+    chosen = st.radio("Counts as 1 (the class predicted)", labels, index=labels.index(now),
+                      key=f"{k}.pos.{ds.y_name}", horizontal=True,
+                      format_func=str)
+    return chosen
+
+
+def gdata_show(label: Any) -> str:
+    """A class label as text (never markup: radio options are plain text)."""
+    from gdcore.dataset import show_label
+
+    return show_label(label)
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _pick_xy(k: str, numeric: list[str], cfg: Mapping[str, Any], default_x: Any,
+             default_y: str | None, *, stacked: bool = True,
+             y_options: list[str] | None = None) -> tuple[str | list[str], str]:
+    """The y column (from ``y_options``, default: the numeric columns) and one or more x
+    columns (numeric, not y). Returns x as a name when one is chosen, else a list."""
+    y_options = numeric if y_options is None else y_options
+    want_x = _as_list(cfg.get("x")) or _as_list(default_x)
     want_y = cfg.get("y") if isinstance(cfg.get("y"), str) else default_y
-    missing = [w for w in (cfg.get("x"), cfg.get("y")) if isinstance(w, str) and w not in numeric]
+    asked = [*_as_list(cfg.get("x")), *([cfg["y"]] if isinstance(cfg.get("y"), str) else [])]
+    missing = [w for w in asked if w not in numeric and w not in y_options]
     if missing:
         st.warning(f"This setup asked for the column {escape_md(missing[0])}, which this data "
-                   "does not have (as a numeric column): pick the columns below.")
-    xi = numeric.index(want_x) if want_x in numeric else 0
-    yi = numeric.index(want_y) if want_y in numeric else len(numeric) - 1
+                   "does not have (as a usable column): pick the columns below.")
+    yi = (y_options.index(want_y) if want_y in y_options else len(y_options) - 1)
     # one under the other in the narrow sidebar (side by side, long names are cut off)
-    c1, c2 = (st.container(), st.container()) if stacked else st.columns(2)
-    x = c1.selectbox("x column", numeric, index=xi, key=f"{k}.x")
-    y = c2.selectbox("y column", numeric, index=yi, key=f"{k}.y")
-    return x, y
+    c1, c2 = (st.container(), st.container()) if stacked else st.columns([1, 2])
+    y = c1.selectbox("y column", y_options, index=max(yi, 0), key=f"{k}.y")
+    x_options = [c for c in numeric if c != y]
+    chosen = [c for c in want_x if c in x_options] or x_options[:1]
+    xs = c2.multiselect("x columns", x_options, default=chosen, key=f"{k}.xs.{y}",
+                        help="One column fits a line; several fit a plane (one weight per "
+                             "column).")
+    if not xs:
+        st.warning("Pick at least one x column; until then the first is used.")
+        xs = x_options[:1]
+    return (xs[0] if len(xs) == 1 else list(xs)), y
 
 
 def data_source(key_prefix: str, default: Mapping[str, Any] | None = None, *,
-                version: int = 0, editable: bool = True) -> DataChoice:
+                version: int = 0, editable: bool = True, problem: str = "linear") -> DataChoice:
     """Pick generated, sample or uploaded data. Returns the Dataset, the experiment's data
     section and whether uploaded data is in use. A bad upload shows a clear ``st.error`` and
     the previous data stays in place. ``version`` restarts the widgets from ``default``
     (the uploaded file itself is kept). ``editable=False`` (classroom mode) shows what the
     data is, with no control that changes it."""
-    cfg = dict(default or GENERATED_DEFAULT)
+    cfg = dict(default or DEFAULT_DATA[problem])
     if not editable:
-        return _shown_data(key_prefix, cfg)
-    k = f"{key_prefix}.v{version}"
+        return _shown_data(key_prefix, cfg, problem)
+    k = f"{key_prefix}.v{version}.{problem}"
     source = cfg.get("source", "generate")
-    options = list(SOURCES)
-    src = st.radio("Data", options, index=options.index(source) if source in SOURCES else 0,
-                   format_func=SOURCES.get, key=f"{k}.source", horizontal=True)
+    made = "classes" if problem == "logistic" else "generate"
+    sources = {made: SOURCES["generate"], "sample": SOURCES["sample"], "csv": SOURCES["csv"]}
+    options = list(sources)
+    src = st.radio("Data", options, index=options.index(source) if source in sources else 0,
+                   format_func=sources.get, key=f"{k}.source", horizontal=True)
     try:
-        if src == "generate":
-            new = _generated_widgets(k, cfg if source == "generate" else {})
-            new["standardize"] = st.toggle("Standardize x and y", key=f"{k}.std.g",
+        if src in ("generate", "classes"):
+            mine = cfg if source == src else {}
+            new = (_generated_widgets(k, mine) if src == "generate"
+                   else _classes_widgets(k, mine))
+            new["standardize"] = st.toggle(_std_label(problem), key=f"{k}.std.g",
                                            value=bool(cfg.get("standardize", False)))
             if not new["standardize"]:
                 del new["standardize"]
-            choice = DataChoice(_generated("gen", new), new)
+            choice = DataChoice(_generated("gen", new, problem), new)
         elif src == "sample":
-            choice = _sample_widgets(k, cfg if source == "sample" else {})
+            choice = _sample_widgets(k, cfg if source == "sample" else {}, problem)
         else:
-            choice = _upload_widgets(key_prefix, k, cfg if source == "csv" else {})
+            choice = _upload_widgets(key_prefix, k, cfg if source == "csv" else {}, problem)
     except GDError as err:
-        choice = _fallback(key_prefix)
+        choice = _fallback(key_prefix, problem)
         choice = DataChoice(choice.dataset, choice.config, choice.uploaded, False, choice.notes,
                             str(err))
         st.error(escape_md(err))
         st.caption("Still using the previous data.")
         return choice
     if choice.error is None and not choice.waiting:
-        st.session_state[f"{key_prefix}.last_good"] = choice
-    if choice.notes:
-        st.warning("\n\n".join(escape_md(n) for n in choice.notes))
+        st.session_state[f"{key_prefix}.last_good.{problem}"] = choice
+    ds = choice.dataset
+    said = [n for n in choice.notes if ds.classes is not None and "1 = " in n and "0 = " in n]
+    if said:  # which label became 1: worth knowing, not a problem with the data
+        st.caption("\n\n".join(escape_md(n) for n in said))
+    notes = [n for n in choice.notes if n not in said]
+    if notes:
+        st.warning("\n\n".join(escape_md(n) for n in notes))
     return choice
 
 
-def _shown_data(key_prefix: str, cfg: Mapping[str, Any]) -> DataChoice:
+def _std_label(problem: str) -> str:
+    return "Standardize x" if problem == "logistic" else "Standardize x and y"
+
+
+def _shown_data(key_prefix: str, cfg: Mapping[str, Any], problem: str = "linear") -> DataChoice:
     """The setup's data without controls: its description, and the Dataset to run on."""
     source = cfg.get("source", "generate")
     try:
         if source == "csv":
             kept = st.session_state.get(_kept(key_prefix))
             if kept is None or kept[0] != cfg.get("path"):
-                last = _fallback(key_prefix)
+                last = _fallback(key_prefix, problem)
                 st.warning(f"This setup uses the uploaded file {escape_md(cfg.get('path', ''))},"
                            " which is not in this session: turn classroom mode off to upload "
                            f"it. The charts show {escape_md(last.dataset.source)}.")
                 return DataChoice(last.dataset, dict(cfg), uploaded=False, waiting=True)
             ds = load_upload(kept[1], kept[0], x=cfg.get("x"), y=cfg.get("y"),
-                             standardize=bool(cfg.get("standardize", False)))
+                             standardize=bool(cfg.get("standardize", False)), problem=problem,
+                             positive=cfg.get("positive"))
             choice = DataChoice(ds, dict(cfg), uploaded=True, notes=tuple(ds.notes))
         else:
-            name = "gen" if source == "generate" else f"sample:{cfg.get('name')}"
-            choice = DataChoice(_generated(name, dict(cfg)), dict(cfg))
+            name = "gen" if source in ("generate", "classes") else f"sample:{cfg.get('name')}"
+            choice = DataChoice(_generated(name, dict(cfg), problem), dict(cfg))
     except GDError as err:
         st.error(escape_md(err))
-        return _fallback(key_prefix)
+        return _fallback(key_prefix, problem)
     ds = choice.dataset
-    st.markdown(f"**{escape_md(ds.source)}**: {ds.n:,} rows, y = {escape_md(ds.y_name)}, "
-                f"x = {escape_md(', '.join(ds.x_names))}"
+    classes = ("" if ds.classes is None else
+               f" (1 = {escape_md(gdata_show(ds.classes[1]))}, "
+               f"0 = {escape_md(gdata_show(ds.classes[0]))})")
+    st.markdown(f"**{escape_md(ds.source)}**: {ds.n:,} rows, y = {escape_md(ds.y_name)}"
+                f"{classes}, x = {escape_md(', '.join(ds.x_names))}"
                 + (" (standardized)" if ds.standardized else ""))
     return choice
 
 
-def _sample_widgets(k: str, cfg: Mapping[str, Any]) -> DataChoice:
-    names = list(gdata.SAMPLES)
+def _sample_widgets(k: str, cfg: Mapping[str, Any], problem: str = "linear") -> DataChoice:
+    names = [n for n, info in gdata.SAMPLES.items() if info.problem == problem]
     want = cfg.get("name")
     if want is not None and want not in names:
         st.warning(f"This setup asked for the sample data set {escape_md(want)}, which this lab "
-                   f"does not have: choose one of {', '.join(escape_md(n) for n in names)}. "
-                   "Showing the first until you do.")
+                   f"does not have for this task: choose one of "
+                   f"{', '.join(escape_md(n) for n in names)}. Showing the first until you do.")
     name = st.selectbox("Sample", names, index=names.index(want) if want in names else 0,
                         format_func=lambda s: gdata.SAMPLES[s].title, key=f"{k}.sample")
     info = gdata.SAMPLES[name]
     st.caption(escape_md(info.description))
-    numeric = gdata.numeric_columns(_sample_table(name))
+    table = _sample_table(name)
+    numeric = gdata.numeric_columns(table)
     kk = f"{k}.{name}"
-    x, y = _pick_xy(kk, numeric, cfg if cfg.get("name") == name else {}, info.x, info.y)
-    std = st.toggle("Standardize x and y", value=bool(cfg.get("standardize", True)),
+    mine = cfg if cfg.get("name") == name else {}
+    y_options = gdata.class_columns(table) if problem == "logistic" else None
+    x, y = _pick_xy(kk, numeric, mine, info.x_columns, info.y, y_options=y_options)
+    std = st.toggle(_std_label(problem), value=bool(cfg.get("standardize", True)),
                     key=f"{kk}.std", help="Recommended for columns in the thousands.")
-    new = {"source": "sample", "name": name, "x": x, "y": y}
+    new: dict[str, Any] = {"source": "sample", "name": name, "x": x, "y": y}
     if std:
         new["standardize"] = True
-    return DataChoice(_generated(f"sample:{name}", new), new, notes=())
+    if problem == "logistic":
+        if mine.get("positive") is not None and mine.get("y") == y:
+            new["positive"] = mine["positive"]
+        ds = _generated(f"sample:{name}", new, problem)
+        chosen = _positive_picker(kk, ds, new)
+        if chosen is not None and chosen != ds.classes[1]:
+            new["positive"] = chosen
+            ds = _generated(f"sample:{name}", new, problem)
+        if ds.classes is not None:
+            new["positive"] = ds.classes[1]  # said in the setup: a link keeps it
+        return DataChoice(ds, new, notes=tuple(ds.notes))
+    return DataChoice(_generated(f"sample:{name}", new, problem), new, notes=())
 
 
 def _kept(key_prefix: str) -> str:
@@ -272,7 +370,8 @@ def default_columns(table: pd.DataFrame, numeric: list[str]) -> tuple[str, str]:
     return x, y
 
 
-def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any]) -> DataChoice:
+def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any],
+                    problem: str = "linear") -> DataChoice:
     file = st.file_uploader(
         "CSV file", type=["csv", "txt", "tsv"], key=f"{key_prefix}.upload",
         max_upload_size=MAX_UPLOAD_MB, on_change=_on_upload_change, args=(key_prefix,),
@@ -290,7 +389,7 @@ def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any]) -> DataChoi
         st.button("Forget this file", key=f"{key_prefix}.forget", on_click=_forget_upload,
                   args=(key_prefix,))
     else:
-        last = _fallback(key_prefix)
+        last = _fallback(key_prefix, problem)
         shown = escape_md(last.dataset.source)
         if cfg.get("path"):
             st.warning(f"This setup used the uploaded file {escape_md(cfg['path'])}. Uploaded "
@@ -305,22 +404,44 @@ def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any]) -> DataChoi
                      expanded=False):
         st.dataframe(table.head(20), height=180, hide_index=True)
     numeric = gdata.numeric_columns(table)
-    if len(numeric) < 2:
-        # the engine's own message says what is missing (no numeric column / only one)
-        _upload_dataset(digest, raw, name, None, None, False)
-        raise DataError(f"{name}: a line needs two numeric columns.")
     same_file = cfg.get("path") == name
-    guess_x, guess_y = default_columns(table, numeric)
-    x, y = _pick_xy(f"{k}.{digest[:8]}", numeric, cfg if same_file else {}, guess_x, guess_y,
-                    stacked=True)
-    if not same_file or not cfg.get("x"):
-        st.caption(f"First choice: y = {escape_md(guess_y)}, the first measured column; x = "
-                   f"{escape_md(guess_x)}, the column most correlated with it. Change them "
-                   "above.")
-    std = st.toggle("Standardize x and y", value=bool(cfg.get("standardize", False)),
-                    key=f"{k}.{digest[:8]}.std")
-    ds = _upload_dataset(digest, raw, name, x, y, std)
-    new = {"source": "csv", "path": name, "x": x, "y": y}
+    kk = f"{k}.{digest[:8]}"
+    if problem == "logistic":
+        y_options = gdata.class_columns(table)
+        if not y_options or not [c for c in numeric if c not in y_options[-1:]]:
+            # the engine's own message says what is missing (no two-class column, no x)
+            _upload_dataset(digest, raw, name, None, None, False, problem)
+            raise DataError(f"{name}: classification needs a column with two classes and a "
+                            "numeric column.")
+        guess_y = y_options[-1]
+        guess_x = next(c for c in numeric if c != guess_y)
+        x, y = _pick_xy(kk, numeric, cfg if same_file else {}, guess_x, guess_y,
+                        y_options=y_options)
+        if not same_file or not cfg.get("x"):
+            st.caption(f"First choice: y = {escape_md(guess_y)}, the last column with two "
+                       f"values; x = {escape_md(guess_x)}. Change them above.")
+    else:
+        if len(numeric) < 2:
+            # the engine's own message says what is missing (no numeric column / only one)
+            _upload_dataset(digest, raw, name, None, None, False)
+            raise DataError(f"{name}: a line needs two numeric columns.")
+        guess_x, guess_y = default_columns(table, numeric)
+        x, y = _pick_xy(kk, numeric, cfg if same_file else {}, guess_x, guess_y)
+        if not same_file or not cfg.get("x"):
+            st.caption(f"First choice: y = {escape_md(guess_y)}, the first measured column; "
+                       f"x = {escape_md(guess_x)}, the column most correlated with it. Change "
+                       "them above.")
+    std = st.toggle(_std_label(problem), value=bool(cfg.get("standardize", False)),
+                    key=f"{kk}.std")
+    positive = cfg.get("positive") if same_file and cfg.get("y") == y else None
+    ds = _upload_dataset(digest, raw, name, x, y, std, problem, positive)
+    new: dict[str, Any] = {"source": "csv", "path": name, "x": x, "y": y}
     if std:
         new["standardize"] = True
+    if problem == "logistic":
+        chosen = _positive_picker(kk, ds, new)
+        if chosen is not None and chosen != ds.classes[1]:
+            ds = _upload_dataset(digest, raw, name, x, y, std, problem, chosen)
+        if ds.classes is not None:
+            new["positive"] = ds.classes[1]
     return DataChoice(ds, new, uploaded=True, notes=tuple(ds.notes))
