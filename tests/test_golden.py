@@ -6,7 +6,12 @@ case is an engine run config plus the data; the engine must reproduce torch's pa
 rate, full-data loss, batch loss and pre-clip gradient norm at every step.
 
 Every case runs on both loops (the interpreter's ``gdcore.loop`` and the compiled
-``gdcore.accel``), and the two must agree with each other bit for bit.
+``gdcore.accel``), and the two must agree with each other bit for bit; except the logistic
+regression cases (``meta.problem == "logistic"``): the compiled loop runs linear regression
+only, so they run on the interpreter, and ``gdcore.accel.bridge.supports`` must decline them
+(a run that asks for the compiled loop then gets the interpreter's numbers, bit for bit). A
+logistic case's accuracy column must equal torch's share of rows with (logit >= 0) == (y == 1)
+exactly (the generator keeps every logit at least 1e-9 from 0, so rounding cannot flip a row).
 
 Tolerance against torch: ``rtol = 1e-10``. The engine and torch do the same arithmetic in a
 different order (the engine's full-batch gradient and loss come from the data's moments, torch
@@ -26,7 +31,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gdcore.config import CLIP_DEFAULTS, OPTIMIZER_DEFAULTS, SCHEDULE_DEFAULTS
+from gdcore.accel import bridge
+from gdcore.classification import LogisticRegression
+from gdcore.config import CLIP_DEFAULTS, OPTIMIZER_DEFAULTS, SCHEDULE_DEFAULTS, parse_run
+from gdcore.plan import make_plan
 from gdcore.problems import FUNCTIONS, LinearRegression
 from gdcore.runner import run
 
@@ -36,13 +44,23 @@ ATOL = 1e-12
 
 GOLDEN = json.loads(FIXTURE.read_text())
 CASES = GOLDEN["cases"]
+LOGISTIC = [c for c in CASES if c["meta"]["problem"] == "logistic"]
+# what each loop replays: the compiled loop runs data problems except logistic regression (test
+# functions fall back to the interpreter there, as they always have)
+RUNS = [(c, engine) for c in CASES
+        for engine in (("python",) if c["meta"]["problem"] == "logistic"
+                       else ("python", "compiled"))]
+COMPILED_CASES = [c for c in CASES if c["data"] is not None and c["meta"]["problem"] != "logistic"]
 
 
 def _problem(case):
     if case["data"] is None:
         return FUNCTIONS[case["meta"]["problem"]]
-    return LinearRegression(np.array(case["data"]["x"], dtype=float),
-                            np.array(case["data"]["y"], dtype=float))
+    x = np.array(case["data"]["x"], dtype=float)
+    y = np.array(case["data"]["y"], dtype=float)
+    if case["meta"]["problem"] == "logistic":
+        return LogisticRegression(x, y)
+    return LinearRegression(x, y)
 
 
 def _close(name, actual, expected, case_id):
@@ -60,8 +78,7 @@ def _close(name, actual, expected, case_id):
         )
 
 
-@pytest.mark.parametrize("engine", ["python", "compiled"])
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case, engine", RUNS, ids=[f"{c['id']}-{e}" for c, e in RUNS])
 def test_matches_torch(case, engine, request):
     """Both loops, the interpreter's and the compiled accelerator's, against torch."""
     if engine == "compiled" and case["data"] is not None:
@@ -87,10 +104,26 @@ def test_matches_torch(case, engine, request):
     # clipping is a yes/no decision; it must be taken at the same steps
     np.testing.assert_array_equal(hist["clipped"].to_numpy(), np.array(ref["clipped"]),
                                   err_msg=f"{cid}: clipped")
+    if case["meta"]["problem"] == "logistic":  # a count of rows over n: the same float
+        np.testing.assert_array_equal(hist["accuracy"].to_numpy(), np.array(ref["accuracy"]),
+                                      err_msg=f"{cid}: accuracy")
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c["data"] is not None],
-                         ids=[c["id"] for c in CASES if c["data"] is not None])
+@pytest.mark.parametrize("case", LOGISTIC, ids=[c["id"] for c in LOGISTIC])
+def test_compiled_loop_declines_logistic(case, compiled):
+    """The compiled loop has no cross-entropy: it must say so (``supports`` False), and a run
+    that asks for it gets the interpreter's trajectory, bit for bit (the one compared with
+    torch above)."""
+    problem = _problem(case)
+    assert not bridge.supports(problem, make_plan(problem, parse_run(case["config"])))
+    asked = run(problem, case["config"], engine="compiled").history
+    python = run(problem, case["config"], engine="python").history
+    cols = [c for c in python.columns if c != "run"]
+    np.testing.assert_array_equal(asked[cols].to_numpy(dtype=float),
+                                  python[cols].to_numpy(dtype=float))
+
+
+@pytest.mark.parametrize("case", COMPILED_CASES, ids=[c["id"] for c in COMPILED_CASES])
 def test_compiled_and_interpreter_agree_bit_for_bit(case, compiled):
     from tests.test_engine_paths import assert_same
 
@@ -184,3 +217,63 @@ def test_fixture_exercises_what_it_claims():
         assert past, f"{batching}: no cosine schedule run past T_max"
     assert any(c["config"]["batch_size"] == 1 for c in mb), "no stochastic (batch size 1) case"
     assert {c["meta"]["problem"] for c in CASES if c["data"] is None} == set(FUNCTIONS)
+
+
+def _strictly_separable(x, y) -> bool:
+    """Whether some (w, b) puts every row on its class's side with margin 1: a linear
+    feasibility problem (scipy's HiGHS), independent of the engine's own check."""
+    from scipy.optimize import linprog
+
+    sign = np.where(np.asarray(y) == 1.0, 1.0, -1.0)
+    a = np.column_stack([np.asarray(x), np.ones(len(sign))]) * sign[:, None]
+    res = linprog(np.zeros(a.shape[1]), A_ub=-a, b_ub=-np.ones(len(sign)),
+                  bounds=[(None, None)] * a.shape[1], method="highs")
+    assert res.status in (0, 2), res.message  # 0: feasible, 2: infeasible
+    return res.status == 0
+
+
+@pytest.mark.parametrize("family, problem, features", [
+    ("multi", "linear", {3, 5}),
+    ("logistic", "logistic", {1, 2, 4}),
+])
+def test_fixture_covers_multi_feature_and_logistic(family, problem, features):
+    """The multi-feature linear regression and logistic regression families (issue 12: "equal
+    PyTorch to 1e-10 on golden fixtures for every optimizer"): in each batching (full,
+    unshuffled mini-batches) every optimizer meets every clip mode and every schedule meets
+    every clip mode, and every schedule is stepped both per epoch and per update; the data
+    have the promised numbers of features, mini-batches end on a partial batch somewhere, and
+    logistic runs include batch size 1 and data whose classes no line separates."""
+    fam = [c for c in CASES if c["id"].startswith(f"{family}-")]
+    assert fam, f"no {family} golden case"
+    assert {c["meta"]["problem"] for c in fam} == {problem}
+    assert {len(c["data"]["x"][0]) for c in fam} == features
+    for batching in ("full", "minibatch"):
+        cases = [c for c in fam if (c["config"]["batch_size"] == "full") == (batching == "full")]
+        o_c = {(c["config"]["optimizer"]["name"], c["config"]["clip"]["name"]) for c in cases}
+        s_c = {(c["config"]["schedule"]["name"], c["config"]["clip"]["name"]) for c in cases}
+        s_p = {(c["config"]["schedule"]["name"], c["config"]["schedule"]["per"]) for c in cases}
+        want_oc = {(o, c) for o in OPTIMIZER_DEFAULTS for c in CLIP_DEFAULTS}
+        want_sc = {(s, c) for s in SCHEDULE_DEFAULTS for c in CLIP_DEFAULTS}
+        want_sp = {(s, per) for s in SCHEDULE_DEFAULTS if s != "constant"
+                   for per in ("epoch", "update")}
+        assert want_oc <= o_c, f"{family} {batching}: missing {sorted(want_oc - o_c)}"
+        assert want_sc <= s_c, f"{family} {batching}: missing {sorted(want_sc - s_c)}"
+        assert want_sp <= s_p, f"{family} {batching}: missing {sorted(want_sp - s_p)}"
+        variants = {c["meta"]["optimizer_variant"] for c in cases}
+        every = {c["meta"]["optimizer_variant"] for c in CASES if c["id"].startswith("linear-")}
+        assert variants == every, f"{family} {batching}: {sorted(variants ^ every)}"
+        assert {len(c["data"]["x"][0]) for c in cases} == features, f"{family} {batching}"
+    mb = [c for c in fam if c["config"]["batch_size"] != "full"]
+    assert all(c["config"]["shuffle"] is False for c in mb)
+    assert any(len(c["data"]["y"]) % c["config"]["batch_size"] for c in mb), "no partial batch"
+    for c in fam:
+        if c["config"]["clip"]["name"] != "none":
+            assert any(c["torch"]["clipped"]), f"{c['id']}: clipping never bites"
+    if problem == "logistic":
+        assert any(c["config"]["batch_size"] == 1 for c in mb), "no batch size 1"
+        assert any(c["config"]["batch_size"] == 1 and len(c["data"]["x"][0]) > 1 for c in mb)
+        for c in fam:
+            assert len(c["torch"]["accuracy"]) == c["steps"] + 1, c["id"]
+        for c in {json.dumps(c["data"]["x"]): c for c in fam}.values():  # each data set once
+            assert set(c["data"]["y"]) == {0.0, 1.0}, c["id"]
+            assert not _strictly_separable(c["data"]["x"], c["data"]["y"]), c["id"]

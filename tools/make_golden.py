@@ -35,6 +35,37 @@ emulates it with one 1-element parameter, one optimizer and one scheduler per co
 coordinates < j moved, clipped again over all coordinates. ``check`` also rejects a clipped
 sequential case whose re-clip of a recomputed gradient never changes the component it uses.
 
+Two more families follow, again appended (``family_cases``; 90 cases each, 180 in all): every
+optimizer variant three times per batching (full batch, unshuffled mini-batches), so that in each
+batching every optimizer meets every clip mode, every schedule meets every clip mode and every
+schedule is stepped per epoch and per update (the rotation is in ``family_cases``'s docstring).
+
+- ``multi-*``: linear regression (MSE) on 3 and 5 features (``MULTI_DATASETS``): columns of mixed
+  scales (0.3 to 4) with correlated pairs (0.7 to 0.95), so the Hessian is ill-conditioned and
+  not diagonal; mini-batches end on a partial batch (8, 8, 8, 6), are exact (6 x 4), and end on
+  a single row (4 x 5, 1). The test replays them on both loops, as the earlier linear cases.
+- ``logistic-*``: logistic regression, ``meta.problem == "logistic"`` (the engine's
+  ``gdcore.classification.LogisticRegression``; a run config has no problem field), torch's loss
+  ``binary_cross_entropy_with_logits`` (mean), 0/1 labels on 1, 2 and 4 features
+  (``LOGISTIC_DATASETS``), drawn from a logistic model so the classes overlap;
+  ``_logistic_optimum`` proves each data set non-separable (Newton reaches a zero gradient).
+  Mini-batches of size 1 (on one and on four features), a partial last batch (12 x 4, 2) and
+  exact batches (9 x 4). Their records add ``accuracy``: the share of rows with
+  (logit >= 0) == (y == 1), the engine's accuracy column. A "hess" lr is c over the bound
+  X'X/(4n) on the cross-entropy's Hessian. The compiled loop does not run logistic regression:
+  the test replays these on the interpreter and checks that the compiled loop declines them.
+
+No family has shuffled cases: the generator visits rows in file order only (it does not
+reimplement the engine's seeded shuffle, ``gdcore.rng``).
+
+``check`` also rejects, in every family: a clip decision within 1e-8 (relative) of flipping; a
+logistic run with a logit within 1e-9 of 0 (rounding could flip a row's class in the accuracy);
+and a case that amplifies rounding beyond the test's tolerance: torch's run from a start point
+moved by ``NUDGE`` = 2e-14 (about a hundred rounding units) must stay within the test's
+tolerance of the run itself (``rounding_sensitivity``; this rejected, for instance, full-batch
+RMSprop on a Hessian of condition number 4000, where the engine's full-data gradient from the
+data's moments carries ~5e-14 relative rounding and the run amplifies it past 1e-11).
+
 The loop mirrors the engine's documented order: batch gradient -> clip -> optimizer.step() ->
 full-data loss -> scheduler.step() (per update, or after each epoch; ReduceLROnPlateau is fed the
 full-data loss). Row 0 is the starting point (its grad_norm is the full-data gradient's norm, its
@@ -90,6 +121,110 @@ def _hessian_max_eig(ds: dict) -> float:
 def _sig(v: float, digits: int = 3) -> float:
     """Round to a few significant digits (clean numbers in the configs)."""
     return float(f"{v:.{digits}g}")
+
+
+def _columns(rng: np.random.RandomState, n: int, scales: list[float],
+             correlated: dict[int, tuple[int, float]]) -> np.ndarray:
+    """Standard normal columns; column j in ``correlated`` is rho * column src + sqrt(1 - rho^2)
+    * fresh noise (correlation rho); then every column times its scale, rounded to 3 decimals."""
+    z = rng.standard_normal((n, len(scales)))
+    for j, (src, rho) in correlated.items():
+        z[:, j] = rho * z[:, src] + math.sqrt(1.0 - rho * rho) * z[:, j]
+    return np.round(z * np.asarray(scales), 3)
+
+
+def _multi_dataset(n: int, scales: list[float], correlated: dict[int, tuple[int, float]],
+                   seed: int, batch: int, epochs_mb: int, epochs_full: int,
+                   init: list[float]) -> dict:
+    """Regression on several features with mixed scales and correlated columns (so the MSE's
+    Hessian is ill-conditioned and its eigenvectors are not the axes); the true weights are
+    about one unit of y per standard deviation of each column. Values rounded to 3 decimals."""
+    rng = np.random.RandomState(seed)
+    x = _columns(rng, n, scales, correlated)
+    coef = np.array([1.5, -0.8, 0.6, 1.1, -0.4][:len(scales)]) / np.asarray(scales)
+    y = np.round(x @ coef + 0.7 + 0.5 * rng.standard_normal(n), 3)
+    return {"x": x.tolist(), "y": y.tolist(), "batch_size": batch, "epochs_mb": epochs_mb,
+            "epochs_full": epochs_full, "init": init}
+
+
+# multi-feature linear regression (MSE); its own families' rotation reads these (DATASETS above
+# stays as it is: the earlier cases rotate over it)
+MULTI_DATASETS = {
+    # 3 features, scales 1 / 0.3 / 4, x2 correlated with x1 (0.9); batches 8, 8, 8, 6 (partial)
+    "m30x3": _multi_dataset(30, [1.0, 0.3, 4.0], {1: (0, 0.9)}, 11, 8, 7, 30,
+                            [0.5, -1.0, 0.2, 1.0]),
+    # 5 features, scales 1 / 2 / 0.3 / 1 / 2, x4 ~ x1 (0.95), x5 ~ x2 (-0.8); batches 6 x 4 (exact)
+    "m24x5": _multi_dataset(24, [1.0, 2.0, 0.3, 1.0, 2.0], {3: (0, 0.95), 4: (1, -0.8)}, 12,
+                            6, 8, 30, [-0.5, 0.3, 1.0, 0.8, -0.2, 0.5]),
+    # 5 features, scales 0.5 / 1 / 4 / 1 / 0.2, x3 ~ x2 (0.7), x5 ~ x1 (0.9); batches 4 x 5, 1
+    "m21x5": _multi_dataset(21, [0.5, 1.0, 4.0, 1.0, 0.2], {2: (1, 0.7), 4: (0, 0.9)}, 13,
+                            4, 6, 30, [1.0, -0.5, 0.1, 0.4, 2.0, -1.0]),
+}
+
+
+def _logistic_dataset(n: int, scales: list[float], correlated: dict[int, tuple[int, float]],
+                      seed: int, batch: int, epochs_mb: int, epochs_full: int,
+                      init: list[float]) -> dict:
+    """Binary classification: features as in ``_multi_dataset``, labels 0/1 drawn from
+    P(y = 1) = sigmoid(x.w + b) with weights of about one unit of logit per standard deviation,
+    so the classes overlap. ``_logistic_optimum`` proves that they cannot be separated."""
+    rng = np.random.RandomState(seed)
+    x = _columns(rng, n, scales, correlated)
+    coef = np.array([1.2, -0.9, 0.7, 0.5][:len(scales)]) / np.asarray(scales)
+    prob = 1.0 / (1.0 + np.exp(-(x @ coef + 0.3)))
+    y = (rng.uniform(size=n) < prob).astype(float)
+    ds = {"x": x.tolist(), "y": y.tolist(), "batch_size": batch, "epochs_mb": epochs_mb,
+          "epochs_full": epochs_full, "init": init}
+    _logistic_optimum(ds)
+    return ds
+
+
+def _logistic_optimum(ds: dict) -> list[float]:
+    """The cross-entropy's minimiser by Newton's method in torch (autograd Hessian). A finite
+    point with a zero gradient exists only when the classes cannot be separated (on separable
+    data the loss falls towards 0 along a direction and has no stationary point), so reaching
+    one proves the data non-separable; anything else stops the generator."""
+    x, y = torch.tensor(ds["x"]), torch.tensor(ds["y"])
+    assert 0.0 < float(y.mean()) < 1.0, "logistic data needs both classes"
+
+    def loss(p):
+        return F.binary_cross_entropy_with_logits(x @ p[:-1] + p[-1], y, reduction="mean")
+
+    p = torch.zeros(x.shape[1] + 1)
+    for _ in range(50):
+        g = torch.autograd.functional.jacobian(loss, p)
+        if float(g.norm()) < 1e-12:
+            assert float(p.abs().max()) < 20.0, f"logistic optimum far out: {p.tolist()}"
+            return p.tolist()
+        p = p - torch.linalg.solve(torch.autograd.functional.hessian(loss, p), g)
+    raise AssertionError(f"logistic data look separable (Newton did not settle): {p.tolist()}")
+
+
+# logistic regression (binary cross-entropy on the logits); non-separable by construction
+LOGISTIC_DATASETS = {
+    # 1 feature, batch size 1 (stochastic)
+    "c40x1": _logistic_dataset(40, [1.5], {}, 21, 1, 3, 40, [-0.5, 0.8]),
+    # 2 features, scales 1 / 3, correlated (0.6); batches 12 x 4, 2 (partial)
+    "c50x2": _logistic_dataset(50, [1.0, 3.0], {1: (0, 0.6)}, 22, 12, 8, 40, [0.6, 0.4, -0.7]),
+    # 4 features, scales 1 / 0.5 / 2 / 1, x4 ~ x1 (0.85); batches 9 x 4 (exact)
+    "c36x4": _logistic_dataset(36, [1.0, 0.5, 2.0, 1.0], {3: (0, 0.85)}, 23, 9, 8, 40,
+                               [0.3, 0.5, -0.2, -0.4, 0.6]),
+    # 4 features, scales 2 / 1 / 1 / 0.5, x3 ~ x2 (-0.7); batch size 1 (one row: a loop over
+    # the features in the engine)
+    "c22x4": _logistic_dataset(22, [2.0, 1.0, 1.0, 0.5], {2: (1, -0.7)}, 24, 1, 3, 40,
+                               [-0.3, 0.7, 0.2, -0.6, 0.4]),
+}
+
+
+def _curvature(ds: dict, problem: str) -> float:
+    """The largest curvature of the full-data loss, for lr = c / curvature: the MSE's Hessian
+    2 X'X/n (X with a column of ones); for the cross-entropy the bound X'X/(4n) on its Hessian
+    X' diag(s (1 - s)) X / n (s (1 - s) <= 1/4 everywhere)."""
+    if problem == "linear":
+        return _hessian_max_eig(ds)
+    x = np.asarray(ds["x"])
+    a = np.hstack([x, np.ones((x.shape[0], 1))])
+    return float(np.linalg.eigvalsh(a.T @ a / (4.0 * x.shape[0])).max())
 
 
 # --- variants -----------------------------------------------------------------------------------
@@ -228,9 +363,11 @@ class Problem:
     """Loss of a batch for the chosen parameter layout: one tensor, two (``w``, ``b``), or
     ``"coords"``: one 1-element tensor per coordinate (the sequential-update emulation)."""
 
-    def __init__(self, init: list[float], layout: str, x=None, y=None, function=None):
+    def __init__(self, init: list[float], layout: str, x=None, y=None, function=None,
+                 logistic: bool = False):
         self.layout = layout
         self.function = function
+        self.logistic = logistic  # binary cross-entropy on the logits instead of the MSE
         if function is None:
             self.x = torch.tensor(x)
             self.y = torch.tensor(y)
@@ -245,19 +382,31 @@ class Problem:
             self.params = [torch.tensor(init[:-1], requires_grad=True),
                            torch.tensor(init[-1:], requires_grad=True)]
 
+    def predict(self, rows: slice | None = None) -> torch.Tensor:
+        """x.w + b on the rows (all rows when None): the prediction, or the logits."""
+        x = self.x if rows is None else self.x[rows]
+        if self.layout in ("one", "coords"):
+            p = self.params[0] if self.layout == "one" else torch.cat(self.params)
+            return x @ p[:-1] + p[-1]
+        w, b = self.params
+        return x @ w + b
+
     def loss(self, rows: slice | None = None) -> torch.Tensor:
         if self.function is not None:
             p = self.params[0] if self.layout == "one" else torch.cat(self.params)
             return FUNCTIONS[self.function](p)
-        x = self.x if rows is None else self.x[rows]
         y = self.y if rows is None else self.y[rows]
-        if self.layout in ("one", "coords"):
-            p = self.params[0] if self.layout == "one" else torch.cat(self.params)
-            pred = x @ p[:-1] + p[-1]
-        else:
-            w, b = self.params
-            pred = x @ w + b
-        return F.mse_loss(pred, y, reduction="mean")
+        if self.logistic:
+            return F.binary_cross_entropy_with_logits(self.predict(rows), y, reduction="mean")
+        return F.mse_loss(self.predict(rows), y, reduction="mean")
+
+    def accuracy(self) -> tuple[float, float]:
+        """(share of rows with (logit >= 0) == (y == 1), the smallest |logit|): the engine's
+        accuracy column, and how close a row is to flipping it by rounding."""
+        with torch.no_grad():
+            z = self.predict()
+        right = (z >= 0.0) == (self.y == 1.0)
+        return float(right.double().mean()), float(z.abs().min())
 
     def flat(self) -> list[float]:
         return [float(v) for v in torch.cat([p.detach().reshape(-1) for p in self.params])]
@@ -283,7 +432,11 @@ def torch_trajectory(prob: Problem, cfg: dict) -> dict:
         loss0 = float(prob.loss())
     rec = {"params": [prob.flat()], "lr": [group_lr()], "loss": [loss0], "batch_loss": [loss0],
            "grad_norm": [prob.full_grad_norm()], "clipped": [False]}
-    plateau_margins = []
+    plateau_margins, clip_margins, logit_margins = [], [], []
+    if prob.logistic:  # the engine's accuracy column, per step
+        acc, zmin = prob.accuracy()
+        rec["accuracy"] = [acc]
+        logit_margins.append(zmin)
 
     def sched_step(full_loss: float) -> None:
         if sched is None:
@@ -313,6 +466,7 @@ def torch_trajectory(prob: Problem, cfg: dict) -> dict:
                     clip_grad_value_(prob.params, clip_value=clip["clip_value"])
             after = [p.grad for p in prob.params]
             clipped = any(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
+            clip_margins.append(clip_margin(clip, before, total))
             opt.step()
             with torch.no_grad():
                 full = float(prob.loss())
@@ -322,12 +476,30 @@ def torch_trajectory(prob: Problem, cfg: dict) -> dict:
             rec["batch_loss"].append(float(batch_loss.detach()))
             rec["grad_norm"].append(total)
             rec["clipped"].append(clipped)
+            if prob.logistic:
+                acc, zmin = prob.accuracy()
+                rec["accuracy"].append(acc)
+                logit_margins.append(zmin)
             if per_update:
                 sched_step(full)
         if not per_update:
             sched_step(rec["loss"][-1])
     rec["_plateau_margin"] = min(plateau_margins) if plateau_margins else None
+    rec["_clip_margin"] = min(clip_margins)
+    rec["_logit_margin"] = min(logit_margins) if logit_margins else None
     return rec
+
+
+def clip_margin(clip: dict, grads: list[torch.Tensor], total: float) -> float:
+    """How far (relative to the threshold) this gradient is from flipping the "clipped?"
+    decision: by norm, total + 1e-6 against max_norm (torch scales when their ratio < 1); by
+    value, the component nearest to +-clip_value. inf without clipping."""
+    if clip["name"] == "norm":
+        return abs(total + 1e-6 - clip["max_norm"]) / clip["max_norm"]
+    if clip["name"] == "value":
+        c = clip["clip_value"]
+        return min(float((g.abs() - c).abs().min()) for g in grads) / c
+    return math.inf
 
 
 def torch_trajectory_sequential(prob: Problem, cfg: dict) -> dict:
@@ -370,7 +542,7 @@ def torch_trajectory_sequential(prob: Problem, cfg: dict) -> dict:
         loss0 = float(prob.loss())
     rec = {"params": [prob.flat()], "lr": [group_lr()], "loss": [loss0], "batch_loss": [loss0],
            "grad_norm": [prob.full_grad_norm()], "clipped": [False], "reclipped": [False]}
-    plateau_margins = []
+    plateau_margins, clip_margins = [], []
 
     def sched_step(full_loss: float) -> None:
         if scheds[0] is None:
@@ -399,6 +571,7 @@ def torch_trajectory_sequential(prob: Problem, cfg: dict) -> dict:
                 loss_j.backward()
                 before = [p.grad.clone() for p in params]
                 total = clip_all()
+                clip_margins.append(clip_margin(clip, before, total))
                 after = [p.grad for p in params]
                 if j == 0:  # the update's records come from its first gradient
                     batch_loss, grad_norm = float(loss_j.detach()), total
@@ -423,6 +596,8 @@ def torch_trajectory_sequential(prob: Problem, cfg: dict) -> dict:
         if not per_update:
             sched_step(rec["loss"][-1])
     rec["_plateau_margin"] = min(plateau_margins) if plateau_margins else None
+    rec["_clip_margin"] = min(clip_margins)
+    rec["_logit_margin"] = None
     return rec
 
 
@@ -437,6 +612,7 @@ def clip_config(kind: str, g0: np.ndarray) -> dict:
 
 
 def initial_gradient(init, layout, **kw) -> np.ndarray:
+    """The full-data gradient at ``init`` (``kw`` as ``Problem`` takes them)."""
     prob = Problem(init, layout, **kw)
     grads = torch.autograd.grad(prob.loss(), prob.params)
     return torch.cat([g.reshape(-1) for g in grads]).numpy()
@@ -596,19 +772,117 @@ def sequential_cases() -> list[dict]:
     return cases
 
 
-def build(case: dict) -> dict:
-    cfg = case["config"]
+# the multi-feature and logistic families: per batching, every optimizer variant three times
+FAMILY_REPEATS = 3
+
+
+def family_cases(family: str, problem: str, datasets: dict[str, dict]) -> list[dict]:
+    """One family of cases on ``datasets`` (``problem`` "linear": the MSE, or "logistic"): per
+    batching (full, unshuffled mini-batches), every optimizer variant ``FAMILY_REPEATS`` = 3
+    times (repeat r), 90 cases in all. Rotation, with io the optimizer's index, ib the
+    batching's: clip ``(io + r + ib) % 3`` (so each optimizer meets every clip mode in both
+    batchings), schedule ``(io + 3 r + 5 ib) % 10`` (each optimizer sees six different ones;
+    in each batching every schedule meets every clip mode), ``per`` = update when
+    ``(io + schedule) % 2`` (as in ``linear_cases``: every schedule is stepped both ways in each
+    batching), data set ``(io + 2 r + ib) % len(datasets)`` and parameter layout alternating.
+    A "hess" lr is c / the loss's largest curvature (``_curvature``); thresholds as in
+    ``linear_cases``."""
+    cases = []
+    ds_names = list(datasets)
+    for ib, batching in enumerate(BATCHING):
+        for io, (oname, (ocfg, lr_rule)) in enumerate(OPTIMIZERS.items()):
+            for r in range(FAMILY_REPEATS):
+                js = (io + 3 * r + 5 * ib) % len(SCHEDULES)
+                sname = SCHEDULES[js]
+                dname = ds_names[(io + 2 * r + ib) % len(ds_names)]
+                ds = datasets[dname]
+                layout = "one" if (io + r) % 2 == 0 else "two"
+                if lr_rule[0] == "hess":
+                    lr = _sig(lr_rule[1] / _curvature(ds, problem))
+                else:
+                    lr = lr_rule[1]
+                mb = batching == "minibatch"
+                epochs = ds["epochs_mb"] if mb else ds["epochs_full"]
+                n = len(ds["y"])
+                updates = epochs * (math.ceil(n / ds["batch_size"]) if mb else 1)
+                per = "update" if (io + js) % 2 else "epoch"
+                n_sched = updates if per == "update" else epochs
+                clip = CLIPS[(io + r + ib) % 3]
+                g0 = initial_gradient(ds["init"], layout, x=ds["x"], y=ds["y"],
+                                      logistic=problem == "logistic")
+                name = f"{family}-{batching}-{dname}-{oname}-{sname}-{per}-clip_{clip}"
+                cfg = {
+                    "name": name,
+                    "batch_size": ds["batch_size"] if mb else "full",
+                    "shuffle": False,
+                    "epochs": epochs,
+                    "init": list(ds["init"]),
+                    "optimizer": {**ocfg, "lr": lr},
+                    "schedule": schedule_variant(sname, per, n_sched, lr, io + r),
+                    "clip": clip_config(clip, g0),
+                    "max_points": updates + 10,
+                }
+                meta = {"problem": problem, "dataset": dname, "batching": batching,
+                        "optimizer_variant": oname, "schedule_variant": sname, "per": per,
+                        "clip": clip, "layout": layout}
+                cases.append({"id": name, "meta": meta, "config": cfg,
+                              "data": {"x": ds["x"], "y": ds["y"]}})
+    return cases
+
+
+def multi_feature_cases() -> list[dict]:
+    """Linear regression (MSE) on 3 and 5 features: see ``family_cases``."""
+    return family_cases("multi", "linear", MULTI_DATASETS)
+
+
+def logistic_cases() -> list[dict]:
+    """Logistic regression (``binary_cross_entropy_with_logits``, mean) on 1, 2 and 4 features:
+    see ``family_cases``."""
+    return family_cases("logistic", "logistic", LOGISTIC_DATASETS)
+
+
+# the test's comparison (tests/test_golden.py): |engine - torch| <= ATOL + RTOL |torch|
+RTOL, ATOL = 1e-10, 1e-12
+# how far the sensitivity check moves the start point (relative; absolute below 1): about a
+# hundred rounding units, so a case passes only if it amplifies rounding less than
+# RTOL / NUDGE = 5000-fold
+NUDGE = 2e-14
+
+
+def trajectory(case: dict, init: list[float]) -> dict:
+    """Torch's records for ``case`` started from ``init``."""
+    cfg = {**case["config"], "init": init}
     if case["data"] is None:
-        prob = Problem(cfg["init"], case["meta"]["layout"], function=case["meta"]["problem"])
+        prob = Problem(init, case["meta"]["layout"], function=case["meta"]["problem"])
     else:
-        prob = Problem(cfg["init"], case["meta"]["layout"], x=case["data"]["x"],
-                       y=case["data"]["y"])
+        prob = Problem(init, case["meta"]["layout"], x=case["data"]["x"],
+                       y=case["data"]["y"], logistic=case["meta"]["problem"] == "logistic")
     if cfg.get("update", "simultaneous") == "sequential":
-        rec = torch_trajectory_sequential(prob, cfg)
-    else:
-        rec = torch_trajectory(prob, cfg)
+        return torch_trajectory_sequential(prob, cfg)
+    return torch_trajectory(prob, cfg)
+
+
+def rounding_sensitivity(case: dict, rec: dict) -> float:
+    """The run from a start point moved by NUDGE, against ``rec``: the largest difference in
+    units of the test's tolerance (1 = at the tolerance). A case above 1 amplifies rounding so
+    much (chaotic steps, ill-conditioning) that two correct implementations could disagree by
+    more than the test allows; its decisions (clip, lr) must not change either."""
+    nudged = trajectory(case, [v + NUDGE * max(abs(v), 1.0) for v in case["config"]["init"]])
+    worst = 0.0
+    for key in ("params", "lr", "loss", "batch_loss", "grad_norm"):
+        a, e = np.asarray(nudged[key]), np.asarray(rec[key])
+        worst = max(worst, float((np.abs(a - e) / (ATOL + RTOL * np.abs(e))).max()))
+    if nudged["clipped"] != rec["clipped"]:
+        worst = math.inf
+    return worst
+
+
+def build(case: dict) -> dict:
+    rec = trajectory(case, case["config"]["init"])
+    rec["_sensitivity"] = rounding_sensitivity(case, rec)
     check(case, rec)
-    rec.pop("_plateau_margin")
+    for key in [k for k in rec if k.startswith("_")]:  # the checks' margins, not fixture data
+        rec.pop(key)
     case["torch"] = rec
     case["steps"] = len(rec["lr"]) - 1
     return case
@@ -624,6 +898,12 @@ def check(case: dict, rec: dict) -> None:
     assert ratio > 1e-5, f"{cid}: converged to rounding (grad norm ratio {ratio:.1e})"
     margin = rec["_plateau_margin"]
     assert margin is None or margin > 1e-8, f"{cid}: plateau comparison too close to a tie"
+    assert rec["_clip_margin"] > 1e-8, f"{cid}: a clip decision too close to a tie"
+    margin = rec["_logit_margin"]  # logistic: a row's logit near 0 could flip the accuracy
+    assert margin is None or margin > 1e-9, f"{cid}: a logit too close to 0 ({margin:.1e})"
+    assert rec["_sensitivity"] < 1.0, (
+        f"{cid}: too sensitive to rounding (a start moved by {NUDGE:g} moves the run by "
+        f"{rec['_sensitivity']:.2g} x the test's tolerance)")
     if case["meta"]["clip"] != "none":
         assert any(rec["clipped"]), f"{cid}: clipping never bites"
         if "reclipped" in rec:  # sequential: a recomputed gradient must be clipped too
@@ -638,7 +918,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     cases, problems = [], []
-    for case in linear_cases() + function_cases() + sequential_cases():
+    # new families go at the end, so that regenerating leaves the earlier cases byte for byte
+    for case in (linear_cases() + function_cases() + sequential_cases()
+                 + multi_feature_cases() + logistic_cases()):
         try:
             cases.append(build(case))
         except AssertionError as err:
