@@ -15,9 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .config import parse_run
 from .errors import ConfigError
 from .problems import TestFunction
 from .runner import run
+from .sweep import MAX_POINTS, classify, describe
 
 MAX_STARTS = 12
 MAX_BASIN_STARTS = 401
@@ -52,7 +54,11 @@ def parse_points(text: str, dim: int) -> list[tuple[float, ...]]:
 
 def paths(fn: TestFunction, starts: Sequence[Sequence[float] | float],
           optimizers: Iterable[str], run_cfg: Mapping[str, Any]) -> pd.DataFrame:
-    """One run per start × optimizer. Tidy: run, start, optimizer, status, step, params, loss."""
+    """One run per start × optimizer. Tidy: run, optimizer, start, status (the engine's:
+    "completed" only says the step budget ran out), label (:func:`gdcore.sweep.classify`:
+    converged / oscillating / diverged), behaviour (:func:`gdcore.sweep.describe`, e.g.
+    "diverging (the oscillation grows every step)"), step, params, loss, grad_norm. Every step
+    is recorded (``max_points`` is raised to the number of steps + 2): the labels need them."""
     frames = []
     for start in starts:
         p0 = [float(v) for v in np.atleast_1d(start)]
@@ -62,13 +68,22 @@ def paths(fn: TestFunction, starts: Sequence[Sequence[float] | float],
             cfg["optimizer"] = {**dict(cfg.get("optimizer") or {}), "name": opt}
             cfg["init"] = p0
             cfg["name"] = f"{opt} from ({label})"
+            cfg["max_points"] = min(max(int(cfg.get("max_points") or 0), _n_steps(cfg) + 2),
+                                    MAX_POINTS)
             res = run(fn, cfg)
             h = res.history[["run", "step", *fn.param_names, "loss", "grad_norm"]].copy()
             h.insert(1, "optimizer", opt)
             h.insert(2, "start", label)
             h.insert(3, "status", res.status)
+            h.insert(4, "label", classify(res, fn.min_value))
+            h.insert(5, "behaviour", describe(res, fn.min_value))
             frames.append(h)
     return pd.concat(frames, ignore_index=True)
+
+
+def _n_steps(run_cfg: Mapping[str, Any]) -> int:
+    """Updates a run on a test function makes (one per epoch), as its config asks."""
+    return int(parse_run(dict(run_cfg)).epochs)
 
 
 def at_step(path_df: pd.DataFrame, step: int) -> pd.DataFrame:
@@ -152,23 +167,58 @@ def surface(fn: TestFunction, n: int = 60) -> pd.DataFrame:
     })
 
 
+ROUNDING = 128  # rounding error of one evaluation of f, in units of eps·|f| (its terms can
+#                cancel: near the double well's minima they are ~8x its value)
+VERDICTS = ("agree", "both ≈ 0", "differ", "not finite")
+
+
 def gradient_check(fn: TestFunction, p: Sequence[float], h: float = 1e-5) -> pd.DataFrame:
     """Analytic gradient vs central differences ``(f(p + h e_j) - f(p - h e_j)) / 2h`` at ``p``.
-    Columns: param, analytic, numeric, abs_diff, rel_diff (abs_diff / max(|analytic|, |numeric|,
-    1e-12))."""
+
+    Columns: param, analytic, numeric, abs_diff, error_bound, rel_diff, verdict.
+
+    ``error_bound`` is how far central differences can be off at this ``h``, per coordinate:
+    the truncation error h²·|f'''|/6 (f''' along the coordinate, from second differences of the
+    analytic gradient), doubled, plus rounding: of f itself, ``ROUNDING``·eps·max|f(p),
+    f(p ± h e_j)| / h, and of the arguments p ± h e_j (each off by up to eps·|p_j|/2).
+    ``rel_diff = abs_diff / max(|analytic|, |numeric|, error_bound)``: at a minimum, where both
+    gradients are ≈ 0, it is not the meaningless ≈ 1 that dividing by max(|analytic|,
+    |numeric|) alone gives. ``verdict``: "both ≈ 0" when both gradients lie within the error
+    bound, "agree" when they differ by no more than it (plus 1e-8 of their size), "differ"
+    otherwise, and "not finite" when f or a gradient overflows at p."""
     if not 0 < h <= 1:
         raise ConfigError(f"h: must be in (0, 1], got {h}")
     p = np.asarray(p, dtype=float)
-    analytic = fn.gradient(p)
-    numeric = np.empty_like(analytic)
-    for j in range(p.size):
-        e = np.zeros_like(p)
-        e[j] = h
-        numeric[j] = (fn.loss(p + e) - fn.loss(p - e)) / (2 * h)
-    diff = np.abs(analytic - numeric)
-    rel = diff / np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), 1e-12)
+    eps, tiny = float(np.finfo(float).eps), float(np.finfo(float).tiny)
+    with np.errstate(all="ignore"):
+        analytic = fn.gradient(p)
+        f0 = fn.loss(p)
+        numeric = np.empty_like(analytic)
+        bound = np.empty_like(analytic)
+        for j in range(p.size):
+            e = np.zeros_like(p)
+            e[j] = h
+            fp, fm = fn.loss(p + e), fn.loss(p - e)
+            numeric[j] = (fp - fm) / (2 * h)
+            d = max(h, 1e-4 * max(1.0, abs(float(p[j]))))  # f'' and f''' along e_j
+            e[j] = d
+            gp, gm = fn.gradient(p + e)[j], fn.gradient(p - e)[j]
+            third = (gp - 2.0 * analytic[j] + gm) / (d * d)
+            second = (gp - gm) / (2.0 * d)
+            truncation = 2.0 * h * h * abs(third) / 6.0
+            rounding = ROUNDING * eps * max(abs(fp), abs(fm), abs(f0)) / h
+            arguments = eps * (abs(float(p[j])) + h) * (abs(analytic[j]) + h * abs(second)) / h
+            bound[j] = max(truncation + rounding + arguments, tiny)
+        diff = np.abs(analytic - numeric)
+        size = np.maximum(np.abs(analytic), np.abs(numeric))
+        rel = diff / np.maximum(size, bound)
+        finite = np.isfinite(analytic) & np.isfinite(numeric) & np.isfinite(bound)
+        verdict = np.where(~finite, "not finite",
+                           np.where(size <= bound, "both ≈ 0",
+                                    np.where(diff <= bound + 1e-8 * size, "agree", "differ")))
     return pd.DataFrame({"param": list(fn.param_names), "analytic": analytic, "numeric": numeric,
-                         "abs_diff": diff, "rel_diff": rel})
+                         "abs_diff": diff, "error_bound": bound, "rel_diff": rel,
+                         "verdict": verdict})
 
 
 def hump(fn: TestFunction) -> float:

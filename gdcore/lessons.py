@@ -16,6 +16,7 @@ from . import data as gdata
 from .landscape import which_minimum
 from .problems import FUNCTIONS, LinearRegression
 from .runner import run
+from .sweep import MAX_POINTS, classify, describe
 
 QUADRATIC = FUNCTIONS["quadratic"]
 DOUBLE_WELL = FUNCTIONS["double_well"]
@@ -62,7 +63,13 @@ LR_EXAMPLES = (0.01, 0.1, 0.9, 1.05)
 def lr_runs(lrs: Iterable[float] = LR_EXAMPLES, steps: int = 50,
             w0: float = -1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Plain GD on (w - 4)^2 + 2 at several learning rates. Returns (history: lr, step, w, loss;
-    summary: lr, final_w, status, oscillates, factor = 1 - 2·lr, the per-step multiplier of w - 4).
+    summary: lr, factor = 1 - 2·lr (the per-step multiplier of w - 4), final_w, behaviour,
+    label, status, steps, oscillates).
+
+    ``status`` is the engine's ("completed" only says that the step budget ran out: a run at
+    lr 1.05 that ends at w = -583 is "completed"); ``label`` is :func:`gdcore.sweep.classify`'s
+    converged / oscillating / diverged and ``behaviour`` says it in words
+    (:func:`gdcore.sweep.describe`: "diverging (the oscillation grows every step)").
     ``oscillates`` is True when w lands on alternate sides of the minimum."""
     hist, rows = [], []
     wmin = QUADRATIC.minima[0].params[0]
@@ -74,10 +81,12 @@ def lr_runs(lrs: Iterable[float] = LR_EXAMPLES, steps: int = 50,
         h.insert(0, "lr", f"{lr:g}")
         hist.append(h)
         side = np.sign(h["w"].to_numpy()[1:6] - wmin)
-        rows.append({"lr": float(lr), "final_w": res.params["w"], "status": res.status,
+        rows.append({"lr": float(lr), "factor": 1.0 - 2.0 * float(lr),
+                     "final_w": res.params["w"],
+                     "behaviour": describe(res, QUADRATIC.min_value),
+                     "label": classify(res, QUADRATIC.min_value), "status": res.status,
                      "steps": res.steps,
-                     "oscillates": bool(len(side) > 1 and np.all(side[1:] * side[:-1] < 0)),
-                     "factor": 1.0 - 2.0 * float(lr)})
+                     "oscillates": bool(len(side) > 1 and np.all(side[1:] * side[:-1] < 0))})
     return pd.concat(hist, ignore_index=True), pd.DataFrame(rows)
 
 
@@ -125,7 +134,8 @@ def first_step_by_mode(lr: float = 0.05, ds=None) -> pd.DataFrame:
 
 def batch_noise(lr: float = 0.02, epochs: int = 20, batch: int = 10, ds=None) -> pd.DataFrame:
     """Full batch vs mini-batch vs stochastic on the demo data, same lr and epochs.
-    Tidy: method, step, epoch, loss (the full-data loss after each update)."""
+    Tidy: method, step, epoch, loss (the full-data loss after each update), excess (loss minus
+    the least-squares loss: what is left to learn)."""
     ds = ds if ds is not None else demo_data()
     prob = LinearRegression.from_dataset(ds)
     frames = []
@@ -134,6 +144,7 @@ def batch_noise(lr: float = 0.02, epochs: int = 20, batch: int = 10, ds=None) ->
                          "optimizer": {"name": "sgd", "lr": float(lr)}, "max_points": 600})
         h = res.history[["step", "epoch", "loss"]].copy()
         h.insert(0, "method", name)
+        h["excess"] = h["loss"] - prob.min_value
         frames.append(h)
     return pd.concat(frames, ignore_index=True)
 
@@ -160,8 +171,8 @@ def restarts(n: int = 8, seed: int = 0, lr: float = 0.01, steps: int = 300) -> p
 def clipping_demo(max_norm: float = 10.0, lr: float = 0.05, w0: float = 4.0,
                   steps: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Plain GD on the double well from a steep start, without and with gradient clipping.
-    Returns (history: run, step, w, loss, grad_norm, clipped; summary: run, status, steps,
-    final_w, diverged_at)."""
+    Returns (history: run, step, w, loss, grad_norm, clipped; summary: run, behaviour
+    (:func:`gdcore.sweep.describe`), label, status, steps, final_w, diverged_at)."""
     frames, rows = [], []
     for name, clip in (("no clipping", "none"), (f"clip norm {max_norm:g}",
                                                   {"name": "norm", "max_norm": float(max_norm)})):
@@ -169,8 +180,10 @@ def clipping_demo(max_norm: float = 10.0, lr: float = 0.05, w0: float = 4.0,
                                 "clip": clip, "optimizer": {"name": "sgd", "lr": float(lr)},
                                 "max_points": int(steps) + 2})
         frames.append(res.history[["run", "step", "w", "loss", "grad_norm", "clipped"]])
-        rows.append({"run": name, "status": res.status, "steps": res.steps,
-                     "final_w": res.params["w"], "diverged_at": res.diverged_at})
+        rows.append({"run": name, "behaviour": describe(res, DOUBLE_WELL.min_value),
+                     "label": classify(res, DOUBLE_WELL.min_value), "status": res.status,
+                     "steps": res.steps, "final_w": res.params["w"],
+                     "diverged_at": res.diverged_at})
     return pd.concat(frames, ignore_index=True), pd.DataFrame(rows)
 
 
@@ -182,21 +195,68 @@ SCHEDULES: dict[str, Mapping[str, Any]] = {
 }
 
 
-def schedule_demo(lr: float = 0.05, epochs: int = 20, ds=None) -> pd.DataFrame:
-    """Stochastic GD (batch 1) on the demo data under several schedules stepped per epoch.
-    Tidy: schedule, step, epoch, lr, loss, excess (loss minus the least-squares loss)."""
-    ds = ds if ds is not None else demo_data()
-    prob = LinearRegression.from_dataset(ds)
-    frames = []
+def _schedule_runs(prob, lr: float, epochs: int, max_points: int):
+    """(name, result) per schedule: stochastic GD (batch 1), the schedule stepped per epoch."""
     for name, sched in SCHEDULES.items():
         sched = dict(sched)
         if sched["name"] == "cosine":
             sched["T_max"] = int(epochs)
-        res = run(prob, {"name": name, "epochs": int(epochs), "batch_size": 1, "seed": 0,
-                         "schedule": {**sched, "per": "epoch"},
-                         "optimizer": {"name": "sgd", "lr": float(lr)}, "max_points": 400})
+        yield name, run(prob, {"name": name, "epochs": int(epochs), "batch_size": 1, "seed": 0,
+                               "schedule": {**sched, "per": "epoch"},
+                               "optimizer": {"name": "sgd", "lr": float(lr)},
+                               "max_points": int(max_points)})
+
+
+def schedule_demo(lr: float = 0.05, epochs: int = 20, ds=None) -> pd.DataFrame:
+    """Stochastic GD (batch 1) on the demo data under several schedules stepped per epoch.
+    Tidy: schedule, step, epoch, lr, loss, excess (loss minus the least-squares loss); at most
+    400 recorded points per schedule (see :func:`schedule_epochs` for one row per epoch)."""
+    ds = ds if ds is not None else demo_data()
+    prob = LinearRegression.from_dataset(ds)
+    frames = []
+    for name, res in _schedule_runs(prob, lr, epochs, 400):
         h = res.history[["step", "epoch", "lr", "loss"]].copy()
         h.insert(0, "schedule", name)
         h["excess"] = h["loss"] - prob.min_value
         frames.append(h)
     return pd.concat(frames, ignore_index=True)
+
+
+def schedule_epochs(lr: float = 0.05, epochs: int = 20, ds=None) -> pd.DataFrame:
+    """:func:`schedule_demo` per epoch, the noise averaged out: one row per schedule × epoch.
+
+    Columns: schedule, epoch (1 … epochs), lr (the learning rate during that epoch),
+    mean_excess (the mean, over the epoch's updates, of the full-data loss above the
+    least-squares loss), end_excess (the same after the epoch's last recorded update). Every
+    update is recorded (up to ``MAX_POINTS`` updates; beyond, the mean is over evenly spread
+    ones)."""
+    ds = ds if ds is not None else demo_data()
+    prob = LinearRegression.from_dataset(ds)
+    per_epoch = prob.n  # batch 1: one update per row
+    rows = []
+    for name, res in _schedule_runs(prob, lr, epochs,
+                                    min(int(epochs) * per_epoch + 2, MAX_POINTS)):
+        h = res.history
+        excess = (h["loss"] - prob.min_value).to_numpy(dtype=float)
+        step = h["step"].to_numpy()
+        lrs = h["lr"].to_numpy(dtype=float)
+        for e in range(1, int(epochs) + 1):
+            inside = (step > (e - 1) * per_epoch) & (step <= e * per_epoch)
+            if not inside.any():  # the run stopped (diverged) before this epoch
+                break
+            rows.append({"schedule": name, "epoch": e, "lr": float(lrs[inside][0]),
+                         "mean_excess": float(excess[inside].mean()),
+                         "end_excess": float(excess[inside][-1])})
+    return pd.DataFrame(rows, columns=["schedule", "epoch", "lr", "mean_excess", "end_excess"])
+
+
+def schedule_summary(per_epoch: pd.DataFrame) -> pd.DataFrame:
+    """The last epoch of each schedule from :func:`schedule_epochs`: schedule, epoch, lr,
+    mean_excess, and vs_constant (how many times lower its mean excess is than the constant
+    learning rate's; NaN without a constant run)."""
+    last = per_epoch.groupby("schedule", sort=False).tail(1).reset_index(drop=True)
+    const = last.loc[last["schedule"] == "constant", "mean_excess"]
+    ref = float(const.iloc[0]) if len(const) else float("nan")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = ref / last["mean_excess"].to_numpy(dtype=float)
+    return last[["schedule", "epoch", "lr", "mean_excess"]].assign(vs_constant=ratio)

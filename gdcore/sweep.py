@@ -2,6 +2,7 @@
 
     df = sweep(problem, {"epochs": 200}, log_lrs(1e-3, 2, 12), optimizers=("sgd", "adam"))
     largest_stable_lr(df)          # per series: the largest lr whose run did not diverge
+    describe(result, ref)          # one run in words: "diverging (the oscillation grows ...)"
 
 Each run gets one of three labels (see :func:`classify`):
 
@@ -32,6 +33,7 @@ import pandas as pd
 
 from .config import parse_run
 from .errors import ConfigError
+from .limits import LIMITS
 from .runner import RunResult, run
 
 LABELS = ("converged", "oscillating", "diverged")
@@ -40,6 +42,8 @@ SETTLED = 1e-6  # tail steps below this fraction of the first step count as sett
 TAIL = 1 / 3  # the "last part" of the run that classify() looks at
 GROWTH_TOL = 1e-9  # relative tolerance on "the excess loss grew"
 MAX_RUNS = 400
+MAX_POINTS = int(LIMITS["max_points"].high)  # a longer run's history is evenly spread: classify
+#                                             then sees every k-th step
 
 
 def log_lrs(lo: float, hi: float, n: int) -> np.ndarray:
@@ -66,9 +70,7 @@ def classify(result: RunResult, reference_loss: float = 0.0) -> str:
     end = float(result.final_loss) - ref
     if not np.isfinite(end) or end > start + GROWTH_TOL * max(abs(start), 1e-300):
         return "diverged"
-    names = list(result.params)
-    p = hist[names].to_numpy(dtype=float)
-    steps = np.diff(p, axis=0)
+    steps = _steps(result)
     if len(steps) < 3:
         return "converged"
     first = float(np.linalg.norm(steps[0]))
@@ -76,12 +78,65 @@ def classify(result: RunResult, reference_loss: float = 0.0) -> str:
     sizes = np.linalg.norm(tail, axis=1)
     if first == 0.0 or sizes.mean() <= SETTLED * first:
         return "converged"
-    dots = np.sum(tail[1:] * tail[:-1], axis=1)
+    share = _reversals(tail)
+    return "oscillating" if share is not None and share >= ALTERNATION else "converged"
+
+
+def _steps(result: RunResult) -> np.ndarray:
+    """The updates of a run's parameters, one row a step (needs every step in the history)."""
+    return np.diff(result.history[list(result.params)].to_numpy(dtype=float), axis=0)
+
+
+def _reversals(steps: np.ndarray) -> float | None:
+    """The share of consecutive (moving) steps that point against each other, None if fewer
+    than two steps moved."""
+    if len(steps) < 2:
+        return None
+    sizes = np.linalg.norm(steps, axis=1)
+    dots = np.sum(steps[1:] * steps[:-1], axis=1)
     moving = (sizes[1:] > 0) & (sizes[:-1] > 0)
     if moving.sum() == 0:
+        return None
+    return float(np.mean(dots[moving] < 0))
+
+
+SHRINKING = 0.9  # tail steps "shrink" when the later half's mean size is below this x the earlier
+
+
+def describe(result: RunResult, reference_loss: float = 0.0) -> str:
+    """What a run did, in words a teacher can read out: the :func:`classify` label made
+    specific.
+
+    * diverged, stopped by the engine: "diverged (stopped at step N)" ("diverged (the
+      oscillation grew; stopped at step N)" when its steps kept reversing direction);
+    * diverged by the growth rule (it ended with a larger excess loss than it started with):
+      "diverging (the oscillation grows every step)" when its steps keep reversing direction
+      (e.g. plain GD on (w − 4)² + 2 with lr > 1), else "diverging (moving away every step)";
+    * oscillating: "oscillating, shrinking (converging)" when the step sizes over the last
+      third of the run keep shrinking, else "oscillating (not settling)";
+    * converged: "converged" when settled (the engine met a tolerance, or the last steps are
+      below ``SETTLED`` × the first), else "converging".
+    """
+    label = classify(result, reference_loss)
+    steps = _steps(result)
+    if label == "diverged":
+        share = _reversals(steps)
+        swings = share is not None and share >= ALTERNATION
+        if result.status == "diverged":
+            at = result.diverged_at if result.diverged_at is not None else result.steps
+            return f"diverged ({'the oscillation grew; ' if swings else ''}stopped at step {at})"
+        return ("diverging (the oscillation grows every step)" if swings
+                else "diverging (moving away every step)")
+    if label == "oscillating":
+        tail = np.linalg.norm(steps[-max(3, int(len(steps) * TAIL)):], axis=1)
+        half = len(tail) // 2
+        shrinking = tail[half:].mean() < SHRINKING * tail[:half].mean()
+        return "oscillating, shrinking (converging)" if shrinking else "oscillating (not settling)"
+    if result.status == "converged" or len(steps) == 0:
         return "converged"
-    share = float(np.mean(dots[moving] < 0))
-    return "oscillating" if share >= ALTERNATION else "converged"
+    first = float(np.linalg.norm(steps[0]))
+    tail = np.linalg.norm(steps[-max(1, int(len(steps) * TAIL)):], axis=1)
+    return "converged" if first == 0.0 or tail.mean() <= SETTLED * first else "converging"
 
 
 def sweep(
@@ -127,7 +182,7 @@ def sweep(
                 raw["optimizer"] = {**_as_opt(raw.get("optimizer")), "name": opt, "lr": lr}
                 cfg = parse_run(raw)
                 steps = _n_steps(problem, cfg)
-                raw["max_points"] = int(min(max(cfg.max_points, steps + 2), 1_000_000))
+                raw["max_points"] = int(min(max(cfg.max_points, steps + 2), MAX_POINTS))
                 res = run(problem, parse_run(raw))
                 rows.append({
                     "series": series, "variant": vname, "optimizer": opt, "lr": lr,

@@ -3,12 +3,13 @@ basins of attraction; numeric vs analytic gradient at the current point."""
 
 import time
 
+import pandas as pd
 import streamlit as st
 
 import gdcore
 from gdcore import landscape as L
 from ui import landscape_charts as lc
-from ui import render
+from ui import render, results
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 
@@ -27,6 +28,29 @@ DEFAULTS = {  # starts, learning rate, steps
 }
 OPTIMIZERS = list(gdcore.OPTIMIZER_DEFAULTS)
 SETTINGS = "_landscape_settings"  # plain session key: survives classroom mode hiding widgets
+H_SETTING = "_landscape_h"
+H_CHOICES = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10]
+
+
+def table(container, df: pd.DataFrame, formats: dict[str, str] | None = None,
+          labels: dict[str, str] | None = None, wide=()) -> None:
+    """A table: floats with 5 significant digits (``formats``: printf per column), readable
+    column names (``labels``), text columns wide enough (``wide``: the widest). In classroom
+    mode an HTML table, whose text follows the projector stylesheet."""
+    labels = labels or {}
+    if classroom:
+        container.table(results.rounded(df).rename(columns=labels), hide_index=True)
+        return
+    config = {}
+    for c in df.columns:
+        name = labels.get(c, c)
+        if pd.api.types.is_float_dtype(df[c]):
+            config[c] = st.column_config.NumberColumn(name, format=(formats or {}).get(c, "%.5g"))
+        elif pd.api.types.is_integer_dtype(df[c]):
+            config[c] = st.column_config.NumberColumn(name, format="%d")
+        else:
+            config[c] = st.column_config.TextColumn(name, width="medium" if c in wide else None)
+    container.dataframe(df, hide_index=True, width="stretch", column_config=config)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -59,7 +83,7 @@ d_starts, d_lr, d_steps = DEFAULTS[fn_name]
 d_opts = ["sgd", "adam"] if fn.dim == 2 else ["sgd"]
 saved = st.session_state.get(SETTINGS, {}).get(fn_name, {})
 
-if classroom:
+if classroom:  # what is shown, never a control that changes it
     starts_text = saved.get("starts", d_starts)
     opts = saved.get("opts", d_opts)
     lr, steps = saved.get("lr", d_lr), saved.get("steps", d_steps)
@@ -75,8 +99,8 @@ else:
                              key=seeded(f"ls_lr_{fn_name}", float(saved.get("lr", d_lr))))
         steps = st.slider("Steps", 5, 1000, key=seeded(f"ls_nsteps_{fn_name}",
                                                        int(saved.get("steps", d_steps))))
-    st.session_state.setdefault(SETTINGS, {})[fn_name] = {
-        "starts": starts_text, "opts": opts, "lr": lr, "steps": steps}
+    st.session_state.setdefault(SETTINGS, {}).setdefault(fn_name, {}).update(
+        starts=starts_text, opts=opts, lr=lr, steps=steps)
 
 try:
     starts = L.parse_points(starts_text, fn.dim)
@@ -86,6 +110,10 @@ try:
 except gdcore.GDError as err:
     st.error(str(err))
     st.stop()
+if classroom:  # the settings in use (as numbers: no typed text is shown)
+    where = "; ".join("(" + ", ".join(f"{v:g}" for v in p) + ")" for p in starts)
+    st.caption(f"Starting points {where} · {', '.join(opts)} · learning rate {float(lr):g} · "
+               f"{int(steps)} steps")
 
 shape_df, minima_df = compute_shape(fn_name)
 last = int(path_df["step"].max())
@@ -124,42 +152,57 @@ def step_through() -> None:
     upto = L.at_step(path_df, step)
     now = L.current_points(path_df, step)
     if fn.dim == 1:
-        render.chart(st, ("ls-curve", setup_key, step, height), lambda: lc.curve_chart(
-            shape_df, upto, now, minima_df, x=fn.param_names[0], height=height))
+        render.chart(st, ("ls-curve", setup_key, step, height, classroom), lambda: lc.curve_chart(
+            shape_df, upto, now, minima_df, x=fn.param_names[0], height=height, big=classroom))
     else:
-        render.chart(st, ("ls-contour", setup_key, step, height), lambda: lc.contour_chart(
-            shape_df, upto, now, minima_df, names=fn.param_names, height=height + 60))
+        render.chart(st, ("ls-contour", setup_key, step, height, classroom),
+                     lambda: lc.contour_chart(shape_df, upto, now, minima_df,
+                                              names=fn.param_names, height=height + 60,
+                                              big=classroom))
 
-    left, right = st.columns(2)
+    # classroom: one thing across the page at a time (big text needs the width)
+    left, right = st.columns(2) if not classroom else (st.container(), st.container())
     with left:
         st.subheader("Loss per step")
-        render.chart(st, ("ls-loss", setup_key, step), lambda: lc.loss_steps_chart(
-            path_df, step, height=240))
+        render.chart(st, ("ls-loss", setup_key, step, classroom), lambda: lc.loss_steps_chart(
+            path_df, step, height=320 if classroom else 240, big=classroom))
     with right:
         st.subheader(f"Where each run is at step {step}")
-        show = now[["run", "status", *fn.param_names, "loss"]]
-        st.dataframe(show, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="%.6g") for c in (*fn.param_names, "loss")})
+        table(st, now[["run", *fn.param_names, "loss", "behaviour"]],
+              labels={"behaviour": "the whole run"})
+        st.caption("“the whole run”: what the run does over all its steps (converged, "
+                   "oscillating or diverging), not the engine's “completed”, which only says "
+                   "that it used its step budget.")
 
     # --- numeric vs analytic gradient at the current point ---
     st.subheader("Numeric vs analytic gradient at the current point")
-    g1, g2 = st.columns([2, 1])
-    with g2:
+    g1, g2 = st.columns([3, 1]) if not classroom else (st.container(), st.container())
+    if classroom:  # the run picker above the table, which gets the page's width
+        g1, g2 = g2, g1
+    with g2:  # the run is a view; h is a setting: in classroom mode the one last chosen
         run_name = st.selectbox("Run", list(now["run"]), key="ls_grad_run")
-        h = st.select_slider("Central-difference step h", [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6,
-                                                           1e-7, 1e-8, 1e-10], value=1e-5,
-                             key="ls_h", format_func=lambda v: f"{v:.0e}")
+        if classroom:
+            h = st.session_state.get(H_SETTING, 1e-5)
+        else:
+            h = st.select_slider("Central-difference step h", H_CHOICES,
+                                 key=seeded("ls_h", st.session_state.get(H_SETTING, 1e-5)),
+                                 format_func=lambda v: f"{v:.0e}")
+            st.session_state[H_SETTING] = h
     point = now.loc[now["run"] == run_name, list(fn.param_names)].iloc[0].tolist()
     check = L.gradient_check(fn, point, h)
     with g1:
         where = ", ".join(f"{n} = {v:.6g}" for n, v in zip(fn.param_names, point, strict=True))
-        st.caption(f"at {where}"
-                   + f" — numeric = (f(p + h·e) − f(p − h·e)) / 2h with h = {h:.0e}")
-        st.dataframe(check, hide_index=True, width="stretch", column_config={
-            "analytic": st.column_config.NumberColumn(format="%.10g"),
-            "numeric": st.column_config.NumberColumn(format="%.10g"),
-            "abs_diff": st.column_config.NumberColumn(format="%.3e"),
-            "rel_diff": st.column_config.NumberColumn(format="%.3e")})
+        st.caption(f"at {where} — numeric = (f(p + h·e) − f(p − h·e)) / 2h with h = {h:.0e}. "
+                   "Error bound: how far central differences can be off at this h (truncation "
+                   "h²·|f‴|/6 plus rounding ≈ eps·|f|/h). Verdict: “agree” when the difference "
+                   "is within the error bound, “both ≈ 0” when both gradients are (at a "
+                   "minimum), “differ” otherwise. Relative difference = |difference| / "
+                   "max(|analytic|, |numeric|, error bound): not the meaningless ≈ 1 of two "
+                   "gradients that are both ≈ 0.")
+        table(st, check, {"analytic": "%.8g", "numeric": "%.8g", "abs_diff": "%.2e",
+                          "error_bound": "%.2e", "rel_diff": "%.2e"},
+              {"abs_diff": "|difference|", "error_bound": "error bound",
+               "rel_diff": "relative difference"})
     if playing:
         time.sleep(0.12)
         st.rerun(scope="fragment")
@@ -173,14 +216,23 @@ if fn.dim == 1 and len(fn.minima) > 1:
     st.caption("Every dot is a starting point, coloured by the minimum gradient descent reaches "
                "from it (1,000 steps or until the gradient vanishes).")
     lo_w, hi_w = fn.window[0]
-    if classroom:
-        (b_lo, b_hi), n_b, b_opt, b_lr = (lo_w, hi_w), 61, opts[0], float(lr)
+    kept = st.session_state.setdefault(SETTINGS, {}).setdefault(fn_name, {})
+    basin = {"range": (lo_w, hi_w), "n": 61, "opt": opts[0], **kept.get("basins", {})}
+    if basin["opt"] not in opts:
+        basin["opt"] = opts[0]
+    if classroom:  # the settings last chosen, shown, not editable
+        (b_lo, b_hi), n_b, b_opt = basin["range"], basin["n"], basin["opt"]
+        st.caption(f"{n_b} starts from {b_lo:g} to {b_hi:g} · {b_opt} · learning rate {lr:g}")
     else:
         b1, b2, b3 = st.columns(3)
-        b_lo, b_hi = b1.slider("Start interval", lo_w, hi_w, (lo_w, hi_w), key="ls_b_range")
-        n_b = b2.slider("Number of starts", 5, 201, 61, key="ls_b_n")
+        b_lo, b_hi = b1.slider("Start interval", lo_w, hi_w,
+                               key=seeded(f"ls_b_range_{fn_name}", tuple(basin["range"])))
+        n_b = b2.slider("Number of starts", 5, 201, key=seeded(f"ls_b_n_{fn_name}", basin["n"]))
+        if st.session_state.get("ls_b_opt") not in opts:
+            st.session_state["ls_b_opt"] = basin["opt"]
         b_opt = b3.selectbox("Optimizer", opts, key="ls_b_opt")
-        b_lr = float(lr)
+        kept["basins"] = {"range": (b_lo, b_hi), "n": n_b, "opt": b_opt}
+    b_lr = float(lr)
     try:
         bas = compute_basins(fn_name, float(b_lo), float(b_hi), int(n_b), b_opt, b_lr)
     except gdcore.GDError as err:
@@ -189,13 +241,18 @@ if fn.dim == 1 and len(fn.minima) > 1:
         hump = L.hump(fn)
         b_height = 320 if classroom else 260
         render.chart(st, ("ls-basins", fn_name, float(b_lo), float(b_hi), int(n_b), b_opt, b_lr,
-                          b_height), lambda: lc.basin_chart(shape_df, bas, minima_df, hump=hump,
-                                                            height=b_height))
+                          b_height, classroom), lambda: lc.basin_chart(
+            shape_df, bas, minima_df, hump=hump, height=b_height, big=classroom))
         counts = bas["minimum"].value_counts()
         m_g, m_l = (m for m in sorted(fn.minima, key=lambda m: not m.is_global))
-        c1, c2, c3 = st.columns(3)
-        c1.metric(f"→ global minimum (w ≈ {m_g.params[0]:.3f})", int(counts.get("global", 0)))
-        c2.metric(f"→ local minimum (w ≈ {m_l.params[0]:.3f})", int(counts.get("local", 0)))
-        c3.metric(f"hump (f′ = 0, maximum) at w ≈ {hump:.3f}", int(counts.get("none", 0)),
-                  help="the count here is the starts that reached neither minimum")
+        c1, c2, c3 = st.columns(3)  # short labels: a projector's big font must not cut them
+        c1.metric("→ global min", int(counts.get("global", 0)),
+                  help=f"starts that end at the global minimum, w ≈ {m_g.params[0]:.3f}")
+        c2.metric("→ local min", int(counts.get("local", 0)),
+                  help=f"starts that end at the local minimum, w ≈ {m_l.params[0]:.3f}")
+        c3.metric("→ neither", int(counts.get("none", 0)),
+                  help="starts that diverged or stopped away from both minima")
+        st.caption(f"Global minimum at w ≈ {m_g.params[0]:.3f}, local minimum at "
+                   f"w ≈ {m_l.params[0]:.3f}; the hump between their basins (f′ = 0, a maximum) "
+                   f"at w ≈ {hump:.3f}.")
 

@@ -4,12 +4,13 @@ label each run converged / oscillating / diverged, and mark the largest stable l
 import json
 from collections import OrderedDict
 
+import pandas as pd
 import streamlit as st
 
 import gdcore
 from gdcore import sweep as S
 from gdcore.export import csv_text
-from ui import render
+from ui import render, results
 from ui import sweep_charts as sc
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
@@ -27,6 +28,27 @@ DATA_DEFAULT = {"source": "generate", "n": 1000, "slope": 2.0, "intercept": 1.0,
                 "outliers": 0.0, "seed": 0}
 DEFAULT = {"problem": "quadratic", "variants": ["full batch"], "optimizers": ["sgd"],
            "lo": 1e-3, "hi": 3.0, "n": 25, "epochs": 200, "batch": 32}
+
+
+def table(container, df: pd.DataFrame, formats: dict[str, str] | None = None,
+          labels: dict[str, str] | None = None, wide=()) -> None:
+    """A table: floats with 4 significant digits (``formats``: printf per column), readable
+    column names (``labels``), text columns wide enough (``wide``: the widest). In classroom
+    mode an HTML table, whose text follows the projector stylesheet."""
+    labels = labels or {}
+    if classroom:
+        container.table(results.rounded(df).rename(columns=labels), hide_index=True)
+        return
+    config = {}
+    for c in df.columns:
+        name = labels.get(c, c)
+        if pd.api.types.is_float_dtype(df[c]):
+            config[c] = st.column_config.NumberColumn(name, format=(formats or {}).get(c, "%.4g"))
+        elif pd.api.types.is_integer_dtype(df[c]):
+            config[c] = st.column_config.NumberColumn(name, format="%d")
+        else:
+            config[c] = st.column_config.TextColumn(name, width="medium" if c in wide else None)
+    container.dataframe(df, hide_index=True, width="stretch", column_config=config)
 
 
 @st.cache_resource(show_spinner=False)
@@ -117,33 +139,36 @@ except gdcore.GDError as err:
 
 stable = S.largest_stable_lr(df)
 theory = S.gd_stability_limit(problem)
+if classroom:  # the settings in use, shown (the controls are hidden)
+    what = problem_name if problem_name != DATA else (
+        f"linear regression on {dataset.n:,} rows · " + ", ".join(variants))
+    st.caption(f"{what} · {', '.join(cfg['optimizers'])} · {int(cfg['n'])} learning rates from "
+               f"{float(cfg['lo']):g} to {float(cfg['hi']):g} · {int(cfg['epochs'])} epochs")
 
 show = st.radio("Show", ["final loss", "best loss", "both"], horizontal=True, key="sw_show")
 metrics = {"final loss": ("final",), "best loss": ("best",), "both": ("final", "best")}[show]
 sweep_height = 560 if classroom else 400
-render.chart(st, ("sweep", key, metrics, sweep_height), lambda: sc.sweep_chart(
-    df, stable, metrics=metrics, theory=theory, height=sweep_height))
+render.chart(st, ("sweep", key, metrics, sweep_height, classroom), lambda: sc.sweep_chart(
+    df, stable, metrics=metrics, theory=theory, height=sweep_height, big=classroom))
 st.caption("Both axes are logarithmic. Diverged runs are drawn as triangles on the red dashed "
            "line at the top edge. Dashed vertical rules: each series' largest stable learning "
            f"rate. Black rule: the theory limit 2/λmax = {theory:.4g} for plain full-batch "
            "gradient descent (λmax = the largest curvature at the minimum).")
 
-c1, c2 = st.columns([3, 2])
-with c1:
-    st.subheader("Largest stable learning rate")
-    st.dataframe(stable, hide_index=True, width="stretch", column_config={
-        c: st.column_config.NumberColumn(format="%.4g")
-        for c in ("largest_stable_lr", "first_diverged_lr")})
-    if problem_name == "quadratic":
-        st.info(f"Theory for plain GD on (w − 4)² + 2: each step multiplies w − 4 by 1 − 2·lr, "
-                f"so it diverges exactly when lr > {theory:.4g}. The sweep's edge lies between "
-                "the largest stable and the first diverged learning rate above.")
-with c2:
-    st.subheader("Labels")
-    st.dataframe(sc.label_counts(df), hide_index=True, width="stretch")
+st.subheader("Largest stable learning rate and labels")
+table(st, stable.merge(sc.label_counts(df), on="series", how="left"),
+      labels={"largest_stable_lr": "largest stable lr", "first_diverged_lr": "first diverged lr"},
+      wide=("series",))
+st.caption("Per series: the largest learning rate whose run did not diverge, the smallest one "
+           "above it that did (the stability edge lies between), and how many runs got each "
+           "label.")
+if problem_name == "quadratic":
+    st.info(f"Theory for plain GD on (w − 4)² + 2: each step multiplies w − 4 by 1 − 2·lr, "
+            f"so it diverges exactly when lr > {theory:.4g}. The sweep's edge lies between "
+            "the largest stable and the first diverged learning rate above.")
 
 if not classroom:
     with st.expander("All runs"):
-        st.dataframe(df, hide_index=True, width="stretch")
+        table(st, df, {"lr": "%.4g"}, wide=("series",))
     st.download_button("Download the sweep as CSV", csv_text(df).encode(),
                        file_name="lr_sweep.csv", mime="text/csv", key="sw_download")

@@ -145,3 +145,146 @@ def test_classroom_mode_hides_editing_controls(path):
     assert not any(k.startswith(editing) for k in keys)
     n_inputs = len(normal.get("number_input")) + len(normal.get("slider"))
     assert len(room.get("number_input")) + len(room.get("slider")) < n_inputs
+
+
+# --- the teacher's report: labels, gradient check, classroom mode ---------------------------
+WIDGETS = {"selectbox", "slider", "select_slider", "text_input", "text_area", "number_input",
+           "multiselect", "radio", "checkbox", "toggle", "button", "download_button",
+           "file_uploader", "date_input", "color_picker", "button_group", "camera_input"}
+# views, not settings: which lesson, function or run is shown, the step, Play, what to plot
+VIEW_ONLY = {("selectbox", "lesson"), ("selectbox", "ls_fn"), ("selectbox", "ls_grad_run"),
+             ("slider", "ls_step"), ("button", "ls_play"), ("button", "cy_next"),
+             ("button", "cy_reset"), ("radio", "sw_show"), ("toggle", "_classroom_toggle")}
+
+
+def controls(at: AppTest) -> list[tuple[str, str, bool]]:
+    """Every widget on the page, main area and sidebar: (type, key, disabled)."""
+    found, todo = [], [at._tree]
+    while todo:
+        node = todo.pop()
+        todo.extend(getattr(node, "children", {}).values())
+        if getattr(node, "type", None) in WIDGETS:
+            proto = getattr(node, "proto", None)
+            found.append((node.type, getattr(node, "key", None) or "",
+                          bool(getattr(proto, "disabled", False))))
+    return found
+
+
+def editing(at: AppTest) -> list[tuple[str, str]]:
+    """The widgets that change a setting and can be used."""
+    return [(t, k) for t, k, disabled in controls(at) if (t, k) not in VIEW_ONLY and not disabled]
+
+
+def tables(at: AppTest) -> list:
+    """Every table's data: st.dataframe's frames and st.table's (classroom mode)."""
+    return [d.value for d in at.dataframe] + [t.value for t in at.table]
+
+
+def page_text(at: AppTest) -> str:
+    parts = [e.value for e in (*at.markdown, *at.success, *at.caption, *at.info)]
+    parts += [df.to_string() for df in tables(at)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_lesson_3_labels_lr_105_as_diverging_not_completed():
+    at = load(LESSONS)
+    at.selectbox(key="lesson").set_value(at.selectbox(key="lesson").options[2]).run()
+    summary = next(df for df in tables(at) if "behaviour" in df.columns)
+    row = summary[summary["lr"] == 1.05].iloc[0]
+    assert row["final_w"] < -500  # oscillating with growing amplitude ...
+    assert row["behaviour"] == "diverging (the oscillation grows every step)"
+    assert "status" not in summary.columns
+    assert "completed" not in page_text(at)  # ... and nowhere called "completed"
+    assert "lr 1.05 multiplies it by -1.1: diverging" in at.success[0].value
+    ok = summary.set_index("lr")["behaviour"]
+    assert ok[0.01] == "converging" and ok[0.9] == "oscillating, shrinking (converging)"
+
+
+def test_landscape_labels_a_growing_oscillation_and_never_says_completed():
+    at = load(LANDSCAPE)
+    at.number_input(key="ls_lr_quadratic").set_value(1.05).run()
+    assert not at.exception
+    now = next(df for df in tables(at) if "behaviour" in df.columns)
+    assert set(now["behaviour"]) == {"diverging (the oscillation grows every step)"}
+    assert "completed" not in set(now["behaviour"])
+    assert "status" not in now.columns
+
+
+def test_landscape_gradient_check_at_a_minimum_says_both_zero():
+    at = load(LANDSCAPE)
+    at.selectbox(key="ls_fn").set_value("double_well").run()
+    assert not at.exception
+    check = next(df for df in tables(at) if "verdict" in df.columns)
+    # sgd from -3 has reached the global minimum: both gradients ≈ 0, not "rel. diff 0.9999"
+    assert list(check["verdict"]) == ["both ≈ 0"]
+    assert float(check["rel_diff"].iloc[0]) < 0.5
+    assert float(check["abs_diff"].iloc[0]) <= float(check["error_bound"].iloc[0])
+    at.slider(key="ls_step").set_value(3).run()  # mid-way: a real gradient, and they agree
+    check = next(df for df in tables(at) if "verdict" in df.columns)
+    assert list(check["verdict"]) == ["agree"] and float(check["rel_diff"].iloc[0]) < 1e-6
+
+
+@pytest.mark.parametrize("path", [LANDSCAPE, SWEEP, LESSONS])
+def test_classroom_mode_leaves_no_editing_control(path):
+    normal = load(path)
+    assert editing(normal), "the default page has editing controls"
+    room = load(path, classroom="1")
+    assert room.session_state["classroom"] is True
+    assert not editing(room), editing(room)
+
+
+def test_classroom_mode_every_lesson_renders_without_editing_controls():
+    for query in ({}, {"classroom": "1"}):
+        at = load(LESSONS, **query)
+        for name in at.selectbox(key="lesson").options:
+            at.selectbox(key="lesson").set_value(name).run()
+            assert not at.exception, (query, name)
+            assert not at.error, (query, name)
+            assert at.get("vega_lite_chart"), (query, name)
+            if query:
+                assert not editing(at), (name, editing(at))
+                assert at.table and not at.dataframe, name  # HTML tables: big on a projector
+
+
+def test_classroom_mode_on_landscape_double_well_and_sweep_on_data():
+    at = load(LANDSCAPE)
+    at.selectbox(key="ls_fn").set_value("double_well").run()
+    assert ("slider", "ls_b_n_double_well") in editing(at)
+    at.query_params["classroom"] = "1"
+    at.run()
+    assert not at.exception and at.session_state["classroom"] is True
+    assert not editing(at), editing(at)
+    assert len(at.get("vega_lite_chart")) >= 3  # curve, loss per step, basins
+    sweep = load(SWEEP)
+    sweep.selectbox(key="sw_problem").set_value("linear regression on data").run()
+    assert editing(sweep)
+    sweep.query_params["classroom"] = "1"
+    sweep.run()
+    assert not sweep.exception and not editing(sweep), editing(sweep)
+    assert "linear regression on 1,000 rows" in page_text(sweep)
+
+
+def test_classroom_mode_keeps_the_values_set_before():
+    at = load(LESSONS)
+    at.selectbox(key="lesson").set_value(at.selectbox(key="lesson").options[4]).run()
+    at.slider(key="rs_n").set_value(20).run()
+    assert "of 20 restarts" in at.success[0].value
+    at.query_params["classroom"] = "1"
+    at.run()
+    assert not at.exception and not editing(at)
+    assert "of 20 restarts" in at.success[0].value
+    land = load(LANDSCAPE)
+    land.number_input(key="ls_lr_quadratic").set_value(0.3).run()
+    land.query_params["classroom"] = "1"
+    land.run()
+    assert "learning rate 0.3" in page_text(land)
+
+
+def test_sweep_series_table_has_labels_and_formatted_columns():
+    at = load(SWEEP)
+    at.multiselect(key="sw_opts").set_value(["sgd", "adam"]).run()
+    table = at.dataframe[0].value
+    assert {"series", "largest_stable_lr", "first_diverged_lr", "converged", "oscillating",
+            "diverged"} <= set(table.columns)
+    config = at.dataframe[0].proto.columns
+    assert "%.4g" in config and "largest stable lr" in config

@@ -313,3 +313,53 @@ def test_charts_drop_values_that_are_not_finite():
                   charts.grad_chart(hist, clip={"r": math.inf})):
         text = json.dumps(chart.to_dict(), allow_nan=False)
         assert "Infinity" not in text and "NaN" not in text
+
+
+# --- ui.sweep_charts, ui.lesson_charts, ui.landscape_charts: legends and projector fonts ------
+def _sweep_frame() -> pd.DataFrame:
+    from gdcore.sweep import sweep
+    ds = gdcore.data.generate(n=200, seed=0)
+    prob = gdcore.LinearRegression.from_dataset(ds)
+    return sweep(prob, {"epochs": 5}, [0.01, 0.5, 3.0],
+                 variants={"stochastic (batch 1)": {"batch_size": 1},
+                           "mini-batch": {"batch_size": 32}},
+                 optimizers=("sgd", "momentum"))
+
+
+def test_sweep_chart_legends_are_not_cut_short():
+    from gdcore.sweep import largest_stable_lr
+    from ui import sweep_charts as sc
+    df = _sweep_frame()
+    s = spec(sc.sweep_chart(df, largest_stable_lr(df), theory=1.0))
+    assert s["config"]["legend"]["labelLimit"] == 0  # no ellipsis on "stochastic (batch 1) · …"
+    enc = [la.get("encoding", {}) for la in s["layer"]]
+    shape = next(e["shape"] for e in enc if "shape" in e)
+    assert shape["legend"]["orient"] == "bottom"  # not beside the series' legend, off the edge
+    colour = next(e["color"] for e in enc if "color" in e)
+    assert colour["scale"]["domain"] == list(dict.fromkeys(df["series"]))
+    assert colour["scale"]["range"] == charts.PALETTE[:4]
+    # one metric shown: no metric legend; both: a legend with exactly those two
+    dash = next(e["strokeDash"] for e in enc if "strokeDash" in e)
+    assert dash["legend"] is None and dash["scale"]["domain"] == ["final loss"]
+    s2 = spec(sc.sweep_chart(df, metrics=("final", "best")))
+    dash = next(la["encoding"]["strokeDash"] for la in s2["layer"]
+                if "strokeDash" in la.get("encoding", {}))
+    assert dash["scale"]["domain"] == ["final loss", "best loss"] and dash["legend"]
+
+
+@pytest.mark.parametrize("big, size", [(False, 12), (True, 16)])
+def test_page_charts_take_big_fonts_for_a_projector(big, size):
+    from gdcore import lessons as G
+    from ui import lesson_charts as cc
+    from ui import sweep_charts as sc
+    hist, _ = G.lr_runs((0.1, 1.05), 10)
+    built = [sc.sweep_chart(_sweep_frame(), big=big),
+             cc.lines_chart(hist, "step", "w", "lr", y_domain=(-3, 11), big=big),
+             cc.cycle_chart(pd.DataFrame({"w": [0.0, 1.0], "loss": [1.0, 2.0]}),
+                            G.cycle_points(G.cycle_steps(-1, 0.1, 3)), big=big),
+             cc.plane_chart(G.update_modes(0.05, 5), optimum=G.demo_optimum(), big=big)]
+    for chart in built:
+        config = spec(chart)["config"]
+        assert config["axis"]["labelFontSize"] == size
+        assert config["legend"]["labelFontSize"] == size
+        assert "title" not in config["legend"]  # the legends keep their titles

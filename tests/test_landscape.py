@@ -1,5 +1,8 @@
 """Landscape engine: basins of attraction, paths, gradient check, and their chart builders."""
 
+import dataclasses
+import json
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -127,3 +130,145 @@ def test_each_run_has_one_colour_on_every_landscape_chart():
     assert scales[0]["domain"] == list(pd.unique(df["run"]))
     assert len(set(scales[0]["range"])) == df["run"].nunique()
     assert all(sc["domain"] == list(pd.unique(wdf["run"])) for sc in curve_scales)
+
+
+# --- gradient check: scale-aware, with a verdict -----------------------------------------------
+H_CHOICES = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10]  # the page's choices
+
+
+@pytest.mark.parametrize("name", list(gdcore.FUNCTIONS))
+@pytest.mark.parametrize("h", H_CHOICES)
+def test_gradient_check_at_every_minimum_says_both_zero(name, h):
+    """At a minimum both gradients are ≈ 0: the old relative difference, |a − n| / max(|a|,
+    |n|), was ≈ 1 there (0.9999 at the double well's). Now both lie within the error bound."""
+    fn = gdcore.FUNCTIONS[name]
+    for m in fn.minima:
+        chk = L.gradient_check(fn, m.params, h)
+        assert set(chk["verdict"]) == {"both ≈ 0"}, (m.params, chk)
+        assert (chk["abs_diff"] <= chk["error_bound"]).all()
+        assert (chk["rel_diff"] <= 1.0).all() and np.isfinite(chk["rel_diff"]).all()
+
+
+def test_gradient_check_at_the_double_well_minimum_of_the_report():
+    glob = next(m for m in WELL.minima if m.is_global)
+    chk = L.gradient_check(WELL, glob.params, 1e-5).iloc[0]
+    assert abs(chk["analytic"]) < 1e-12 and abs(chk["numeric"]) < 1e-8
+    assert chk["verdict"] == "both ≈ 0" and chk["rel_diff"] < 0.5
+
+
+@pytest.mark.parametrize("name", list(gdcore.FUNCTIONS))
+@pytest.mark.parametrize("h", H_CHOICES)
+def test_gradient_check_at_generic_points_agrees(name, h):
+    fn = gdcore.FUNCTIONS[name]
+    rng = np.random.default_rng(7)
+    lo, hi = np.array(fn.window).T
+    for p in rng.uniform(lo, hi, size=(20, fn.dim)):
+        chk = L.gradient_check(fn, p, h)
+        assert set(chk["verdict"]) <= {"agree", "both ≈ 0"}, (p, chk)
+        assert (chk["abs_diff"] <= chk["error_bound"] + 1e-8 * chk["analytic"].abs()).all()
+    chk = L.gradient_check(fn, [0.7, -0.3][: fn.dim], h)
+    assert set(chk["verdict"]) == {"agree"}
+
+
+def test_gradient_check_error_bound_is_central_differences_error():
+    """Quadratic: no truncation error (f''' = 0), so the bound is rounding only and shrinks as
+    h grows; the quartic double well's central difference is off by exactly h²·f'''/6."""
+    quad = gdcore.FUNCTIONS["quadratic"]
+    b = [L.gradient_check(quad, [1.0], h)["error_bound"].iloc[0] for h in (1e-8, 1e-4, 1e-1)]
+    assert b[0] > b[1] > b[2]
+    w = 0.7
+    chk = L.gradient_check(WELL, [w], 1e-2).iloc[0]
+    assert chk["numeric"] - chk["analytic"] == pytest.approx(1e-4 * 24 * w / 6, rel=1e-6)
+    assert chk["error_bound"] >= abs(chk["numeric"] - chk["analytic"])
+    assert chk["verdict"] == "agree"
+
+
+def test_gradient_check_catches_a_wrong_gradient_and_overflow():
+    bowl = gdcore.FUNCTIONS["bowl"]
+    wrong = dataclasses.replace(bowl, grad=lambda p: np.array([2.002 * (p[0] - 3),
+                                                              2 * (p[1] + 1)]))
+    chk = L.gradient_check(wrong, [0.5, 0.5], 1e-5)
+    assert list(chk["verdict"]) == ["differ", "agree"]
+    assert chk["rel_diff"].iloc[0] == pytest.approx(1e-3, rel=1e-3)
+    assert list(L.gradient_check(WELL, [1e100], 1e-5)["verdict"]) == ["not finite"]
+
+
+# --- what a run did, in words ----------------------------------------------------------------
+def test_paths_label_a_growing_oscillation_that_the_engine_calls_completed():
+    quad = gdcore.FUNCTIONS["quadratic"]
+    df = L.paths(quad, [-1.0], ["sgd"], {"epochs": 50, "optimizer": {"lr": 1.05}})
+    last = df.iloc[-1]
+    assert last["w"] == pytest.approx(4 - 5 * (-1.1) ** 50, rel=1e-9)  # -583
+    assert last["status"] == "completed"  # the engine's: it used its 50 steps
+    assert last["label"] == "diverged"
+    assert last["behaviour"] == "diverging (the oscillation grows every step)"
+    calm = L.paths(quad, [-1.0], ["sgd"], {"epochs": 50, "optimizer": {"lr": 0.5}})
+    assert set(calm["behaviour"]) == {"converged"} and set(calm["label"]) == {"converged"}
+
+
+def test_loss_steps_chart_frames_on_runs_that_did_not_diverge_by_label():
+    quad = gdcore.FUNCTIONS["quadratic"]
+    df = pd.concat([L.paths(quad, [-1.0], ["sgd"], {"epochs": 50, "optimizer": {"lr": lr}})
+                    for lr in (0.1, 1.05)], ignore_index=True)
+    df["run"] = df["run"] + " lr " + df.groupby("run", sort=False).ngroup().astype(str)
+    spec = lc.loss_steps_chart(df, 50).to_dict()
+    domain = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
+    assert domain[1] < 100  # the lr 0.1 run's range, not the growing one's 1e5
+
+
+# --- colours: runs vs minima ------------------------------------------------------------------
+def _colours(node) -> set:
+    """Every literal colour in a spec (mark colours, fills, strokes, scale ranges), except
+    those of the run scale."""
+    found = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("color", "fill", "stroke") and isinstance(value, str):
+                found.add(value.lower())
+            elif key in ("color", "fill", "stroke") and isinstance(value, dict) \
+                    and value.get("field") == "run":
+                continue
+            elif key == "range" and isinstance(value, list):
+                found |= {v.lower() for v in value if isinstance(v, str)}
+            else:
+                found |= _colours(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _colours(value)
+    return found
+
+
+def test_minima_and_basins_never_use_a_run_colour():
+    from ui.charts import PALETTE
+    runs = {c.lower() for c in PALETTE}
+    wdf = L.paths(WELL, [-3, -0.2, 0.5, 3], ["sgd"], {"epochs": 30, "optimizer": {"lr": 0.01}})
+    mins = L.minima_frame(WELL)
+    curve = lc.curve_chart(L.curve(WELL), wdf, L.current_points(wdf, 30), mins).to_dict()
+    bas = L.basins(WELL, L.start_grid(-3, 3, 21), {"epochs": 300, "optimizer": {"lr": 0.01}})
+    basin = lc.basin_chart(L.curve(WELL), bas, mins, hump=L.hump(WELL)).to_dict()
+    assert set(bas["minimum"]) == {"global", "local"}
+    for spec in (curve, basin):
+        assert not _colours(spec) & runs, _colours(spec) & runs
+        text = json.dumps(spec)
+        assert "global min" in text and "local min" in text
+    # the run scale is the only colour scale on the curve chart, with one legend
+    assert {s["domain"][0] for s in _run_scales(curve)} == {wdf["run"].iloc[0]}
+    fn = gdcore.FUNCTIONS["himmelblau"]
+    df = L.paths(fn, [(0, 0), (1, 4)], ["sgd"], {"epochs": 20, "optimizer": {"lr": 0.01}})
+    contour = lc.contour_chart(L.surface(fn, 20), df, L.current_points(df, 5),
+                               L.minima_frame(fn)).to_dict()
+    assert "resolve" not in contour  # heatmap on fill, runs on color: no duplicate legend
+    assert not _colours(contour) & runs
+
+
+def test_landscape_charts_big_fonts():
+    wdf = L.paths(WELL, [-3], ["sgd"], {"epochs": 10, "optimizer": {"lr": 0.01}})
+    now = L.current_points(wdf, 10)
+    for big, size in ((False, 12), (True, 16)):
+        for chart in (lc.curve_chart(L.curve(WELL), wdf, now, L.minima_frame(WELL), big=big),
+                      lc.loss_steps_chart(wdf, 5, big=big),
+                      lc.basin_chart(L.curve(WELL), L.basins(WELL, [-1.0, 1.0], {"epochs": 50}),
+                                     L.minima_frame(WELL), big=big)):
+            config = chart.to_dict()["config"]
+            assert config["axis"]["labelFontSize"] == size
+            assert config["legend"]["labelFontSize"] == size

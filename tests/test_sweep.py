@@ -5,7 +5,14 @@ import pytest
 
 import gdcore
 from gdcore import data
-from gdcore.sweep import classify, gd_stability_limit, largest_stable_lr, log_lrs, sweep
+from gdcore.sweep import (
+    classify,
+    describe,
+    gd_stability_limit,
+    largest_stable_lr,
+    log_lrs,
+    sweep,
+)
 
 QUAD = gdcore.FUNCTIONS["quadratic"]
 BASE = {"epochs": 200, "init": [-1.0]}
@@ -79,3 +86,49 @@ def test_bad_sweep_input_raises_config_error():
         sweep(QUAD, BASE, [0.1, -1.0])
     with pytest.raises(gdcore.ConfigError):
         sweep(QUAD, BASE, [0.1], optimizers=())
+
+
+def run_quad(lr, epochs):
+    return gdcore.run(QUAD, {**BASE, "epochs": epochs, "max_points": epochs + 2,
+                             "optimizer": {"name": "sgd", "lr": lr}})
+
+
+@pytest.mark.parametrize("lr, epochs, words", [
+    (0.01, 50, "converging"),
+    (0.1, 50, "converging"),
+    (0.5, 50, "converged"),
+    (0.1, 400, "converged"),
+    (0.9, 50, "oscillating, shrinking (converging)"),
+    (1.0, 50, "oscillating (not settling)"),
+    (1.05, 50, "diverging (the oscillation grows every step)"),
+])
+def test_describe_says_what_the_run_did(lr, epochs, words):
+    assert describe(run_quad(lr, epochs), QUAD.min_value) == words
+
+
+def test_describe_a_run_the_engine_called_completed_at_w_minus_583():
+    """The report: lr 1.05 on (w − 4)² + 2 ends at w = −583 after 50 steps and the engine's
+    status is "completed"; each step multiplies w − 4 by −1.1."""
+    res = run_quad(1.05, 50)
+    assert res.status == "completed"
+    assert res.params["w"] == pytest.approx(4 - 5 * (-1.1) ** 50, rel=1e-9)
+    assert classify(res, QUAD.min_value) == "diverged"
+    assert describe(res, QUAD.min_value) == "diverging (the oscillation grows every step)"
+
+
+def test_describe_a_run_the_engine_stopped():
+    res = run_quad(1.5, 200)
+    assert res.status == "diverged"
+    assert describe(res, QUAD.min_value) == (
+        f"diverged (the oscillation grew; stopped at step {res.diverged_at})")
+
+
+def test_sweep_with_more_steps_than_history_points_runs():
+    """Stochastic on 1,000 rows for 21 epochs is 21,000 updates: more than a history may hold
+    (the limit on max_points). The sweep records evenly spread points instead of failing."""
+    ds = data.generate(n=1000, seed=1)
+    prob = gdcore.LinearRegression.from_dataset(ds)
+    df = sweep(prob, {"epochs": 21}, [1e-3, 0.05],
+               variants={"stochastic": {"batch_size": 1}})
+    assert len(df) == 2 and set(df["label"]) <= {"converged", "oscillating", "diverged"}
+    assert (df["steps"] == 21_000).all()

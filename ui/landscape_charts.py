@@ -1,6 +1,11 @@
 """Chart builders for the loss-landscape page: tidy DataFrames (from ``gdcore.landscape``) ->
 alt.Chart. 1-D: the curve with every run's steps; 2-D: a log-coloured heatmap with paths and the
-known minima; basins of attraction as coloured starting points.
+known minima; basins of attraction as starting points marked by the minimum they reach.
+
+Runs are coloured from ``ui.charts.PALETTE`` (the same colour on every chart); the minima and
+the basins are never: a global minimum is a black diamond, a local one a white diamond, both
+labelled on the chart, and a start is a black dot when it rolls into the global minimum, a
+white one when it rolls into the local one. ``big``: fonts for a projector (classroom mode).
 
 Only finite numbers reach a spec (rows with a non-finite position are left out, other
 non-finite cells become empty). The curve and contour charts frame the function and clamp:
@@ -16,6 +21,7 @@ from .charts import (
     DIVERGED_COLOR,
     Chart,
     axis_for,
+    channel,
     cut_runs,
     first_values,
     is_plottable,
@@ -25,12 +31,35 @@ from .charts import (
     lone_points,
     numeric,
     run_scale,
+    style,
     value_range,
 )
 
-MINIMUM_COLORS = alt.Scale(domain=["global", "local", "none"],
-                           range=["#2ca02c", "#ff7f0e", "#999999"])
+MIN_LABELS = {"global": "global min", "local": "local min"}
+# where each start ends: black = the global minimum, white = the local one (as the minima)
+REACHES = {"global": "global min", "local": "local min", "none": "neither"}
+REACH_FILL = alt.Scale(domain=list(REACHES.values()), range=["#111111", "#ffffff", "#bbbbbb"])
+REACH_SHAPE = alt.Scale(domain=list(REACHES.values()), range=["circle", "circle", "cross"])
 MAX_PATH_POINTS = 4000
+
+
+def styled(chart: alt.TopLevelMixin, *, big: bool = False, label_limit: int | None = None,
+           legend: str = "top", columns: int | None = None) -> alt.TopLevelMixin:
+    """:func:`ui.charts.style` (the dashboard's fonts and legends; ``big``: for a projector),
+    keeping the legends' titles. ``label_limit``: legend labels' width in pixels (0: none);
+    ``columns``: of a top legend (a narrow chart needs fewer: columns that run past its edge
+    are cut off); ``legend="right"``: one column on the right."""
+    style(chart, big=big)
+    chart.config.legend.title = alt.Undefined
+    if label_limit is not None:
+        chart.config.legend.labelLimit = label_limit
+    if columns is not None:
+        chart.config.legend.columns = int(columns)
+    if legend == "right":
+        chart.config.legend.orient = "right"
+        chart.config.legend.direction = "vertical"
+        chart.config.legend.columns = alt.Undefined
+    return chart
 
 
 def run_color(path_df: pd.DataFrame) -> alt.Color:
@@ -57,10 +86,39 @@ def _domain(primary: pd.Series, *others: pd.Series, pad: float = 0.0) -> list[fl
     return value_range(primary, pad=pad, flat=0.1) or value_range(rest, pad=0.05) or [-1.0, 1.0]
 
 
+def _minima_marks(mins: pd.DataFrame, X, Y, names, *, dark: bool = False,
+                  big: bool = False) -> tuple[list[alt.Chart], list[alt.Chart]]:
+    """The known minima as large diamonds (global: black, local: white; fixed colours, no
+    scale a run's colour could share) and their labels ("global min" / "local min").
+    Returns (diamonds, labels): the diamonds go under the runs' current points (a run that
+    reached a minimum still shows the diamond's corners), the labels on top of everything.
+    ``dark``: on the heatmap (white outlines)."""
+    if mins.empty:
+        return [], []
+    mins = json_safe(mins.assign(what=[MIN_LABELS.get(k, str(k)) for k in mins["kind"]]))
+    tips = ["what:N", *(alt.Tooltip(f"{n}:Q", format=".5g") for n in names),
+            alt.Tooltip("loss:Q", format=".5g")]
+    diamonds = []
+    for kind, fill in (("global", "#111111"), ("local", "#ffffff")):
+        part = mins[mins["kind"] == kind]
+        if len(part):
+            diamonds.append(Chart(part).mark_point(
+                shape="diamond", size=520, filled=True, opacity=1, fill=fill,
+                stroke="#ffffff" if dark and kind == "global" else "#111111",
+                strokeWidth=2).encode(x=X, y=Y, tooltip=tips))
+    font = {"dy": -22, "fontWeight": "bold", "fontSize": 16 if big else 13}
+    ink, paper = ("#ffffff", "#111111") if dark else ("#111111", "#ffffff")
+    halo = Chart(mins).mark_text(**font, color=ink, stroke=paper, strokeWidth=4,
+                                 strokeOpacity=0.85).encode(x=X, y=Y, text="what:N")
+    text = Chart(mins).mark_text(**font, color=ink).encode(x=X, y=Y, text="what:N")
+    return diamonds, [halo, text]  # an outlined label under the label: readable on anything
+
+
 def curve_chart(curve_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFrame,
-                minima_df: pd.DataFrame, *, x: str = "w", height: int = 380) -> alt.LayerChart:
+                minima_df: pd.DataFrame, *, x: str = "w", height: int = 380,
+                big: bool = False) -> alt.LayerChart:
     """1-D: the function, each run's steps so far (dots joined in step order), the current point
-    of each run (large) and the known minima (green = global, orange = local)."""
+    of each run (large) and the known minima (labelled black / white diamonds)."""
     curve = keep_plottable(curve_df, [x, "loss"])
     paths = keep_plottable(_thin(path_df), ["step", x, "loss"])
     now = keep_plottable(now_df, [x, "loss"])
@@ -68,34 +126,36 @@ def curve_chart(curve_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFr
     parts = (paths, now, mins)
     x_dom = _domain(curve[x], *(p[x] for p in parts))
     y_dom = _domain(curve["loss"], *(p["loss"] for p in parts), pad=0.05)
+    if len(mins):  # room above the minima's labels... and below the lowest one's diamond
+        y_dom = [y_dom[0] - 0.04 * (y_dom[1] - y_dom[0]), y_dom[1]]
     xs, ys = alt.Scale(domain=x_dom, clamp=True), alt.Scale(domain=y_dom, clamp=True)
     X = alt.X(f"{x}:Q", scale=xs, title=x, axis=axis_for(x_dom))
     Y = alt.Y("loss:Q", scale=ys, title="loss", axis=axis_for(y_dom))
     line = Chart(json_safe(curve)).mark_line(color="#555", strokeWidth=2).encode(x=X, y=Y)
     color = run_color(path_df)
     trail = Chart(json_safe(paths)).mark_line(point=alt.OverlayMarkDef(size=30),
-                                                  strokeWidth=1, opacity=0.7).encode(
+                                              strokeWidth=1, opacity=0.7).encode(
         x=X, y=Y, color=color, order="step:Q",
         tooltip=["run:N", "step:Q", alt.Tooltip(f"{x}:Q", format=".5g"),
                  alt.Tooltip("loss:Q", format=".5g")])
+    tips = ["run:N", "step:Q", alt.Tooltip(f"{x}:Q", format=".6g"),
+            alt.Tooltip("loss:Q", format=".6g")]
+    if "behaviour" in now.columns:
+        tips.append(alt.Tooltip("behaviour:N", title="run"))
     now_mark = Chart(json_safe(now)).mark_point(size=220, filled=True, stroke="black",
-                                                    strokeWidth=1).encode(
-        x=X, y=Y, color=color,
-        tooltip=["run:N", "step:Q", alt.Tooltip(f"{x}:Q", format=".6g"),
-                 alt.Tooltip("loss:Q", format=".6g"), "status:N"])
-    min_marks = Chart(json_safe(mins)).mark_point(shape="cross", size=260,
-                                                      filled=True).encode(
-        x=X, y=Y, fill=alt.Fill("kind:N", scale=MINIMUM_COLORS, title="minimum"),
-        tooltip=["kind:N", alt.Tooltip(f"{x}:Q", format=".5g"),
-                 alt.Tooltip("loss:Q", format=".5g")])
-    return layer(line, trail, now_mark, min_marks, height=height)
+                                                strokeWidth=1, opacity=1).encode(
+        x=X, y=Y, color=color, tooltip=tips)
+    diamonds, labels = _minima_marks(mins, X, Y, [x], big=big)
+    return styled(layer(line, *diamonds, trail, now_mark, *labels, height=height), big=big)
 
 
 def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFrame,
                   minima_df: pd.DataFrame, *, names=("w1", "w2"),
-                  height: int = 460) -> alt.LayerChart:
+                  height: int = 460, big: bool = False) -> alt.LayerChart:
     """2-D: the loss as a heatmap coloured by log10(loss - min) (darker = lower), each run's
-    path so far, the current points, and the known minima as white stars."""
+    path so far, the current points, and the known minima as labelled diamonds (global:
+    black, local: white). The heatmap is the ``fill`` channel and the runs ``color``: one
+    legend for the runs, one colour bar."""
     a, b = names
     surface = keep_plottable(surface_df, [a, b, "dw1", "dw2", "level"])
     thin = keep_plottable(_thin(path_df), ["step", a, b])
@@ -112,8 +172,8 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
     ).mark_rect().encode(
         x=alt.X("x1:Q", scale=xs, title=a, axis=axis_for(a_dom)), x2="x2:Q",
         y=alt.Y("y1:Q", scale=ys, title=b, axis=axis_for(b_dom)), y2="y2:Q",
-        color=alt.Color("level:Q", scale=alt.Scale(scheme="viridis"),
-                        title="log10(loss − min)"),
+        fill=alt.Fill("level:Q", scale=alt.Scale(scheme="viridis"),
+                      title="log10(loss − min)", legend=alt.Legend(orient="right")),
         tooltip=[alt.Tooltip(f"{a}:Q", format=".3g"), alt.Tooltip(f"{b}:Q", format=".3g"),
                  alt.Tooltip("loss:Q", format=".4g")])
     X = alt.X(f"{a}:Q", scale=xs)
@@ -127,27 +187,27 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
         size=14)).encode(x=X, y=Y, color=color, order="step:Q",
                          tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".4g")])
     now_mark = Chart(json_safe(now)).mark_point(size=200, filled=True, stroke="white",
-                                                    strokeWidth=1.5).encode(
+                                                strokeWidth=1.5, opacity=1).encode(
         x=X, y=Y, color=color,
         tooltip=["run:N", "step:Q", alt.Tooltip(f"{a}:Q", format=".5g"),
                  alt.Tooltip(f"{b}:Q", format=".5g"), alt.Tooltip("loss:Q", format=".5g")])
-    min_marks = Chart(json_safe(mins)).mark_point(shape="diamond", size=260, filled=True,
-                                                      color="white", stroke="black",
-                                                      strokeWidth=1.5).encode(
-        x=X, y=Y, tooltip=["kind:N", alt.Tooltip(f"{a}:Q", format=".5g"),
-                           alt.Tooltip(f"{b}:Q", format=".5g")])
-    return layer(heat, halo, trail, now_mark, min_marks, height=height).resolve_scale(
-        color="independent")
+    diamonds, labels = _minima_marks(mins, X, Y, [a, b], dark=True, big=big)
+    return styled(layer(heat, *diamonds, halo, trail, now_mark, *labels, height=height),
+                  big=big)
 
 
-def loss_steps_chart(path_df: pd.DataFrame, step: int, *, height: int = 220) -> alt.LayerChart:
+def loss_steps_chart(path_df: pd.DataFrame, step: int, *, height: int = 220,
+                     big: bool = False) -> alt.LayerChart:
     """Loss against step for every run, with a rule at the current step (linear axis: the test
-    functions' losses can be negative). The y range is that of the runs that did not diverge:
-    a diverged run is cut where it leaves the chart and marked there with a red cross."""
+    functions' losses can be negative). The y range is that of the runs that did not diverge
+    (``label`` "diverged", else engine ``status`` "diverged": a run that ends with a larger loss
+    than it started with counts, even when the engine let it finish): a diverged run is cut
+    where it leaves the chart and marked there with a red cross."""
     color = run_color(path_df)
     data = keep_plottable(_thin(path_df), ["step", "loss"])
-    bad = (data["status"].eq("diverged").to_numpy(dtype=bool) if "status" in data.columns
-           else pd.Series(False, index=data.index).to_numpy(dtype=bool))
+    which = "label" if "label" in data.columns else "status" if "status" in data.columns else None
+    bad = (data[which].eq("diverged").to_numpy(dtype=bool) if which is not None
+           else np.zeros(len(data), dtype=bool))
     domain = None  # framed on the runs that did not diverge (if all did: on all of them)
     if bad.any() and not bad.all():
         domain = value_range(data.loc[~bad, "loss"], pad=0.05,
@@ -179,27 +239,39 @@ def loss_steps_chart(path_df: pd.DataFrame, step: int, *, height: int = 220) -> 
         layers.append(Chart(json_safe(exits)).mark_point(
             shape="cross", size=150, filled=True, color=DIVERGED_COLOR).encode(
             x="step:Q", y=y, tooltip=["run:N", alt.Tooltip("note:N", title="status")]))
-    return layer(*layers, height=height)
+    return styled(layer(*layers, height=height), big=big, legend="right")
 
 
 def basin_chart(curve_df: pd.DataFrame, basins_df: pd.DataFrame, minima_df: pd.DataFrame,
-                *, hump: float | None = None, height: int = 300) -> alt.LayerChart:
-    """Each starting point drawn on the curve, coloured by the minimum it reached; the minima
-    as crosses and, when given, the hump between the basins as a dashed rule."""
+                *, hump: float | None = None, height: int = 300,
+                big: bool = False) -> alt.LayerChart:
+    """Each starting point drawn on the curve, marked by the minimum it reached (black dot:
+    the global minimum, white dot: the local one, grey cross: neither); the minima as labelled
+    diamonds in the same black and white and, when given, the hump between the basins as a
+    dashed rule. No colour that a run has on the page's other charts."""
     X = alt.X("w:Q", title="w (starting point)")
     Y = alt.Y("loss:Q", title="loss")
     curve = keep_plottable(curve_df, ["w", "loss"])
     starts = keep_plottable(basins_df.rename(columns={"start": "w", "start_loss": "loss"}),
                             ["w", "loss"])
-    line = Chart(json_safe(curve)).mark_line(color="#555").encode(x=X, y=Y)
-    pts = Chart(json_safe(starts)).mark_circle(size=70, opacity=0.9).encode(
-        x=X, y=Y, color=alt.Color("minimum:N", scale=MINIMUM_COLORS, title="reaches"),
+    starts = starts.assign(reaches=[REACHES.get(m, REACHES["none"]) for m in starts["minimum"]])
+    line = Chart(json_safe(curve)).mark_line(color="#777").encode(x=X, y=Y)
+    reach = alt.Legend(title="start rolls into", orient="top")
+    pts = Chart(json_safe(starts)).mark_point(size=80, filled=True, opacity=1, stroke="#111111",
+                                              strokeWidth=1.2).encode(
+        x=X, y=Y, fill=alt.Fill("reaches:N", scale=REACH_FILL, legend=reach),
+        shape=alt.Shape("reaches:N", scale=REACH_SHAPE, legend=reach),
         tooltip=[alt.Tooltip("w:Q", title="start", format=".4g"),
-                 alt.Tooltip("final_w:Q", format=".5g"), "minimum:N", "status:N"])
-    mins = Chart(json_safe(keep_plottable(minima_df, ["w", "loss"]))).mark_point(
-        shape="cross", size=260, filled=True, color="black").encode(x=X, y=Y)
-    layers = [line, pts, mins]
+                 alt.Tooltip("final_w:Q", format=".5g"), alt.Tooltip("reaches:N"),
+                 "status:N"])
+    layers = [line, pts]
     if hump is not None and is_plottable(hump):
-        layers.append(Chart(pd.DataFrame({"w": [float(hump)]})).mark_rule(
-            strokeDash=[4, 4], color="#444").encode(x="w:Q"))
-    return layer(*layers, height=height)
+        h = pd.DataFrame({"w": [float(hump)], "text": ["hump"]})
+        layers.append(Chart(h).mark_rule(strokeDash=[4, 4], color="#444").encode(x="w:Q"))
+        layers.append(Chart(h).mark_text(align="left", dx=4, baseline="top", color="#444",
+                                         fontSize=13).encode(
+            x="w:Q", y=channel("y", alt.value(2)), text="text:N"))
+    diamonds, labels = _minima_marks(keep_plottable(minima_df, ["w", "loss"]), X, Y, ["w"],
+                                     big=big)
+    layers = [layers[0], *diamonds, *layers[1:], *labels]  # the starts over the diamonds
+    return styled(layer(*layers, height=height), big=big)

@@ -1,5 +1,8 @@
 """Chart builders for the lessons: tidy DataFrames (from ``gdcore.lessons``) -> alt.Chart.
 
+Groups (a learning rate, a method, a schedule) get the dashboard's palette in the order they
+come (not the theme's shades of one hue); ``big``: fonts for a projector (classroom mode).
+
 Only finite numbers reach a spec: rows with a non-finite position are left out, other
 non-finite cells become empty."""
 
@@ -11,8 +14,10 @@ import pandas as pd
 
 from .charts import (
     DIVERGED_COLOR,
+    PALETTE,
     Chart,
     axis_for,
+    channel,
     clip_paths,
     is_plottable,
     json_safe,
@@ -20,7 +25,15 @@ from .charts import (
     layer,
     lone_points,
     numeric,
+    value_range,
 )
+from .landscape_charts import styled
+
+
+def group_scale(groups) -> alt.Scale:
+    """Distinct colours for the groups, in the order they come."""
+    groups = [g for g in dict.fromkeys(groups) if g is not None and g == g]
+    return alt.Scale(domain=groups, range=[PALETTE[i % len(PALETTE)] for i in range(len(groups))])
 
 
 def _y_domain(y_domain, log_y: bool) -> list[float] | None:
@@ -37,11 +50,12 @@ def lines_chart(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str | 
                 y_title: str | None = None, log_y: bool = False,
                 y_domain: tuple[float, float] | None = None, points: bool = False,
                 reference: float | None = None, reference_text: str = "",
-                height: int = 300) -> alt.LayerChart:
+                height: int = 300, big: bool = False,
+                legend_columns: int | None = None) -> alt.LayerChart:
     """One line per ``color`` group. ``y_domain`` frames the chart: a line is cut at the edge
     where it leaves it, and where it leaves for good a small triangle marks the spot;
     ``log_y`` needs positive values (others are left out); ``reference`` draws a horizontal
-    rule."""
+    rule, labelled with ``reference_text``; ``legend_columns``: fewer for a narrow chart."""
     df = keep_plottable(df, [x, y], positive=[y] if log_y else [])
     domain = _y_domain(y_domain, log_y)
     yscale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
@@ -56,7 +70,7 @@ def lines_chart(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str | 
                                       by=color, order=x, log_y=log_y)
     enc = {"x": alt.X(f"{x}:Q", title=x_title or x),
            "y": alt.Y(f"{y}:Q", title=y_title or y, scale=yscale, axis=axis_for(domain)),
-           "color": alt.Color(f"{color}:N", title=color, sort=None),
+           "color": alt.Color(f"{color}:N", title=color, scale=group_scale(df[color])),
            "tooltip": [f"{color}:N", alt.Tooltip(f"{x}:Q", format=".4g"),
                        alt.Tooltip(f"{y}:Q", format=".6g")]}
     split = {"detail": alt.Detail("piece:N")} if "piece" in drawn.columns else {}
@@ -81,13 +95,18 @@ def lines_chart(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str | 
     if reference is not None and is_plottable(reference, positive=log_y):
         ref = pd.DataFrame({y: [float(reference)], "text": [reference_text]})
         layers.append(Chart(ref).mark_rule(strokeDash=[5, 4], color="#333",
-                                               clip=True).encode(
+                                           clip=True).encode(
             y=alt.Y(f"{y}:Q", scale=yscale), tooltip=["text:N"]))
-    return layer(*layers, height=height)
+        if reference_text:
+            layers.append(Chart(ref).mark_text(align="right", baseline="bottom", dy=-3,
+                                               color="#333", fontSize=13).encode(
+                y=alt.Y(f"{y}:Q", scale=yscale), x=channel("x", alt.value("width")),
+                text="text:N"))
+    return styled(layer(*layers, height=height), big=big, columns=legend_columns)
 
 
 def cycle_chart(curve_df: pd.DataFrame, steps_df: pd.DataFrame, *,
-                height: int = 320) -> alt.LayerChart:
+                height: int = 320, big: bool = False) -> alt.LayerChart:
     """The curve (w, loss) and the points visited so far, numbered by step; the newest is red."""
     X = alt.X("w:Q", title="w")
     Y = alt.Y("loss:Q", title="loss")
@@ -100,25 +119,87 @@ def cycle_chart(curve_df: pd.DataFrame, steps_df: pd.DataFrame, *,
     dots = Chart(pts).mark_circle(size=120).encode(
         x=X, y=Y, color=alt.condition("datum.newest", alt.value("#d62728"), alt.value("#4c78a8")),
         tooltip=["step:Q", alt.Tooltip("w:Q", format=".6g"), alt.Tooltip("loss:Q", format=".6g")])
-    text = Chart(pts).mark_text(dy=-14, fontSize=13).encode(x=X, y=Y, text="label:N")
-    return layer(line, dots, text, height=height)
+    text = Chart(pts).mark_text(dy=-14, fontSize=16 if big else 13).encode(
+        x=X, y=Y, text="label:N")
+    return styled(layer(line, dots, text, height=height), big=big)
+
+
+def plane_frame(df: pd.DataFrame, optimum=None) -> tuple[list[float], list[float]]:
+    """The (w, b) ranges :func:`plane_chart` shows: the paths after their first step (where
+    they differ) and the optimum, padded; points whose loss is above the start's (a path that
+    blows up) are left out of the frame. Everything when that leaves nothing."""
+    pts = keep_plottable(df, ["step", "w", "b"])
+    keep = pts["step"] > pts["step"].min() if len(pts) else pts["step"].astype(bool)
+    if "loss" in pts.columns and len(pts):
+        loss = numeric(pts["loss"])
+        start = loss[numeric(pts["step"]) == float(pts["step"].min())]
+        start = float(np.nanmax(start)) if np.isfinite(start).any() else np.inf
+        with np.errstate(invalid="ignore"):
+            keep &= ~(loss > start)
+    ws, bs = list(pts.loc[keep, "w"]), list(pts.loc[keep, "b"])
+    if optimum is not None and all(is_plottable(v) for v in optimum):
+        ws.append(float(optimum[0]))
+        bs.append(float(optimum[1]))
+    if len(ws) < 2:
+        ws, bs = list(pts["w"]), list(pts["b"])
+    w_dom = value_range(ws, pad=0.12) or [-1.0, 1.0]
+    b_dom = value_range(bs, pad=0.12) or [-1.0, 1.0]
+    return w_dom, b_dom
 
 
 def plane_chart(df: pd.DataFrame, *, optimum: tuple[float, float] | None = None,
-                height: int = 320) -> alt.LayerChart:
-    """Paths in the (w, b) plane, one per ``mode``, with the least-squares answer as a cross."""
-    X = alt.X("w:Q", title="w", scale=alt.Scale(zero=False))
-    Y = alt.Y("b:Q", title="b", scale=alt.Scale(zero=False))
-    path = Chart(json_safe(keep_plottable(df, ["step", "w", "b"]))).mark_line(
-        point=alt.OverlayMarkDef(size=30)).encode(
-        x=X, y=Y, color=alt.Color("mode:N", title="update"), order="step:Q",
-        tooltip=["mode:N", "step:Q", alt.Tooltip("w:Q", format=".5g"),
-                 alt.Tooltip("b:Q", format=".5g"), alt.Tooltip("loss:Q", format=".5g")])
-    layers = [path]
+                height: int = 320, big: bool = False) -> alt.LayerChart:
+    """Paths in the (w, b) plane, one per ``mode``, with the least-squares answer as a cross.
+
+    Framed on where the paths go after their first step and on the optimum
+    (:func:`plane_frame`): the first, long step from the start is drawn dashed and comes in
+    from the chart's edge (a path is cut where it leaves the frame, a triangle marks where it
+    leaves for good); each path's first and last steps are labelled."""
+    pts = keep_plottable(df, ["step", "w", "b"])
+    w_dom, b_dom = plane_frame(pts, optimum)
+    X = alt.X("w:Q", title="w", scale=alt.Scale(domain=w_dom, nice=False, zero=False),
+              axis=axis_for(w_dom))
+    Y = alt.Y("b:Q", title="b", scale=alt.Scale(domain=b_dom, nice=False, zero=False),
+              axis=axis_for(b_dom))
+    color = alt.Color("mode:N", title="update", scale=group_scale(pts["mode"]))
+    lines, exits = (clip_paths(pts, "w", "b", (*w_dom, *b_dom), by="mode") if len(pts)
+                    else (pts.assign(piece=0, edge=False), pts))
+    tips = ["mode:N", "step:Q", alt.Tooltip("w:Q", format=".5g"),
+            alt.Tooltip("b:Q", format=".5g"), alt.Tooltip("loss:Q", format=".5g")]
+    step = numeric(lines["step"])
+    first = float(pts["step"].min()) + 1 if len(pts) else 1.0  # where the first step ends
+    enc = {"x": X, "y": Y, "color": color, "order": "step:Q", "detail": "piece:N"}
+    layers = [
+        Chart(json_safe(lines[step <= first])).mark_line(
+            strokeWidth=1.5, strokeDash=[5, 4], opacity=0.7, clip=True).encode(**enc),
+        Chart(json_safe(lines[step >= first])).mark_line(strokeWidth=2.5, clip=True).encode(
+            **enc)]
+    real = lines[~lines["edge"].astype(bool)] if "edge" in lines.columns else lines
+    layers.append(Chart(json_safe(real)).mark_point(size=40, filled=True, opacity=1,
+                                                    clip=True).encode(x=X, y=Y, color=color,
+                                                                      tooltip=tips))
+    if len(real):
+        s = numeric(real["step"])
+        ends = real.assign(s=s).groupby("mode", sort=False)["s"].transform("max")
+        marked = real[((s == first) | (s == ends.to_numpy())) & (s > first - 1)]
+        marked = marked.assign(label=[f"step {v:.0f}" for v in numeric(marked["step"])])
+        layers.append(Chart(json_safe(marked)).mark_text(
+            dx=8, dy=-10, align="left", fontWeight="bold", fontSize=15 if big else 12,
+            clip=True).encode(x=X, y=Y, color=color, text="label:N"))
+    if not exits.empty:
+        exits = exits.assign(note=[f"leaves the chart after step {v:.4g}"
+                                   for v in numeric(exits["step"])])
+        layers.append(Chart(json_safe(exits)).mark_point(
+            shape="triangle-up", size=110, filled=True, opacity=1, stroke=DIVERGED_COLOR,
+            strokeWidth=1).encode(x=X, y=Y, color=color,
+                                  tooltip=["mode:N", alt.Tooltip("note:N", title="")]))
     if optimum is not None and all(is_plottable(v) for v in optimum):
         opt = pd.DataFrame({"w": [float(optimum[0])], "b": [float(optimum[1])],
                             "what": ["least squares"]})
         layers.append(Chart(opt).mark_point(shape="cross", size=300, filled=True,
-                                                color="black").encode(x=X, y=Y,
-                                                                      tooltip=["what:N"]))
-    return layer(*layers, height=height)
+                                            color="black").encode(x=X, y=Y,
+                                                                  tooltip=["what:N"]))
+        layers.append(Chart(opt).mark_text(dy=-16, fontWeight="bold",
+                                           fontSize=15 if big else 12).encode(
+            x=X, y=Y, text="what:N"))
+    return styled(layer(*layers, height=height), big=big)

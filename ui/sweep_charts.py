@@ -14,7 +14,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .charts import MAX_ABS, Chart, json_safe, keep_plottable, layer, numeric
+from .charts import MAX_ABS, PALETTE, Chart, json_safe, keep_plottable, layer, numeric
+from .landscape_charts import styled
 
 LABEL_SHAPES = {"converged": "circle", "oscillating": "diamond", "diverged": "triangle-down"}
 TOP_EDGE = "diverged (drawn at the top edge)"
@@ -56,8 +57,13 @@ def plot_frame(df: pd.DataFrame, metrics=("final",), excess: bool | None = None)
 
 
 def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics=("final",),
-                theory: float | None = None, height: int = 380) -> alt.LayerChart:
-    """Loss against learning rate, log-log, one line per series; point shape = label."""
+                theory: float | None = None, height: int = 380,
+                big: bool = False) -> alt.LayerChart:
+    """Loss against learning rate, log-log, one line per series (the dashboard's palette);
+    point shape = label. The series' legend sits above the chart, the labels' and metrics'
+    under it (side by side they ran past the chart's edge and were cut off), their text never
+    cut short (a series is "stochastic (batch 1) · momentum"); ``big``: fonts for a
+    projector."""
     excess = use_excess(df)
     pf = plot_frame(df, metrics, excess)
     top = pf.attrs["top"]
@@ -65,9 +71,14 @@ def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics
     ytitle = "loss above the minimum" if excess else "loss"
     x = alt.X("lr:Q", scale=alt.Scale(type="log"), title="learning rate (log scale)")
     y = alt.Y("y:Q", scale=alt.Scale(type="log", domainMax=top), title=f"{ytitle} (log scale)")
-    color = alt.Color("series:N", title="variant · optimizer")
+    series = [s for s in dict.fromkeys(df["series"]) if isinstance(s, str)]
+    color = alt.Color("series:N", title="variant · optimizer", scale=alt.Scale(
+        domain=series, range=[PALETTE[i % len(PALETTE)] for i in range(len(series))]))
+    shown = [METRICS[m] for m in metrics if m in METRICS]
+    dashes = {"final loss": [1, 0], "best loss": [4, 3]}
     dash = alt.StrokeDash("metric:N", title="metric",
-                          scale=alt.Scale(domain=list(METRICS.values()), range=[[1, 0], [4, 3]]))
+                          scale=alt.Scale(domain=shown, range=[dashes[m] for m in shown]),
+                          legend=alt.Legend(orient="bottom") if len(shown) > 1 else None)
     tooltip = [alt.Tooltip("series:N"), alt.Tooltip("lr:Q", format=".4g"),
                alt.Tooltip("label:N"), alt.Tooltip("metric:N"),
                alt.Tooltip("value_text:N", title="value"), alt.Tooltip("steps:Q")]
@@ -80,7 +91,7 @@ def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics
     shapes = alt.Scale(domain=[k for k, _ in legend], range=[v for _, v in legend])
     points = base.mark_point(size=90, filled=True, opacity=0.95).encode(
         x=x, y=y, color=color, shape=alt.Shape("shown_as:N", title="label", scale=shapes,
-                        legend=alt.Legend(labelLimit=280)),
+                                               legend=alt.Legend(orient="bottom")),
         tooltip=tooltip)
     edge = Chart(pd.DataFrame({"y": [top]})).mark_rule(
         color="#b00", strokeDash=[2, 2], opacity=0.5).encode(y=alt.Y("y:Q"))
@@ -99,9 +110,10 @@ def sweep_chart(df: pd.DataFrame, stable: pd.DataFrame | None = None, *, metrics
         layers.append(Chart(th).mark_rule(color="black", strokeWidth=1).encode(
             x="lr:Q", tooltip=["text:N"]))
         layers.append(Chart(th).mark_text(align="left", dx=4, baseline="top",
-                                              fontSize=12).encode(
+                                          fontSize=15 if big else 12).encode(
             x="lr:Q", y=alt.value(22), text="text:N"))
-    return layer(*layers, height=height).resolve_scale(color="shared")
+    chart = layer(*layers, height=height).resolve_scale(color="shared")
+    return styled(chart, big=big, label_limit=0)
 
 
 def label_counts(df: pd.DataFrame) -> pd.DataFrame:

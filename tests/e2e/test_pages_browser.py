@@ -1,18 +1,36 @@
 """Browser end-to-end: open every extra page in headless Chromium, check the charts draw and no
-exception shows, and save a screenshot of each (the landscape one also to docs/ when
-UPDATE_DOCS_SCREENSHOTS=1)."""
+exception shows, and save screenshots (the landscape one also to docs/ when
+UPDATE_DOCS_SCREENSHOTS=1).
+
+Screenshots of every page and every lesson, in the default and in classroom mode, at a
+projector's 1280×720 and at 1500×1100, go to test-artifacts/ as
+``page-<view>-<mode>-<width>.png`` (the whole page: the window is made as tall as the page)
+and ``page-<view>-<mode>-<width>-screen.png`` (the first screen, what a projector shows), e.g.
+``page-lessons-3-classroom-1280.png``. In classroom mode no editing control may show.
+"""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
-from .conftest import ROOT, open_page, screenshot, wait_idle
+from .conftest import ARTIFACTS, ROOT, open_page, screenshot, wait_idle
 
 PAGES = {  # URL path (Streamlit names pages/ files by their title) -> screenshot name
     "/Loss_landscape": "page-landscape",
     "/Learning_rate_sweep": "page-sweep",
     "/Lessons": "page-lessons",
 }
+SIZES = {1280: 720, 1500: 1100}  # viewport width -> height
+MODES = {"default": "", "classroom": "?classroom=1"}
+LANDSCAPE_FUNCTIONS = {"double_well": "w⁴", "himmelblau": "Himmelblau"}  # name -> option text
+N_LESSONS = 7
+# widgets that edit settings: none may show in classroom mode (the lesson and function pickers,
+# the gradient check's run picker, the sweep's view radio and the step slider/Play are views)
+EDITING = ['[data-testid="stTextInput"]', '[data-testid="stNumberInput"]',
+           '[data-testid="stMultiSelect"]', '[data-testid="stFileUploader"]',
+           '[data-testid="stDownloadButton"]']
 
 
 def check_rendered(page, min_charts: int = 1) -> None:
@@ -24,6 +42,47 @@ def check_rendered(page, min_charts: int = 1) -> None:
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
                  .every(c => c.querySelector('canvas, svg'))""", timeout=60_000)
+
+
+def check_classroom(page) -> None:
+    """No editing control shows; the only sliders are the landscape's step slider."""
+    for sel in EDITING:
+        assert page.locator(f'{sel}:visible').count() == 0, sel
+    sliders = page.locator('[data-testid="stSlider"]:visible')
+    labels = [sliders.nth(i).inner_text() for i in range(sliders.count())]
+    assert all(t.strip().startswith("Step") for t in labels), labels
+
+
+def shots(page, name: str, width: int, height: int) -> None:
+    """The first screen (``-screen``) and the whole page: Streamlit scrolls inside its main
+    block, so a "full page" screenshot is one screen; the window is made as tall as the
+    content for the second one, then put back."""
+    page.wait_for_timeout(600)
+    screenshot(page, f"{name}-{width}-screen")
+    tall = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stSidebarContent"]')].map(e => e.scrollHeight))""")
+    page.set_viewport_size({"width": width, "height": max(height, int(tall) + 40)})
+    page.wait_for_timeout(900)  # the charts redraw at the new size
+    screenshot(page, f"{name}-{width}")
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(300)
+
+
+@contextlib.contextmanager
+def sized_page(browser, app_server, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.app_base_url = app_server
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def pick(page, index: int, option: str) -> None:
+    """Choose ``option`` (a part of its text) in the ``index``-th selectbox of the main area."""
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').nth(index).click()
+    page.get_by_role("option", name=option, exact=False).first.click()
+    wait_idle(page)
 
 
 @pytest.mark.browser
@@ -38,9 +97,7 @@ def test_page_renders(app_page, path):
 @pytest.mark.browser
 def test_landscape_2d_and_step_slider(app_page):
     open_page(app_page, "/Loss_landscape")
-    app_page.get_by_test_id("stSelectbox").first.click()
-    app_page.get_by_role("option", name="Himmelblau", exact=False).click()
-    wait_idle(app_page)
+    pick(app_page, 0, "Himmelblau")
     check_rendered(app_page, 2)
     app_page.get_by_role("button", name="Play").click()
     app_page.wait_for_timeout(1500)
@@ -50,15 +107,95 @@ def test_landscape_2d_and_step_slider(app_page):
 
 
 @pytest.mark.browser
-def test_every_lesson_renders(app_page):
-    open_page(app_page, "/Lessons")
-    box = app_page.get_by_test_id("stSelectbox").first
-    for i in range(2, 8):
-        box.click()
-        app_page.get_by_role("option", name=f"{i} ·", exact=False).click()
-        wait_idle(app_page)
-        check_rendered(app_page)
-    screenshot(app_page, "page-lessons-schedules")
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("width", list(SIZES))
+def test_landscape_screenshots(browser, app_server, width, mode):
+    height = SIZES[width]
+    with sized_page(browser, app_server, width, height) as page:
+        open_page(page, "/Loss_landscape" + MODES[mode])
+        check_rendered(page, 2)
+        if mode == "classroom":
+            check_classroom(page)
+        shots(page, f"page-landscape-{mode}", width, height)
+        for name, option in LANDSCAPE_FUNCTIONS.items():
+            pick(page, 0, option)
+            check_rendered(page, 2)
+            if mode == "classroom":
+                check_classroom(page)
+            shots(page, f"page-landscape-{name}-{mode}", width, height)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("width", list(SIZES))
+def test_sweep_screenshots(browser, app_server, width, mode):
+    height = SIZES[width]
+    with sized_page(browser, app_server, width, height) as page:
+        open_page(page, "/Learning_rate_sweep" + MODES[mode])
+        check_rendered(page)
+        if mode == "classroom":
+            check_classroom(page)
+        shots(page, f"page-sweep-{mode}", width, height)
+
+
+def choose(page, label: str, *options: str) -> None:
+    """Pick ``options`` in the sidebar's selectbox or multiselect labelled ``label``."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for option in options:
+        for attempt in range(3):  # a rerun still drawing the sidebar may close the list
+            wait_idle(page)
+            box = sidebar.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]')
+            box.filter(has_text=label).first.locator("input").first.click()
+            item = page.get_by_role("option", name=option, exact=True).first
+            try:
+                item.wait_for(timeout=5_000)
+                item.click()
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(1000)
+        wait_idle(page)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", list(SIZES))
+def test_sweep_on_data_with_every_variant(browser, app_server, width):
+    """The longest series names ("stochastic (batch 1) · adam") in the legend and the tables,
+    then the same sweep in classroom mode (switched on in the sidebar: the settings stay)."""
+    height = SIZES[width]
+    with sized_page(browser, app_server, width, height) as page:
+        open_page(page, "/Learning_rate_sweep")
+        choose(page, "Problem", "linear regression on data")
+        choose(page, "Variants", "mini-batch", "stochastic (batch 1)")
+        choose(page, "Optimizers", "adam")
+        wait_idle(page)
+        check_rendered(page)
+        assert page.get_by_text("stochastic (batch 1) · adam").count() >= 1
+        shots(page, "page-sweep-data-default", width, height)
+        page.locator('[data-testid="stSidebar"]').get_by_text("Classroom mode").click()
+        wait_idle(page)
+        check_rendered(page)
+        check_classroom(page)
+        shots(page, "page-sweep-data-classroom", width, height)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("width", list(SIZES))
+def test_every_lesson_screenshots(browser, app_server, width, mode):
+    height = SIZES[width]
+    with sized_page(browser, app_server, width, height) as page:
+        open_page(page, "/Lessons" + MODES[mode])
+        for i in range(1, N_LESSONS + 1):
+            if i > 1:
+                pick(page, 0, f"{i} ·")
+            check_rendered(page)
+            if mode == "classroom":
+                check_classroom(page)
+            shots(page, f"page-lessons-{i}-{mode}", width, height)
+    assert (ARTIFACTS / f"page-lessons-{N_LESSONS}-{mode}-{width}.png").exists()
 
 
 @pytest.mark.browser
@@ -67,4 +204,5 @@ def test_classroom_mode_on_every_page(app_page, path):
     open_page(app_page, path + "?classroom=1")
     check_rendered(app_page)
     assert "classroom=1" in app_page.url
+    check_classroom(app_page)
     screenshot(app_page, PAGES[path] + "-classroom")
