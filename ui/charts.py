@@ -444,8 +444,9 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     runs of very different lengths. ``log``: logarithmic y (values <= 0 are left out).
     ``excess_over``: draw the loss above this value (the best possible loss) instead: small
     differences between good runs show on a log axis (a run at the best loss is drawn at the
-    rounding floor, 1e-15 of it); ``best_name`` names that value in the title. ``smooth``: a trailing moving average over this many points,
-    drawn over the faint raw curve (0 = off). ``status``: run -> status, to mark diverged runs.
+    rounding floor, 1e-15 of it); ``best_name`` names that value in the title. ``smooth``: a
+    trailing moving average over this many points, drawn over the faint raw curve (0 = off).
+    ``status``: run -> status, to mark diverged runs.
     On a linear axis the y range is that of the runs that did not diverge: a diverged run is
     cut where it leaves the chart, and marked there.
     """

@@ -16,8 +16,8 @@ import streamlit as st
 
 import gdcore
 from gdcore.config import MAX_NAME_CHARS
-from gdcore.methods import DEFAULTS as METHOD_DEFAULTS
 from gdcore.limits import LIMITS
+from gdcore.methods import DEFAULTS as METHOD_DEFAULTS
 from ui import state
 from ui.widgets import escape_md
 
