@@ -244,7 +244,7 @@ def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: i
     plane_title = (None if plane is None or len(params) == 2 else
                    f"Loss across {u} and {v}, others at {held}"
                    + ("'s last point" if held != ref_name else "") + f" (◆ {ref_name})")
-    render.chart(left, ("path", key, units, u, v, json.dumps(plane and plane[2]), look),
+    render.chart(left, ("path", key, units, u, v, held, json.dumps(plane and plane[2]), look),
                  lambda: charts_space.path_chart(
                      charts_space.loss_surface(outcome.problem, on, ref_uv, status=status,
                                                plane=plane),
