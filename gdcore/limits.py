@@ -13,7 +13,9 @@ keep every product of two values finite (e.g. |init| <= 1e6, lr <= 1e6).
 
 **The work budget.** A run's cost is counted before it starts, in *row visits*: each update
 touches the rows of its batch (a full batch costs one: its gradient comes from the data's
-moments), each shuffled epoch touches every row once more. An experiment may do at most
+moments), each shuffled epoch touches every row once more. Logistic regression's full-data loss
+has no such summary: each of its updates also reads every row (and a line search or Newton
+step on it reads them once more). An experiment may do at most
 ``MAX_UPDATES`` updates and ``MAX_ROW_VISITS`` row visits in total (about 3 s on the compiled
 accelerator, a minute or two on the interpreter loop with a progress bar and a Stop button).
 History memory is bounded by ``MAX_RUNS × max_points`` rows. The CLI's ``--force`` skips the
@@ -169,14 +171,18 @@ class Work:
         return Work(self.updates + other.updates, self.row_visits + other.row_visits)
 
 
-def run_work(n_rows: int, batch_size: int | None, epochs: int, shuffle: bool) -> Work:
-    """Updates and row visits of one run if it runs to the end (see the module docstring)."""
+def run_work(n_rows: int, batch_size: int | None, epochs: int, shuffle: bool, *,
+             passes: int = 0) -> Work:
+    """Updates and row visits of one run if it runs to the end (see the module docstring).
+    ``passes``: full passes over the rows each update makes besides its batch (the
+    cross-entropy's full-data loss has no summary of the data: 1; a line search or Newton step
+    on it, one more for its trial or its Hessian: 2)."""
     batch = n_rows if batch_size is None else min(batch_size, n_rows)
     per_epoch = -(-n_rows // batch)
     updates = epochs * per_epoch
     full = batch >= n_rows
     visits = updates * (1 if full else batch) + (epochs * n_rows if shuffle and not full else 0)
-    return Work(updates, visits)
+    return Work(updates, visits + updates * passes * n_rows)
 
 
 def budget_problem(work: Work) -> str | None:

@@ -312,9 +312,11 @@ def experiment_work(exp: Experiment, problem) -> limits.Work:
     """The updates and row visits all runs of ``exp`` make if none stops early."""
     n = problem.n if has_rows(problem) else 1
     total = limits.Work(0, 0)
+    logistic = isinstance(problem, LogisticRegression)
     for cfg in exp.runs:
         batch = cfg.batch_size if has_rows(problem) else None
-        total = total + limits.run_work(n, batch, cfg.epochs, cfg.shuffle)
+        passes = (1 + (cfg.method.name != "gd")) if logistic else 0
+        total = total + limits.run_work(n, batch, cfg.epochs, cfg.shuffle, passes=passes)
     return total
 
 

@@ -162,6 +162,30 @@ def test_force_skips_the_budget_but_not_the_limits(monkeypatch):
         run_experiment({**exp, "runs": [{"epochs": 200_000}]}, force=True)
 
 
+def test_logistic_updates_count_a_pass_over_every_row():
+    """The cross-entropy's full-data loss reads every row at every update (no summary of the
+    data), and a Newton step reads them again: the budget counts it, from the same numbers."""
+    from gdcore import limits, runner
+
+    data = {"source": "classes", "n": 500, "seed": 3}
+    runs = [{"name": "sgd", "batch_size": 1, "epochs": 4, "shuffle": False},
+            {"name": "newton", "epochs": 10, "method": {"name": "newton"}}]
+    exp = gdcore.parse_experiment({"problem": "logistic", "data": data, "runs": runs})
+    problem = gdcore.make_problem("logistic", gdcore.load_dataset(data, problem="logistic"))
+    work = runner.experiment_work(exp, problem)
+    # sgd: 2,000 updates, each its row + all 500; newton: 10 updates, each 1 + 2 x 500
+    assert work == limits.Work(2_000 + 10, 2_000 * (1 + 500) + 10 * (1 + 2 * 500))
+    linear = gdcore.parse_experiment({"data": {"source": "generate", "n": 500}, "runs": runs})
+    lin_problem = gdcore.make_problem("linear", gdcore.load_dataset({"source": "generate",
+                                                                     "n": 500}))
+    assert runner.experiment_work(linear, lin_problem) == limits.Work(2_010, 2_000 + 10)
+    big = gdcore.parse_experiment({"problem": "logistic", "data": {**data, "n": 20_000},
+                                   "runs": [{"batch_size": 1, "epochs": 1}]})
+    big_problem = gdcore.make_problem("logistic", gdcore.load_dataset(
+        {**data, "n": 20_000}, problem="logistic"))
+    assert "rows in all" in runner.over_budget(big, big_problem)  # 20,000 x 20,001 > 2e8
+
+
 def test_histories_csv_neutralises_formulas(tmp_path):
     cfg = tmp_path / "c.json"
     names = ['=HYPERLINK("http://evil","x")', "+1", "-2", "@SUM(A1)", "\tt", "plain"]
