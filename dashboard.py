@@ -169,7 +169,7 @@ def _plane_controls(outcome: results.Outcome, dataset, big: bool):
     if params == ["w", "b"]:  # the whole plane: the squared error's from its moments
         plane = None if outcome.kind == "linear" else (0, 1, [0.0, 0.0])
         return ("w", "b"), plane, outcome.reference_name
-    c1, c2, c3 = (st.columns(3) if not big else (st.container(),) * 3)
+    c1, c2, c3 = st.columns(3)
     u = c1.selectbox("Surface: across", params[:-1], key=seeded("plane_u", params[0]),
                      format_func=lambda p: _feature(dataset, p))
     rest = [p for p in params if p != u]
@@ -235,15 +235,22 @@ def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: i
     _pairs(first)
 
     # the parameter plane, and the model over the data
-    left, right = st.columns(2)
-    with left:
+    if len(params) > 2:  # which plane: in a popover, so the two charts below stay level
+        pop = st.columns([1, 1] if not big else [3, 1])[0].popover(
+            "Surface: which two parameters, the others where", width="stretch",
+            icon=":material/tune:")
+        with pop:
+            (u, v), plane, held = _plane_controls(outcome, dataset, big)
+    else:
         (u, v), plane, held = _plane_controls(outcome, dataset, big)
+    left, right = st.columns(2)
     on = charts_space.on_plane(hist, u, v)
     ref_uv = {"w": outcome.reference.get(u), "b": outcome.reference.get(v)} \
         if outcome.reference else {}
-    plane_title = (None if plane is None or len(params) == 2 else
-                   f"Loss across {u} and {v}, others at {held}"
-                   + ("'s last point" if held != ref_name else "") + f" (◆ {ref_name})")
+    sliced = plane is not None and len(params) > 2
+    plane_title = f"Loss across {u} and {v}" if sliced else None
+    plane_note = (f"others at {held}" + ("'s last point" if held != ref_name else "")
+                  + f" · ◆ {ref_name}, ○ start") if sliced else None
     render.chart(left, ("path", key, units, u, v, held, json.dumps(plane and plane[2]), look),
                  lambda: charts_space.path_chart(
                      charts_space.loss_surface(outcome.problem, on, ref_uv, status=status,
@@ -251,7 +258,7 @@ def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: i
                      on, ref_uv, status=status, runs=outcome.names, units=units,
                      height=height, big=big,
                      titles=(_feature(dataset, u), _feature(dataset, v)),
-                     reference_name=ref_name, title=plane_title))
+                     reference_name=ref_name, title=plane_title, subtitle=plane_note))
     cond, where = results.conditioning(outcome)
     left.caption(_conditioning_text(cond, where, len(params) > 2))
     with right:

@@ -404,7 +404,7 @@ def test_standardized_data_gives_the_intercept_chart_a_readable_axis():
     ok(at)
     assert setup_of(at)["data"].get("standardize") is True
     b_chart = json.loads(at.get("vega_lite_chart")[5].proto.spec)
-    assert b_chart["title"].startswith("Learned intercept b")
+    assert b_chart["title"]["text"].startswith("Learned intercept b")
     domains = [lay["encoding"]["y"]["scale"]["domain"] for lay in b_chart["layer"]
                if "domain" in lay.get("encoding", {}).get("y", {}).get("scale", {})]
     assert domains and all(hi - lo >= 0.1 for lo, hi in domains), domains

@@ -107,7 +107,8 @@ def test_the_surface_can_be_drawn_on_any_two_parameters():
     by_label(at.selectbox, "others held at").set_value("Newton").run()
     clean(at, 9)
     titles = [json.loads(c.proto.spec).get("title", "") for c in at.get("vega_lite_chart")]
-    assert "Loss across w3 and b, others at Newton's last point (◆ least squares)" in titles
+    assert {"text": "Loss across w3 and b",
+            "subtitle": "others at Newton's last point · ◆ least squares, ○ start"} in titles
 
 
 def test_breast_cancer_and_the_positive_class():

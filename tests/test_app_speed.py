@@ -30,7 +30,8 @@ def test_every_dashboard_chart_keeps_its_layers_scales_selection_and_data():
     charts = at.get("vega_lite_chart")
     assert len(charts) == 7
     for chart, spec, title in zip(charts, specs(at), TITLES, strict=True):
-        assert str(spec["title"]).startswith(title)
+        heading = spec["title"]["text"] if isinstance(spec["title"], dict) else spec["title"]
+        assert heading.startswith(title)
         assert layers(spec), title
         names = {d.name for d in chart.proto.datasets}
         used = {lay["data"]["name"] for lay in [spec, *layers(spec)] if "data" in lay}

@@ -312,6 +312,12 @@ def layer(*charts: alt.Chart, **props: Any) -> alt.LayerChart:
     return chart
 
 
+def titled(text: str, note: str) -> alt.TitleParams:
+    """A title with a smaller second line (what the marks mean): a long one-line title is cut
+    off on a narrow chart, the two lines fit."""
+    return alt.TitleParams(text=text, subtitle=note)
+
+
 class Chart(alt.Chart):
     """``alt.Chart`` whose ``encode`` turns shorthand strings (``"step:Q"``) and dicts
     (``alt.condition``, ``alt.value``) into channel objects made once and reused (see
@@ -408,7 +414,8 @@ def style(chart: alt.TopLevelMixin, *, big: bool = False) -> alt.TopLevelMixin:
                                 labelLimit=150 if not big else 190, orient="top",
                                 direction="horizontal", columns=3 if not big else 2,
                                 symbolStrokeWidth=3, title=None),
-        title=alt.TitleConfig(fontSize=size + 3, anchor="start"),
+        title=alt.TitleConfig(fontSize=size + 3, anchor="start", subtitleFontSize=size,
+                              subtitleColor="#555"),
         view=alt.ViewConfig(strokeWidth=0))
     return chart
 
@@ -619,7 +626,8 @@ def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = 
             text=alt.Text("value:Q", format=".4~g"))
         layers += [rule, value_text]
     what = label or f"{'slope' if param.startswith('w') else 'intercept'} {param}"
-    chart = layer(*layers, height=height, title=f"Learned {what} (dashed: {reference_name})")
+    chart = layer(*layers, height=height,
+                  title=titled(f"Learned {what}", f"dashed: {reference_name}"))
     return style(chart, big=big)
 
 

@@ -36,6 +36,7 @@ from ui.charts import (
     points_per_run,
     run_scale,
     style,
+    titled,
     value_range,
 )
 from ui.charts_space import MAX_DATA_POINTS, _segment, _title
@@ -87,7 +88,7 @@ def weights_chart(frame: pd.DataFrame, *, runs: Sequence[str] | None = None,
         layers.append(_corner_notes([f"✕ {_title(r, 28)} diverged: not drawn" for r in lost],
                                     big))
     chart = layer(*layers, height=max(height, 34 * len(order)),
-                  title=f"Final weights per feature (◇ {reference_name})")
+                  title=titled("Final weights per feature", f"◇ {reference_name}"))
     return style(chart, big=big)
 
 
@@ -213,7 +214,7 @@ def boundary_chart(frame: pd.DataFrame, x_names: Sequence[str], y_name: str,
         half = Chart(pd.DataFrame({"p": [0.5]})).mark_rule(color="#bbb", strokeDash=[2, 3]) \
             .encode(y=alt.Y("p:Q", scale=ys))
         layers.insert(0, half)
-        title = f"Predicted probability per run ({tag}; dashed: {reference_name})"
+        title = titled("Predicted probability per run", f"{tag} · dashed: {reference_name}")
     else:
         y0, y1 = value_range(data["y"], pad=0.04, flat=0.1) or [-1.0, 1.0]
         ys = alt.Scale(domain=[y0, y1], nice=False)
@@ -236,7 +237,7 @@ def boundary_chart(frame: pd.DataFrame, x_names: Sequence[str], y_name: str,
                                                    clip=True).encode(
                     x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys),
                     tooltip=[alt.Tooltip("label:N", title="")]))
-        title = f"Decision boundaries ({tag}; dashed: {reference_name})"
+        title = titled("Decision boundaries", f"{tag} · dashed: {reference_name}")
     lost = list(dict.fromkeys(lines.loc[gone, "run"]))
     if lost:
         layers.append(_corner_notes([f"✕ {_title(r, 28)} diverged: no boundary" for r in lost],

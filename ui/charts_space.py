@@ -40,6 +40,7 @@ from ui.charts import (
     points_per_run,
     run_scale,
     style,
+    titled,
     value_range,
 )
 
@@ -233,7 +234,7 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
                units: str = "", height: int = HEIGHT, big: bool = False,
                titles: tuple[str, str] = ("w (slope)", "b (intercept)"),
                reference_name: str = "least squares",
-               title: str | None = None) -> alt.TopLevelMixin:
+               title: str | None = None, subtitle: str | None = None) -> alt.TopLevelMixin:
     """Each run's path over the loss contour (coloured bands, log-spaced levels above the
     minimum), start points as circles, the reference minimum (``reference_name``) as a
     diamond. ``titles`` name the two axes (the history's ``w`` and ``b`` columns). Paths are
@@ -301,8 +302,9 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("label:N", title="status"),
                      alt.Tooltip("where:N", title="last finite (w, b)"),
                      alt.Tooltip("loss:Q", title="last finite loss", format=".4~g")]))
+    heading = title or f"Paths across the loss surface (◆ {reference_name}, ○ start)"
     chart = layer(*layers, height=height,
-                  title=title or f"Paths across the loss surface (◆ {reference_name}, ○ start)")
+                  title=heading if subtitle is None else titled(heading, subtitle))
     return style(chart, big=big)
 
 
