@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--engine", choices=("auto", "python", "compiled"), default="auto",
                    help="auto (default): the interpreter loop, plus the compiled accelerator for "
                    "runs it would take long on; python: never compile; compiled: compile first")
-    s = sub.add_parser("schema", help="print the optimizers, schedules and clips with defaults")
+    s = sub.add_parser("schema", help="print the problems, data sources, optimizers, schedules, clips and "
+                                   "methods with their defaults")
     s.set_defaults()
     return p
 
@@ -150,16 +151,20 @@ def _interpreter_seconds(exp, problem) -> float:
 
 
 def _schema() -> int:
-    from .config import CLIP_DEFAULTS, OPTIMIZER_DEFAULTS, SCHEDULE_DEFAULTS
+    from .config import CLIP_DEFAULTS, DATA_FIELDS, FORMAT_VERSION, OPTIMIZER_DEFAULTS, \
+        SCHEDULE_DEFAULTS
+    from .methods import DEFAULTS as METHOD_DEFAULTS
     from .problems import PROBLEMS
 
     def plain(d):
         return {k: {p: list(v) if isinstance(v, tuple) else v for p, v in ps.items()}
                 for k, ps in d.items()}
 
-    print(json.dumps({"problems": list(PROBLEMS), "optimizers": plain(OPTIMIZER_DEFAULTS),
-                      "schedules": plain(SCHEDULE_DEFAULTS), "clips": plain(CLIP_DEFAULTS)},
-                     indent=2))
+    print(json.dumps({"version": FORMAT_VERSION, "problems": list(PROBLEMS),
+                      "data_sources": {k: sorted(v) for k, v in DATA_FIELDS.items()},
+                      "optimizers": plain(OPTIMIZER_DEFAULTS),
+                      "schedules": plain(SCHEDULE_DEFAULTS), "clips": plain(CLIP_DEFAULTS),
+                      "methods": plain(METHOD_DEFAULTS)}, indent=2))
     return 0
 
 

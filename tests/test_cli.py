@@ -101,6 +101,11 @@ def test_schema_lists_everything():
     res = cli("schema")
     doc = json.loads(res.stdout)
     assert "adamw" in doc["optimizers"] and doc["optimizers"]["adamw"]["weight_decay"] == 0.01
+    assert doc["version"] == gdcore.config.FORMAT_VERSION
+    assert "logistic" in doc["problems"] and "positive" in doc["data_sources"]["csv"]
+    assert doc["methods"]["newton"]["min_curvature"] == 1e-6
+    assert set(doc["data_sources"]["classes"]) == {"n", "features", "separation", "balance",
+                                                   "seed"}
 
 
 # --- inputs that used to escape as internal errors (issue: own data, links and imports) -------
