@@ -16,6 +16,11 @@ E  fresh process, no compiled code anywhere: import gdcore + the dashboard's def
    every preset; each page's default engine work; each page script via AppTest (reference)
 F  60-run learning-rate sweep (n = 1000, batch 32, 20 epochs, sgd): interpreter vs compiled
 G  the compiled accelerator: cold build (empty cache) and warm load, each in a fresh process
+H  clicks: AppTest interactions on this tree and on the baseline commit (bench.clicks)
+L  logistic regression, full batch, n = 20,000 x 4 (and 200,000 x 4): gdcore vs a numpy loop
+   with and without the full-data loss at every step (no moment shortcut: a pass per loss)
+M  logistic regression, mini-batch 32 SGD, n = 20,000 x 4, 5 epochs: gdcore vs numpy loops and
+   scikit-learn SGDClassifier(loss="log_loss"); batch 1, where gdcore = scikit-learn step for step
 """
 
 from __future__ import annotations
@@ -51,6 +56,12 @@ import numpy as np  # noqa: E402
 from bench import fresh as fresh_cases  # noqa: E402 - stdlib only at import time
 
 TRUE_W, TRUE_B, NOISE = 3.0, -1.5, 1.0
+# L, M: labels drawn from P(y = 1) = σ(x·w + b) with these weights, on correlated features of
+# different spreads (so plain GD has a condition number to fight): the classes overlap, the
+# cross-entropy has a finite minimum (IRLS finds it)
+LOGIT_W, LOGIT_B = (1.0, -0.5, 2.0, 0.0), 0.3
+LOGIT_SPREAD = (1.0, 2.0, 0.5, 1.5)
+LOGIT_MIX = 0.5  # x2 += LOGIT_MIX * x1: two correlated features
 TARGETS = {"A": 500.0, "B": 0.75, "C": 0.05, "E": 1.0}
 PY_SCALE_ABOVE_S = 60.0  # C: time the interpreter on 1 epoch and scale when it would take longer
 PAGES = ("dashboard.py", "pages/1_Loss_landscape.py", "pages/2_Learning_rate_sweep.py",
@@ -80,11 +91,24 @@ class Sizes:
     py_repeats: int = 1  # the interpreter on B, C (seconds each); A's interpreter uses `repeats`
     pages: bool = True  # E: also time each page script via AppTest
     click_repeats: int = 5  # H: interactions of each kind (median)
+    l_n: int = 20_000  # L: logistic regression, full batch (rows x LOGIT_W's 4 features)
+    l_steps: int = 200
+    l_lr: float = 0.5
+    l_big_n: int = 200_000  # L2: the same on ten times the rows, fewer steps
+    l_big_steps: int = 50
+    m_n: int = 20_000  # M: logistic regression, mini-batch SGD
+    m_batch: int = 32
+    m_epochs: int = 5
+    m_lr: float = 0.1  # scikit-learn gets eta0 = lr (the same step on a row's gradient)
+    m1_n: int = 5_000  # M1: batch 1, no shuffling, 1 epoch (gdcore = scikit-learn step for step)
+    m1_small_n: int = 500  # ... and on a tenth of the rows: the cost per update grows with n
+    m1_lr: float = 0.05
 
 
 FULL = Sizes()
 QUICK = Sizes(a_n=100_000, a_numpy_steps=50, b_n=10_000, c_n=100_000, f_lrs=12, f_epochs=5,
-              repeats=2, pages=False, click_repeats=1)
+              repeats=2, pages=False, click_repeats=1, l_n=5_000, l_big_n=50_000, m_n=5_000,
+              m_epochs=2, m1_n=1_000, m1_small_n=100)
 
 
 @dataclass
@@ -598,6 +622,406 @@ def workload_c(sz: Sizes, full_numpy: bool = False) -> Result:
     return Result("C", "mini-batch Adam+cosine+clip", rows, checks, notes)
 
 
+# --- L, M: logistic regression --------------------------------------------------------------------
+# Logistic runs on the interpreter loop (gdcore.loop; the compiled loop runs linear regression
+# only, gdcore.accel.bridge.supports), so every gdcore time here is engine="python". The
+# cross-entropy has no moment shortcut: every full-data loss the history records is a pass over
+# all rows.
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[str]:
+    """One BLAS thread for gdcore, numpy and scikit-learn alike, for L and M (threadpoolctl, which
+    scikit-learn depends on). Their products are matrix-vector (X w and Xᵀ r on n x 4): a second
+    OpenBLAS thread gains nothing there on two shared cores, and it spins, so with it the times
+    swing with the machine's load. Yields a note naming the BLAS thread counts before."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    before = ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info()
+                       if i["user_api"] == "blas") or "none found"
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield f"one BLAS thread for every timed run here (threadpoolctl; before: {before})"
+
+
+def make_logistic_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """x: (n, 4) Gaussian features with spreads LOGIT_SPREAD, the second correlated with the first;
+    labels 0/1 drawn from P(y = 1) = σ(x·LOGIT_W + LOGIT_B), so the classes overlap."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, len(LOGIT_W))) * np.asarray(LOGIT_SPREAD)
+    x[:, 1] += LOGIT_MIX * x[:, 0]
+    z = x @ np.asarray(LOGIT_W) + LOGIT_B
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-z))).astype(np.float64)
+    return x, y
+
+
+def log_loss(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> float:
+    """Mean cross-entropy of 0/1 labels under P(y = 1) = σ(x·w + b), written apart from gdcore
+    (numpy's logaddexp: log(1 + e^z) - y z): the one yardstick for every method's answer."""
+    z = x @ np.asarray(w, dtype=np.float64) + float(b)
+    return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+
+def bce_mean(z: np.ndarray, y: np.ndarray) -> float:
+    """The numpy loops' loss: mean(max(z, 0) - y z + log1p(e^-|z|)), PyTorch's stable form of
+    BCEWithLogitsLoss. (numpy's logaddexp, used by :func:`log_loss`, is a scalar loop several
+    times slower: fine for scoring answers, not what a loop timed against gdcore should pay.)"""
+    return float(np.mean(np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))))
+
+
+def log_loss_gradient(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+    """Its gradient (w..., b) = (Xᵀ r / n, mean r), r = σ(z) - y with σ from scipy.special."""
+    from scipy.special import expit
+
+    r = expit(x @ np.asarray(w, dtype=np.float64) + float(b)) - y
+    return np.append(x.T @ r / x.shape[0], r.mean())
+
+
+def same_params(a: np.ndarray, b: np.ndarray, tol: float = 1e-9) -> bool:
+    """Parameter vectors equal to ``tol`` relative to the larger one (at least 1)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and float(np.max(np.abs(a - b))) <= tol * max(
+        1.0, float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+
+
+def losses_match(hist, losses: np.ndarray, rel: float = 1e-9) -> bool:
+    """gdcore's history ``loss`` column (the steps it kept) = ``losses[step]`` to ``rel``."""
+    steps = hist["step"].to_numpy()
+    if len(steps) == 0 or steps[-1] >= len(losses):
+        return False
+    ours, ref = hist["loss"].to_numpy(), losses[steps]
+    return bool(np.all(np.abs(ours - ref) <= rel * np.abs(ref)))
+
+
+def numpy_logistic_full_batch(x: np.ndarray, y: np.ndarray, lr: float, steps: int,
+                              record_loss: bool = True
+                              ) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """What a practitioner writes: full-batch gradient descent on the mean cross-entropy, one pass
+    over the rows per step (z, the sigmoid, the gradient) and, with ``record_loss``, the loss at
+    the current point from the same z (gdcore's history records it at every step), written as
+    PyTorch's BCEWithLogitsLoss writes it (:func:`bce_mean`).
+    Returns (w, b, losses), losses[k] = the full-data loss after k steps (None without)."""
+    n, d = x.shape
+    w, b = np.zeros(d), 0.0
+    losses = np.empty(steps + 1) if record_loss else None
+    for k in range(steps):
+        z = x @ w + b
+        if record_loss:
+            losses[k] = bce_mean(z, y)
+        r = 1.0 / (1.0 + np.exp(-z)) - y
+        w = w - lr * (x.T @ r / n)
+        b = b - lr * (r.sum() / n)
+    if record_loss:
+        losses[steps] = bce_mean(x @ w + b, y)
+    return w, float(b), losses
+
+
+def numpy_logistic_minibatch(x: np.ndarray, y: np.ndarray, *, lr: float, batch: int, epochs: int,
+                             seed: int = 0, record_loss: bool = True,
+                             shuffle_clock: list[float] | None = None
+                             ) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """Plain numpy mini-batch SGD on the mean cross-entropy: each epoch the rows gathered once in
+    a new order, then per batch z, the sigmoid, the batch gradient and the update; with
+    ``record_loss``, after every update the full-data loss at the new point (a pass over all
+    rows: what gdcore's history records). The order is gdcore's own (as in C: ``order`` shuffled
+    in place, cumulatively, by ``gdcore.rng.shuffle`` from ``state = seed``); that shuffle is pure
+    Python, so its seconds go to ``shuffle_clock`` for the benchmark to leave out.
+    Returns (w, b, losses), losses[k] = the full-data loss after k updates (None without)."""
+    from gdcore.rng import shuffle
+
+    n, d = x.shape
+    w, b = np.zeros(d), 0.0
+    losses = [bce_mean(x @ w + b, y)] if record_loss else None
+    order, state = list(range(n)), seed
+    for _ in range(epochs):
+        t_shuffle = time.perf_counter()
+        state = shuffle(order, state)
+        if shuffle_clock is not None:
+            shuffle_clock.append(time.perf_counter() - t_shuffle)
+        idx = np.array(order, dtype=np.int64)
+        xs, ys = x[idx], y[idx]
+        for start in range(0, n, batch):
+            xb, yb = xs[start:start + batch], ys[start:start + batch]
+            r = 1.0 / (1.0 + np.exp(-(xb @ w + b))) - yb
+            m = yb.shape[0]
+            w = w - lr * (xb.T @ r / m)
+            b = b - lr * (r.sum() / m)
+            if record_loss:
+                losses.append(bce_mean(x @ w + b, y))
+    return w, float(b), None if losses is None else np.asarray(losses, dtype=np.float64)
+
+
+def gdcore_logistic(x: np.ndarray, y: np.ndarray, *, batch: int | str, epochs: int, lr: float,
+                    shuffle: bool = False, seed: int = 0, engine: str = "python",
+                    split: list[tuple[float, float, float]] | None = None):
+    """gdcore, constant-lr SGD on logistic regression; a fresh problem each call, so what the
+    problem caches (its IRLS optimum, the steps-to-converge target run() asks for) is paid every
+    time. The optimum is asked for first, so ``split`` can get (its seconds, the loop's, the
+    call's)."""
+    from gdcore import run
+    from gdcore.classification import LogisticRegression
+
+    t0 = time.perf_counter()
+    problem = LogisticRegression(x, y)
+    _ = problem.optimum  # what run() computes first (its plan needs the best possible loss)
+    t_irls = time.perf_counter()
+    res = run(problem, {
+        "name": "L", "batch_size": batch, "shuffle": shuffle, "epochs": epochs, "seed": seed,
+        "optimizer": {"name": "sgd", "lr": lr},
+    }, engine=engine)
+    if split is not None:
+        split.append((t_irls - t0, res.wall_time, time.perf_counter() - t0))
+    return res
+
+
+def split_line(split: list[tuple[float, float, float]], times: list[float], rows: int) -> str:
+    """Where gdcore's fastest call spent its time."""
+    irls, loop, total = split[int(np.argmin(times))]
+    return (f"gdcore's time (fresh LogisticRegression + run()), its fastest call: IRLS optimum "
+            f"{irls:.4f} s (run() needs it: the steps-to-converge target), loop {loop:.4f} s, "
+            f"the rest {total - irls - loop:.4f} s (plan; history of {rows} rows with its "
+            "accuracy column)")
+
+
+def params_of(res) -> np.ndarray:
+    """A gdcore result's parameters as one vector (w1..wd, b)."""
+    return np.array(list(res.params.values()), dtype=np.float64)
+
+
+def sklearn_logistic(x: np.ndarray, y: np.ndarray, *, eta0: float, epochs: int,
+                     shuffle: bool = True, seed: int = 0):
+    """scikit-learn's plain SGD on the log-loss: one update per row (no batches, nothing
+    averaged), w <- w - eta0 (σ(z) - y) x, the same step gdcore takes on a row's gradient."""
+    from sklearn.linear_model import SGDClassifier
+
+    model = SGDClassifier(
+        loss="log_loss", penalty=None, learning_rate="constant", eta0=eta0, max_iter=epochs,
+        tol=None, n_iter_no_change=epochs + 1, shuffle=shuffle, average=False,
+        fit_intercept=True, early_stopping=False, random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, y)
+    return model
+
+
+def sklearn_params(model) -> np.ndarray:
+    return np.append(model.coef_[0], model.intercept_[0]).astype(np.float64)
+
+
+def logistic_optimum(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, float]:
+    """gdcore's IRLS optimum (p*, its loss): the reference every answer is measured against."""
+    from gdcore.classification import LogisticRegression
+
+    p_star, loss_star = LogisticRegression(x, y).optimum
+    return p_star, float(loss_star)
+
+
+def optimum_checks(x: np.ndarray, y: np.ndarray, p_star: np.ndarray | None, loss_star: float,
+                   finals: dict[str, float]) -> dict[str, bool]:
+    """The reference is the minimum: finite (the classes overlap), its gradient ~0 and its loss
+    the independent log-loss; no method's final loss below it."""
+    if p_star is None:
+        return {"the classes overlap: IRLS found a finite optimum": False}
+    grad = log_loss_gradient(x, y, p_star[:-1], p_star[-1])
+    return {
+        "the classes overlap: IRLS found a finite optimum": True,
+        "IRLS optimum: gradient norm <= 1e-8 and loss = the independent log-loss (1e-12 rel)":
+            float(np.linalg.norm(grad)) <= 1e-8
+            and close(loss_star, log_loss(x, y, p_star[:-1], p_star[-1]), 1e-12),
+        "no final loss below the IRLS optimum's (" + ", ".join(finals) + ")":
+            all(v >= loss_star - 1e-12 for v in finals.values()),
+    }
+
+
+def loss_line(finals: dict[str, float], loss_star: float) -> str:
+    """Each method's final log-loss (by :func:`log_loss`) and its excess over the optimum's."""
+    return ("final log-loss (one independent function): " + "; ".join(
+        f"{k} {v:.10f} (+{v - loss_star:.2e})" for k, v in finals.items())
+        + f"; IRLS optimum {loss_star:.10f}")
+
+
+def _logistic_full_batch_rows(n: int, steps: int, lr: float, repeats: int, key: str, seed: int
+                              ) -> tuple[list[Row], dict[str, bool], list[str]]:
+    x, y = make_logistic_data(n, seed=seed)
+    split: list[tuple[float, float, float]] = []
+    times, last = time_interleaved({
+        "gdcore": lambda: gdcore_logistic(x, y, batch="full", epochs=steps, lr=lr, split=split),
+        "numpy": lambda: numpy_logistic_full_batch(x, y, lr, steps),
+        "numpy-": lambda: numpy_logistic_full_batch(x, y, lr, steps, record_loss=False),
+    }, repeats)
+    res, (w_np, b_np, loss_np), (w_n0, b_n0, _) = last["gdcore"], last["numpy"], last["numpy-"]
+    p_g = params_of(res)
+    p_star, loss_star = logistic_optimum(x, y)
+    ours, ref, ref0 = min(times["gdcore"]), min(times["numpy"]), min(times["numpy-"])
+    finals = {"gdcore": log_loss(x, y, p_g[:-1], p_g[-1]), "numpy": log_loss(x, y, w_np, b_np)}
+    checks = {
+        f"{key}: history has {steps + 1} rows (every step)": len(res.history) == steps + 1,
+        f"{key}: numpy loops (with and without the per-step loss) and gdcore parameters agree "
+        "to 1e-9": same_params(p_g, np.append(w_np, b_np))
+        and same_params(p_g, np.append(w_n0, b_n0)),
+        f"{key}: numpy's loss at every step = gdcore's history loss column (1e-9 rel)":
+            losses_match(res.history, loss_np),
+        f"{key}: gdcore's final loss = the independent log-loss of its parameters (1e-12 rel)":
+            close(res.final_loss, finals["gdcore"], 1e-12),
+    }
+    checks.update({f"{key}: {k}": v for k, v in optimum_checks(x, y, p_star, loss_star,
+                                                                 finals).items()})
+    ms = 1e3 / steps
+    loop_s = split[int(np.argmin(times["gdcore"]))][1]
+    notes = [
+        f"{key}: n = {n:,} x {x.shape[1]} features, {steps} steps of SGD lr {lr}, full-data loss "
+        f"at every step; best of {repeats} (medians: gdcore {med(times['gdcore']):.4f} s, numpy "
+        f"with loss {med(times['numpy']):.4f} s, without {med(times['numpy-']):.4f} s)",
+        f"{key}: per step: gdcore {ours * ms:.3f} ms (loop alone {loop_s * ms:.3f} ms: "
+        f"the batch gradient at p, then loss and gradient at the new point: two passes); numpy "
+        f"{ref * ms:.3f} ms with the loss (one pass: z serves both), {ref0 * ms:.3f} ms without"
+        f" (recording it costs {(ref - ref0) * ms:.3f} ms a step)",
+        f"{key}: {split_line(split, times['gdcore'], len(res.history))}",
+        f"{key}: {loss_line(finals, loss_star)}",
+    ]
+    title = f"logistic full batch n={_n(n)}x{x.shape[1]}, {steps} steps"
+    rows = [
+        Row(key, title, ours, ref, "numpy+loss", ours / ref, "share", "", None),
+        Row(f"{key}-", "  same vs numpy, no per-step loss", ours, ref0, "numpy", ours / ref0,
+            "share", "", None),
+    ]
+    return rows, checks, notes
+
+
+def workload_l(sz: Sizes) -> Result:
+    with one_blas_thread() as blas:
+        rows, checks, notes = _logistic_full_batch_rows(sz.l_n, sz.l_steps, sz.l_lr, sz.repeats,
+                                                        "L", seed=11)
+        big = _logistic_full_batch_rows(sz.l_big_n, sz.l_big_steps, sz.l_lr, sz.repeats, "L2",
+                                        seed=12)
+    notes[:0] = ["gdcore on its interpreter loop (logistic regression does not run on the "
+                 "compiled one); ratio = gdcore / numpy", blas]
+    return Result("L", "logistic regression, full batch", rows + big[0], checks | big[1],
+                  notes + big[2])
+
+
+def workload_m(sz: Sizes) -> Result:
+    with one_blas_thread() as blas:
+        result = _workload_m(sz)
+    result.notes.insert(1, blas)
+    return result
+
+
+def _workload_m(sz: Sizes) -> Result:
+    x, y = make_logistic_data(sz.m_n, seed=13)
+    kw = {"lr": sz.m_lr, "batch": sz.m_batch, "epochs": sz.m_epochs, "seed": 0}
+    sklearn_logistic(x[:100], y[:100], eta0=sz.m_lr, epochs=1)  # import, first call: untimed
+    clock: list[float] = []
+    shuffle_s: dict[str, list[float]] = {"numpy": [], "numpy-": []}
+
+    def numpy_run(key: str, record: bool):
+        clock.clear()
+        out = numpy_logistic_minibatch(x, y, record_loss=record, shuffle_clock=clock, **kw)
+        shuffle_s[key].append(sum(clock))
+        return out
+
+    split: list[tuple[float, float, float]] = []
+    times, last = time_interleaved({
+        "gdcore": lambda: gdcore_logistic(x, y, shuffle=True, split=split, **kw),
+        "numpy": lambda: numpy_run("numpy", True),
+        "numpy-": lambda: numpy_run("numpy-", False),
+        "sklearn": lambda: sklearn_logistic(x, y, eta0=sz.m_lr, epochs=sz.m_epochs),
+    }, sz.repeats)
+    res, model = last["gdcore"], last["sklearn"]
+    (w_np, b_np, loss_np), (w_n0, b_n0, _) = last["numpy"], last["numpy-"]
+    net = {k: [t - s for t, s in zip(times[k], shuffle_s[k], strict=True)] for k in shuffle_s}
+    ours, sk = min(times["gdcore"]), min(times["sklearn"])
+    ref, ref0 = min(net["numpy"]), min(net["numpy-"])
+    p_g, p_s = params_of(res), sklearn_params(model)
+    p_star, loss_star = logistic_optimum(x, y)
+    # untimed: scikit-learn with eta0 = lr / batch moves as far per epoch as the mini-batch run
+    # (32 row steps of lr/32 ~ one batch step of lr), with less noise than eta0 = lr
+    p_s_b = sklearn_params(sklearn_logistic(x, y, eta0=sz.m_lr / sz.m_batch, epochs=sz.m_epochs))
+    finals = {"gdcore": log_loss(x, y, p_g[:-1], p_g[-1]), "numpy": log_loss(x, y, w_np, b_np),
+              "sklearn": log_loss(x, y, p_s[:-1], p_s[-1]),
+              "sklearn eta0=lr/batch": log_loss(x, y, p_s_b[:-1], p_s_b[-1])}
+    updates = sz.m_epochs * -(-sz.m_n // sz.m_batch)
+    loop_s = split[int(np.argmin(times["gdcore"]))][1]
+
+    # M1: batch 1 without shuffling, where scikit-learn and gdcore take the very same steps
+    x1, y1 = make_logistic_data(sz.m1_n, seed=14)
+    xs, ys = x1[:sz.m1_small_n], y1[:sz.m1_small_n]
+    kw1 = {"batch": 1, "epochs": 1, "lr": sz.m1_lr}
+    split1: list[tuple[float, float, float]] = []
+    split1s: list[tuple[float, float, float]] = []
+    t1, last1 = time_interleaved({
+        "gdcore": lambda: gdcore_logistic(x1, y1, split=split1, **kw1),
+        "sklearn": lambda: sklearn_logistic(x1, y1, eta0=sz.m1_lr, epochs=1, shuffle=False),
+        "gdcore-small": lambda: gdcore_logistic(xs, ys, split=split1s, **kw1),
+    }, sz.repeats)
+    r1, m1, r1s = last1["gdcore"], last1["sklearn"], last1["gdcore-small"]
+    ours1, sk1 = min(t1["gdcore"]), min(t1["sklearn"])
+    us_big = min(loop for _, loop, _ in split1) / sz.m1_n * 1e6  # the loop's time per update
+    us_small = min(loop for _, loop, _ in split1s) / sz.m1_small_n * 1e6
+
+    checks = {
+        f"gdcore made {updates:,} updates": res.steps == updates,
+        "numpy loops (with and without the per-step loss) and gdcore parameters agree to 1e-9 "
+        "(same row order)": same_params(p_g, np.append(w_np, b_np))
+        and same_params(p_g, np.append(w_n0, b_n0)),
+        f"numpy's full-data loss after each update = gdcore's history loss column at its "
+        f"{len(res.history)} kept steps (1e-9 rel)": losses_match(res.history, loss_np),
+        "gdcore's final loss = the independent log-loss of its parameters (1e-12 rel)":
+            close(res.final_loss, finals["gdcore"], 1e-12),
+        f"sklearn ran all {sz.m_epochs} epochs ({sz.m_epochs * sz.m_n:,} row updates)":
+            int(model.n_iter_) == sz.m_epochs and int(model.t_) == sz.m_epochs * sz.m_n + 1,
+        f"M1: batch 1, no shuffling: sklearn and gdcore parameters agree to 1e-9 after "
+        f"{sz.m1_n:,} updates (the same step on each row)":
+            r1.steps == sz.m1_n and r1s.steps == sz.m1_small_n and int(m1.t_) == sz.m1_n + 1
+            and same_params(params_of(r1), sklearn_params(m1)),
+    }
+    checks.update(optimum_checks(x, y, p_star, loss_star, finals))
+    per_epoch = {k: v / sz.m_epochs for k, v in
+                 {"gdcore": ours, "numpy with loss": ref, "numpy without": ref0,
+                  "sklearn": sk}.items()}
+    notes = [
+        "gdcore on its interpreter loop (logistic regression does not run on the compiled one); "
+        "ratio = gdcore / comparison",
+        f"n = {sz.m_n:,} x {x.shape[1]} features, batch {sz.m_batch}, {sz.m_epochs} epochs = "
+        f"{updates:,} updates, SGD lr {sz.m_lr}, shuffled each epoch; best of {sz.repeats} "
+        f"(medians: gdcore {med(times['gdcore']):.3f} s, numpy with loss "
+        f"{med(net['numpy']):.3f} s, without {med(net['numpy-']):.4f} s, sklearn "
+        f"{med(times['sklearn']):.4f} s)",
+        "per epoch: " + ", ".join(f"{k} {v:.4f} s" for k, v in per_epoch.items()),
+        f"per update: gdcore {ours / updates * 1e6:.0f} us (loop alone "
+        f"{loop_s / updates * 1e6:.0f} us), numpy {ref / updates * 1e6:.0f} us with the "
+        f"full-data loss, {ref0 / updates * 1e6:.1f} us without: recording the loss is "
+        f"{100 * (ref - ref0) / ref:.0f}% of numpy's time",
+        split_line(split, times["gdcore"], len(res.history)) + "; the loop includes its "
+        "shuffles and gathers",
+        "numpy time excludes the pure-Python gdcore.rng.shuffle it calls to follow gdcore's row "
+        f"order ({statistics.median(shuffle_s['numpy']) / sz.m_epochs:.4f} s per epoch, left "
+        "out); gdcore's time includes its own",
+        f"sklearn SGDClassifier(loss='log_loss', penalty=None, learning_rate='constant', "
+        f"eta0={sz.m_lr}, max_iter={sz.m_epochs}, tol=None, shuffle=True): one update per row "
+        f"({sz.m_epochs * sz.m_n:,} in all, {sz.m_batch}x gdcore's), each the step gdcore takes "
+        "on that row alone (σ(z) - y)·(x, 1) (its per-row loss is the same cross-entropy, no "
+        "1/2); nothing averaged; it records no full-data loss; its own row order; also fitted "
+        f"(untimed) with eta0 = lr/{sz.m_batch}, which moves as far per epoch as gdcore's "
+        "batches",
+        loss_line(finals, loss_star),
+        f"M1: batch 1, {sz.m1_n:,} rows, 1 epoch, lr {sz.m1_lr}, no shuffling (sklearn "
+        f"shuffle=False): gdcore {ours1:.4f} s, sklearn {sk1:.5f} s; gdcore's loop per update "
+        f"{us_big:.0f} us on {sz.m1_n:,} rows vs {us_small:.0f} us on {sz.m1_small_n:,} "
+        f"(x{us_big / us_small:.1f} for x{sz.m1_n / sz.m1_small_n:g} rows: after every update "
+        "the full-data loss, a pass over all n rows, on top of a fixed cost)",
+    ]
+    rows = [
+        Row("M", f"logistic batch {sz.m_batch} n={_n(sz.m_n)}x{x.shape[1]}, {sz.m_epochs} "
+            "epochs", ours, ref, "numpy+loss", ours / ref, "share", "", None),
+        Row("M-", "  same vs numpy, no per-step loss", ours, ref0, "numpy", ours / ref0,
+            "share", "", None),
+        Row("Ms", "  same vs sklearn SGDClassifier (per row)", ours, sk, "sklearn", ours / sk,
+            "share", "", None),
+        Row("M1", f"logistic batch 1 n={_n(sz.m1_n)}x{x1.shape[1]}, 1 epoch", ours1, sk1,
+            "sklearn", ours1 / sk1, "share", "", None),
+    ]
+    return Result("M", "logistic regression, mini-batch and batch 1", rows, checks, notes)
+
+
 # --- fresh processes (E, F, G) ------------------------------------------------------------------
 def fresh(case: str, *, cache_dir: Path | None = None, engine: str | None = None,
           timeout: float = 900.0) -> dict[str, Any]:
@@ -850,7 +1274,7 @@ def workload_h(sz: Sizes) -> Result:
                   notes=notes)
 
 
-WORKLOADS = ("A", "B", "C", "E", "F", "G", "H")
+WORKLOADS = ("A", "B", "C", "E", "F", "G", "H", "L", "M")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -888,7 +1312,8 @@ def main(argv: list[str] | None = None) -> int:
     runners = {"A": lambda: workload_a(sz, args.full_numpy), "B": lambda: workload_b(sz),
                "C": lambda: workload_c(sz, args.full_numpy), "E": lambda: workload_e(sz),
                "F": lambda: workload_f(sz), "G": lambda: workload_g(sz),
-               "H": lambda: workload_h(sz)}
+               "H": lambda: workload_h(sz), "L": lambda: workload_l(sz),
+               "M": lambda: workload_m(sz)}
     for key in chosen:
         say(f"\n-- {key} ... (load average {load_average()})")
         r = runners[key]()
@@ -908,6 +1333,9 @@ def main(argv: list[str] | None = None) -> int:
         "(lower is better);\n       A', B', C', F, F' = interpreter / compiled; G = cold build / "
         "warm load. E rows: 'compared with' = the\n       import gdcore part of the time; E* = "
         "whole page scripts, 'compared with' = the same with GDCORE_ENGINE=python.\n"
+        "       L, M = gdcore / comparison (logistic regression, gdcore's interpreter loop; "
+        "L-, M- against numpy\n       without the per-step full-data loss, Ms against "
+        "scikit-learn SGDClassifier).\n"
         f"Load average at the end {load_average()}. Total benchmark time {total:.0f} s.")
     missed = [f"{row.key} {row.title.strip()}" for r in results if r.valid for row in r.rows
               if row.met is False]

@@ -1,9 +1,10 @@
 """Smoke test of the benchmark on tiny data: every comparison is of equal computations (numpy
-loop == gdcore step for step; interpreter loop == compiled accelerator bit for bit), every
-correctness check holds, and E's fresh-process script runs without ever importing numba.
+loop == gdcore step for step; interpreter loop == compiled accelerator bit for bit; for logistic
+regression, scikit-learn's batch 1 == gdcore's), every correctness check holds, and E's
+fresh-process script runs without ever importing numba.
 
 No timing is asserted anywhere: timings on shared machines are noise at this size.
-Part of the normal suite (``python -m pytest``); about half a minute, most of it building the
+Part of the normal suite (``python -m pytest``); under a minute, most of it building the
 compiled accelerator into the session's fresh cache directory (tests/conftest.py).
 """
 
@@ -16,7 +17,8 @@ from bench import run as bench
 
 TINY = bench.Sizes(a_n=2_000, a_steps=1000, a_numpy_steps=20, b_n=2_000, b_epochs=10,
                    c_n=20_000, c_epochs=5, c_numpy_epochs=1, f_n=200, f_lrs=4, f_epochs=3,
-                   repeats=1, pages=False)
+                   repeats=1, pages=False, l_n=1_000, l_steps=50, l_big_n=2_000, l_big_steps=10,
+                   m_n=1_000, m_epochs=2, m1_n=200, m1_small_n=50)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -59,10 +61,80 @@ def test_sgd1_interpreter_and_compiled_identical_and_near_sklearn():
     assert abs(float(model.coef_[0]) - comp.params["w"]) < 0.1
 
 
-@pytest.mark.parametrize("key", ["A", "B", "C", "F"])
+def test_log_loss_yardstick_against_closed_forms():
+    """The benchmark's own log-loss (logaddexp) and gradient (scipy's expit), checked against
+    log 2 at zero, a hand-computed two-row case and central differences."""
+    x, y = bench.make_logistic_data(300, seed=4)
+    assert bench.log_loss(x, y, np.zeros(4), 0.0) == pytest.approx(np.log(2.0), rel=1e-15)
+    # rows z = 2 (y = 1) and z = -1 (y = 1): mean(log(1 + e^-2), log(1 + e^1))
+    two = bench.log_loss(np.array([[1.0], [-0.5]]), np.array([1.0, 1.0]), np.array([2.0]), 0.0)
+    assert two == pytest.approx((np.log1p(np.exp(-2.0)) + np.log1p(np.e)) / 2, rel=1e-14)
+    w, b, h = np.array([0.3, -0.2, 0.5, 0.1]), -0.4, 1e-6
+    grad = bench.log_loss_gradient(x, y, w, b)
+    p = np.append(w, b)
+    for j in range(5):
+        e = np.eye(5)[j] * h
+        fd = (bench.log_loss(x, y, (p + e)[:4], (p + e)[4])
+              - bench.log_loss(x, y, (p - e)[:4], (p - e)[4])) / (2 * h)
+        assert grad[j] == pytest.approx(fd, abs=1e-8)
+    assert bench.bce_mean(x @ w + b, y) == pytest.approx(bench.log_loss(x, y, w, b), rel=1e-14)
+
+
+def test_logistic_data_overlaps_and_has_both_classes():
+    x, y = bench.make_logistic_data(2_000, seed=5)
+    assert x.shape == (2_000, 4) and set(np.unique(y)) == {0.0, 1.0}
+    p_star, loss_star = bench.logistic_optimum(x, y)
+    assert p_star is not None and 0.0 < loss_star < np.log(2.0)
+    assert np.linalg.norm(bench.log_loss_gradient(x, y, p_star[:-1], p_star[-1])) <= 1e-8
+
+
+@pytest.mark.parametrize("record", [True, False])
+def test_logistic_full_batch_numpy_loop_equals_gdcore_every_step(record):
+    x, y = bench.make_logistic_data(800, seed=6)
+    res = bench.gdcore_logistic(x, y, batch="full", epochs=30, lr=0.5)
+    w, b, losses = bench.numpy_logistic_full_batch(x, y, 0.5, 30, record_loss=record)
+    assert len(res.history) == 31
+    assert bench.same_params(bench.params_of(res), np.append(w, b))
+    if record:
+        assert bench.losses_match(res.history, losses)
+        np.testing.assert_allclose(res.history["loss"].to_numpy(), losses, rtol=1e-9)
+    else:
+        assert losses is None
+
+
+def test_logistic_minibatch_numpy_loop_equals_gdcore():
+    """Two shuffled epochs of batch 32 on 1000 rows (the last batch of each has 8 rows): the
+    numpy loop follows gdcore's row order, so parameters and every kept loss agree."""
+    x, y = bench.make_logistic_data(1_000, seed=7)
+    kw = {"lr": 0.2, "batch": 32, "epochs": 2, "seed": 3}
+    clock: list[float] = []
+    w, b, losses = bench.numpy_logistic_minibatch(x, y, shuffle_clock=clock, **kw)
+    w0, b0, none = bench.numpy_logistic_minibatch(x, y, record_loss=False, **kw)
+    res = bench.gdcore_logistic(x, y, shuffle=True, **kw)
+    assert res.steps == 64 and len(losses) == 65 and len(clock) == 2 and none is None
+    assert bench.same_params(bench.params_of(res), np.append(w, b))
+    assert bench.same_params(np.append(w0, b0), np.append(w, b), tol=0.0)
+    assert bench.losses_match(res.history, losses)
+    # the check can fail: a loss column off by one step does not match
+    assert not bench.losses_match(res.history, np.roll(losses, 1))
+
+
+def test_sklearn_batch_one_takes_gdcore_steps():
+    """scikit-learn's SGDClassifier without shuffling = gdcore's batch 1 without shuffling, row
+    for row (the same loss per row, the same step); with shuffling the orders differ."""
+    x, y = bench.make_logistic_data(300, seed=8)
+    res = bench.gdcore_logistic(x, y, batch=1, epochs=2, lr=0.05)
+    model = bench.sklearn_logistic(x, y, eta0=0.05, epochs=2, shuffle=False)
+    assert int(model.n_iter_) == 2 and res.steps == 600
+    assert bench.same_params(bench.params_of(res), bench.sklearn_params(model))
+    shuffled = bench.sklearn_logistic(x, y, eta0=0.05, epochs=2, shuffle=True)
+    assert not bench.same_params(bench.params_of(res), bench.sklearn_params(shuffled))
+
+
+@pytest.mark.parametrize("key", ["A", "B", "C", "F", "L", "M"])
 def test_workload_checks_hold_on_tiny_data(key):
     workload = {"A": bench.workload_a, "B": bench.workload_b, "C": bench.workload_c,
-                "F": bench.workload_f}[key]
+                "F": bench.workload_f, "L": bench.workload_l, "M": bench.workload_m}[key]
     result = workload(TINY)
     assert result.checks and result.valid, result.checks
     for row in result.rows:
@@ -88,10 +160,11 @@ def test_page_defaults_mirrored_by_the_benchmark():
 
 def test_command_line_quick_mode(monkeypatch, capsys):
     monkeypatch.setattr(bench, "QUICK", TINY)
-    assert bench.main(["--quick", "--only", "a,b,c"]) == 0
+    assert bench.main(["--quick", "--only", "a,b,c,l,m"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("gdcore benchmark") and "\nCPU " in out and "numba " in out
-    for key in ("A ", "A'", "B ", "B'", "C ", "C'"):
+    for key in ("A ", "A'", "B ", "B'", "C ", "C'", "L ", "L-", "L2", "L2-", "M ", "M-", "Ms",
+                "M1"):
         assert f"\n{key}  " in out
     assert "== summary" in out and "INVALID" not in out
 
