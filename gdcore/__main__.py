@@ -151,8 +151,13 @@ def _interpreter_seconds(exp, problem) -> float:
 
 
 def _schema() -> int:
-    from .config import CLIP_DEFAULTS, DATA_FIELDS, FORMAT_VERSION, OPTIMIZER_DEFAULTS, \
-        SCHEDULE_DEFAULTS
+    from .config import (
+        CLIP_DEFAULTS,
+        DATA_FIELDS,
+        FORMAT_VERSION,
+        OPTIMIZER_DEFAULTS,
+        SCHEDULE_DEFAULTS,
+    )
     from .methods import DEFAULTS as METHOD_DEFAULTS
     from .problems import PROBLEMS
 

@@ -56,12 +56,28 @@ def bce(z, y):
 
 
 def bce_rows(p, x, y) -> tuple[float, np.ndarray]:
-    """Mean loss and gradient over rows ``x`` (m, d), labels ``y`` (m,), at p = (w, b)."""
+    """Mean loss and gradient over rows ``x`` (m, d), labels ``y`` (m,), at p = (w, b).
+
+    The same formulas as :func:`sigmoid` and :func:`bce` (so the same numbers, bit for bit),
+    sharing one e^-|z| between them and without their sign masks: 2.6x faster on 20,000 rows
+    (bench/run.py L), and this is the cost of every logistic step."""
     p = np.asarray(p, dtype=float)
     z = x @ p[:-1] + p[-1]
-    r = sigmoid(z) - y
+    e = np.exp(-np.abs(z))
+    s = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))  # σ(z)
+    r = s - y
     m = x.shape[0]
-    return float(np.mean(bce(z, y))), np.concatenate([x.T @ r / m, [float(np.sum(r)) / m]])
+    loss = (1.0 - y) * z + (np.maximum(-z, 0.0) + np.log1p(e))  # (1 - y) z + softplus(-z)
+    return float(np.mean(loss)), np.concatenate([x.T @ r / m, [float(np.sum(r)) / m]])
+
+
+def bce_loss(p, x, y) -> float:
+    """The mean loss of :func:`bce_rows` alone, the same numbers (a mini-batch run records the
+    full-data loss after every update; its gradient is needed only for a gradient tolerance)."""
+    p = np.asarray(p, dtype=float)
+    z = x @ p[:-1] + p[-1]
+    e = np.exp(-np.abs(z))
+    return float(np.mean((1.0 - y) * z + (np.maximum(-z, 0.0) + np.log1p(e))))
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,6 +174,20 @@ class LogisticRegression:
         p = np.asarray(p, dtype=float)
         z = self.x @ p[:-1] + p[-1]
         return bool(np.all(np.where(self.y == 1.0, z > 0.0, z < 0.0)))
+
+    def accuracies(self, points: np.ndarray) -> np.ndarray:
+        """:meth:`accuracy` at each row of ``points`` (k, d + 1), e.g. a run's history: in
+        chunks of rows, so memory stays at :data:`SLICE_ROWS` × k (a history of 2,000 points
+        on a million rows would otherwise make 16 GB of logits)."""
+        points = np.asarray(points, dtype=float).reshape(-1, self.dim)
+        w, b = points[:, :-1].T, points[:, -1]
+        right = np.zeros(len(points), dtype=np.int64)
+        for start in range(0, self.n, SLICE_ROWS):
+            stop = min(start + SLICE_ROWS, self.n)
+            z = self.x[start:stop] @ w + b  # (rows, k)
+            right += np.count_nonzero((z >= 0.0) == (self.y[start:stop] == 1.0)[:, None],
+                                      axis=0)
+        return right / self.n
 
     @cached_property
     def optimum(self) -> tuple[np.ndarray | None, float]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 from . import clipping, methods, optimizers, schedules
-from .classification import LogisticRegression, bce, bce_rows, sigmoid
+from .classification import LogisticRegression, bce, bce_loss, bce_rows, sigmoid
 from .objectives import mse_full, mse_full_1d, mse_rows, mse_rows_1d, row_error
 from .plan import (
     COMPLETED,
@@ -170,6 +170,14 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
     objective = _full_objective(problem)
     batch = _batch_objective(problem, full_batch, bat.numeric, bat.h, objective)
     shuffled = linear and visits_shuffled(plan, n)
+    reuse = full_batch and not bat.numeric
+    # after an update: the full-data loss, and its gradient when something reads it (a full
+    # batch's next step, a gradient tolerance, a line search); the cross-entropy's gradient
+    # costs as much as its loss, so a mini-batch run without a gradient tolerance skips it
+    after = objective
+    if logistic and not full_batch and stop.tol_grad <= 0.0:
+        x_all, y_all = problem.x, problem.y
+        after = lambda q: (bce_loss(q, x_all, y_all), None)  # noqa: E731
     # the columns as lists (floats are fastest one row at a time) or, for the cross-entropy's
     # vectorised batches, as an array
     data = None if not linear or full_batch else (
@@ -211,8 +219,12 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
             end = start + bsz if start + bsz < n else n
             pprev = list(p)
             try:
-                # 1. gradient of the batch loss
-                bl, g = batch(p, cols, start, end)
+                # 1. gradient of the batch loss (a full batch's is the full-data loss and
+                #    gradient the last step computed at this very point: not computed twice)
+                if reuse:
+                    bl, g = loss, list(gfull)
+                else:
+                    bl, g = batch(p, cols, start, end)
                 if not (math.isfinite(bl) and _finite(g)):
                     status, diverged_at = DIVERGED, step + 1
                     break
@@ -241,7 +253,7 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
                             _clip(clp, g, gsq_j)
                         p[j], states[j] = rule(p[j], g[j], states[j], t, lr, opt)
                 # 4. full-data loss at the new point
-                new_loss, gfull = objective(p)
+                new_loss, gfull = after(p)
             except (ArithmeticError, ValueError):  # Python raises where IEEE gives inf / NaN
                 new_loss = math.nan
             if not (math.isfinite(new_loss) and _finite(p)):
@@ -278,7 +290,7 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
                 break
             if sch.per_update:
                 lr, e, sched_state = _schedule_step(sch, lr, e, loss, sched_state)
-            if check_tol and converged(stop, loss, prev_loss,
+            if check_tol and converged(stop, loss, prev_loss, math.inf if gfull is None else
                                        clipping.norm(sum(gj * gj for gj in gfull), gfull)):
                 status = CONVERGED
                 break

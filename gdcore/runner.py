@@ -141,9 +141,7 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     columns.update({"loss": rec[:, LOSS], "batch_loss": rec[:, BATCH_LOSS],
                     "grad_norm": rec[:, GRAD_NORM], "clipped": rec[:, CLIPPED] != 0.0})
     if isinstance(problem, LogisticRegression):  # share of rows classified right, per row kept
-        params = rec[:, N_COLS:]
-        z = problem.x @ params[:, :-1].T + params[:, -1]
-        columns["accuracy"] = np.mean((z >= 0.0) == (problem.y == 1.0)[:, None], axis=0)
+        columns["accuracy"] = problem.accuracies(rec[:, N_COLS:])
     hist = pd.DataFrame(columns)
 
     status_name = STATUS[trace.status]

@@ -245,3 +245,21 @@ def test_accuracy_is_a_count_of_rows_on_their_side():
     hist = res.history
     for _, row in hist.iterrows():
         assert row["accuracy"] == count([row["w1"], row["w2"], row["b"]])
+
+
+def test_accuracies_of_a_history_match_one_point_at_a_time():
+    """The history's accuracy column is computed in chunks of rows (memory bounded): it equals
+    the plain count at every point, across chunk boundaries."""
+    from gdcore import classification
+
+    rng = np.random.default_rng(11)
+    n = 2 * classification.SLICE_ROWS + 37  # three chunks, the last partial
+    x = rng.normal(size=(n, 3))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x @ [1.0, -2.0, 0.5])))).astype(float)
+    prob = LogisticRegression(x, y)
+    points = rng.normal(size=(25, 4))
+    points[0] = 0.0  # z = 0 everywhere: every row predicts 1
+    got = prob.accuracies(points)
+    want = [float(np.mean(((x @ p[:-1] + p[-1]) >= 0) == (y == 1))) for p in points]
+    assert got.tolist() == want
+    assert got[0] == y.mean()
