@@ -260,7 +260,7 @@ def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: i
                      titles=(_feature(dataset, u), _feature(dataset, v)),
                      reference_name=ref_name, title=plane_title, subtitle=plane_note))
     cond, where = results.conditioning(outcome)
-    left.caption(_conditioning_text(cond, where, len(params) > 2))
+    left.caption(_conditioning_text(cond, where, len(params) > 2, logistic))
     with right:
         if logistic and dataset.d <= 2:
             render.chart(st, ("boundary", key, look), lambda: charts_models.boundary_chart(
@@ -290,13 +290,16 @@ def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: i
     _pairs([lr, grad] if logistic else [grad])
 
 
-def _conditioning_text(cond, where: str, sliced: bool) -> str:
+def _conditioning_text(cond, where: str, sliced: bool, logistic: bool) -> str:
     """What the Hessian's eigenvalues say, in words (the numbers come from the engine)."""
+    hessian = ("the Hessian X̃ᵀ diag(σ(1−σ)) X̃ / n" if logistic else
+               "the Hessian 2 X̃ᵀX̃ / n, constant")
+    head = f"Curvature at the {where} ({hessian}; X̃: the x columns and a column of ones)"
     if not cond.lam_min > 0:
-        return (f"Curvature at the {where}: λmax = {cond.lam_max:.3g}, λmin = "
+        return (f"{head}: λmax = {cond.lam_max:.3g}, λmin = "
                 f"{cond.lam_min:.3g} (not positive: no single minimum there).")
     steps = max(1.0, cond.steps_per_efold)  # (fewer than one: within the first step)
-    text = (f"Curvature at the {where}: λmax = {cond.lam_max:.3g}, λmin = {cond.lam_min:.3g}, "
+    text = (f"{head}: λmax = {cond.lam_max:.3g}, λmin = {cond.lam_min:.3g}, "
             f"condition number κ = λmax/λmin = {cond.kappa:.3g}. Plain gradient descent is "
             f"stable below lr = 2/λmax = {cond.lr_limit:.3g}; at lr = 1/λmax it needs about "
             f"{steps:,.0f} step{'s' if round(steps) != 1 else ''} to shrink the error along "
