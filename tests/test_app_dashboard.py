@@ -3,9 +3,11 @@ CSV), JSON import, shared links, presets and classroom mode."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -162,6 +164,7 @@ BAD = {
     "text in a numeric column": (b"x,y\n1,2\nabc,4\ndef,6\n", "only one numeric column"),
     "single row": (b"x,y\n1,2\n", "Only 1 usable row"),
     "constant x": (b"x,y\n1,2\n1,3\n1,5\n", "constant"),
+    "constant x, evenly spaced y": (b"x,y\n1,2\n1,3\n1,4\n", "constant"),
     "binary": (b"PK\x03\x04binary", "Excel"),
     "nan and inf everywhere": (b"x,y\n1,nan\n2,inf\n3,\n", "only one numeric column"),
 }
@@ -230,6 +233,20 @@ def test_file_near_the_upload_limit():
     at = upload(at, "too-big.csv", over)
     assert not at.exception
     assert "more than the limit" in texts(at.error)
+
+
+@pytest.mark.parametrize("csv, x, y", [
+    ("x,y\n1,2\n1,3\n1,4\n", "x", "y"),  # named columns win, even when nothing else says
+    ("hours,score\n1,52\n2,55\n3,61\n4,64\n", "hours", "score"),  # an evenly spaced x
+    ("a,b\n1,1\n1,1\n1,1\n", "a", "b"),  # nothing measured-looking: x first, y last
+    ("mpg,cyl,weight,id\n" + "".join(f"{45 - i * 0.5 + (i % 3)},{4 + 2 * (i % 3)},"
+                                       f"{2000 + 90 * i + 5 * (i * i % 7)},{i}\n"
+                                       for i in range(60)),
+     "weight", "mpg"),  # the measured column first; x the most correlated; no code, no id
+])
+def test_default_columns(csv, x, y):
+    table = pd.read_csv(io.StringIO(csv))
+    assert widgets.default_columns(table, list(table.columns)) == (x, y)
 
 
 def test_upload_function_directly():

@@ -346,9 +346,11 @@ def _forget_upload(key_prefix: str) -> None:
 
 
 def default_columns(table: pd.DataFrame, numeric: list[str]) -> tuple[str, str]:
-    """A first (x, y) for an uploaded table: y is the first numeric column that is not an id,
-    a year or a code with few values (tables usually lead with what they measure, e.g. mpg),
-    and x the column most correlated with it (e.g. weight) among the others of that kind."""
+    """A first (x, y) for an uploaded table: y is a column named y (or target, label,
+    response), else the first numeric column that is not an id, a year, an evenly spaced
+    index or a code with few values (tables usually lead with what they measure, e.g. mpg),
+    else the last column; x is the column most correlated with y (e.g. weight) among the
+    others of that kind."""
     def usable(col: str) -> bool:
         values = pd.to_numeric(table[col], errors="coerce").dropna()
         if len(values) < 3 or values.nunique() <= min(10, max(2, len(values) // 20)):
@@ -359,8 +361,10 @@ def default_columns(table: pd.DataFrame, numeric: list[str]) -> tuple[str, str]:
         name = col.strip().lower()
         return not (name in ("id", "index", "year", "model_year") or name.endswith("_id"))
 
-    good = [c for c in numeric if usable(c)] or numeric
-    y = good[0]
+    good = [c for c in numeric if usable(c)]
+    named = [c for c in numeric if c.strip().lower() in ("y", "target", "label", "response")]
+    # a column named for the job wins; with nothing measured-looking, the usual x..y order
+    y = named[0] if named else (good[0] if good else numeric[-1])
     others = [c for c in good if c != y] or [c for c in numeric if c != y] or numeric
     frame = table[[y, *others]].apply(pd.to_numeric, errors="coerce")
     copies = [c for c in others if frame[c].equals(frame[y])]  # a duplicate of y fits trivially
