@@ -271,6 +271,279 @@ def lesson_schedules() -> None:
                    f"{best.mean_excess:.3g}: {best.vs_constant:.3g} times lower.")
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def measured(name: str, *args):
+    """A ``gdcore.lessons`` result that includes wall times, kept: the times are measured
+    once (per server and arguments), so a rerun shows the same numbers."""
+    return getattr(G, name)(*args)
+
+
+def lesson_conditioning() -> None:
+    st.markdown("How fast plain gradient descent gets there is set by the **condition number** "
+                "κ = λmax / λmin, the ratio of the steepest and the flattest curvature of the "
+                "loss (the Hessian's largest and smallest eigenvalues). On the valley "
+                "**½ (w1²/κ + w2²)** the curvature across it (w2) is 1 and along it (w1) 1/κ. "
+                "The learning rate must suit the steep direction (below 2/λmax), so along the "
+                "flat one each step shrinks the error by only about 1 − 1/κ.")
+    c1, c2 = st.columns(2)
+    with c1:
+        kappa = control(st.select_slider, "Condition number κ", key="cd_kappa", default=100,
+                        options=G.KAPPAS)
+    with c2:
+        tol = control(st.select_slider, "Stop when the error is this share of the start's",
+                      key="cd_tol", default=1e-3, options=G.TOLERANCES,
+                      format_func=lambda v: f"{v:g}")
+    if classroom:
+        st.markdown(f"Condition number κ = **{kappa:g}**; a run has arrived when its distance "
+                    f"to the minimum is **{tol:g}** of the start's.")
+    hist, summary = G.valley_runs(kappa, tol)
+    fn = G.valley(kappa)
+    path = G.valley_path(hist)
+
+    def draw_path():
+        return cc.valley_chart(L.surface(fn, 60), path, names=fn.param_names,
+                               minimum=fn.minima[0].params, height=H, big=classroom,
+                               legend_columns=None if classroom else 2)
+
+    def draw_error():
+        return cc.lines_chart(hist, "step", "error", "rate", log_y=True,
+                              y_title="distance to the minimum ÷ start's (log)",
+                              reference=tol, reference_text=f"tolerance {tol:g}", height=H,
+                              big=classroom, legend_columns=None if classroom else 2)
+
+    if classroom:
+        render.chart(st, ("cond-path", kappa, tol, H, classroom), draw_path)
+        render.chart(st, ("cond-error", kappa, tol, H, classroom), draw_error)
+    else:
+        left, right = st.columns([3, 2])
+        render.chart(left, ("cond-path", kappa, tol, H, classroom), draw_path)
+        render.chart(right, ("cond-error", kappa, tol, H, classroom), draw_error)
+    shown = int(path["step"].max())
+    where = "Above" if classroom else "Left"
+    other = "below" if classroom else "right"
+    st.caption(f"{where}: the first {shown} steps of each run over the loss (darker is lower, "
+               f"log scale); {other}: every step, until the distance to the minimum is "
+               "within the tolerance.")
+    table(_counts(summary[["rate", "lr", "factor", "measured_factor", "steps", "predicted"]],
+                  ("steps", "predicted"), int(summary["budget"].iloc[0])),
+          {"lr": "%.4g", "factor": "%.6g", "measured_factor": "%.6g"},
+          {"rate": "learning rate", "factor": "error × per step (theory)",
+           "measured_factor": "error × per step (measured)", "steps": "steps (measured)",
+           "predicted": "steps (theory)"})
+    slow, best = summary.iloc[0], summary.iloc[1]
+    st.success(
+        f"At κ = {kappa:g}, lr = 1/λmax shrinks the flat direction's error by "
+        f"{slow.factor:.4g} per step (measured {slow.measured_factor:.4g}): "
+        f"{_steps(slow.steps, slow.budget)} to reach {tol:g}, where the closed form says "
+        f"{_steps(slow.predicted, slow.budget)} and the rule of thumb κ·ln(1/tol) = "
+        f"{slow.rule:,.0f}. The best fixed rate, 2/(λmax+λmin), zig-zags across the valley "
+        f"but shrinks every error by (κ−1)/(κ+1) = {best.factor:.4g}: "
+        f"{_steps(best.steps, best.budget)} (theory {_steps(best.predicted, best.budget)}, "
+        f"≈ κ/2·ln(1/tol) = {best.rule:,.0f}). Either way the steps grow in proportion to κ.")
+    st.markdown("**The everyday cure: standardize the columns.** Data in different units give "
+                "a loss whose curvatures differ by the squares of those units. The cars sample "
+                "(horsepower, weight in pounds, acceleration → miles per gallon), least squares:")
+    cure = G.standardizing("cars", tol)
+    table(cure, {"lam_max": "%.3e", "lam_min": "%.3g", "kappa": "%.3e", "lr_limit": "%.3g",
+                 "steps": "%.3e"},
+          {"lam_max": "λmax", "lam_min": "λmin", "kappa": "κ", "lr_limit": "largest lr (2/λmax)",
+           "steps": f"steps to {tol:g} at lr 1/λmax"})
+    raw, std = cure.iloc[0], cure.iloc[1]
+    a, b, r = G.most_correlated("cars")
+    st.success(f"Standardizing takes κ from {raw.kappa:.3g} to {std.kappa:.3g}: from about "
+               f"{raw.steps:.2g} steps to about {std.steps:,.0f}. What is left comes from "
+               f"columns that move together ({a} and {b}: correlation {r:.2f}), which "
+               "rescaling cannot turn apart.")
+
+
+def _counts(df: pd.DataFrame, columns, budget: int) -> pd.DataFrame:
+    """``columns`` (step counts that may be missing) as text: "683", or "not in 300"."""
+    return df.assign(**{c: [f"{int(v):,}" if pd.notna(v) else f"not in {budget:,}"
+                            for v in df[c]] for c in columns})
+
+
+def _steps(value, budget: int) -> str:
+    """A step count in words ("683 steps"), or that the run's budget ran out first."""
+    if value is None or pd.isna(value):
+        return f"not within {budget:,} steps"
+    return f"{int(value):,} step{'s' if int(value) != 1 else ''}"
+
+
+def lesson_classification() -> None:
+    st.markdown("A classifier gives each row a logit z = x·w + b and the probability σ(z) of "
+                "class 1. Write the label as y = ±1: the **margin** m = y·z is positive when "
+                "the row is on its own side, and large when the model is sure. Which loss of "
+                "the margin should gradient descent follow? The **log-loss** (cross-entropy, "
+                "PyTorch's BCEWithLogitsLoss) is softplus(−m) = log(1 + e^−m).")
+    m = control(st.slider, "Margin y·z of one row", -5.0, 5.0, key="ce_margin", default=-3.0,
+                step=0.5)
+    curves = G.margin_curves()
+    row = G.row_losses([m])
+    st.markdown(f"One row with margin **{m:g}**: the model gives its own class the "
+                f"probability σ({m:g}) = **{row['p_own'].iloc[0]:.1%}**.")
+    columns = None if classroom else 2
+
+    def draw_value():
+        return cc.margin_chart(curves, row, "value", y_title="loss of the row", height=H,
+                               big=classroom, legend_columns=columns)
+
+    def draw_push():
+        return cc.margin_chart(curves, row, "push",
+                               y_title="push on the logit, −dL/dz", height=H, big=classroom,
+                               legend_columns=columns)
+
+    if classroom:
+        render.chart(st, ("ce-value", m, H, classroom), draw_value)
+        render.chart(st, ("ce-push", m, H, classroom), draw_push)
+    else:
+        left, right = st.columns(2)
+        render.chart(left, ("ce-value", m, H, classroom), draw_value)
+        render.chart(right, ("ce-push", m, H, classroom), draw_push)
+    table(row[["loss", "value", "push"]], {"value": "%.4g", "push": "%.4g"},
+          {"value": f"loss at margin {m:g}", "push": "push on the logit (−dL/dz)"},
+          wide=("loss",))
+    log, zero_one, sq = (row.set_index("loss").loc[name] for name in G.ROW_LOSSES)
+    if m < 0:
+        ratio = log.push / sq.push if sq.push > 0 else float("inf")
+        st.success(f"A row on the wrong side (margin {m:g}): the log-loss pushes its logit "
+                   f"with {log.push:.3g}, the squared error of σ(z) with {sq.push:.3g} "
+                   f"({ratio:.3g} times weaker: σ is flat out there, so its gradient "
+                   f"vanishes) and the 0/1 loss with {zero_one.push:g}: it counts the "
+                   "mistake but gives no direction to fix it.")
+    else:
+        st.success(f"A row on its own side (margin {m:g}): the log-loss still pushes with "
+                   f"{log.push:.3g} (it keeps asking for more confidence), the squared error "
+                   f"with {sq.push:.3g}, the 0/1 loss with {zero_one.push:g}.")
+
+    st.markdown("**A fit.** Gradient descent on the log-loss, every row each step. Accuracy "
+                "counts rows on the right side; the log-loss also counts how sure the model is.")
+    c1, c2 = st.columns(2)
+    with c1:
+        data = control(st.selectbox, "Data", list(G.CLASS_DATA), key="ce_data",
+                       default="breast_cancer", format_func=G.CLASS_DATA.get)
+    with c2:
+        lr = control(st.select_slider, "Learning rate", key="ce_lr", default=1.0,
+                     options=[0.1, 0.2, 0.5, 1.0, 2.0, 4.0])
+    if classroom:
+        st.markdown(f"Data: **{G.CLASS_DATA[data]}**; learning rate **{lr:g}**.")
+    hist, fit = G.classification_fit(data, lr)
+
+    def draw_loss():
+        return cc.lines_chart(hist, "step", "loss", "run", y_title="log-loss",
+                              reference=fit["best_loss"],
+                              reference_text="best possible" if not fit["separable"]
+                              else "0: approached, never reached",
+                              height=H, big=classroom)
+
+    def draw_accuracy():
+        return cc.lines_chart(hist, "step", "accuracy", "run", y_title="accuracy",
+                              y_format=".0%", height=H, big=classroom)
+
+    if classroom:
+        render.chart(st, ("ce-loss", data, lr, H, classroom), draw_loss)
+        render.chart(st, ("ce-acc", data, lr, H, classroom), draw_accuracy)
+    else:
+        left, right = st.columns(2)
+        render.chart(left, ("ce-loss", data, lr, H, classroom), draw_loss)
+        render.chart(right, ("ce-acc", data, lr, H, classroom), draw_accuracy)
+    table(G.fit_table(hist), {"loss": "%.5g", "accuracy": "%.4f", "confidence": "%.4f",
+                              "weight_norm": "%.4g"},
+          {"loss": "log-loss", "confidence": "mean P(own class)", "weight_norm": "|w|"})
+    tail = ("it keeps falling towards 0 without reaching it: no line does better than one "
+            "that separates every row, scaled up (|w| grows)" if fit["separable"] else
+            f"the best possible is {fit['best_loss']:.4g}")
+    st.success(f"Accuracy is within one point of its final {fit['final_accuracy']:.1%} from "
+               f"step {fit['plateau_step']} on, while the log-loss keeps falling, from "
+               f"{fit['plateau_loss']:.4g} there to {fit['final_loss']:.4g} at step "
+               f"{int(hist['step'].iloc[-1])} ({tail}). The later steps make the model surer "
+               "of rows it already has right: accuracy cannot see that, the log-loss can.")
+
+
+def lesson_curvature() -> None:
+    st.markdown("Gradient descent uses the slope only. A **line search** (Armijo) picks each "
+                "step's length by trying it. **Newton's method** also uses the curvature: it "
+                "steps to the minimum of the local quadratic, −H⁻¹∇L, so a long flat valley "
+                "costs it no more than a round bowl. Each from the same start, with settings "
+                "taken from the curvature there (no hand tuning).")
+    key = st.radio("Problem", list(G.RACE_PROBLEMS), key="cv_problem", horizontal=True,
+                   format_func=G.RACE_PROBLEMS.get)
+    hist, summary = measured("method_race", key)
+    render.chart(st, ("cv-race", key, H, classroom), lambda: cc.lines_chart(
+        hist, "step", "excess", "method", log_y=True,
+        y_title="loss above the optimum (log)", height=H, big=classroom))
+    st.caption("A line that stops has reached the optimum to the last digit (a loss above "
+               "it of 0 has no place on a log axis).")
+    table(_counts(summary[["method", "lr", "final_excess", "reached", "us_per_step"]],
+                  ("reached",), G.RACE_STEPS),
+          {"lr": "%.4g", "final_excess": "%.3g", "us_per_step": "%.0f"},
+          {"lr": "lr (first trial)", "final_excess": f"above optimum, step {G.RACE_STEPS}",
+           "reached": f"steps to {G.TARGET:g}", "us_per_step": "µs per step"},
+          wide=("method",))
+    digits = G.newton_digits(key)
+    quad = G.doubling(digits)
+    shown = quad.tail(8)
+    st.markdown(f"**Newton's method, step by step** (κ at the optimum = "
+                f"{summary['kappa'].iloc[0]:,.3g}): near the optimum the exponent of the "
+                "gradient's norm roughly doubles each step — quadratic convergence.")
+    shown = shown.assign(ratio=[f"× {r:.2f}" if pd.notna(r) else "" for r in shown["ratio"]])
+    table(shown, {"excess": "%.3g", "grad_norm": "%.3g", "exponent": "%.3g"},
+          {"excess": "above the optimum", "grad_norm": "‖∇L‖", "exponent": "−log₁₀ ‖∇L‖",
+           "ratio": "× the step before's"})
+    st.success(_race_sentence(summary, quad))
+
+    st.markdown("**The price: a Hessian per step.** Newton builds the (d+1)×(d+1) Hessian "
+                "(about n·d² multiply-adds) and decomposes it (about d³), where a gradient step "
+                "reads the data once (about n·d). Wall time per step of the engine's own runs "
+                f"on generated logistic data with {G.COST_ROWS:,} rows and d features, "
+                "measured on this server when the lesson was first opened (the fastest of "
+                f"{G.COST_REPEATS} runs: a shared machine only ever makes them slower):")
+    cost = measured("newton_cost")
+    render.chart(st, ("cv-cost", H, classroom), lambda: cc.lines_chart(
+        cost, "d", "us_per_step", "method", log_x=True, log_y=True, points=True,
+        x_title="features d (log)", y_title="µs per step (log)", height=H, big=classroom))
+    wide_cost = G.cost_table(cost)
+    table(wide_cost, {"gd_us": "%.0f", "newton_us": "%.0f", "ratio": "%.3g"},
+          {"gd_us": "gradient step (µs)", "newton_us": "Newton step (µs)",
+           "ratio": "Newton ÷ gradient"})
+    top, low = wide_cost.iloc[-1], wide_cost.iloc[0]
+    st.success(f"At d = {int(top.d)} one Newton step took as long as {top.ratio:.3g} gradient "
+               f"steps here (at d = {int(low.d)}: {low.ratio:.3g}). Newton pays when it saves "
+               f"more steps than that. {_payoff(summary)} With many thousands of features "
+               "(or millions, in a neural network) a Hessian per step is out of reach, and "
+               "gradient steps are what is left.")
+
+
+def _payoff(summary: pd.DataFrame) -> str:
+    """What Newton's steps cost and bought in the race above, in time (from its summary)."""
+    by = summary.set_index("method")
+    gd, nt = by.loc[G.RACE_METHODS[0]], by.loc[G.RACE_METHODS[2]]
+    if pd.isna(nt.reached):
+        return ""
+    done = f"In the race above Newton was done in {int(nt.reached)} steps, {nt.ms:.2g} ms; "
+    if pd.isna(gd.reached):
+        return done + (f"gradient descent used {gd.ms:.2g} ms for its {G.RACE_STEPS} steps "
+                       f"and was still {gd.final_excess:.2g} above the optimum.")
+    return done + f"gradient descent in {int(gd.reached)} steps, {gd.ms:.2g} ms."
+
+
+def _race_sentence(summary: pd.DataFrame, quad: pd.DataFrame) -> str:
+    """The lesson's closing sentence from the race's summary and Newton's table."""
+    by = summary.set_index("method")
+    gd, ls, nt = (by.loc[name] for name in G.RACE_METHODS)
+    chain = " → ".join(f"{e:.2g}" for e in quad["exponent"].tail(4))
+
+    def where(row) -> str:
+        if pd.isna(row.reached):
+            return f"is still {row.final_excess:.2g} above after {G.RACE_STEPS} steps"
+        return f"needs {int(row.reached)} steps"
+
+    slow = (f"gradient descent gained {gd.digits:.2g} digits in {G.RACE_STEPS} steps"
+            if pd.isna(gd.reached) else f"gradient descent needed {int(gd.reached)} steps")
+    return (f"Newton {where(nt)} to come within {G.TARGET:g} of the optimum; gradient descent "
+            f"{where(gd)} and the line search {where(ls)}. In Newton's last steps the exponent "
+            f"went {chain}: the correct digits nearly double per step, where {slow}.")
+
+
 LESSONS = {
     "1 · The three-step cycle": lesson_cycle,
     "2 · Simultaneous vs sequential update": lesson_modes,
@@ -279,6 +552,9 @@ LESSONS = {
     "5 · Local minima and restarts": lesson_restarts,
     "6 · Exploding steps tamed by clipping": lesson_clipping,
     "7 · Schedules that decay the step": lesson_schedules,
+    "8 · Conditioning: why plain gradient descent zig-zags": lesson_conditioning,
+    "9 · Classification: why the log-loss": lesson_classification,
+    "10 · What curvature buys: line search and Newton": lesson_curvature,
 }
 
 st.title("Lessons")

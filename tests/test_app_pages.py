@@ -154,7 +154,8 @@ WIDGETS = {"selectbox", "slider", "select_slider", "text_input", "text_area", "n
 # views, not settings: which lesson, function or run is shown, the step, Play, what to plot
 VIEW_ONLY = {("selectbox", "lesson"), ("selectbox", "ls_fn"), ("selectbox", "ls_grad_run"),
              ("slider", "ls_step"), ("button", "ls_play"), ("button", "cy_next"),
-             ("button", "cy_reset"), ("radio", "sw_show"), ("toggle", "_classroom_toggle")}
+             ("button", "cy_reset"), ("radio", "sw_show"), ("toggle", "_classroom_toggle"),
+             ("radio", "cv_problem")}
 
 
 def controls(at: AppTest) -> list[tuple[str, str, bool]]:
@@ -288,3 +289,80 @@ def test_sweep_series_table_has_labels_and_formatted_columns():
             "diverged"} <= set(table.columns)
     config = at.dataframe[0].proto.columns
     assert "%.4g" in config and "largest stable lr" in config
+
+
+# --- lessons 8-10 (issue 12): conditioning, the classification loss, what curvature buys ------
+def lesson(at: AppTest, number: int) -> AppTest:
+    box = at.selectbox(key="lesson")
+    box.set_value(next(o for o in box.options if o.startswith(f"{number} ·"))).run()
+    assert not at.exception and not at.error, number
+    return at
+
+
+def test_lesson_8_steps_match_the_closed_form_and_survive_classroom_mode():
+    import math
+
+    def best(kappa, tol=1e-3):  # |w_k - w*| = ((κ-1)/(κ+1))^k |w_0 - w*| at the best rate
+        return math.ceil(math.log(1 / tol) / math.log((kappa + 1) / (kappa - 1)))
+
+    def slow(kappa, tol=1e-3):  # lr 1/λmax: w2 gone in one step, w1 × (1 - 1/κ) per step
+        return math.ceil(math.log(9 / (tol * math.hypot(9, 3))) / -math.log(1 - 1 / kappa))
+
+    at = lesson(load(LESSONS), 8)
+    text = at.success[0].value
+    assert f"{slow(100):,} steps to reach 0.001" in text and f"{best(100)} steps" in text
+    assert "(κ−1)/(κ+1) = 0.9802" in text
+    assert len(at.get("vega_lite_chart")) == 2
+    at.select_slider(key="cd_kappa").set_value(10).run()
+    assert not at.exception
+    text = at.success[0].value
+    assert f"{slow(10)} steps to reach" in text and f"{best(10)} steps (theory {best(10)}" in text
+    cure = at.success[1].value
+    assert "Standardizing takes κ from 1.21e+09 to 32.3" in cure
+    at.query_params["classroom"] = "1"
+    at.run()
+    assert not at.exception and not editing(at)
+    assert f"{slow(10)} steps to reach" in at.success[0].value
+    assert "κ = **10**" in page_text(at)
+
+
+def test_lesson_9_pushes_match_the_closed_form():
+    import math
+
+    at = lesson(load(LESSONS), 9)
+    at.slider(key="ce_margin").set_value(-4.0).run()
+    assert not at.exception
+    s = 1 / (1 + math.exp(4.0))  # σ(-4)
+    text = at.success[0].value
+    assert f"log-loss pushes its logit with {1 - s:.3g}" in text
+    assert f"squared error of σ(z) with {2 * s * (1 - s) ** 2:.3g}" in text
+    assert "0/1 loss with 0:" in text
+    fit = at.success[1].value
+    assert "89.1%" in fit and "best possible is 0.2558" in fit
+    at.selectbox(key="ce_data").set_value("separable").run()
+    assert not at.exception and "towards 0 without reaching it" in at.success[1].value
+    assert len(at.get("vega_lite_chart")) == 4
+
+
+def test_lesson_10_every_problem_and_the_price_table():
+    at = lesson(load(LESSONS), 10)
+    titles = at.radio(key="cv_problem").options
+    assert len(titles) == 3 and any("Rosenbrock" in t for t in titles)
+    import numpy as np
+
+    lam = np.linalg.eigvalsh([[802.0, -400.0], [-400.0, 200.0]])  # Rosenbrock's at (1, 1)
+    for key in ("standardized", "rosenbrock", "raw"):  # set by value, shown by title
+        at.radio(key="cv_problem").set_value(key).run()
+        assert not at.exception and not at.error, key
+        if key == "rosenbrock":
+            assert f"κ at the optimum = {lam[1] / lam[0]:,.3g}" in page_text(at)
+        race = next(df for df in tables(at) if "us_per_step" in df.columns)
+        assert list(race["method"]) == ["gradient descent", "line search (Armijo)",
+                                        "Newton's method"]
+        assert "Newton needs" in at.success[0].value
+    cost = next(df for df in tables(at) if "newton_us" in df.columns)
+    assert list(cost["d"]) == [2, 5, 10, 20, 50, 100, 200]
+    assert ((cost["newton_us"] / cost["gd_us"] - cost["ratio"]).abs() < 1e-9).all()
+    at.query_params["classroom"] = "1"
+    at.run()
+    assert not at.exception and not editing(at) and at.radio(key="cv_problem")

@@ -178,3 +178,288 @@ def test_lesson_charts_colour_groups_from_the_palette_and_big_fonts():
     assert colour["range"] == PALETTE[: len(G.SCHEDULES)]
     assert spec["config"]["axis"]["labelFontSize"] == 16
     assert spec["config"]["legend"]["columns"] == 2
+
+
+# --- lesson 8: conditioning ------------------------------------------------------------------
+import math  # noqa: E402
+
+from gdcore.errors import ConfigError  # noqa: E402
+
+
+def _best_rate_steps(kappa: float, tol: float) -> int:
+    """Closed form: at lr = 2/(λmax+λmin) every error component shrinks by (κ-1)/(κ+1) in
+    size each step, so |w_k - w*| = ((κ-1)/(κ+1))^k |w_0 - w*|."""
+    rho = (kappa - 1) / (kappa + 1)
+    return 1 if rho == 0 else math.ceil(math.log(1 / tol) / -math.log(rho))
+
+
+def _slow_rate_steps(kappa: float, tol: float, start=(-9.0, 3.0)) -> int:
+    """Closed form at lr = 1/λmax = 1 on ½(w1²/κ + w2²): w2 is 0 after one step, w1 is
+    multiplied by 1 - 1/κ every step."""
+    if kappa == 1:
+        return 1
+    target = tol * math.hypot(*start)
+    return max(1, math.ceil(math.log(abs(start[0]) / target) / -math.log(1 - 1 / kappa)))
+
+
+@pytest.mark.parametrize("kappa", [1, 2, 10, 100, 1000])
+def test_valley_is_the_quadratic_with_condition_number_kappa(kappa):
+    fn = G.valley(kappa)
+    p = np.array([-2.5, 1.5])
+    assert fn.loss(p) == pytest.approx(0.5 * (p[0] ** 2 / kappa + p[1] ** 2), rel=1e-15)
+    h = 1e-6
+    numeric = [(fn.loss(p + h * e) - fn.loss(p - h * e)) / (2 * h) for e in np.eye(2)]
+    assert np.allclose(fn.gradient(p), numeric, rtol=1e-8, atol=1e-10)
+    lam = np.linalg.eigvalsh(fn.hessian(p))
+    assert lam.max() / lam.min() == pytest.approx(kappa, rel=1e-12)
+    rates = G.valley_rates(fn)
+    assert rates["1/λmax"] == pytest.approx(1.0)
+    assert rates["2/(λmax+λmin)"] == pytest.approx(2 / (1 + 1 / kappa), rel=1e-14)
+
+
+@pytest.mark.parametrize("kappa", [10, 100, 1000])
+@pytest.mark.parametrize("tol", [1e-2, 1e-3, 1e-6])
+def test_valley_runs_contract_by_the_closed_form_factor(kappa, tol):
+    hist, summary = G.valley_runs(kappa, tol)
+    slow, best = summary.iloc[0], summary.iloc[1]
+    rho = (kappa - 1) / (kappa + 1)
+    assert best.factor == pytest.approx(rho, rel=1e-12)
+    assert best.measured_factor == pytest.approx(rho, rel=1e-9)
+    assert slow.factor == pytest.approx(1 - 1 / kappa, rel=1e-12)
+    assert slow.measured_factor == pytest.approx(1 - 1 / kappa, rel=1e-9)
+    assert int(best.steps) == int(best.predicted) == _best_rate_steps(kappa, tol)
+    assert int(slow.steps) == int(slow.predicted) == _slow_rate_steps(kappa, tol)
+    # the rules of thumb: within a few percent at large κ
+    assert slow.rule == pytest.approx(kappa * math.log(1 / tol))
+    if kappa >= 100:
+        assert int(slow.steps) == pytest.approx(slow.rule, rel=0.02)
+        assert int(best.steps) == pytest.approx(best.rule, rel=0.02)
+    # every step of the best rate: the error is exactly rho^k of the start's
+    b = hist[hist["rate"] == "2/(λmax+λmin)"]
+    k = b["step"].to_numpy()[:200]
+    assert np.allclose(b["error"].to_numpy()[:200], rho ** k, rtol=1e-9)
+
+
+def test_the_best_rate_zig_zags_and_one_over_lambda_max_does_not():
+    hist, _ = G.valley_runs(100, 1e-3)
+    best = hist.loc[hist["rate"] == "2/(λmax+λmin)", "w2"].to_numpy()[:50]
+    assert np.all(np.sign(best[1:]) == -np.sign(best[:-1]))  # across the valley every step
+    slow = hist.loc[hist["rate"] == "1/λmax", "w2"].to_numpy()
+    assert slow[0] == 3.0 and np.all(slow[1:] == 0.0)  # the steep direction gone in one step
+    path = G.valley_path(hist)
+    assert set(path.columns) == {"run", "step", "w1", "w2", "loss"}
+    assert path.groupby("run")["step"].max().eq(G.PATH_STEPS).all()
+
+
+def test_kappa_one_lands_in_one_step_and_bad_input_is_named():
+    hist, summary = G.valley_runs(1, 1e-3)
+    assert list(summary["steps"]) == [1, 1] and list(summary["measured_factor"]) == [0, 0]
+    with pytest.raises(ConfigError, match="κ"):
+        G.valley(0.5)
+    with pytest.raises(ConfigError, match="tolerance"):
+        G.valley_runs(10, 0.0)
+
+
+def test_standardizing_the_cars_columns_against_numpy():
+    from gdcore import data as gdata
+
+    table = G.standardizing("cars", 1e-3).set_index("data")
+    raw = gdata.load_sample("cars")
+    for label, x in (("raw columns", raw.x),
+                     ("standardized", (raw.x - raw.x.mean(0)) / raw.x.std(0))):
+        xt = np.column_stack([x, np.ones(len(x))])
+        lam = np.linalg.eigvalsh(2 * xt.T @ xt / len(x))  # the MSE's Hessian
+        row = table.loc[label]
+        assert row.lam_max == pytest.approx(lam[-1], rel=1e-9)
+        assert row.kappa == pytest.approx(lam[-1] / lam[0], rel=1e-6)
+        assert row.lr_limit == pytest.approx(2 / lam[-1], rel=1e-9)
+        # the error along λmin shrinks by 1 - λmin/λmax per step at lr = 1/λmax
+        assert row.steps == pytest.approx(math.log(1e-3) / math.log1p(-lam[0] / lam[-1]),
+                                          rel=1e-6)
+    assert table.loc["raw columns", "kappa"] > 1e8 > 1e2 > table.loc["standardized", "kappa"]
+    a, b, r = G.most_correlated("cars")
+    frame = pd.DataFrame(raw.x, columns=raw.x_names)
+    assert r == pytest.approx(frame[a].corr(frame[b]), rel=1e-12)
+    pairs = {(i, j): abs(frame[i].corr(frame[j])) for i in frame for j in frame if i < j}
+    assert max(pairs, key=pairs.get) == tuple(sorted((a, b)))
+
+
+# --- lesson 9: the classification loss -------------------------------------------------------
+def test_row_losses_against_closed_forms():
+    m = np.array([-30.0, -5.0, -3.0, -0.5, 0.5, 3.0, 5.0, 30.0])
+    df = G.row_losses(m)
+    log = df[df["loss"] == "log-loss"]
+    zero_one = df[df["loss"] == "0/1 loss"]
+    sq = df[df["loss"] == "squared error of σ(z)"]
+    sig = 1 / (1 + np.exp(-m))
+    assert np.allclose(log["value"], np.logaddexp(0, -m), rtol=1e-14)  # log(1 + e^-m)
+    # softplus(m) - softplus(-m) = m: the loss at margin -m minus the loss at m
+    assert np.allclose(log["value"].to_numpy()[::-1] - log["value"].to_numpy(), m, atol=1e-13)
+    assert np.allclose(log["push"], 1 - sig, rtol=1e-12)  # -d/dz log(1 + e^-z) = σ(-z)
+    assert list(zero_one["value"]) == [1, 1, 1, 1, 0, 0, 0, 0]
+    assert (zero_one["push"] == 0).all() and not np.signbit(zero_one["push"]).any()
+    assert np.allclose(sq["value"], (1 - sig) ** 2, rtol=1e-12)
+    assert np.allclose(sq["push"], 2 * sig * (1 - sig) ** 2, rtol=1e-10, atol=1e-300)
+    assert np.allclose(df["p_own"], np.tile(sig, 3))
+    # the slopes are the derivatives of the values (central differences)
+    h = 1e-6
+    for name in ("log-loss", "squared error of σ(z)"):
+        up, down = (G.row_losses(at).set_index("loss").loc[name, "value"].to_numpy()
+                    for at in (m + h, m - h))
+        slope = df.set_index("loss").loc[name, "slope"].to_numpy()
+        assert np.allclose((up - down) / (2 * h), slope, rtol=1e-6, atol=1e-9)
+
+
+def test_a_badly_wrong_row_keeps_its_log_loss_gradient_and_loses_the_squared_ones():
+    row = G.row_losses([-6.0]).set_index("loss")
+    assert row.loc["log-loss", "push"] == pytest.approx(1 / (1 + math.exp(-6)))  # ≈ 0.9975
+    assert row.loc["squared error of σ(z)", "push"] < 0.005  # 2σ(-6)σ(6)²
+    assert row.loc["0/1 loss", "push"] == 0
+    from gdcore.classification import bce
+    for mm in (-6.0, 0.3, 4.0):  # a class-0 row with z = -m has the same loss
+        assert bce(-mm, 0.0) == pytest.approx(bce(mm, 1.0), rel=1e-15)
+
+
+def test_classification_fit_against_scikit_learn_and_the_plateau():
+    from sklearn.linear_model import LogisticRegression as SkLogistic
+    from sklearn.metrics import log_loss
+
+    hist, fit = G.classification_fit("breast_cancer", 1.0, 300)
+    assert hist["loss"].iloc[0] == pytest.approx(math.log(2), rel=1e-15)
+    assert hist["confidence"].iloc[0] == 0.5 and hist["weight_norm"].iloc[0] == 0
+    ds = G.class_data("breast_cancer")
+    sk = SkLogistic(C=np.inf, tol=1e-12, max_iter=10_000).fit(ds.x, ds.y)  # no penalty
+    best = log_loss(ds.y, sk.predict_proba(ds.x)[:, 1])
+    assert fit["best_loss"] == pytest.approx(best, rel=1e-8)
+    assert fit["final_loss"] == pytest.approx(best, abs=1e-4)
+    assert fit["final_accuracy"] == pytest.approx(sk.score(ds.x, ds.y), abs=1 / ds.n + 1e-12)
+    assert not fit["separable"] and fit["separated_at"] is None
+    acc = hist["accuracy"].to_numpy()
+    at = int(np.nonzero(hist["step"].to_numpy() == fit["plateau_step"])[0][0])
+    assert np.all(np.abs(acc[at:] - acc[-1]) <= G.PLATEAU)
+    assert at == 0 or abs(acc[at - 1] - acc[-1]) > G.PLATEAU
+    assert fit["plateau_step"] <= 20  # accuracy settles early ...
+    assert fit["plateau_loss"] - fit["final_loss"] > 0.05  # ... the log-loss keeps falling
+    table = G.fit_table(hist)
+    assert list(table["step"]) == [0, 1, 5, 20, 50, 100, 200, 300]
+
+
+def test_on_separable_classes_the_log_loss_falls_forever_at_full_accuracy():
+    hist, fit = G.classification_fit("separable", 1.0, 300)
+    assert fit["separable"] and fit["best_loss"] == 0.0
+    after = hist[hist["step"] >= fit["separated_at"]]
+    assert (after["accuracy"] == 1.0).all()
+    assert np.all(np.diff(after["loss"]) < 0)  # still falling at step 300 ...
+    assert np.all(np.diff(after["weight_norm"]) > 0)  # ... because |w| keeps growing
+    assert np.all(np.diff(after["confidence"]) > 0)
+    with pytest.raises(ConfigError, match="breast_cancer"):
+        G.class_data("iris")
+
+
+# --- lesson 10: what curvature buys ----------------------------------------------------------
+def test_newton_lands_on_a_quadratic_in_one_step():
+    from gdcore import data as gdata
+    from gdcore import run
+    from gdcore.problems import LinearRegression
+
+    fn = G.valley(1000)
+    cfg = G.race_configs(fn, fn.default_init)["Newton's method"]
+    res = run(fn, {**cfg, "epochs": 1})
+    assert abs(res.params["w1"]) < 1e-12 and abs(res.params["w2"]) < 1e-12
+    prob = LinearRegression.from_dataset(gdata.load_sample("cars", standardize=True))
+    res = run(prob, {**G.race_configs(prob, prob.default_init)["Newton's method"], "epochs": 1})
+    w, b = prob.least_squares
+    assert np.allclose([res.params[f"w{j}"] for j in (1, 2, 3)], w, atol=1e-9)
+    assert res.params["b"] == pytest.approx(b, abs=1e-9)
+
+
+def test_race_settings_come_from_the_curvature_at_the_start():
+    prob, start, _ = G.race_problem("raw")
+    xt = np.column_stack([prob.x, np.ones(prob.n)])
+    lam = np.linalg.eigvalsh(xt.T @ xt / (4 * prob.n))[-1]  # σ(0)(1 - σ(0)) = 1/4
+    cfg = G.race_configs(prob, start)
+    assert cfg["gradient descent"]["optimizer"]["lr"] == pytest.approx(1 / lam, rel=1e-10)
+    assert cfg["line search (Armijo)"]["optimizer"]["lr"] == pytest.approx(8 / lam, rel=1e-10)
+    assert cfg["line search (Armijo)"]["method"] == {"name": "line_search", "c": 0.5}
+    assert cfg["Newton's method"]["method"]["name"] == "newton"
+
+
+def test_method_race_newton_wins_on_the_ill_conditioned_fit():
+    hist, summary = G.method_race("raw", 300)
+    by = summary.set_index("method")
+    assert by.loc["Newton's method", "reached"] <= 10
+    assert pd.isna(by.loc["gradient descent", "reached"])  # κ ≈ 86,000: it crawls
+    assert by.loc["gradient descent", "final_excess"] > 0.1
+    assert by.loc["Newton's method", "kappa"] > 1e4
+    assert (hist["excess"] >= 0).all() and set(hist["method"]) == set(G.RACE_METHODS)
+    prob, _, best = G.race_problem("raw")
+    assert best == pytest.approx(prob.min_value)
+    _, std = G.method_race("standardized", 300)
+    assert std.set_index("method")["reached"].notna().all()  # standardized: everyone arrives
+    _, rosen = G.method_race("rosenbrock", 300)
+    assert rosen.set_index("method").loc["Newton's method", "reached"] <= 40
+
+
+def test_excess_over_drops_rounding_noise_only():
+    best = 0.2558201286274962
+    out = G.excess_over([best + 1e-16, best - 1e-16, best + 1e-12, best + 0.5], best)
+    assert list(out[:2]) == [0.0, 0.0]
+    assert out[2] == pytest.approx(1e-12, rel=1e-3) and out[3] == pytest.approx(0.5)
+    assert list(G.excess_over([1e-300, 0.0], 0.0)) == [1e-300, 0.0]  # a 0 optimum: none
+
+
+@pytest.mark.parametrize("key", ["raw", "standardized"])
+def test_newton_gradient_norms_converge_quadratically(key):
+    digits = G.newton_digits(key)
+    prob, _, _ = G.race_problem(key)
+    from gdcore import run
+    res = run(prob, {**G.race_configs(prob, prob.default_init)["Newton's method"],
+                     "epochs": len(digits) - 1, "max_points": len(digits) + 1})
+    params = res.history[list(prob.param_names)].to_numpy()
+    for p, g in zip(params, digits["grad_norm"]):  # |∇L| = |X̃ᵀ(σ(X̃p) - y)| / n
+        xt = np.column_stack([prob.x, np.ones(prob.n)])
+        r = 1 / (1 + np.exp(-(xt @ p))) - prob.y
+        # (near 0 both are sums of n rounding errors of rows of size max|x|)
+        floor = 1e-14 * np.abs(xt).max()
+        assert g == pytest.approx(np.linalg.norm(xt.T @ r) / prob.n, rel=1e-9, abs=floor)
+    g = digits["grad_norm"].to_numpy()
+    assert g[-1] <= G.NEWTON_TOL_GRAD
+    quad = g[(g < 1e-2)]
+    assert len(quad) >= 3
+    assert np.all(quad[1:] <= 100 * quad[:-1] ** 2)  # |g_{k+1}| <= C |g_k|²
+    table = G.doubling(digits)
+    assert (table["ratio"].dropna().tail(2) > 1.5).all()  # the exponent nearly doubles
+
+
+def test_newton_cost_is_measured_from_engine_runs():
+    cost = G.newton_cost(dims=(2, 60), n=400, repeats=2)
+    assert list(cost.columns) == ["d", "method", "us_per_step", "ratio"]
+    assert sorted(set(cost["d"])) == [2, 60]
+    assert np.isfinite(cost["us_per_step"]).all() and (cost["us_per_step"] > 0).all()
+    table = G.cost_table(cost)
+    assert np.allclose(table["ratio"], table["newton_us"] / table["gd_us"])
+    # at d = 60 a Newton step also builds a 61 × 61 Hessian from 400 rows and decomposes it
+    assert table.set_index("d").loc[60, "ratio"] > 1
+    prob = G.feature_problem(7, n=300, seed=1)
+    assert prob.x.shape == (300, 7) and set(np.unique(prob.y)) == {0.0, 1.0}
+
+
+def test_new_lesson_charts_build_strict_specs():
+    hist, summary = G.valley_runs(50, 1e-3)
+    from gdcore import landscape as L
+    fn = G.valley(50)
+    specs = [cc.valley_chart(L.surface(fn, 30), G.valley_path(hist), minimum=(0.0, 0.0),
+                             big=True),
+             cc.lines_chart(hist, "step", "error", "rate", log_y=True, reference=1e-3),
+             cc.margin_chart(G.margin_curves(), G.row_losses([-2.0]), "push",
+                             y_title="push"),
+             cc.lines_chart(G.newton_cost(dims=(2, 5), n=100, repeats=1), "d", "us_per_step",
+                            "method", log_x=True, log_y=True, points=True)]
+    for chart in specs:
+        text = json.dumps(chart.to_dict(), allow_nan=False)
+        assert "NaN" not in text and "Infinity" not in text
+    margin = specs[2].to_dict()
+    line = next(layer for layer in margin["layer"] if layer["mark"]["type"] == "line")
+    assert line["encoding"]["strokeDash"]["scale"]["range"][0] == [1, 0]  # log-loss solid
+    cost = specs[3].to_dict()
+    assert cost["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"

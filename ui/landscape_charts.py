@@ -9,7 +9,16 @@ white one when it rolls into the local one. ``big``: fonts for a projector (clas
 
 Only finite numbers reach a spec (rows with a non-finite position are left out, other
 non-finite cells become empty). The curve and contour charts frame the function and clamp:
-a run that left the frame is drawn at its edge."""
+a run that left the frame is drawn at its edge.
+
+The reference methods' trial points (``gdcore.landscape.step_trials``) go on both: a rejected
+trial is a × in its run's colour, the accepted one a dot with a black ring, joined to the
+step's start by a dashed segment along the search direction (on the curve: the
+sufficient-decrease line the trials had to get under); trials off the frame are left out,
+and the segment is cut at the frame. On the map, the Hessian's eigenvector directions at
+one point (``gdcore.landscape.curvature_axes``) are white segments, solid where the surface
+curves up, dashed where it curves down; on the curve, the parabola that fits at one point
+(``gdcore.landscape.quadratic_model``) is a dashed grey line."""
 
 from __future__ import annotations
 
@@ -20,6 +29,7 @@ import pandas as pd
 from .charts import (
     DIVERGED_COLOR,
     Chart,
+    _clip_segment,
     axis_for,
     channel,
     cut_runs,
@@ -41,6 +51,27 @@ REACHES = {"global": "global min", "local": "local min", "none": "neither"}
 REACH_FILL = alt.Scale(domain=list(REACHES.values()), range=["#111111", "#ffffff", "#bbbbbb"])
 REACH_SHAPE = alt.Scale(domain=list(REACHES.values()), range=["circle", "circle", "cross"])
 MAX_PATH_POINTS = 4000
+# a trial point: × where rejected, a dot with a black ring where accepted (or taken when the
+# trials ran out); one layer, its look set per outcome (channels made once)
+TRIAL_OUTCOMES = ["rejected", "accepted", "taken (out of trials)"]
+TRIAL_SHAPE = alt.Shape("outcome:N", legend=None, scale=alt.Scale(
+    domain=TRIAL_OUTCOMES, range=["cross", "circle", "circle"]))
+TRIAL_SIZE = alt.Size("outcome:N", legend=None, scale=alt.Scale(
+    domain=TRIAL_OUTCOMES, range=[150, 90, 90]))
+TRIAL_STROKE = alt.StrokeWidth("outcome:N", legend=None, scale=alt.Scale(
+    domain=TRIAL_OUTCOMES, range=[0.8, 2, 2]))
+TRIAL_ANGLE = alt.Angle("outcome:N", legend=None, scale=alt.Scale(
+    domain=TRIAL_OUTCOMES, range=[45, 0, 0]))
+TRIAL_TIPS = {"run": alt.Tooltip("run:N"), "trial": alt.Tooltip("trial:Q", title="trial"),
+              "t": alt.Tooltip("t:Q", title="step t", format=".4g"),
+              "loss": alt.Tooltip("loss:Q", format=".6g"),
+              "needed": alt.Tooltip("needed:Q", title="needed (loss ≤)", format=".6g"),
+              "outcome": alt.Tooltip("outcome:N")}
+AXIS_TIPS = [alt.Tooltip("axis:N", title="direction of"),
+             alt.Tooltip("lam:Q", title="eigenvalue", format=".4g"), alt.Tooltip("bend:N")]
+# the eigen-directions: solid where the surface curves up, dashed where it curves down
+BEND_DASH = alt.StrokeDash("bend:N", legend=None, scale=alt.Scale(
+    domain=["curves up", "curves down", "flat"], range=[[1, 0], [7, 4], [2, 3]]))
 
 
 def styled(chart: alt.TopLevelMixin, *, big: bool = False, label_limit: int | None = None,
@@ -114,11 +145,107 @@ def _minima_marks(mins: pd.DataFrame, X, Y, names, *, dark: bool = False,
     return diamonds, [halo, text]  # an outlined label under the label: readable on anything
 
 
+def _inside(df: pd.DataFrame, a: str, b: str, box) -> pd.DataFrame:
+    """The rows of ``df`` whose (a, b) lies within the box (x0, x1, y0, y1)."""
+    if df.empty:
+        return df
+    x, y = numeric(df[a]), numeric(df[b])
+    x0, x1, y0, y1 = box
+    return df[(x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)]
+
+
+def _segments(rows: list[tuple[str, float, float, float, float]], a: str, b: str,
+              box) -> pd.DataFrame:
+    """Segments (key, xa, ya, xb, yb) cut to the box: two rows per segment that shows
+    (columns key, end 0/1, a, b); a segment with a non-finite end, or wholly outside, none."""
+    out = []
+    for key, xa, ya, xb, yb in rows:
+        if not all(is_plottable(v) for v in (xa, ya, xb, yb)):
+            continue
+        part = _clip_segment(xa, ya, xb, yb, box)
+        if part is None:
+            continue
+        for end, t in enumerate(part):
+            out.append({"key": key, "end": end, a: xa + t * (xb - xa), b: ya + t * (yb - ya)})
+    return pd.DataFrame(out, columns=["key", "end", a, b])
+
+
+def _trial_marks(trials: pd.DataFrame | None, X, Y, a: str, b: str, box, color,
+                 seg_end: tuple[str, str]) -> list[alt.Chart]:
+    """The trial points of each line-search / Newton run (columns of
+    ``gdcore.landscape.step_trials``), drawn at (a, b): × where rejected, a ringed dot where
+    accepted (or taken), and a dashed segment from the step's start (``from_a``,
+    ``from_b``) to the first trial's (``seg_end``) along the search direction."""
+    if trials is None or trials.empty or not {a, b, "run"} <= set(trials.columns):
+        return []
+    pts = _inside(keep_plottable(trials, [a, b]), a, b, box)
+    ends = [f"from_{a}", f"from_{b}", *seg_end]
+    seg = pd.DataFrame(columns=["run", "end", a, b])
+    if set(ends) <= set(trials.columns) and "trial" in trials.columns:
+        first = trials.sort_values("trial", kind="stable").groupby("run", sort=False).head(1)
+        vals = [numeric(first[c]) for c in ends]
+        seg = _segments([(str(run), *(float(v[i]) for v in vals))
+                         for i, run in enumerate(first["run"])], a, b,
+                        box).rename(columns={"key": "run"})
+    marks = []
+    if len(seg):
+        marks.append(Chart(json_safe(seg)).mark_line(
+            strokeWidth=1.5, strokeDash=[5, 3], opacity=0.95).encode(
+            x=X, y=Y, color=color, detail="run:N", order="end:Q"))
+    tips = [tip for name, tip in TRIAL_TIPS.items() if name in pts.columns]
+    if len(pts):  # one layer: × where rejected, a ringed dot where accepted (or taken)
+        outcome = (pts["outcome"].where(pts["outcome"].isin(TRIAL_OUTCOMES), "rejected")
+                   if "outcome" in pts.columns else "rejected")
+        marks.append(Chart(json_safe(pts.assign(outcome=outcome))).mark_point(
+            filled=True, opacity=1, stroke="#111111").encode(
+            x=X, y=Y, color=color, shape=TRIAL_SHAPE, size=TRIAL_SIZE,
+            strokeWidth=TRIAL_STROKE, angle=TRIAL_ANGLE, tooltip=tips))
+    return marks
+
+
+def _axes_marks(axes: pd.DataFrame | None, X, Y, a: str, b: str, box,
+                big: bool) -> list[alt.Chart]:
+    """The Hessian's eigenvector directions at a point (``gdcore.landscape.curvature_axes``):
+    white segments over a dark outline, solid / dashed as the surface curves up / down, each
+    labelled ("λ1", "λ2") at one end, its eigenvalue in the tooltip."""
+    if axes is None or axes.empty or not {a, b, "axis", "end"} <= set(axes.columns):
+        return []
+    rows, info = [], {}
+    for axis, g in axes.sort_values("end", kind="stable").groupby("axis", sort=False):
+        if len(g) < 2:
+            continue
+        xs, ys = numeric(g[a]), numeric(g[b])
+        rows.append((str(axis), float(xs[0]), float(ys[0]), float(xs[-1]), float(ys[-1])))
+        info[str(axis)] = {c: g.iloc[0][c] for c in ("lam", "bend", "label") if c in g.columns}
+    seg = _segments(rows, a, b, box).rename(columns={"key": "axis"})
+    if seg.empty:
+        return []
+    for c in ("lam", "bend", "label"):
+        seg[c] = [info[k].get(c) for k in seg["axis"]]
+    seg = json_safe(seg)
+    halo = Chart(seg).mark_line(strokeWidth=6, color="#111111", opacity=0.65).encode(
+        x=X, y=Y, detail="axis:N", order="end:Q")
+    line = Chart(seg).mark_line(strokeWidth=2.5, color="#ffffff", opacity=1).encode(
+        x=X, y=Y, detail="axis:N", order="end:Q", strokeDash=BEND_DASH, tooltip=AXIS_TIPS)
+    ends = seg[seg["end"] == 1]
+    font = {"align": "left", "dx": 7, "dy": -7, "fontWeight": "bold",
+            "fontSize": 15 if big else 12}
+    text_halo = Chart(ends).mark_text(**font, color="#111111", stroke="#111111",
+                                      strokeWidth=4, strokeOpacity=0.8).encode(
+        x=X, y=Y, text="label:N")
+    text = Chart(ends).mark_text(**font, color="#ffffff").encode(x=X, y=Y, text="label:N")
+    return [halo, line, text_halo, text]
+
+
 def curve_chart(curve_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFrame,
                 minima_df: pd.DataFrame, *, x: str = "w", height: int = 380,
-                big: bool = False) -> alt.LayerChart:
+                big: bool = False, trials: pd.DataFrame | None = None,
+                model: pd.DataFrame | None = None) -> alt.LayerChart:
     """1-D: the function, each run's steps so far (dots joined in step order), the current point
-    of each run (large) and the known minima (labelled black / white diamonds)."""
+    of each run (large) and the known minima (labelled black / white diamonds). ``trials``:
+    the line-search / Newton trials of the current step (x, loss, needed, outcome, ...), with
+    the sufficient-decrease line from the step's start; ``model``: the parabola fitted at one
+    point (columns x, loss), dashed grey, drawn only inside the frame."""
     curve = keep_plottable(curve_df, [x, "loss"])
     paths = keep_plottable(_thin(path_df), ["step", x, "loss"])
     now = keep_plottable(now_df, [x, "loss"])
@@ -146,16 +273,28 @@ def curve_chart(curve_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFr
                                                 strokeWidth=1, opacity=1).encode(
         x=X, y=Y, color=color, tooltip=tips)
     diamonds, labels = _minima_marks(mins, X, Y, [x], big=big)
-    return styled(layer(line, *diamonds, trail, now_mark, *labels, height=height), big=big)
+    box = (*x_dom, *y_dom)
+    extra = []
+    if model is not None and not model.empty and {x, "loss"} <= set(model.columns):
+        fit = _inside(keep_plottable(model, [x, "loss"]), x, "loss", box)
+        if len(fit) > 1:
+            extra.append(Chart(json_safe(fit)).mark_line(
+                color="#333333", strokeWidth=1.8, strokeDash=[6, 4], opacity=0.8).encode(
+                x=X, y=Y))
+    marks = _trial_marks(trials, X, Y, x, "loss", box, color, (x, "needed"))
+    return styled(layer(line, *extra, *diamonds, trail, now_mark, *marks, *labels,
+                        height=height), big=big)
 
 
 def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFrame,
                   minima_df: pd.DataFrame, *, names=("w1", "w2"),
-                  height: int = 460, big: bool = False) -> alt.LayerChart:
+                  height: int = 460, big: bool = False, trials: pd.DataFrame | None = None,
+                  axes: pd.DataFrame | None = None) -> alt.LayerChart:
     """2-D: the loss as a heatmap coloured by log10(loss - min) (darker = lower), each run's
     path so far, the current points, and the known minima as labelled diamonds (global:
     black, local: white). The heatmap is the ``fill`` channel and the runs ``color``: one
-    legend for the runs, one colour bar."""
+    legend for the runs, one colour bar. ``trials``: the line-search / Newton trials of the
+    current step; ``axes``: the Hessian's eigenvector directions at one point."""
     a, b = names
     surface = keep_plottable(surface_df, [a, b, "dw1", "dw2", "level"])
     thin = keep_plottable(_thin(path_df), ["step", a, b])
@@ -173,7 +312,7 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
         x=alt.X("x1:Q", scale=xs, title=a, axis=axis_for(a_dom)), x2="x2:Q",
         y=alt.Y("y1:Q", scale=ys, title=b, axis=axis_for(b_dom)), y2="y2:Q",
         fill=alt.Fill("level:Q", scale=alt.Scale(scheme="viridis"),
-                      title="log10(loss − min)", legend=alt.Legend(orient="right")),
+                      title="log10(loss − min)", legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip(f"{a}:Q", format=".3g"), alt.Tooltip(f"{b}:Q", format=".3g"),
                  alt.Tooltip("loss:Q", format=".4g")])
     X = alt.X(f"{a}:Q", scale=xs)
@@ -192,8 +331,11 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
         tooltip=["run:N", "step:Q", alt.Tooltip(f"{a}:Q", format=".5g"),
                  alt.Tooltip(f"{b}:Q", format=".5g"), alt.Tooltip("loss:Q", format=".5g")])
     diamonds, labels = _minima_marks(mins, X, Y, [a, b], dark=True, big=big)
-    return styled(layer(heat, *diamonds, halo, trail, now_mark, *labels, height=height),
-                  big=big)
+    box = (*a_dom, *b_dom)
+    directions = _axes_marks(axes, X, Y, a, b, box, big)
+    marks = _trial_marks(trials, X, Y, a, b, box, color, (a, b))
+    return styled(layer(heat, *diamonds, halo, trail, *directions, now_mark, *marks, *labels,
+                        height=height), big=big)
 
 
 def loss_steps_chart(path_df: pd.DataFrame, step: int, *, height: int = 220,

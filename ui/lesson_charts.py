@@ -51,12 +51,14 @@ def lines_chart(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str | 
                 y_domain: tuple[float, float] | None = None, points: bool = False,
                 reference: float | None = None, reference_text: str = "",
                 height: int = 300, big: bool = False,
-                legend_columns: int | None = None) -> alt.LayerChart:
+                legend_columns: int | None = None, log_x: bool = False,
+                y_format: str | None = None) -> alt.LayerChart:
     """One line per ``color`` group. ``y_domain`` frames the chart: a line is cut at the edge
     where it leaves it, and where it leaves for good a small triangle marks the spot;
-    ``log_y`` needs positive values (others are left out); ``reference`` draws a horizontal
-    rule, labelled with ``reference_text``; ``legend_columns``: fewer for a narrow chart."""
-    df = keep_plottable(df, [x, y], positive=[y] if log_y else [])
+    ``log_y`` / ``log_x`` need positive values (others are left out); ``reference`` draws a
+    horizontal rule, labelled with ``reference_text``; ``legend_columns``: fewer for a narrow
+    chart; ``y_format``: the y axis's tick format (d3, e.g. ".0%")."""
+    df = keep_plottable(df, [x, y], positive=[c for c, on in ((x, log_x), (y, log_y)) if on])
     domain = _y_domain(y_domain, log_y)
     yscale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
     exits = df.iloc[:0]
@@ -68,8 +70,11 @@ def lines_chart(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str | 
             xs = numeric(df[x])
             drawn, exits = clip_paths(df, x, y, (float(xs.min()), float(xs.max()), *domain),
                                       by=color, order=x, log_y=log_y)
-    enc = {"x": alt.X(f"{x}:Q", title=x_title or x),
-           "y": alt.Y(f"{y}:Q", title=y_title or y, scale=yscale, axis=axis_for(domain)),
+    yaxis = alt.Axis(format=y_format) if y_format else axis_for(domain)
+    enc = {"x": alt.X(f"{x}:Q", title=x_title or x,
+                      scale=alt.Scale(type="log", nice=False, padding=12) if log_x
+                      else alt.Undefined),
+           "y": alt.Y(f"{y}:Q", title=y_title or y, scale=yscale, axis=yaxis),
            "color": alt.Color(f"{color}:N", title=color, scale=group_scale(df[color])),
            "tooltip": [f"{color}:N", alt.Tooltip(f"{x}:Q", format=".4g"),
                        alt.Tooltip(f"{y}:Q", format=".6g")]}
@@ -203,3 +208,106 @@ def plane_chart(df: pd.DataFrame, *, optimum: tuple[float, float] | None = None,
                                            fontSize=15 if big else 12).encode(
             x=X, y=Y, text="what:N"))
     return styled(layer(*layers, height=height), big=big)
+
+
+DASHES = ([1, 0], [8, 4], [2, 3])  # solid, dashed, dotted: the curves apart without colour
+
+
+def _dashes(groups) -> alt.Scale:
+    """A dash pattern per group, in the order they come (the first solid)."""
+    groups = list(dict.fromkeys(groups))
+    return alt.Scale(domain=groups, range=[DASHES[i % len(DASHES)] for i in range(len(groups))])
+
+
+def margin_chart(curves: pd.DataFrame, at: pd.DataFrame, y: str, *, y_title: str,
+                 height: int = 300, big: bool = False,
+                 legend_columns: int | None = None) -> alt.LayerChart:
+    """Each per-row loss (``loss`` groups of ``gdcore.lessons.row_losses``) against the margin
+    y·z: column ``y`` ("value" or "push") of ``curves``, a dashed rule at the margin of the
+    row in ``at`` (the same columns, one margin) and its values as large dots. The wrong side
+    (margin < 0) is shaded."""
+    curves = keep_plottable(curves, ["margin", y])
+    at = keep_plottable(at, ["margin", y])
+    X = alt.X("margin:Q", title="margin y·z  (< 0: wrong side, > 0: right side)")
+    Y = alt.Y(f"{y}:Q", title=y_title)
+    # a stroke in the legend, dashed as its line (the dots would turn it into a blob)
+    color = alt.Color("loss:N", title="loss", scale=group_scale(curves["loss"]),
+                      legend=alt.Legend(symbolType="stroke"))
+    lo = float(curves["margin"].min()) if len(curves) else -1.0
+    wrong = pd.DataFrame({"a": [lo], "b": [0.0]})
+    layers = [
+        Chart(wrong).mark_rect(color="#d62728", opacity=0.06).encode(
+            x=alt.X("a:Q"), x2="b:Q"),
+        Chart(json_safe(curves)).mark_line(strokeWidth=2.5).encode(
+            x=X, y=Y, color=color,
+            strokeDash=alt.StrokeDash("loss:N", title="loss", scale=_dashes(curves["loss"]),
+                                      legend=alt.Legend(symbolType="stroke")),
+            tooltip=["loss:N", alt.Tooltip("margin:Q", format=".3g"),
+                     alt.Tooltip(f"{y}:Q", format=".4g")])]
+    if len(at):
+        layers += [
+            Chart(json_safe(at.iloc[:1])).mark_rule(color="#333", strokeDash=[5, 4]).encode(
+                x="margin:Q"),
+            Chart(json_safe(at)).mark_point(size=140, filled=True, opacity=1, stroke="#111",
+                                            strokeWidth=1).encode(
+                x=X, y=Y, color=color,
+                tooltip=["loss:N", alt.Tooltip("margin:Q", format=".3g"),
+                         alt.Tooltip(f"{y}:Q", format=".4g")])]
+    return styled(layer(*layers, height=height), big=big, columns=legend_columns)
+
+
+def valley_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, *,
+                 names: tuple[str, str] = ("w1", "w2"), minimum: tuple[float, float] = (0, 0),
+                 height: int = 300, big: bool = False,
+                 legend_columns: int | None = None) -> alt.LayerChart:
+    """A 2-D loss (``gdcore.landscape.surface``: the heatmap's colour is log10 of the loss
+    above its minimum, darker is lower; no colour bar, the caption says so: the chart keeps
+    its width) with each run's path (``run``, ``step`` and the two parameters), every step
+    drawn (a zig-zag thinned to every other step would vanish), the start and the minimum
+    marked and labelled."""
+    a, b = names
+    surface = keep_plottable(surface_df, [a, b, "dw1", "dw2", "level"])
+    paths = keep_plottable(path_df, ["step", a, b])
+    a_dom = value_range(surface[a], pad=0.0) or [-1.0, 1.0]
+    b_dom = value_range(surface[b], pad=0.0) or [-1.0, 1.0]
+    xs = alt.Scale(domain=a_dom, clamp=True, nice=False)
+    ys = alt.Scale(domain=b_dom, clamp=True, nice=False)
+    heat = Chart(json_safe(surface)).transform_calculate(
+        x1=f"datum['{a}'] - datum.dw1 / 2", x2=f"datum['{a}'] + datum.dw1 / 2",
+        y1=f"datum['{b}'] - datum.dw2 / 2", y2=f"datum['{b}'] + datum.dw2 / 2",
+    ).mark_rect().encode(
+        x=alt.X("x1:Q", scale=xs, title=a, axis=axis_for(a_dom)), x2="x2:Q",
+        y=alt.Y("y1:Q", scale=ys, title=b, axis=axis_for(b_dom)), y2="y2:Q",
+        fill=alt.Fill("level:Q", scale=alt.Scale(scheme="viridis"), legend=None),
+        tooltip=[alt.Tooltip(f"{a}:Q", format=".3g"), alt.Tooltip(f"{b}:Q", format=".3g"),
+                 alt.Tooltip("loss:Q", format=".4g")])
+    X, Y = alt.X(f"{a}:Q", scale=xs), alt.Y(f"{b}:Q", scale=ys)
+    color = alt.Color("run:N", title="rate", scale=group_scale(paths["run"]))
+    layers = [heat]
+    # the first run on top: a later run's zig-zag would hide a path along the valley floor
+    for run in reversed(list(dict.fromkeys(paths["run"]))):
+        data = json_safe(paths[paths["run"] == run])
+        layers.append(Chart(data).mark_line(strokeWidth=4, color="#222", opacity=0.6).encode(
+            x=X, y=Y, order="step:Q"))
+        layers.append(Chart(data).mark_line(
+            strokeWidth=2, point=alt.OverlayMarkDef(size=10)).encode(
+            x=X, y=Y, color=color, order="step:Q",
+            tooltip=["run:N", "step:Q", alt.Tooltip(f"{a}:Q", format=".4g"),
+                     alt.Tooltip(f"{b}:Q", format=".4g"), alt.Tooltip("loss:Q", format=".4g")]))
+    marks = []
+    if len(paths):
+        first = paths[paths["step"] == paths["step"].min()].iloc[:1]
+        marks.append({a: float(first[a].iloc[0]), b: float(first[b].iloc[0]), "what": "start"})
+    if all(is_plottable(v) for v in minimum):
+        marks.append({a: float(minimum[0]), b: float(minimum[1]), "what": "minimum"})
+    if marks:
+        spots = pd.DataFrame(marks)
+        font = {"dy": -16, "fontWeight": "bold", "fontSize": 16 if big else 13}
+        layers += [
+            Chart(spots).mark_point(shape="diamond", size=260, filled=True, fill="#111",
+                                    stroke="#fff", strokeWidth=2, opacity=1).encode(
+                x=X, y=Y, tooltip=["what:N"]),
+            Chart(spots).mark_text(**font, color="#fff", stroke="#111", strokeWidth=4,
+                                   strokeOpacity=0.85).encode(x=X, y=Y, text="what:N"),
+            Chart(spots).mark_text(**font, color="#fff").encode(x=X, y=Y, text="what:N")]
+    return styled(layer(*layers, height=height), big=big, columns=legend_columns)

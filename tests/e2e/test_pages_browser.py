@@ -25,7 +25,7 @@ PAGES = {  # URL path (Streamlit names pages/ files by their title) -> screensho
 SIZES = {1280: 720, 1500: 1100}  # viewport width -> height
 MODES = {"default": "", "classroom": "?classroom=1"}
 LANDSCAPE_FUNCTIONS = {"double_well": "w⁴", "himmelblau": "Himmelblau"}  # name -> option text
-N_LESSONS = 7
+N_LESSONS = 10
 # widgets that edit settings: none may show in classroom mode (the lesson and function pickers,
 # the gradient check's run picker, the sweep's view radio and the step slider/Play are views)
 EDITING = ['[data-testid="stTextInput"]', '[data-testid="stNumberInput"]',
@@ -206,3 +206,25 @@ def test_classroom_mode_on_every_page(app_page, path):
     assert "classroom=1" in app_page.url
     check_classroom(app_page)
     screenshot(app_page, PAGES[path] + "-classroom")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("option", ["Rosenbrock", "double_well"])
+def test_landscape_with_line_search_and_newton(app_page, option):
+    """The reference methods beside gradient descent: their trial points on the chart, the
+    chosen run's trials in a table and the curvature beside the chart; the step slider moved
+    to step 3 (a step with trials)."""
+    open_page(app_page, "/Loss_landscape")
+    pick(app_page, 0, "Rosenbrock" if option == "Rosenbrock" else "w⁴")
+    choose(app_page, "Optimizers and methods", "line search (Armijo)", "Newton's method")
+    check_rendered(app_page, 2)
+    slider = app_page.locator('[data-testid="stMain"] [data-testid="stSlider"]').first
+    slider.locator('input[type="range"]').first.focus()
+    app_page.keyboard.press("Home")
+    for _ in range(3):
+        app_page.keyboard.press("ArrowRight")
+    wait_idle(app_page)
+    check_rendered(app_page, 2)
+    assert app_page.get_by_text("Trials of step 3").count() >= 1
+    assert app_page.get_by_text("Curvature at its point").count() >= 1
+    screenshot(app_page, f"page-landscape-methods-{option}")
