@@ -216,17 +216,19 @@ has_methods = bool(settings)
 
 
 DETAIL = "ls_grad_run"  # the run shown in detail (curvature, trials, gradient check): a view
+DETAIL_AUTO = "_ls_grad_run_auto"  # the run the page chose itself (not the user)
 
 
 def detail_run(runs: list[str]) -> str:
-    """The run shown in detail: the one picked before, else the first line-search or Newton
-    run (what the detail is most about), else the first run."""
+    """The run shown in detail: the one the user picked, else the first line-search or Newton
+    run (what the detail is most about), else the first run. A run the page chose itself
+    gives way when a method is added later."""
     picked = st.session_state.get(DETAIL)
-    if picked in runs:
+    if picked in runs and picked != st.session_state.get(DETAIL_AUTO):
         return picked
     methods = path_df.loc[path_df["method"] != "gd", "run"]
     first = next((r for r in pd.unique(methods) if r in runs), runs[0])
-    st.session_state[DETAIL] = first
+    st.session_state[DETAIL] = st.session_state[DETAIL_AUTO] = first
     return first
 
 

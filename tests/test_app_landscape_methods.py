@@ -240,3 +240,18 @@ def test_basins_can_use_newtons_method():
     assert not at.exception and not at.error
     metrics = {m.label: int(m.value) for m in at.metric}
     assert sum(metrics.values()) == 61  # every start ends somewhere (or nowhere), counted
+
+
+def test_the_run_in_detail_follows_methods_added_later_unless_the_user_picked_one():
+    at = load(LANDSCAPE)
+    at.selectbox(key="ls_fn").set_value("rosenbrock").run()
+    first = at.selectbox(key="ls_grad_run").value
+    assert first.startswith("sgd")  # only optimizers: the first run
+    at.multiselect(key="ls_opts_rosenbrock").set_value(["sgd", "adam", "newton"]).run()
+    assert at.selectbox(key="ls_grad_run").value.startswith("Newton")  # the page's own pick
+    adam = next(o for o in at.selectbox(key="ls_grad_run").options if o.startswith("adam"))
+    at.selectbox(key="ls_grad_run").set_value(adam).run()
+    at.multiselect(key="ls_opts_rosenbrock").set_value(["sgd", "adam", "newton",
+                                                        "line_search"]).run()
+    assert not at.exception
+    assert at.selectbox(key="ls_grad_run").value == adam  # the user's pick stays
