@@ -349,6 +349,33 @@ def test_plane_chart(n, optimum, more):
     strict(cc.plane_chart(df, optimum=optimum))
 
 
+@SETTINGS
+@given(st.integers(0, 20), st.integers(0, 3), st.sampled_from(["value", "push"]), st.data())
+def test_margin_chart(n, k, y, more):
+    losses = ["log-loss", "0/1 loss", "squared error of σ(z)"]
+    curves = pd.DataFrame({"margin": more.draw(columns(n)), y: more.draw(columns(n)),
+                           "loss": more.draw(st.lists(st.sampled_from(losses), min_size=n,
+                                                      max_size=n))})
+    at = pd.DataFrame({"margin": [more.draw(values)] * k, y: more.draw(columns(k)),
+                       "loss": losses[:k]})
+    strict(cc.margin_chart(curves, at, y, y_title=y))
+
+
+@SETTINGS
+@given(st.integers(0, 6), st.integers(0, 20), st.tuples(values, values), st.data())
+def test_valley_chart(g, n, minimum, more):
+    m = g * g
+    surface = pd.DataFrame({"w1": more.draw(columns(m)), "w2": more.draw(columns(m)),
+                            "loss": more.draw(columns(m)), "level": more.draw(columns(m)),
+                            "dw1": more.draw(columns(m, positives)),
+                            "dw2": more.draw(columns(m, positives))})
+    paths = pd.DataFrame({"run": more.draw(st.lists(st.sampled_from(["1/λmax", "2/(λ+λ)"]),
+                                                    min_size=n, max_size=n)),
+                          "step": np.arange(n), "w1": more.draw(columns(n)),
+                          "w2": more.draw(columns(n)), "loss": more.draw(columns(n))})
+    strict(cc.valley_chart(surface, paths, minimum=minimum))
+
+
 # --- the reported bug, end to end, and coverage of this file ---------------------------------
 def test_upload_reaching_1e150_draws_every_dashboard_chart():
     """The browser session: a CSV whose values reach 1e150, the dashboard's default runs.
@@ -392,7 +419,7 @@ COVERED = {
     charts_space: {"fit_chart", "path_chart"},
     lc: {"curve_chart", "contour_chart", "loss_steps_chart", "basin_chart"},
     sc: {"sweep_chart"},
-    cc: {"lines_chart", "cycle_chart", "plane_chart"},
+    cc: {"lines_chart", "cycle_chart", "plane_chart", "margin_chart", "valley_chart"},
 }
 
 
