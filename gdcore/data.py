@@ -16,8 +16,9 @@ which rescales first, up to :data:`MAX_ABS_STANDARDIZED` (1e300).
 
 For the logistic problem (``problem="logistic"``) the y column holds two classes: 0/1, two
 numbers or two texts, mapped to 0/1 by :func:`~gdcore.dataset.two_classes` (``positive``
-names the label that counts as 1). Its y is never standardized, and a y cell without a label
-is an error rather than a dropped row. :func:`generate_classes` draws such data.
+names the label that counts as 1). Its y is never standardized. A table's row without a
+label is dropped with a note, as a row without a usable x is (arrays handed to
+:func:`inline` must be complete). :func:`generate_classes` draws such data.
 """
 
 from __future__ import annotations
@@ -426,37 +427,57 @@ def _from_table(df: pd.DataFrame, notes: Sequence[str], *, x: str | Sequence[str
 
     Rows with an empty, non-numeric or infinite value in a chosen numeric column are dropped
     with a note. For the logistic problem the y column's labels are checked on every row
-    first (a row without a label is an error: guessing a class is not ours to do), then
-    mapped to 0/1 on the rows kept."""
+    that has one first (a third class hidden in a row dropped for its x is still named),
+    rows without a label are dropped with a note (never given a class: that would be a
+    guess), and the labels are mapped to 0/1 on the rows kept."""
     classes = _classes_wanted(problem)
     notes = list(notes)
     if len(df) == 0:
         raise DataError(f"{name} has a header but no data rows: add at least two rows of numbers.")
     x_cols, y_col = _choose_columns(df, x, y, name, classes=classes)
     labels = None
+    unlabelled = np.zeros(len(df), dtype=bool)
     if classes:
         labels = _table_labels(df[y_col])
-        encode_classes(labels, y_col, positive=positive, rows_hint=_rows_hint(df))  # all rows
+        unlabelled = ~np.isfinite(labels) if labels.dtype.kind == "f" else (labels == "")
+        if unlabelled.all():
+            raise DataError(f"Column {quote_name(y_col)} of {name} has no class label in any "
+                            "row: pick the column that holds the two classes.")
+        encode_classes(labels[~unlabelled], y_col, positive=positive,  # every labelled row
+                       rows_hint=_rows_hint(df))
     chosen = x_cols if classes else [*x_cols, y_col]
     values = np.column_stack([to_numbers(df[c]) for c in chosen])
     finite = np.isfinite(values)
-    bad = ~finite.all(axis=1)
+    no_x = ~finite.all(axis=1)
+    bad = no_x | unlabelled
     total = len(df)
     after = ""
     if bad.any():
+        hint = _rows_hint(df)
         bad_cols = [c for j, c in enumerate(chosen) if not finite[:, j].all()]
-        rows = rows_text(np.flatnonzero(bad) + 1)
-        drop = (f"{int(bad.sum())} of {total} rows with empty or non-numeric or infinite values "
-                f"in {quote_names(bad_cols)} ({rows}; {_rows_hint(df)})")
+        why = []
+        if no_x.any():
+            why.append(f"with empty or non-numeric or infinite values in "
+                       f"{quote_names(bad_cols)} ({rows_text(np.flatnonzero(no_x) + 1)}")
+        if unlabelled.any():
+            what = ("an empty or unreadable class label" if labels.dtype.kind == "f"
+                    else "no class label")
+            why.append(f"with {what} in {quote_name(y_col)} "
+                       f"({rows_text(np.flatnonzero(unlabelled) + 1)}")
+        drop = f"{int(bad.sum())} of {total} rows " + "), and ".join(why) + f"; {hint})"
         usable = total - int(bad.sum())
         if usable < 2:
             count = "No usable row" if usable == 0 else "Only 1 usable row"
-            raise DataError(f"{count} in {name} after dropping {drop}: a line needs at least "
-                            "two rows with numbers in every chosen column.")
+            need = ("numbers in every chosen x column and a class label" if classes
+                    else "numbers in every chosen column")
+            raise DataError(f"{count} in {name} after dropping {drop}: a fit needs at least "
+                            f"two rows with {need}.")
         notes.append(f"Dropped {drop}.")
         values = values[~bad]
         k = int(bad.sum())
-        after = f" left after dropping {k} row{'' if k == 1 else 's'} without usable x values"
+        reason = " or ".join(w for w, has in (("usable x values", no_x.any()),
+                                              ("a class label", unlabelled.any())) if has)
+        after = f" left after dropping {k} row{'' if k == 1 else 's'} without {reason}"
     elif total < 2:
         raise DataError(f"Only 1 usable row in {name}: a line needs at least two rows with "
                         "numbers in every chosen column.")
@@ -487,7 +508,7 @@ def load_csv(source: bytes | bytearray | memoryview | str | Path, *,
     ``problem="logistic"``: y holds two classes (0/1, two numbers or two texts; by default
     the last column with exactly two distinct values), mapped to 0/1 with ``positive`` as 1
     (see :func:`~gdcore.dataset.two_classes` for the default and the rules); a row without a
-    label is an error, not a dropped row; y is never standardized.
+    label is dropped with a note; y is never standardized.
 
     What files are read (and refused) is :func:`~gdcore.csvio.read_table`'s business: at
     most :data:`MAX_COLUMNS` columns and :data:`MAX_ROWS` rows, no header row, thousands

@@ -185,3 +185,36 @@ def test_an_upload_with_text_classes():
     data = setup_of(at)["data"]
     assert data["y"] == "outcome" and data["positive"] in ("yes", "no")
     assert by_label(at.selectbox, "y column").options == ["outcome"]  # the two-valued column
+
+
+def test_an_uncleaned_class_upload_drops_unlabelled_rows_and_skips_the_id():
+    """The breast-cancer file as people find it (an id column first, M/B labels, a blank
+    label, Windows line ends): the unlabelled row is dropped with a note naming it, x is the
+    measured column that follows the classes most closely (not the id), and the optimum on
+    the page is the IRLS optimum of exactly the rows kept."""
+    lines = (Path(__file__).resolve().parents[1] / "data" / "breast_cancer.csv").read_text(
+        ).splitlines()
+    body = [f"{842302 + i},{line.replace('malignant', 'M').replace('benign', 'B')}"
+            for i, line in enumerate(lines[1:])]
+    body[5] = body[5].rsplit(",", 1)[0] + ","  # row 6 has no label
+    raw = ("\r\n".join(["id," + lines[0], *body]) + "\r\n").encode()
+    at = app()
+    by_label(at.get("button_group"), "Task").set_value("logistic").run()
+    by_label(at.radio, "Data").set_value("csv").run()
+    by_label(at.file_uploader, "CSV file").set_value(("wdbc.csv", raw, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert "Dropped 1 of 569 rows with no class label in 'diagnosis' (row 6;" in \
+        "\n".join(w.value for w in at.warning).replace("\\", "")
+    data = setup_of(at)["data"]
+    assert data["y"] == "diagnosis" and data["positive"] == "M"  # the rarer label
+    table_ = gdcore.data.read_table(raw, name="wdbc.csv")[0]
+    kept = table_[table_["diagnosis"].astype("string").str.strip() != ""]
+    assert len(kept) == 568
+    # x: of the measured columns, the one most correlated with the labels (computed here)
+    y01 = (kept["diagnosis"].str.strip() == "M").astype(float)
+    measured = [c for c in lines[0].split(",") if c != "diagnosis"]
+    best = max(measured, key=lambda c: abs(np.corrcoef(kept[c].astype(float), y01)[0, 1]))
+    assert data["x"] == best != "id"
+    prob = LogisticRegression(kept[[best]].to_numpy(float), y01.to_numpy())
+    (w, b), loss = prob.optimum
+    assert f"w = {w:.5g}, b = {b:.5g}, log-loss = {loss:.5g}" in captions(at)

@@ -291,16 +291,36 @@ def test_a_named_positive_that_is_not_a_class():
     assert ds.classes == ("b", "a")
 
 
-def test_missing_labels_are_an_error_naming_the_rows():
+def test_rows_without_a_label_are_dropped_with_a_note_naming_them():
+    ds = load_csv(b"x,label\n1,yes\n2,\n3,no\n4,\n5,yes\n", y="label", problem="logistic")
+    np.testing.assert_array_equal(ds.x[:, 0], [1, 3, 5])  # never given a class
+    assert ds.classes == ("yes", "no") and ds.n == 3  # the less frequent label is 1
+    np.testing.assert_array_equal(ds.y, [0, 1, 0])
+    assert ds.notes[0] == (f"Dropped 2 of 5 rows with no class label in 'label' (rows 2, 4; "
+                           f"{ROWS_HINT}).")
+    ds = load_csv(b"x,label\n1,0\n2,1\n3,\n4,1\nabc,0\n", y="label", problem="logistic")
+    assert ds.n == 3 and ds.classes == (0, 1)
+    np.testing.assert_array_equal(ds.y, [0, 1, 1])
+    assert ds.notes[0] == ("Dropped 2 of 5 rows with empty or non-numeric or infinite values in "
+                           "'x' (row 5), and with an empty or unreadable class label in 'label' "
+                           f"(row 3; {ROWS_HINT}).")
+    # a third class in a row without an x is still named: the labels are checked first
+    with pytest.raises(DataError, match="3 distinct values"):
+        load_csv(b"x,label\n1,a\n2,b\n,c\n4,\n", y="label", problem="logistic")
+    # what is left must still hold two classes and two rows
     with pytest.raises(DataError) as err:
-        load_csv(b"x,label\n1,yes\n2,\n3,no\n4,\n", y="label", problem="logistic")
-    assert one_line(err) == ("Column 'label' has no class label in 2 of 4 rows (rows 2, 4; "
-                             f"{ROWS_HINT}): every row needs one of the two classes. Fill in "
-                             "those cells or delete those rows.")
+        load_csv(b"x,label\n1,a\n2,a\n3,\n,b\n", y="label", problem="logistic")
+    assert "only one value ('a' in all 2 rows left after dropping 2 rows without usable x " \
+           "values or a class label)" in one_line(err)
     with pytest.raises(DataError) as err:
-        load_csv(b"x,label\n1,0\n2,1\n3,\n4,1\n", y="label", problem="logistic")
-    assert one_line(err).startswith("Column 'label' has an empty or unreadable class label in 1 "
-                                    "of 4 rows (row 3;")
+        load_csv(b"x,label\n1,a\n2,\n,b\n", y="label", problem="logistic")
+    assert one_line(err).startswith("Only 1 usable row in data.csv after dropping 2 of 3 rows "
+                                    "with empty or non-numeric or infinite values in 'x' (row 3), "
+                                    "and with no class label in 'label' (row 2;")
+    assert one_line(err).endswith("a fit needs at least two rows with numbers in every chosen x "
+                                  "column and a class label.")
+    with pytest.raises(DataError, match="no class label in any row"):
+        load_csv(b"x,label,z\n1,,0\n2,,1\n", y="label", problem="logistic")
 
 
 def test_one_value_or_many_values():
