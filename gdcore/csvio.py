@@ -43,7 +43,12 @@ MAX_ROWS = LIMIT_ROWS
 
 #: Delimiters we try, in order of preference when several fit equally well.
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {";": "';' (semicolons)", "\t": "tabs", "|": "'|' (vertical bars)"}
+#: Columns lined up by runs of spaces or tabs (UCI's ``.data`` files, printed tables): tried
+#: after :data:`DELIMITERS`, and taken only when it splits every line alike into more fields
+#: and more numbers than the best of them (see :func:`_sniff_delimiter`).
+WHITESPACE = " "
+_DELIMITER_NAMES = {";": "';' (semicolons)", "\t": "tabs", "|": "'|' (vertical bars)",
+                    WHITESPACE: "spaces (runs of spaces or tabs)"}
 _SNIFF_CHARS = 64_000
 _SNIFF_LINES = 50
 _MAX_NAME_CHARS = 40
@@ -195,7 +200,24 @@ def _sniff_delimiter(text: str) -> str:
         score = (sum(c == counts[0] for c in counts) / len(counts), counts[0], numbers)
         if score > best_score:
             best, best_score = delimiter, score
+    records = _whitespace_records(lines)
+    counts = [len(rec) for rec in records]
+    if counts and counts[0] >= 2 and all(c == counts[0] for c in counts):
+        numbers = sum(bool(_PLAIN_NUMBER.fullmatch(cell) or _COMMA_NUMBER.fullmatch(cell))
+                      for rec in records for cell in rec)
+        if best_score[0] <= 1.0 and counts[0] > best_score[1] and numbers > best_score[2]:
+            best = WHITESPACE
     return best
+
+
+def _whitespace_records(lines) -> list[list[str]]:
+    """``lines`` split at runs of spaces or tabs, quotes kept together (``"ford pinto"``);
+    [] if the csv module cannot read them."""
+    try:
+        return list(csv.reader((line.replace("\t", " ").strip() for line in lines),
+                               delimiter=" ", skipinitialspace=True, quotechar='"'))
+    except csv.Error:
+        return []
 
 
 def _parse_error(err: Exception, name: str, line_offset: int) -> DataError:
@@ -412,7 +434,11 @@ def _first_record(text: str, delimiter: str) -> tuple[str, int] | None:
             start = end
 
     try:
-        record = next(csv.reader(lines(), delimiter=delimiter, quotechar='"'))
+        if delimiter == WHITESPACE:
+            record = next(csv.reader((line.replace("\t", " ").strip() for line in lines()),
+                                     delimiter=" ", skipinitialspace=True, quotechar='"'))
+        else:
+            record = next(csv.reader(lines(), delimiter=delimiter, quotechar='"'))
     except (csv.Error, StopIteration):
         return None
     return "".join(consumed), len(record)
@@ -438,6 +464,37 @@ def _first_row_kind(cells: list[object], delimiter: str) -> str:
     return "data"
 
 
+def _numbers_then_text(text: str, options: dict, delimiter: str, rows: int = 50) -> bool:
+    """Whether a first row with some text is data all the same: it has a number in every
+    column whose next rows are numbers (at least two such columns, one of its numbers with
+    a decimal point) and text exactly where the column is text below. UCI's auto-mpg file
+    (``18.0   8   307.0 ... "chevrolet chevelle malibu"``) has no header; a header's names
+    are not numbers, and number-like names (``year,2019,2020``) are whole numbers."""
+    try:
+        sample = pd.read_csv(io.StringIO(text), header=None, nrows=rows, dtype=str,
+                             na_filter=False, **options)
+    except (pd.errors.ParserError, csv.Error, ValueError):
+        return False
+    if len(sample) < 2:
+        return False
+
+    def is_number(cell: str) -> bool:
+        return bool(_PLAIN_NUMBER.fullmatch(cell)
+                    or (delimiter != "," and _COMMA_NUMBER.fullmatch(cell)))
+
+    numbers = []
+    for j in range(sample.shape[1]):
+        first = str(sample.iat[0, j]).strip()
+        below = [v for v in (str(c).strip() for c in sample.iloc[1:, j]) if v]
+        numeric = bool(below) and 2 * sum(map(is_number, below)) > len(below)  # as the body
+        if is_number(first) != numeric:
+            return False
+        if numeric:
+            numbers.append(first)
+    return len(numbers) >= 2 and len(numbers) < sample.shape[1] and any(
+        "." in n or "," in n for n in numbers)
+
+
 def _too_wide(name: str, width: int, max_columns: int) -> DataError:
     return DataError(f"{name} has {width:,} columns; the lab reads at most {max_columns:,}. "
                      "Keep only the columns you need.")
@@ -461,7 +518,8 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     file is parsed) and files with more than ``max_rows`` data rows (None: no limit).
 
     The text is decoded as UTF-8 (a BOM is fine), UTF-16 with a BOM, or else cp1252 /
-    Latin-1 (with a note). The delimiter (``,`` ``;`` tab ``|``) is detected; with a
+    Latin-1 (with a note). The delimiter (``,`` ``;`` tab ``|``, or runs of spaces and tabs
+    lining up columns, see :func:`_sniff_delimiter`) is detected, with a note; with a
     delimiter other than a comma, decimal commas (``1,5``) are read as numbers. Column
     names are stripped, empty ones become ``"column 3"``, duplicates ``"x (2)"``.
 
@@ -492,7 +550,8 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     stripped = _LEADING_BLANK_LINES.sub("", text)
     line_offset = text[: len(text) - len(stripped)].count("\n")
     delimiter = _sniff_delimiter(stripped)
-    options = {"sep": delimiter, "quotechar": '"', "engine": "c", "skip_blank_lines": False}
+    options = {"sep": r"\s+" if delimiter == WHITESPACE else delimiter, "quotechar": '"',
+               "engine": "c", "skip_blank_lines": False}
     first = _first_record(stripped, delimiter)
     if first is not None and max_columns is not None and first[1] > max_columns:
         raise _too_wide(name, first[1], max_columns)
@@ -502,6 +561,8 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
         if max_columns is not None and head.shape[1] > max_columns:
             raise _too_wide(name, head.shape[1], max_columns)
         first_row = _first_row_kind(head.iloc[0].tolist(), delimiter)
+        if first_row == "names" and _numbers_then_text(stripped, options, delimiter):
+            first_row = "data"
         has_header = first_row != "data"
         # The C parser reads clean numeric columns itself (fast); only "" is missing, so
         # words like "NA" stay visible as text and are counted as non-numeric later.

@@ -188,6 +188,9 @@ def test_bad_upload_shows_a_message_and_keeps_previous_data(case):
     ("text cell", b"x,y\n1,2\n2,4\n3,oops\n4,8\n5,10\n", "row 3"),
     ("semicolon", b"x;y\n1;2,5\n2;4,1\n3;7,2\n", "separated by"),
     ("latin-1", "größe,preis\n1,2\n2,4\n3,7\n".encode("latin-1"), "not UTF-8"),
+    ("auto-mpg", b"".join(f'{30 - i * 0.5:.1f}   {4 + 2 * (i % 3)}   {100 + 9 * i:.1f}   '
+                          f'{70 + 3 * i + i % 4:.1f}   {2000 + 97 * i + (i * i) % 11}.\t'
+                          f'"car {i}"\n'.encode() for i in range(40)), "separated by spaces"),
 ])
 def test_fixable_upload_is_used_with_a_note(case, data, words):
     at = upload(choose_upload(app()), f"{case}.csv", data)

@@ -849,9 +849,58 @@ def test_no_header_row_numbers_rows_from_the_first_line():
     assert "line 2" in one_line(err)
 
 
+AUTO_MPG = (  # the first lines of UCI's auto-mpg.data, as downloaded (spaces, a tab, quotes)
+    b'18.0   8   307.0      130.0      3504.      12.0   70  1\t"chevrolet chevelle malibu"\n'
+    b'15.0   8   350.0      165.0      3693.      11.5   70  1\t"buick skylark 320"\n'
+    b'18.0   8   318.0      150.0      3436.      11.0   70  1\t"plymouth satellite"\n'
+    b'25.0   4   98.00      ?          2046.      19.0   71  1\t"ford pinto"\n'
+    b'21.0   6   200.0      85.00      2587.      16.0   70  1\t"ford maverick"\n')
+SPACES_NOTE = "Columns are separated by spaces (runs of spaces or tabs)."
+
+
+def test_a_whitespace_aligned_file_without_a_header_is_read_column_by_column():
+    df, notes = read_table(AUTO_MPG, name="auto-mpg.data")
+    assert df.shape == (5, 9) and df.attrs["header"] is False
+    assert notes == (SPACES_NOTE, NO_HEADER_NOTE.replace("1..3", "1..9"))
+    assert df["column 1"].tolist() == [18, 15, 18, 25, 21]
+    assert df["column 5"].tolist() == [3504, 3693, 3436, 2046, 2587]  # "3504." is a number
+    assert df["column 9"].tolist()[:2] == ["chevrolet chevelle malibu", "buick skylark 320"]
+    assert df["column 4"].isna().tolist() == [False, False, False, True, False]  # the "?"
+    ds = load_csv(AUTO_MPG, x="column 4", y="column 1", name="auto-mpg.data")
+    assert ds.n == 4 and ds.x[:, 0].tolist() == [130, 165, 150, 85]
+    assert "Dropped 1 of 5 rows with empty or non-numeric or infinite values in 'column 4' " \
+           "(row 4; row 1 = first row of the file)." in ds.notes
+
+
+@pytest.mark.parametrize(("raw", "names", "rows"), [
+    (b"  x   y\n  1   2.5\n  3   4\n\n", ["x", "y"], [[1, 2.5], [3, 4]]),  # a printed table
+    (b"x y\n1 2\n3 4\n", ["x", "y"], [[1, 2], [3, 4]]),
+    (b"1.5 2\n3 4\n", ["column 1", "column 2"], [[1.5, 2], [3, 4]]),
+])
+def test_space_separated_tables(raw, names, rows):
+    df, notes = read_table(raw)
+    assert list(df.columns) == names and df.to_numpy().tolist() == rows
+    assert notes[0] == SPACES_NOTE
+
+
+@pytest.mark.parametrize(("raw", "names"), [
+    (b"x,y\n1,2\n3,4\n", ["x", "y"]),
+    (b"x, y\n1, 2\n3, 4\n", ["x", "y"]),  # spaces after the commas: still commas
+    (b"first name,last name,age\nann lee,bo ma,3\ncy do,di ek,4\n",
+     ["first name", "last name", "age"]),  # as many spaces in every row: still commas
+    (b"a\tb c\n1\t2\n3\t4\n", ["a", "b c"]),  # tabs, a name with a space
+])
+def test_commas_and_tabs_win_over_spaces(raw, names):
+    df, notes = read_table(raw)
+    assert list(df.columns) == names
+    assert SPACES_NOTE not in notes
+
+
 @pytest.mark.parametrize(
     ("raw", "names"),
     [
+        (b"name,2019,2020\nfoo,1,2\nbar,3,4\n", ["name", "2019", "2020"]),  # whole numbers
+        (b"car,mpg,hp\nford,18.0,130\nfiat,25.5,90\n", ["car", "mpg", "hp"]),
         (b"year,2019,2020\n1,2,3\n4,5,6\n", ["year", "2019", "2020"]),
         (b",2019,2020\n1,2,3\n4,5,6\n", ["column 1", "2019", "2020"]),  # an empty name
         (b"0,1,2\n5,6,7\n8,9,10\n", ["0", "1", "2"]),  # pandas' names for unnamed columns

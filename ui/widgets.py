@@ -399,13 +399,19 @@ def default_class_x(table: pd.DataFrame, numeric: list[str], y: str) -> str:
     return _most_correlated(table, target, good) or good[0]
 
 
+#: File name endings the uploader offers: CSV and the plain-text tables people find (UCI
+#: serves ``.data`` files; ``.dat`` and ``.tsv`` are common too). What is inside decides.
+UPLOAD_TYPES = ["csv", "txt", "tsv", "data", "dat"]
+
+
 def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any],
                     problem: str = "linear") -> DataChoice:
     file = st.file_uploader(
-        "CSV file", type=["csv", "txt", "tsv"], key=f"{key_prefix}.upload",
+        "CSV file", type=UPLOAD_TYPES, key=f"{key_prefix}.upload",
         max_upload_size=MAX_UPLOAD_MB, on_change=_on_upload_change, args=(key_prefix,),
-        help=f"A table with a header row; at most {MAX_UPLOAD_MB} MB. It stays in memory "
-             "and is never saved on the server.")
+        help=f"A table of text, best with a header row: columns separated by commas, "
+             f"semicolons, tabs, '|' or lined up with spaces (UCI's .data files); at most "
+             f"{MAX_UPLOAD_MB} MB. It stays in memory and is never saved on the server.")
     kept = st.session_state.get(_kept(key_prefix))
     if file is not None:
         raw, name = file.getvalue(), file.name or "upload.csv"
