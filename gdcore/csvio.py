@@ -32,7 +32,7 @@ from gdcore.errors import DataError
 from gdcore.limits import MAX_ROWS as LIMIT_ROWS
 
 __all__ = [
-    "MAX_COLUMNS", "MAX_ROWS", "number_format_hint", "numeric_columns", "quote_name",
+    "MAX_COLUMNS", "MAX_ROWS", "MISSING_MARKERS", "number_format_hint", "numeric_columns", "quote_name",
     "quote_names", "read_table", "rows_text", "to_numbers",
 ]
 
@@ -71,6 +71,14 @@ _GROUP_NOTES = {
 }
 _LOOSE_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[,. '\u00a0\u202f\u2019]\d{3})+(?:[.,]\d+)?")
 _ANY_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[,. '\u00a0\u202f\u2019]\d{3})*(?:[.,]\d+)?")
+#: Cells that mean "no value" in files people export: pandas' default NA strings (R's NA,
+#: SQL's NULL, Excel's #N/A ...), UCI's "?", and the dashes and dots of printed tables. In a
+#: column that is numbers otherwise they are read as missing (with a note); elsewhere they
+#: stay text.
+MISSING_MARKERS = frozenset({
+    "NA", "N/A", "n/a", "na", "#N/A", "#N/A N/A", "#NA", "<NA>", "NaN", "nan", "-NaN", "-nan",
+    "NULL", "null", "Null", "None", "none", "?", "-", "--", ".", "#VALUE!", "#DIV/0!",
+    "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN"})
 _NO_HEADER_NOTE = ("The first row looks like data, not column names: it was read as data and the "
                    "columns were named column 1..{k}. If it was a header, give the columns names "
                    "that are not numbers.")
@@ -614,12 +622,27 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     grouped_columns: dict[str, list[str]] = {}
     hints: list[str] = []
     converted = {}
+    marked_columns: list[str] = []
+    markers_read: set[str] = set()
     for col in body.columns:
         column = body[col]
         if _is_number_dtype(column):
             converted[col] = column.astype("float64") if column.dtype.kind == "u" else column
             continue
         column = _as_text(column).astype(str)
+        marked = column.isin(MISSING_MARKERS)
+        if marked.any():  # numbers with gaps written as NA, null, ?: the gaps are missing
+            gaps = column.where(~marked, "")
+            numbers, used_comma, separator = _to_numbers_if_numeric(gaps, delimiter)
+            if numbers is not gaps:
+                converted[col] = numbers
+                marked_columns.append(col)
+                markers_read.update(column[marked].unique().tolist())
+                if used_comma:
+                    comma_columns.append(col)
+                if separator is not None:
+                    grouped_columns.setdefault(separator, []).append(col)
+                continue
         converted[col], used_comma, separator = _to_numbers_if_numeric(column, delimiter)
         if used_comma:
             comma_columns.append(col)
@@ -631,6 +654,10 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
                 hints.append(hint)
     body = pd.DataFrame(converted, index=pd.RangeIndex(len(body)), columns=names)
     body.attrs["header"] = has_header
+    if marked_columns:
+        notes.append(f"Read {quote_names(sorted(markers_read))} as missing values in "
+                     f"{quote_names(marked_columns)} (rows without a value there are dropped "
+                     "when that column is used).")
     if comma_columns:
         notes.append(f"Read ',' as the decimal mark in {quote_names(comma_columns)}.")
     for separator, columns in grouped_columns.items():

@@ -36,6 +36,7 @@ import pandas as pd
 from gdcore.csvio import (
     MAX_COLUMNS,
     MAX_ROWS,
+    MISSING_MARKERS,
     number_format_hint,
     numeric_columns,
     quote_name,
@@ -325,11 +326,23 @@ def _check_numeric(col: str, df: pd.DataFrame, numeric: list[str], name: str,
                     "infinite): pick a column with numbers.")
 
 
+def _label_text(column: pd.Series) -> pd.Series:
+    """A text column's cells stripped, ``""`` where empty; a missing-value marker (``NA``,
+    ``null``, ``?``: :data:`~gdcore.csvio.MISSING_MARKERS`) is blanked too when the other
+    cells hold exactly two values (yes / no / NA: two classes and gaps), and kept as a value
+    otherwise (None / Heavy: "None" is a class there)."""
+    text = column.astype("string").str.strip().fillna("")
+    marked = text.isin(MISSING_MARKERS)
+    if marked.any() and text[~marked & (text != "")].nunique() == 2:
+        text = text.where(~marked, "")
+    return text
+
+
 def _distinct_count(column: pd.Series) -> int:
     """Number of distinct non-empty values of a column as :func:`read_table` returns it."""
     if pd.api.types.is_numeric_dtype(column):
         return int(column.nunique(dropna=True))
-    text = column.astype("string").str.strip().fillna("")
+    text = _label_text(column)
     return int(text[text != ""].nunique())
 
 
@@ -417,7 +430,7 @@ def _table_labels(column: pd.Series) -> np.ndarray:
     float64 (NaN for an empty or unreadable cell) for a numeric column, else stripped texts."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         return to_numbers(column)
-    return label_array(column.astype("string").fillna("").to_numpy(dtype=object))
+    return label_array(_label_text(column).to_numpy(dtype=object))
 
 
 def _from_table(df: pd.DataFrame, notes: Sequence[str], *, x: str | Sequence[str] | None,

@@ -861,7 +861,9 @@ SPACES_NOTE = "Columns are separated by spaces (runs of spaces or tabs)."
 def test_a_whitespace_aligned_file_without_a_header_is_read_column_by_column():
     df, notes = read_table(AUTO_MPG, name="auto-mpg.data")
     assert df.shape == (5, 9) and df.attrs["header"] is False
-    assert notes == (SPACES_NOTE, NO_HEADER_NOTE.replace("1..3", "1..9"))
+    assert notes == (SPACES_NOTE, NO_HEADER_NOTE.replace("1..3", "1..9"),
+                     "Read '?' as missing values in 'column 4' (rows without a value there are "
+                     "dropped when that column is used).")
     assert df["column 1"].tolist() == [18, 15, 18, 25, 21]
     assert df["column 5"].tolist() == [3504, 3693, 3436, 2046, 2587]  # "3504." is a number
     assert df["column 9"].tolist()[:2] == ["chevrolet chevelle malibu", "buick skylark 320"]
@@ -870,6 +872,33 @@ def test_a_whitespace_aligned_file_without_a_header_is_read_column_by_column():
     assert ds.n == 4 and ds.x[:, 0].tolist() == [130, 165, 150, 85]
     assert "Dropped 1 of 5 rows with empty or non-numeric or infinite values in 'column 4' " \
            "(row 4; row 1 = first row of the file)." in ds.notes
+
+
+def test_missing_value_markers_in_a_numeric_column_are_gaps_with_a_note():
+    raw = b"x,y,name\n1,2,NA\n2,NA,bo\n3,N/A,cy\n4,8,di\n5,null,ek\n6,11,fu\n7,#N/A,gi\n"
+    df, notes = read_table(raw)
+    assert df["y"].isna().tolist() == [False, True, True, False, True, False, True]
+    assert df["y"].dropna().tolist() == [2, 8, 11]
+    assert df["name"].tolist()[0] == "NA"  # a text column keeps its text
+    assert notes == ("Read '#N/A', 'N/A', 'NA', 'null' as missing values in 'y' (rows without a "
+                     "value there are dropped when that column is used).",)
+    ds = load_csv(raw, x="x", y="y")
+    assert ds.n == 3 and ds.x[:, 0].tolist() == [1, 4, 6]
+    assert ds.notes[-1].startswith("Dropped 4 of 7 rows with empty or non-numeric or infinite "
+                                   "values in 'y' (rows 2, 3, 5, 7;")
+    # a column of markers alone is not numbers
+    df, notes = read_table(b"x,y\n1,NA\n2,NA\n")
+    assert df["y"].tolist() == ["NA", "NA"] and notes == ()
+
+
+def test_missing_value_markers_among_two_classes_are_gaps_else_a_class():
+    raw = b"x,label\n1,NA\n2,yes\n3,no\n4,yes\n5,?\n"
+    ds = load_csv(raw, problem="logistic")
+    assert ds.y_name == "label" and ds.n == 3 and set(ds.classes) == {"yes", "no"}
+    assert ds.notes[0].startswith("Dropped 2 of 5 rows with no class label in 'label' "
+                                  "(rows 1, 5;")
+    ds = load_csv(b"x,smoker\n1,None\n2,Heavy\n3,None\n", problem="logistic")
+    assert ds.n == 3 and set(ds.classes) == {"None", "Heavy"}  # "None" is a class here
 
 
 @pytest.mark.parametrize(("raw", "names", "rows"), [
