@@ -400,6 +400,24 @@ def number_format_hint(column: pd.Series, name: str) -> str:
     return ""
 
 
+_PREFIX_UNIT = re.compile(r"^([+-]?)\s*([$€£¥])\s*")
+_SUFFIX_UNIT = re.compile(r"\s*([%$€£¥])$")
+
+
+def _without_unit(text: pd.Series) -> tuple[pd.Series, str | None]:
+    """``text`` without a currency sign in front (after an optional sign: ``-$5``) or a
+    ``%`` / currency sign behind, and that sign; (``text``, None) unless exactly one such
+    sign occurs in the column (dollars mixed with euros are not one quantity)."""
+    pre = text.str.extract(_PREFIX_UNIT)[1].dropna()
+    post = text.str.extract(_SUFFIX_UNIT)[0].dropna()
+    units = set(pre) | set(post)
+    if len(units) != 1:
+        return text, None
+    bare = text.str.replace(_PREFIX_UNIT, r"\1", regex=True).str.replace(_SUFFIX_UNIT, "",
+                                                                          regex=True)
+    return bare, units.pop()
+
+
 def _to_numbers_if_numeric(column: pd.Series,
                            delimiter: str) -> tuple[pd.Series, bool, str | None]:
     """``column`` converted to numbers if most of its cells are numbers (else unchanged),
@@ -624,6 +642,7 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     converted = {}
     marked_columns: list[str] = []
     markers_read: set[str] = set()
+    unit_columns: dict[str, list[str]] = {}
     for col in body.columns:
         column = body[col]
         if _is_number_dtype(column):
@@ -631,33 +650,42 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
             continue
         column = _as_text(column).astype(str)
         marked = column.isin(MISSING_MARKERS)
-        if marked.any():  # numbers with gaps written as NA, null, ?: the gaps are missing
-            gaps = column.where(~marked, "")
-            numbers, used_comma, separator = _to_numbers_if_numeric(gaps, delimiter)
-            if numbers is not gaps:
-                converted[col] = numbers
-                marked_columns.append(col)
-                markers_read.update(column[marked].unique().tolist())
-                if used_comma:
-                    comma_columns.append(col)
-                if separator is not None:
-                    grouped_columns.setdefault(separator, []).append(col)
-                continue
-        converted[col], used_comma, separator = _to_numbers_if_numeric(column, delimiter)
+        # numbers with gaps written as NA, null, ?: the gaps are missing
+        gaps = column.where(~marked, "") if marked.any() else column
+        numbers, used_comma, separator = _to_numbers_if_numeric(gaps, delimiter)
+        unit = None
+        if numbers is gaps:  # not numbers: maybe numbers with a unit ($1,234.50, 45%)
+            bare, unit = _without_unit(gaps)
+            if unit is not None:
+                numbers, used_comma, separator = _to_numbers_if_numeric(bare, delimiter)
+                if numbers is bare:
+                    numbers, unit = gaps, None
+        if numbers is gaps:  # text: kept as written
+            converted[col] = column
+            hint = number_format_hint(column, col)
+            if hint:
+                hints.append(hint)
+            continue
+        converted[col] = numbers
+        if marked.any():
+            marked_columns.append(col)
+            markers_read.update(column[marked].unique().tolist())
+        if unit is not None:
+            unit_columns.setdefault(unit, []).append(col)
         if used_comma:
             comma_columns.append(col)
         if separator is not None:
             grouped_columns.setdefault(separator, []).append(col)
-        elif converted[col] is column:
-            hint = number_format_hint(column, col)
-            if hint:
-                hints.append(hint)
     body = pd.DataFrame(converted, index=pd.RangeIndex(len(body)), columns=names)
     body.attrs["header"] = has_header
     if marked_columns:
         notes.append(f"Read {quote_names(sorted(markers_read))} as missing values in "
                      f"{quote_names(marked_columns)} (rows without a value there are dropped "
                      "when that column is used).")
+    for unit, columns in unit_columns.items():
+        example = " (45% is read as 45)" if unit == "%" else ""
+        notes.append(f"Read {quote_names(columns)} as numbers without their {quote_name(unit)} "
+                     f"signs{example}.")
     if comma_columns:
         notes.append(f"Read ',' as the decimal mark in {quote_names(comma_columns)}.")
     for separator, columns in grouped_columns.items():

@@ -891,6 +891,31 @@ def test_missing_value_markers_in_a_numeric_column_are_gaps_with_a_note():
     assert df["y"].tolist() == ["NA", "NA"] and notes == ()
 
 
+@pytest.mark.parametrize(("raw", "values", "notes"), [
+    (b'item,price\na,"$1,234.50"\nb,$99.00\nc,-$5.25\n', [1234.5, 99.0, -5.25],
+     ("Read 'price' as numbers without their '$' signs.",
+      "Read ',' as a thousands separator in 'price'.")),
+    (b"x,rate\n1,45%\n2,50 %\n3,61.5%\n", [45, 50, 61.5],
+     ("Read 'rate' as numbers without their '%' signs (45% is read as 45).",)),
+    ("x;preis\n1;1.234,50 €\n2;99,00 €\n".encode(), [1234.5, 99.0],
+     ("Columns are separated by ';' (semicolons).",
+      "Read 'preis' as numbers without their '€' signs.", "Read ',' as the decimal mark in "
+      "'preis'.", "Read '.' as a thousands separator in 'preis'.")),
+])
+def test_numbers_with_a_currency_or_percent_sign_are_read_with_a_note(raw, values, notes):
+    df, got = read_table(raw)
+    assert df.iloc[:, 1].tolist() == values and got == notes
+
+
+@pytest.mark.parametrize("raw", [
+    "x,p\n1,$5\n2,€6\n3,$7\n".encode(),  # dollars and euros are not one quantity
+    b"x,name\n1,$ave\n2,bob\n3,$x\n",  # text that starts with a dollar sign
+])
+def test_mixed_or_textual_signs_stay_text(raw):
+    df, notes = read_table(raw)
+    assert df.iloc[:, 1].dtype.kind not in "if" and notes == ()
+
+
 def test_missing_value_markers_among_two_classes_are_gaps_else_a_class():
     raw = b"x,label\n1,NA\n2,yes\n3,no\n4,yes\n5,?\n"
     ds = load_csv(raw, problem="logistic")
