@@ -308,10 +308,16 @@ def run_experiment(
 
 def experiment_work(exp: Experiment, problem) -> limits.Work:
     """The updates and row visits all runs of ``exp`` make if none stops early."""
+    return runs_work(exp.runs, problem)
+
+
+def runs_work(runs, problem) -> limits.Work:
+    """The updates and row visits of ``runs`` (parsed run configs) on ``problem`` if none
+    stops early (an experiment's runs, or a learning-rate sweep's)."""
     n = problem.n if has_rows(problem) else 1
     total = limits.Work(0, 0)
     logistic = isinstance(problem, LogisticRegression)
-    for cfg in exp.runs:
+    for cfg in runs:
         batch = cfg.batch_size if has_rows(problem) else None
         passes = (1 + (cfg.method.name != "gd")) if logistic else 0
         total = total + limits.run_work(n, batch, cfg.epochs, cfg.shuffle, passes=passes)

@@ -33,8 +33,8 @@ import pandas as pd
 
 from .config import parse_run
 from .errors import ConfigError
-from .limits import LIMITS
-from .runner import RunResult, run
+from .limits import LIMITS, budget_problem
+from .runner import RunResult, run, runs_work
 
 LABELS = ("converged", "oscillating", "diverged")
 ALTERNATION = 0.75  # share of consecutive step pairs that must point against each other
@@ -170,28 +170,32 @@ def sweep(
         raise ConfigError(f"sweep: {total} runs is more than the limit of {MAX_RUNS}; "
                           "use fewer learning rates, variants or optimizers")
     ref = float(problem.min_value)
-    rows: list[dict[str, Any]] = []
-    i = 0
+    plan = []  # (series, variant, optimizer, lr, parsed run), checked before any runs
     for vname, override in variants.items():
         for opt in optimizers:
             series = opt if len(variants) == 1 else f"{vname} · {opt}"
             for lr in lrs:
-                if progress is not None:
-                    progress(i, total, f"{series}, lr={lr:.3g}")
                 raw = {**dict(base_run), **dict(override), "name": f"{series} lr={lr:.6g}"}
                 raw["optimizer"] = {**_as_opt(raw.get("optimizer")), "name": opt, "lr": lr}
                 cfg = parse_run(raw)
                 steps = _n_steps(problem, cfg)
                 raw["max_points"] = int(min(max(cfg.max_points, steps + 2), MAX_POINTS))
-                res = run(problem, parse_run(raw))
-                rows.append({
-                    "series": series, "variant": vname, "optimizer": opt, "lr": lr,
-                    "label": classify(res, ref), "status": res.status, "steps": res.steps,
-                    "initial_loss": float(res.history["loss"].iloc[0]),
-                    "final_loss": res.final_loss, "best_loss": res.best_loss,
-                    "reference_loss": ref, **res.params,
-                })
-                i += 1
+                plan.append((series, vname, opt, lr, parse_run(raw)))
+    too_much = budget_problem(runs_work([p[-1] for p in plan], problem))
+    if too_much:
+        raise ConfigError(f"sweep: {too_much.replace('fewer runs', 'fewer learning rates')}")
+    rows: list[dict[str, Any]] = []
+    for i, (series, vname, opt, lr, cfg) in enumerate(plan):
+        if progress is not None:
+            progress(i, total, f"{series}, lr={lr:.3g}")
+        res = run(problem, cfg)
+        rows.append({
+            "series": series, "variant": vname, "optimizer": opt, "lr": lr,
+            "label": classify(res, ref), "status": res.status, "steps": res.steps,
+            "initial_loss": float(res.history["loss"].iloc[0]),
+            "final_loss": res.final_loss, "best_loss": res.best_loss,
+            "reference_loss": ref, **res.params,
+        })
     if progress is not None:
         progress(total, total, "done")
     df = pd.DataFrame(rows)
@@ -233,8 +237,14 @@ def gd_stability_limit(problem) -> float:
     """Theory for plain full-batch gradient descent: it is stable near a minimum while
     ``lr < 2 / λmax``, λmax the largest eigenvalue of the Hessian there (for ``(w - 4)^2 + 2``:
     f'' = 2, so lr < 1). Linear regression: ``H = 2 E[(x, 1)(x, 1)ᵀ]`` from the data's moments;
+    logistic regression: its Hessian at the IRLS optimum (inf when the classes are separable);
     test functions: the Hessian at the global minimum by central differences of the gradient."""
-    if hasattr(problem, "moments"):
+    if hasattr(problem, "optimum"):  # logistic regression: the Hessian at the IRLS optimum
+        point, _ = problem.optimum
+        if point is None:  # separable classes: no minimum, the curvature fades along the way
+            return float("inf")
+        h = problem.hessian(point)
+    elif hasattr(problem, "moments"):
         m = problem.moments
         d = problem.d
         h = np.empty((d + 1, d + 1))

@@ -1,14 +1,17 @@
 """Learning-rate sweep: run every variant × optimizer over a log-spaced range of learning rates,
-label each run converged / oscillating / diverged, and mark the largest stable learning rate."""
+label each run converged / oscillating / diverged, and mark the largest stable learning rate;
+on a test function, linear regression on data or logistic regression on data."""
 
 import json
 from collections import OrderedDict
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 import gdcore
 from gdcore import sweep as S
+from gdcore.classification import LogisticRegression
 from gdcore.export import csv_text
 from ui import render, results
 from ui import sweep_charts as sc
@@ -20,14 +23,35 @@ classroom = apply_classroom()
 start_accelerator()
 
 DATA = "linear regression on data"
-PROBLEMS = [DATA, *gdcore.FUNCTIONS]
+CLASSES = "logistic regression on data"
+ON_DATA = {DATA: "linear", CLASSES: "logistic"}  # problem choice -> the data picker's task
+PROBLEMS = [DATA, CLASSES, *gdcore.FUNCTIONS]
 VARIANTS = {"full batch": {"batch_size": "full"}, "mini-batch": {"batch_size": 32},
             "stochastic (batch 1)": {"batch_size": 1}}
 SETTINGS = "_sweep_settings"
 DATA_DEFAULT = {"source": "generate", "n": 1000, "slope": 2.0, "intercept": 1.0, "noise": 1.0,
                 "outliers": 0.0, "seed": 0}
+CLASSES_DEFAULT = {"source": "sample", "name": "breast_cancer", "x": ["mean radius", "mean texture"],
+                   "y": "diagnosis", "standardize": True, "positive": "malignant"}
+DATA_DEFAULTS = {"linear": DATA_DEFAULT, "logistic": CLASSES_DEFAULT}
 DEFAULT = {"problem": "quadratic", "variants": ["full batch"], "optimizers": ["sgd"],
            "lo": 1e-3, "hi": 3.0, "n": 25, "epochs": 200, "batch": 32}
+
+
+LR_MIN, LR_MAX = 1e-6, 100.0  # the range inputs' bounds
+
+
+def around(limit: float) -> tuple[float, float]:
+    """A range with the theory limit 2/λmax inside it: three decades below, one above (as
+    far as the inputs allow)."""
+    return max(LR_MIN, limit / 1000), min(LR_MAX, limit * 10)
+
+
+def cover(limit: float) -> None:
+    """Button callback: move the range around ``limit`` (widget keys and the kept settings)."""
+    lo, hi = around(limit)
+    st.session_state["sw_lo"], st.session_state["sw_hi"] = lo, hi
+    st.session_state.setdefault(SETTINGS, {}).update(lo=lo, hi=hi)
 
 
 def table(container, df: pd.DataFrame, formats: dict[str, str] | None = None,
@@ -81,7 +105,7 @@ if not classroom:
     with st.sidebar:
         st.header("Sweep")
         cfg["problem"] = st.selectbox("Problem", PROBLEMS, key=seeded("sw_problem", cfg["problem"]))
-        if cfg["problem"] == DATA:
+        if cfg["problem"] in ON_DATA:
             cfg["variants"] = st.multiselect("Variants", list(VARIANTS),
                                              key=seeded("sw_variants", cfg["variants"]))
             if "mini-batch" in cfg["variants"]:
@@ -90,9 +114,9 @@ if not classroom:
         cfg["optimizers"] = st.multiselect("Optimizers", list(gdcore.OPTIMIZER_DEFAULTS),
                                            key=seeded("sw_opts", cfg["optimizers"]))
         c1, c2 = st.columns(2)
-        cfg["lo"] = c1.number_input("Lowest lr", 1e-6, 100.0, format="%.4g",
+        cfg["lo"] = c1.number_input("Lowest lr", LR_MIN, LR_MAX, format="%.4g",
                                     key=seeded("sw_lo", float(cfg["lo"])))
-        cfg["hi"] = c2.number_input("Highest lr", 1e-6, 100.0, format="%.4g",
+        cfg["hi"] = c2.number_input("Highest lr", LR_MIN, LR_MAX, format="%.4g",
                                     key=seeded("sw_hi", float(cfg["hi"])))
         cfg["n"] = st.slider("Learning rates (log-spaced)", 3, 60, key=seeded("sw_n", cfg["n"]))
         cfg["epochs"] = st.slider("Epochs (updates for a test function)", 5, 1000,
@@ -101,16 +125,19 @@ if not classroom:
 
 problem_name = cfg["problem"]
 data_hash = None
-if problem_name == DATA:
+task = ON_DATA.get(problem_name)
+if task is not None:
     from ui.widgets import data_source  # the main page's data picker (same sources)
 
+    kept = f"_sweep_dataset.{task}"
     if classroom:  # the data picker is an editing control: reuse the last choice
-        dataset = st.session_state.get("_sweep_dataset") or gdcore.load_dataset(DATA_DEFAULT)
+        dataset = (st.session_state.get(kept)
+                   or gdcore.load_dataset(DATA_DEFAULTS[task], problem=task))
     else:
         with st.expander("Data", expanded=True):
             # shows its own st.error for bad input and keeps the previous data
-            dataset = data_source("sweep", DATA_DEFAULT).dataset
-        st.session_state["_sweep_dataset"] = dataset
+            dataset = data_source("sweep", DATA_DEFAULTS[task], problem=task).dataset
+        st.session_state[kept] = dataset
     data_hash = dataset.content_hash()
     variants = {v: dict(VARIANTS[v]) for v in cfg["variants"]}
     if "mini-batch" in variants:
@@ -122,8 +149,9 @@ try:
     if not variants:
         raise gdcore.ConfigError("variants: choose at least one")
     lrs = S.log_lrs(float(cfg["lo"]), float(cfg["hi"]), int(cfg["n"]))
-    problem = (gdcore.FUNCTIONS[problem_name] if problem_name != DATA
-               else gdcore.LinearRegression.from_dataset(dataset))
+    problem = (gdcore.FUNCTIONS[problem_name] if task is None
+               else gdcore.LinearRegression.from_dataset(dataset) if task == "linear"
+               else LogisticRegression.from_dataset(dataset))
     key = json.dumps([problem_name, data_hash, cfg["epochs"], list(lrs), variants,
                       cfg["optimizers"]], sort_keys=True)
     bar = st.progress(0.0, text="Running the sweep…")
@@ -140,8 +168,8 @@ except gdcore.GDError as err:
 stable = S.largest_stable_lr(df)
 theory = S.gd_stability_limit(problem)
 if classroom:  # the settings in use, shown (the controls are hidden)
-    what = problem_name if problem_name != DATA else (
-        f"linear regression on {dataset.n:,} rows · " + ", ".join(variants))
+    what = problem_name if task is None else (
+        f"{task} regression on {dataset.n:,} rows · " + ", ".join(variants))
     st.caption(f"{what} · {', '.join(cfg['optimizers'])} · {int(cfg['n'])} learning rates from "
                f"{float(cfg['lo']):g} to {float(cfg['hi']):g} · {int(cfg['epochs'])} epochs")
 
@@ -150,10 +178,26 @@ metrics = {"final loss": ("final",), "best loss": ("best",), "both": ("final", "
 sweep_height = 560 if classroom else 400
 render.chart(st, ("sweep", key, metrics, sweep_height, classroom), lambda: sc.sweep_chart(
     df, stable, metrics=metrics, theory=theory, height=sweep_height, big=classroom))
+if np.isfinite(theory):
+    limit = (f"Black rule: the theory limit 2/λmax = {theory:.4g} for plain full-batch "
+             "gradient descent (λmax = the largest curvature at the minimum).")
+else:
+    limit = ("No theory rule: these classes are separable, so the log-loss has no minimum "
+             "(it keeps falling as the weights grow) and no curvature there to set a limit.")
 st.caption("Both axes are logarithmic. Diverged runs are drawn as triangles on the red dashed "
            "line at the top edge. Dashed vertical rules: each series' largest stable learning "
-           f"rate. Black rule: the theory limit 2/λmax = {theory:.4g} for plain full-batch "
-           "gradient descent (λmax = the largest curvature at the minimum).")
+           f"rate. {limit}")
+if np.isfinite(theory) and not float(cfg["lo"]) <= theory <= float(cfg["hi"]) \
+        and not classroom:
+    lo, hi = around(theory)
+    side = "ends below" if theory > float(cfg["hi"]) else "starts above"
+    st.info(f"This range {side} the theory limit 2/λmax = {theory:.4g}, so the sweep cannot "
+            f"show where training turns unstable. Sweep from {lo:.3g} to {hi:.3g} to see it.")
+    st.button(f"Sweep {lo:.3g} … {hi:.3g}", on_click=cover, args=(theory,), key="sw_cover")
+if task == "logistic":
+    st.caption("The log-loss grows only linearly far from its optimum (the squared error grows "
+               "quadratically), so past 2/λmax a run more often bounces or stalls than blows "
+               "up: read the oscillating labels as the edge.")
 
 st.subheader("Largest stable learning rate and labels")
 table(st, stable.merge(sc.label_counts(df), on="series", how="left"),

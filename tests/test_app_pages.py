@@ -2,6 +2,7 @@
 (Run from the project root: ``python -m pytest``, so ``gdcore`` and ``ui`` import.)"""
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -366,3 +367,21 @@ def test_lesson_10_every_problem_and_the_price_table():
     at.query_params["classroom"] = "1"
     at.run()
     assert not at.exception and not editing(at) and at.radio(key="cv_problem")
+
+
+def test_sweep_on_classes_offers_a_range_around_the_theory_limit():
+    """Logistic regression on the breast-cancer sample: the default range ends below 2/λmax,
+    the page says so and its button moves the range around it; then the edge shows (runs
+    above the limit oscillate or diverge, runs well below converge)."""
+    at = load(SWEEP)
+    at.selectbox(key="sw_problem").set_value("logistic regression on data").run()
+    assert not at.exception and not at.error
+    limit = float(re.search(r"2/λmax = ([0-9.]+)", at.info[0].value).group(1))
+    assert float(at.number_input(key="sw_hi").value) < limit
+    at.button(key="sw_cover").click().run()
+    assert not at.exception and not at.error and not at.info
+    lo, hi = at.number_input(key="sw_lo").value, at.number_input(key="sw_hi").value
+    assert lo < limit < hi
+    runs = next(d.value for d in at.dataframe if "label" in d.value.columns)
+    assert set(runs["label"][runs["lr"] < limit / 2]) == {"converged"}
+    assert set(runs["label"][runs["lr"] > limit]) & {"oscillating", "diverged"}

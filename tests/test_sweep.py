@@ -132,3 +132,49 @@ def test_sweep_with_more_steps_than_history_points_runs():
                variants={"stochastic": {"batch_size": 1}})
     assert len(df) == 2 and set(df["label"]) <= {"converged", "oscillating", "diverged"}
     assert (df["steps"] == 21_000).all()
+
+
+def _logistic(x, y):
+    from gdcore.classification import LogisticRegression
+    return LogisticRegression(np.asarray(x, dtype=float).reshape(len(y), -1),
+                              np.asarray(y, dtype=float))
+
+
+def test_logistic_stability_limit_is_two_over_the_curvature_at_the_optimum():
+    """Against an independent optimum (scikit-learn, no penalty) and the Hessian written out:
+    X̃ᵀ diag(s(1 − s)) X̃ / n, X̃ the x columns and a column of ones."""
+    from sklearn.linear_model import LogisticRegression as Sk
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 2)) * [1.0, 3.0]
+    y = (x @ [1.5, -0.4] + 0.3 + rng.logistic(size=400) > 0).astype(float)
+    fit = Sk(C=np.inf, tol=1e-12, max_iter=10_000).fit(x, y)  # no penalty
+    s = 1 / (1 + np.exp(-(x @ fit.coef_[0] + fit.intercept_[0])))
+    xt = np.column_stack([x, np.ones(len(x))])
+    h = xt.T @ (xt * (s * (1 - s))[:, None]) / len(x)
+    limit = gd_stability_limit(_logistic(x, y))
+    assert limit == pytest.approx(2 / np.linalg.eigvalsh(h).max(), rel=1e-6)
+    # separable classes: the loss has no minimum and so no limit
+    assert gd_stability_limit(_logistic([0.0, 1.0, 2.0, 3.0], [0, 0, 1, 1])) == float("inf")
+
+
+def test_logistic_sweep_is_stable_below_the_limit_and_labels_runs_above():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(300, 1))
+    y = (2 * x[:, 0] + rng.logistic(size=300) > 0).astype(float)
+    problem = _logistic(x, y)
+    limit = gd_stability_limit(problem)
+    df = sweep(problem, {"epochs": 300}, limit * np.array([0.1, 0.5, 0.9, 3.0, 10.0, 40.0]))
+    below = df[df["lr"] < limit]
+    assert (below["label"] == "converged").all()
+    assert (below["final_loss"] >= problem.min_value - 1e-12).all()
+    assert df.loc[df["lr"] > limit, "label"].isin(["oscillating", "diverged"]).any()
+
+
+def test_a_sweep_over_the_work_budget_is_refused_before_any_run():
+    problem = gdcore.LinearRegression.from_dataset(data.generate(n=100_000, seed=0))
+    calls = []
+    with pytest.raises(gdcore.ConfigError, match="sweep: this setup makes 25,000,000 updates"):
+        sweep(problem, {"epochs": 10, "batch_size": 1}, log_lrs(1e-3, 1e-1, 25),
+              progress=lambda *a: calls.append(a))
+    assert calls == []  # refused before the first run

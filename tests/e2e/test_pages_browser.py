@@ -228,3 +228,18 @@ def test_landscape_with_line_search_and_newton(app_page, option):
     assert app_page.get_by_text("Trials of step 3").count() >= 1
     assert app_page.get_by_text("Curvature at its point").count() >= 1
     screenshot(app_page, f"page-landscape-methods-{option}")
+
+
+@pytest.mark.browser
+def test_sweep_on_classes_around_the_theory_limit(app_page):
+    """Logistic regression on the breast-cancer sample, the range moved around 2/λmax by the
+    page's button: the chart draws with its theory rule, no error box."""
+    open_page(app_page, "/Learning_rate_sweep")
+    choose(app_page, "Problem", "logistic regression on data")
+    check_rendered(app_page)
+    app_page.locator('[data-testid="stButton"] button', has_text="Sweep ").first.click()
+    wait_idle(app_page)
+    check_rendered(app_page)
+    assert app_page.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert app_page.get_by_text("theory limit 2/λmax").count() >= 1
+    screenshot(app_page, "page-sweep-logistic")
