@@ -59,6 +59,18 @@ def table(df: pd.DataFrame, formats: dict[str, str] | None = None,
     st.dataframe(df, hide_index=True, width="stretch", column_config=config)
 
 
+def side_by_side(key_a: tuple, draw_a, key_b: tuple, draw_b, widths=2) -> None:
+    """Two charts (``render.chart`` keys and builders) side by side, or one under the other in
+    classroom mode (big text needs the width)."""
+    if classroom:
+        render.chart(st, key_a, draw_a)
+        render.chart(st, key_b, draw_b)
+    else:
+        left, right = st.columns(widths)
+        render.chart(left, key_a, draw_a)
+        render.chart(right, key_b, draw_b)
+
+
 def lesson_cycle() -> None:
     st.markdown("Every step of gradient descent is the same three moves on "
                 f"**L(w) = {QUAD.title}**: **1. loss** — evaluate L at w; **2. gradient** — "
@@ -245,13 +257,8 @@ def lesson_schedules() -> None:
                               y_title="learning rate (log)", height=H, big=classroom,
                               legend_columns=columns)
 
-    if classroom:
-        render.chart(st, ("schedules-excess", lr, H, classroom), draw_loss)
-        render.chart(st, ("schedules-lr", lr, H, classroom), draw_lr)
-    else:
-        c1, c2 = st.columns(2)
-        render.chart(c1, ("schedules-excess", lr, H, classroom), draw_loss)
-        render.chart(c2, ("schedules-lr", lr, H, classroom), draw_lr)
+    side_by_side(("schedules-excess", lr, H, classroom), draw_loss,
+                 ("schedules-lr", lr, H, classroom), draw_lr)
     summary = G.schedule_summary(per_epoch)
     last = int(summary["epoch"].max()) if len(summary) else EPOCHS
     table(summary.drop(columns="epoch"),
@@ -311,13 +318,8 @@ def lesson_conditioning() -> None:
                               reference=tol, reference_text=f"tolerance {tol:g}", height=H,
                               big=classroom, legend_columns=None if classroom else 2)
 
-    if classroom:
-        render.chart(st, ("cond-path", kappa, tol, H, classroom), draw_path)
-        render.chart(st, ("cond-error", kappa, tol, H, classroom), draw_error)
-    else:
-        left, right = st.columns([3, 2])
-        render.chart(left, ("cond-path", kappa, tol, H, classroom), draw_path)
-        render.chart(right, ("cond-error", kappa, tol, H, classroom), draw_error)
+    side_by_side(("cond-path", kappa, tol, H, classroom), draw_path,
+                 ("cond-error", kappa, tol, H, classroom), draw_error, widths=[3, 2])
     shown = int(path["step"].max())
     where = "Above" if classroom else "Left"
     other = "below" if classroom else "right"
@@ -392,13 +394,8 @@ def lesson_classification() -> None:
                                y_title="push on the logit, −dL/dz", height=H, big=classroom,
                                legend_columns=columns)
 
-    if classroom:
-        render.chart(st, ("ce-value", m, H, classroom), draw_value)
-        render.chart(st, ("ce-push", m, H, classroom), draw_push)
-    else:
-        left, right = st.columns(2)
-        render.chart(left, ("ce-value", m, H, classroom), draw_value)
-        render.chart(right, ("ce-push", m, H, classroom), draw_push)
+    side_by_side(("ce-value", m, H, classroom), draw_value,
+                 ("ce-push", m, H, classroom), draw_push)
     table(row[["loss", "value", "push"]], {"value": "%.4g", "push": "%.4g"},
           {"value": f"loss at margin {m:g}", "push": "push on the logit (−dL/dz)"},
           wide=("loss",))
@@ -439,13 +436,8 @@ def lesson_classification() -> None:
         return cc.lines_chart(hist, "step", "accuracy", "run", y_title="accuracy",
                               y_format=".0%", height=H, big=classroom)
 
-    if classroom:
-        render.chart(st, ("ce-loss", data, lr, H, classroom), draw_loss)
-        render.chart(st, ("ce-acc", data, lr, H, classroom), draw_accuracy)
-    else:
-        left, right = st.columns(2)
-        render.chart(left, ("ce-loss", data, lr, H, classroom), draw_loss)
-        render.chart(right, ("ce-acc", data, lr, H, classroom), draw_accuracy)
+    side_by_side(("ce-loss", data, lr, H, classroom), draw_loss,
+                 ("ce-acc", data, lr, H, classroom), draw_accuracy)
     table(G.fit_table(hist), {"loss": "%.5g", "accuracy": "%.4f", "confidence": "%.4f",
                               "weight_norm": "%.4g"},
           {"loss": "log-loss", "confidence": "mean P(own class)", "weight_norm": "|w|"})

@@ -286,6 +286,27 @@ def curve_chart(curve_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFr
                         height=height), big=big)
 
 
+def heatmap(surface: pd.DataFrame, names: tuple[str, str], domains: tuple[list, list], *,
+            legend: alt.Legend | None = None) -> alt.Chart:
+    """A 2-D loss (``gdcore.landscape.surface``: cell centres ``names``, widths ``dw1``,
+    ``dw2``) as filled cells coloured by ``level`` (log10 of the loss above its minimum,
+    darker is lower), on clamped scales over ``domains``; a colour legend when ``legend``."""
+    a, b = names
+    xs = alt.Scale(domain=domains[0], clamp=True, nice=False)
+    ys = alt.Scale(domain=domains[1], clamp=True, nice=False)
+    return Chart(json_safe(surface)).transform_calculate(
+        x1=f"datum['{a}'] - datum.dw1 / 2", x2=f"datum['{a}'] + datum.dw1 / 2",
+        y1=f"datum['{b}'] - datum.dw2 / 2", y2=f"datum['{b}'] + datum.dw2 / 2",
+    ).mark_rect().encode(
+        x=alt.X("x1:Q", scale=xs, title=a, axis=axis_for(domains[0])), x2="x2:Q",
+        y=alt.Y("y1:Q", scale=ys, title=b, axis=axis_for(domains[1])), y2="y2:Q",
+        fill=alt.Fill("level:Q", scale=alt.Scale(scheme="viridis"),
+                      **({"title": "log10(loss − min)", "legend": legend} if legend is not None
+                         else {"legend": None})),
+        tooltip=[alt.Tooltip(f"{a}:Q", format=".3g"), alt.Tooltip(f"{b}:Q", format=".3g"),
+                 alt.Tooltip("loss:Q", format=".4g")])
+
+
 def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFrame,
                   minima_df: pd.DataFrame, *, names=("w1", "w2"),
                   height: int = 460, big: bool = False, trials: pd.DataFrame | None = None,
@@ -305,16 +326,7 @@ def contour_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.Da
     b_dom = _domain(surface[b], *(p[b] for p in parts))
     xs = alt.Scale(domain=a_dom, clamp=True, nice=False)
     ys = alt.Scale(domain=b_dom, clamp=True, nice=False)
-    heat = Chart(json_safe(surface)).transform_calculate(
-        x1=f"datum['{a}'] - datum.dw1 / 2", x2=f"datum['{a}'] + datum.dw1 / 2",
-        y1=f"datum['{b}'] - datum.dw2 / 2", y2=f"datum['{b}'] + datum.dw2 / 2",
-    ).mark_rect().encode(
-        x=alt.X("x1:Q", scale=xs, title=a, axis=axis_for(a_dom)), x2="x2:Q",
-        y=alt.Y("y1:Q", scale=ys, title=b, axis=axis_for(b_dom)), y2="y2:Q",
-        fill=alt.Fill("level:Q", scale=alt.Scale(scheme="viridis"),
-                      title="log10(loss − min)", legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip(f"{a}:Q", format=".3g"), alt.Tooltip(f"{b}:Q", format=".3g"),
-                 alt.Tooltip("loss:Q", format=".4g")])
+    heat = heatmap(surface, (a, b), (a_dom, b_dom), legend=alt.Legend(orient="bottom"))
     X = alt.X(f"{a}:Q", scale=xs)
     Y = alt.Y(f"{b}:Q", scale=ys)
     color = run_color(path_df)

@@ -27,7 +27,7 @@ from .charts import (
     numeric,
     value_range,
 )
-from .landscape_charts import styled
+from .landscape_charts import heatmap, styled
 
 
 def group_scale(groups) -> alt.Scale:
@@ -272,15 +272,7 @@ def valley_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, *,
     b_dom = value_range(surface[b], pad=0.0) or [-1.0, 1.0]
     xs = alt.Scale(domain=a_dom, clamp=True, nice=False)
     ys = alt.Scale(domain=b_dom, clamp=True, nice=False)
-    heat = Chart(json_safe(surface)).transform_calculate(
-        x1=f"datum['{a}'] - datum.dw1 / 2", x2=f"datum['{a}'] + datum.dw1 / 2",
-        y1=f"datum['{b}'] - datum.dw2 / 2", y2=f"datum['{b}'] + datum.dw2 / 2",
-    ).mark_rect().encode(
-        x=alt.X("x1:Q", scale=xs, title=a, axis=axis_for(a_dom)), x2="x2:Q",
-        y=alt.Y("y1:Q", scale=ys, title=b, axis=axis_for(b_dom)), y2="y2:Q",
-        fill=alt.Fill("level:Q", scale=alt.Scale(scheme="viridis"), legend=None),
-        tooltip=[alt.Tooltip(f"{a}:Q", format=".3g"), alt.Tooltip(f"{b}:Q", format=".3g"),
-                 alt.Tooltip("loss:Q", format=".4g")])
+    heat = heatmap(surface, (a, b), (a_dom, b_dom))
     X, Y = alt.X(f"{a}:Q", scale=xs), alt.Y(f"{b}:Q", scale=ys)
     color = alt.Color("run:N", title="rate", scale=group_scale(paths["run"]))
     layers = [heat]
