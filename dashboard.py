@@ -298,7 +298,7 @@ def _conditioning_text(cond, where: str, sliced: bool, logistic: bool) -> str:
     if not cond.lam_min > 0:
         return (f"{head}: λmax = {cond.lam_max:.3g}, λmin = "
                 f"{cond.lam_min:.3g} (not positive: no single minimum there).")
-    steps = max(1.0, cond.steps_per_efold)  # (fewer than one: within the first step)
+    steps = cond.updates_per_efold
     text = (f"{head}: λmax = {cond.lam_max:.3g}, λmin = {cond.lam_min:.3g}, "
             f"condition number κ = λmax/λmin = {cond.kappa:.3g}. Plain gradient descent is "
             f"stable below lr = 2/λmax = {cond.lr_limit:.3g}; at lr = 1/λmax it needs about "

@@ -23,6 +23,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .methods import ROUNDING
+from .problems import RowModel
 
 SLICE_ROWS = 2048  # rows per chunk of a loss slice: (rows × cells) floats at a time
 
@@ -81,7 +82,7 @@ def bce_loss(p, x, y) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class LogisticRegression:
+class LogisticRegression(RowModel):
     """Binary logistic regression ``P(y = 1) = σ(x·w + b)`` on x (n, d) and 0/1 labels y."""
 
     x: np.ndarray
@@ -94,31 +95,6 @@ class LogisticRegression:
         if y.min() == y.max():
             raise ConfigError("logistic regression needs both classes (0 and 1) in the data")
 
-    @staticmethod
-    def from_dataset(ds) -> LogisticRegression:
-        return LogisticRegression(np.ascontiguousarray(ds.x, dtype=np.float64),
-                                  np.ascontiguousarray(ds.y, dtype=np.float64))
-
-    @property
-    def n(self) -> int:
-        return int(self.x.shape[0])
-
-    @property
-    def d(self) -> int:
-        return int(self.x.shape[1])
-
-    @property
-    def dim(self) -> int:
-        return self.d + 1
-
-    @property
-    def param_names(self) -> tuple[str, ...]:
-        ws = ("w",) if self.d == 1 else tuple(f"w{j + 1}" for j in range(self.d))
-        return (*ws, "b")
-
-    @property
-    def default_init(self) -> tuple[float, ...]:
-        return (0.0,) * self.dim
 
     @cached_property
     def columns(self) -> np.ndarray:

@@ -126,6 +126,12 @@ class Conditioning(NamedTuple):
             return math.inf if not self.kappa < math.inf else 1.0
         return -1.0 / math.log1p(-1.0 / self.kappa)
 
+    @property
+    def updates_per_efold(self) -> float:
+        """:attr:`steps_per_efold` as a count of updates: at least one (an error shrunk by e
+        within the first update still took that update)."""
+        return max(1.0, self.steps_per_efold)
+
 
 def conditioning(hessian: np.ndarray) -> Conditioning:
     """The :class:`Conditioning` of a (symmetric) Hessian."""

@@ -257,19 +257,18 @@ def get_function(name: str) -> TestFunction:
         ) from None
 
 
-# --- linear regression ---------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class LinearRegression:
-    """MSE linear regression ``y ≈ x·w + b`` on a data set (x: (n, d), y: (n,)), float64."""
+# --- models on rows of data ----------------------------------------------------------------------
+class RowModel:
+    """What the models on a data set share (linear and logistic regression): data x (n, d)
+    and y (n,) as fields of the subclass, parameters w_1 .. w_d and b, started at 0."""
 
     x: np.ndarray
     y: np.ndarray
-    kind: int = 0
 
-    @staticmethod
-    def from_dataset(ds) -> LinearRegression:
-        return LinearRegression(np.ascontiguousarray(ds.x, dtype=np.float64),
-                                np.ascontiguousarray(ds.y, dtype=np.float64))
+    @classmethod
+    def from_dataset(cls, ds):
+        return cls(np.ascontiguousarray(ds.x, dtype=np.float64),
+                   np.ascontiguousarray(ds.y, dtype=np.float64))
 
     @property
     def n(self) -> int:
@@ -291,6 +290,17 @@ class LinearRegression:
     @property
     def default_init(self) -> tuple[float, ...]:
         return (0.0,) * self.dim
+
+
+# --- linear regression ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class LinearRegression(RowModel):
+    """MSE linear regression ``y ≈ x·w + b`` on a data set (x: (n, d), y: (n,)), float64."""
+
+    x: np.ndarray
+    y: np.ndarray
+    kind: int = 0
+
 
     @cached_property
     def moments(self) -> Moments:

@@ -233,34 +233,26 @@ def largest_stable_lr(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["series", "largest_stable_lr", "first_diverged_lr"])
 
 
+def range_around(limit: float, lowest: float, highest: float) -> tuple[float, float]:
+    """A learning-rate range with ``limit`` (2/λmax) inside it: three decades below and one
+    above, as far as ``lowest`` .. ``highest`` allow."""
+    return max(lowest, limit / 1000), min(highest, limit * 10)
+
+
 def gd_stability_limit(problem) -> float:
     """Theory for plain full-batch gradient descent: it is stable near a minimum while
     ``lr < 2 / λmax``, λmax the largest eigenvalue of the Hessian there (for ``(w - 4)^2 + 2``:
-    f'' = 2, so lr < 1). Linear regression: ``H = 2 E[(x, 1)(x, 1)ᵀ]`` from the data's moments;
-    logistic regression: its Hessian at the IRLS optimum (inf when the classes are separable);
-    test functions: the Hessian at the global minimum by central differences of the gradient."""
+    f'' = 2, so lr < 1). Each problem's own Hessian: linear regression's constant
+    ``2 E[(x, 1)(x, 1)ᵀ]``, logistic regression's at the IRLS optimum (inf when the classes are
+    separable), a test function's at its global minimum."""
     if hasattr(problem, "optimum"):  # logistic regression: the Hessian at the IRLS optimum
         point, _ = problem.optimum
         if point is None:  # separable classes: no minimum, the curvature fades along the way
             return float("inf")
-        h = problem.hessian(point)
-    elif hasattr(problem, "moments"):
-        m = problem.moments
-        d = problem.d
-        h = np.empty((d + 1, d + 1))
-        h[:d, :d] = m.cov + np.outer(m.xbar, m.xbar)
-        h[:d, d] = h[d, :d] = m.xbar
-        h[d, d] = 1.0
-        h *= 2.0
-    else:
-        best = min(problem.minima, key=lambda mn: mn.value)
-        p = np.asarray(best.params, dtype=float)
-        eps = 1e-5
-        h = np.empty((p.size, p.size))
-        for j in range(p.size):
-            e = np.zeros_like(p)
-            e[j] = eps
-            h[:, j] = (problem.gradient(p + e) - problem.gradient(p - e)) / (2 * eps)
-        h = 0.5 * (h + h.T)
+    elif hasattr(problem, "moments"):  # linear regression: the Hessian is constant
+        point = None
+    else:  # a test function: its analytic Hessian at the global minimum
+        point = np.asarray(min(problem.minima, key=lambda mn: mn.value).params, dtype=float)
+    h = problem.hessian(point)
     lam = float(np.max(np.linalg.eigvalsh(h)))
     return 2.0 / lam if lam > 0 else float("inf")

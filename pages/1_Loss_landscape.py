@@ -49,23 +49,9 @@ H_CHOICES = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10]
 
 def table(container, df: pd.DataFrame, formats: dict[str, str] | None = None,
           labels: dict[str, str] | None = None, wide=()) -> None:
-    """A table: floats with 5 significant digits (``formats``: printf per column), readable
-    column names (``labels``), text columns wide enough (``wide``: the widest). In classroom
-    mode an HTML table, whose text follows the projector stylesheet."""
-    labels = labels or {}
-    if classroom:
-        container.table(results.rounded(df).rename(columns=labels), hide_index=True)
-        return
-    config = {}
-    for c in df.columns:
-        name = labels.get(c, c)
-        if pd.api.types.is_float_dtype(df[c]):
-            config[c] = st.column_config.NumberColumn(name, format=(formats or {}).get(c, "%.5g"))
-        elif pd.api.types.is_integer_dtype(df[c]):
-            config[c] = st.column_config.NumberColumn(name, format="%d")
-        else:
-            config[c] = st.column_config.TextColumn(name, width="medium" if c in wide else None)
-    container.dataframe(df, hide_index=True, width="stretch", column_config=config)
+    """:func:`ui.results.data_table` in this page's mode, 5 significant digits."""
+    results.data_table(container, df, classroom=classroom, formats=formats, labels=labels,
+                       wide=wide, digits=5)
 
 
 def entry_title(entry: str) -> str:

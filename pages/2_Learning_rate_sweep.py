@@ -42,9 +42,8 @@ LR_MIN, LR_MAX = 1e-6, 100.0  # the range inputs' bounds
 
 
 def around(limit: float) -> tuple[float, float]:
-    """A range with the theory limit 2/λmax inside it: three decades below, one above (as
-    far as the inputs allow)."""
-    return max(LR_MIN, limit / 1000), min(LR_MAX, limit * 10)
+    """:func:`gdcore.sweep.range_around` within the range inputs' bounds."""
+    return S.range_around(limit, LR_MIN, LR_MAX)
 
 
 def cover(limit: float) -> None:
@@ -56,23 +55,9 @@ def cover(limit: float) -> None:
 
 def table(container, df: pd.DataFrame, formats: dict[str, str] | None = None,
           labels: dict[str, str] | None = None, wide=()) -> None:
-    """A table: floats with 4 significant digits (``formats``: printf per column), readable
-    column names (``labels``), text columns wide enough (``wide``: the widest). In classroom
-    mode an HTML table, whose text follows the projector stylesheet."""
-    labels = labels or {}
-    if classroom:
-        container.table(results.rounded(df).rename(columns=labels), hide_index=True)
-        return
-    config = {}
-    for c in df.columns:
-        name = labels.get(c, c)
-        if pd.api.types.is_float_dtype(df[c]):
-            config[c] = st.column_config.NumberColumn(name, format=(formats or {}).get(c, "%.4g"))
-        elif pd.api.types.is_integer_dtype(df[c]):
-            config[c] = st.column_config.NumberColumn(name, format="%d")
-        else:
-            config[c] = st.column_config.TextColumn(name, width="medium" if c in wide else None)
-    container.dataframe(df, hide_index=True, width="stretch", column_config=config)
+    """:func:`ui.results.data_table` in this page's mode, 4 significant digits."""
+    results.data_table(container, df, classroom=classroom, formats=formats, labels=labels,
+                       wide=wide, digits=4)
 
 
 @st.cache_resource(show_spinner=False)

@@ -419,3 +419,16 @@ def test_eigen_of_the_saddle():
     vals, vecs = methods.eigen(FUNCTIONS["saddle"].hessian([0.0, 0.0]))
     np.testing.assert_array_equal(vals, [-1.0, 2.0])  # diag(2, 3·0² - 1)
     np.testing.assert_allclose(np.abs(vecs), np.eye(2)[:, ::-1], atol=0)
+
+
+def test_conditioning_of_a_diagonal_hessian_by_hand():
+    c = methods.conditioning(np.diag([100.0, 1.0]))
+    assert (c.lam_max, c.lam_min, c.kappa, c.lr_limit) == (100.0, 1.0, 100.0, 0.02)
+    # the flattest direction's error falls by 0.99 an update: e after 1 / -ln(0.99) updates
+    assert c.steps_per_efold == pytest.approx(1 / -math.log(0.99), rel=1e-12)
+    assert c.updates_per_efold == c.steps_per_efold
+    round_bowl = methods.conditioning(np.diag([1.2, 1.0]))
+    assert round_bowl.steps_per_efold == pytest.approx(1 / -math.log(1 - 1 / 1.2), rel=1e-12)
+    assert round_bowl.steps_per_efold < 1 and round_bowl.updates_per_efold == 1.0
+    saddle = methods.conditioning(np.diag([2.0, -1.0]))
+    assert saddle.kappa == math.inf and saddle.updates_per_efold == math.inf

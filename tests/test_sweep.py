@@ -178,3 +178,10 @@ def test_a_sweep_over_the_work_budget_is_refused_before_any_run():
         sweep(problem, {"epochs": 10, "batch_size": 1}, log_lrs(1e-3, 1e-1, 25),
               progress=lambda *a: calls.append(a))
     assert calls == []  # refused before the first run
+
+
+def test_range_around_holds_the_limit_within_the_bounds():
+    from gdcore.sweep import range_around
+    assert range_around(1.0, 1e-6, 100.0) == (1e-3, 10.0)
+    assert range_around(22.0, 1e-6, 100.0) == (0.022, 100.0)  # cut at the highest allowed
+    assert range_around(1e-5, 1e-6, 100.0) == (1e-6, 1e-4)  # cut at the lowest allowed

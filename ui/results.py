@@ -367,6 +367,30 @@ def rounded(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+
+def data_table(container, df: pd.DataFrame, *, classroom: bool,
+               formats: Mapping[str, str] | None = None,
+               labels: Mapping[str, str] | None = None, wide=(), digits: int = 4) -> None:
+    """A table for the further pages: floats with ``digits`` significant digits
+    (``formats``: printf per column), readable column names (``labels``), text columns wide
+    enough (``wide``: the widest). In classroom mode an HTML table (:func:`rounded`), whose
+    text follows the projector stylesheet."""
+    labels = dict(labels or {})
+    if classroom:
+        container.table(rounded(df).rename(columns=labels), hide_index=True)
+        return
+    config = {}
+    for c in df.columns:
+        name = labels.get(c, c)
+        if pd.api.types.is_float_dtype(df[c]):
+            config[c] = st.column_config.NumberColumn(
+                name, format=(formats or {}).get(c, f"%.{digits}g"))
+        elif pd.api.types.is_integer_dtype(df[c]):
+            config[c] = st.column_config.NumberColumn(name, format="%d")
+        else:
+            config[c] = st.column_config.TextColumn(name, width="medium" if c in wide else None)
+    container.dataframe(df, hide_index=True, width="stretch", column_config=config)
+
 def histories_csv(outcome: Outcome) -> bytes:
     """All histories as one CSV (one row per recorded step per run), safe to open in a
     spreadsheet (run names that look like formulas are neutralised)."""
