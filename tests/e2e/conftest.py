@@ -42,15 +42,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _absent(why: str) -> None:
+    """A browser test cannot run here: skipped on a developer's machine (the README says
+    how to install what is missing), a failure in CI (``CI`` set), which must run them."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests: {why}")
+    pytest.skip(why)
+
+
 def _need_chromium() -> None:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Browser tests need Debian's chromium package ({CHROMIUM} is missing); "
-                    ".ci/run installs it (apt-get install chromium).")
+        _absent(f"Browser tests need Debian's chromium package ({CHROMIUM} is missing); "
+                ".ci/run installs it (apt-get install chromium).")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        pytest.skip("Browser tests need the playwright Python package "
-                    "(pip install -r requirements-dev.txt).")
+        _absent("Browser tests need the playwright Python package "
+                "(pip install -r requirements-dev.txt).")
 
 
 @contextlib.contextmanager
