@@ -12,11 +12,12 @@ import streamlit as st
 import gdcore
 from gdcore import presets
 from gdcore.config import FORMAT_VERSION
-from ui import charts, charts_models, charts_space, fit, render, results, state
+from ui import charts, charts_models, charts_space, fit, render, results, state, text
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.run_editor import run_editor
-from ui.widgets import DEFAULT_DATA, data_source, escape_md
+from ui.text import escape_md
+from ui.widgets import DEFAULT_DATA, data_source
 
 st.set_page_config(page_title="Gradient Descent Lab", page_icon="📉", layout="wide")
 classroom = apply_classroom()
@@ -299,15 +300,15 @@ def _conditioning_text(cond, where: str, sliced: bool, logistic: bool) -> str:
         return (f"{head}: λmax = {cond.lam_max:.3g}, λmin = "
                 f"{cond.lam_min:.3g} (not positive: no single minimum there).")
     steps = cond.updates_per_efold
-    text = (f"{head}: λmax = {cond.lam_max:.3g}, λmin = {cond.lam_min:.3g}, "
+    out = (f"{head}: λmax = {cond.lam_max:.3g}, λmin = {cond.lam_min:.3g}, "
             f"condition number κ = λmax/λmin = {cond.kappa:.3g}. Plain gradient descent is "
             f"stable below lr = 2/λmax = {cond.lr_limit:.3g}; at lr = 1/λmax it needs about "
             f"{steps:,.0f} step{'s' if round(steps) != 1 else ''} to shrink the error along "
             "the flattest direction by a factor e. Newton's method does not depend on κ.")
     if sliced:
-        text += (" The surface is a slice through the other parameters' values; the paths "
+        out += (" The surface is a slice through the other parameters' values; the paths "
                  "move in those too, so they are shadows on it.")
-    return text
+    return out
 
 
 comparison_charts(outcome, choice.dataset, big=classroom, height=height)
@@ -316,7 +317,7 @@ st.subheader("Results")
 st.caption(results.reference_text(outcome, choice.dataset))
 table = results.results_table(outcome, choice.dataset)
 if classroom:  # an HTML table: its text follows the projector stylesheet
-    st.table(results.rounded(table))
+    text.table(st, results.rounded(table))
 else:
     st.dataframe(table, hide_index=True, column_config=results.TABLE_COLUMNS)
 

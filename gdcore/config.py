@@ -23,7 +23,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from .checks import as_bool, as_mapping, choices, fail
+from .checks import as_bool, as_mapping, choices, fail, valid_text
 from .defaults import (  # noqa: F401  (re-exported: callers read the tables from here too)
     BOOL_PARAMS,
     CLIP_DEFAULTS,
@@ -413,6 +413,7 @@ def parse_experiment(raw: Any) -> Experiment:
         return raw
     if not isinstance(raw, dict):
         raise ConfigError("the experiment must be a JSON object with \"data\" and \"runs\"")
+    valid_text(raw)  # before any of it is shown, compared or sent
     allowed = {"version", "problem", "data", "runs"}
     unknown = set(raw) - allowed
     if unknown:

@@ -9,7 +9,7 @@ from gdcore import landscape as L
 from gdcore import lessons as G
 from ui import landscape_charts as lc
 from ui import lesson_charts as cc
-from ui import render, results
+from ui import render, results, text
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 
@@ -43,7 +43,7 @@ def table(df: pd.DataFrame, formats: dict[str, str] | None = None,
     mode an HTML table, whose text follows the projector stylesheet."""
     labels = labels or {}
     if classroom:
-        st.table(results.rounded(df).rename(columns=labels), hide_index=True)
+        text.table(st, results.rounded(df).rename(columns=labels), hide_index=True)
         return
     config = {}
     for c in df.columns:

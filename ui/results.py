@@ -26,7 +26,7 @@ import gdcore
 import gdcore.methods
 from gdcore.errors import GDError
 from gdcore.export import csv_text
-from ui import charts, render
+from ui import charts, render, text
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -377,7 +377,7 @@ def data_table(container, df: pd.DataFrame, *, classroom: bool,
     text follows the projector stylesheet."""
     labels = dict(labels or {})
     if classroom:
-        container.table(rounded(df).rename(columns=labels), hide_index=True)
+        text.table(container, rounded(df).rename(columns=labels), hide_index=True)
         return
     config = {}
     for c in df.columns:
@@ -408,9 +408,7 @@ def class_names(dataset) -> tuple[str, str]:
 def reference_text(outcome: Outcome, dataset) -> str:
     """The reference answer and the data, in one line (the numbers from the engine). Markdown
     escaped: the data's description may hold a file name."""
-    from ui.widgets import escape_md
-
-    data = f"Data: {escape_md(dataset.source)}, {dataset.n:,} rows."
+    data = f"Data: {text.md(dataset.source)}, {dataset.n:,} rows."
     values = ", ".join(f"{nm} = {outcome.reference[nm]:.5g}" for nm in outcome.params
                        if nm in outcome.reference)
     if outcome.kind == "linear":

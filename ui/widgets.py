@@ -11,7 +11,6 @@ or ``st.dataframe``. Uploaded bytes stay in memory (``getvalue()``), never on di
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ import gdcore
 from gdcore import data as gdata
 from gdcore.errors import DataError, GDError
 from gdcore.limits import LIMITS
+from ui.text import escape_md
 
 MAX_UPLOAD_MB = 50  # same as server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -34,15 +34,6 @@ DEFAULT_DATA: dict[str, dict[str, Any]] = {  # each task's first data
     "linear": GENERATED_DEFAULT,
     "logistic": {"source": "classes", **gdata.CLASSES_DEFAULTS},
 }
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&=\"'])")
-
-
-def escape_md(text: object) -> str:
-    """``text`` with every markdown/HTML special character backslash-escaped (CommonMark
-    renders ``\\x`` as a literal ``x``), so it shows exactly as typed."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split("\n")))
-
-
 # --- data ----------------------------------------------------------------------------------
 @dataclass
 class DataChoice:
@@ -157,7 +148,7 @@ def _positive_picker(k: str, ds: gdata.Dataset, cfg: Mapping[str, Any]) -> Any:
     now = ds.classes[1]
     chosen = st.radio("Counts as 1 (the class predicted)", labels, index=labels.index(now),
                       key=f"{k}.pos.{ds.y_name}", horizontal=True,
-                      format_func=str)
+                      format_func=escape_md)  # radio options render markdown
     return chosen
 
 

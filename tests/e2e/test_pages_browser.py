@@ -34,14 +34,16 @@ EDITING = ['[data-testid="stTextInput"]', '[data-testid="stNumberInput"]',
 
 
 def check_rendered(page, min_charts: int = 1) -> None:
+    """At least ``min_charts`` charts, every one drawn, and no exception box. Waits for that
+    state (a busy server sends the charts one by one: counting right after the first one
+    appears failed under load), never for a time."""
+    page.wait_for_function(
+        """n => {
+            const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+            return charts.length >= n && charts.every(c => c.querySelector('canvas, svg'));
+        }""", arg=min_charts, timeout=120_000)
     assert page.locator('[data-testid="stException"]').count() == 0, \
         page.locator('[data-testid="stException"]').first.inner_text()
-    charts = page.locator('[data-testid="stVegaLiteChart"]')
-    charts.first.wait_for(timeout=60_000)
-    assert charts.count() >= min_charts
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                 .every(c => c.querySelector('canvas, svg'))""", timeout=60_000)
 
 
 def check_classroom(page) -> None:
