@@ -19,13 +19,22 @@ What the background thread does, and why each step is there:
    and Streamlit Community Cloud (where the repository is not kept) all work.
 2. **One builder at a time** (an exclusive file lock per key). The build runs in a child
    process (``python -m gdcore.accel build``) at low priority, writes into a fresh temporary
-   directory, checks every compiled result against the interpreter loop bit for bit, and only
-   then renames the directory into place. A build that is killed leaves no half-written cache,
-   only a temporary directory the next builder removes.
-3. **Load, then verify before trusting**: the process loads the compiled loop from that
-   directory (still holding the lock, so no process ever reads a directory being written),
-   runs the verification cases again and compares them with the interpreter loop bit for bit.
-   Then it switches compiling off, so nothing can compile on a request later.
+   directory (``loop-<key>.building-<pid of the process that started it>``), checks every
+   compiled result against the interpreter loop bit for bit, and only then renames the
+   directory into place. A build that is killed leaves no half-written cache, only a temporary
+   directory: every start (and ``clear``) removes those whose process is gone.
+   **The child never outlives its parent**: on Linux it asks the kernel to SIGKILL it when the
+   parent dies (prctl PR_SET_PDEATHSIG), elsewhere a watchdog thread notices within a second,
+   so a server that exits or is killed takes its build with it (it would otherwise compile on
+   at nice 19 for minutes with parent 1, for nobody).
+3. **Load, then verify before trusting, and never compile**: the process loads the compiled
+   loop from that directory (still holding the lock, so no process ever reads a directory being
+   written), runs the verification cases again and compares them with the interpreter loop bit
+   for bit. Then it switches compiling off, so nothing can compile on a request later. Loading
+   is load-or-refuse: if anything would compile in this process (a build that does not hold
+   this machine's code), it refuses, logs one line and has the child build it again; a process
+   that serves pages never compiles. The build is found the same from every checkout of the
+   same sources (``numba_loop.PackageLocator``).
 4. **Any failure** (no writable directory, build error or timeout, a mismatch, an exception)
    logs one line and leaves the accelerator off; the interpreter carries on.
 
@@ -41,6 +50,7 @@ compiles no closures: one top-level loop function, one signature, in a directory
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import json
 import logging
@@ -58,8 +68,9 @@ LOG = logging.getLogger("gdcore.accel")
 PACKAGE = Path(__file__).resolve().parent.parent  # the gdcore package
 BUILD_TIMEOUT = 900.0  # seconds a child build may take before it is abandoned
 READY = "READY.json"
+PARENT_ENV = "GDCORE_ACCEL_PARENT"  # the pid a build child must not outlive
 KEEP_BUILDS = 4  # builds for other sources/versions kept beside the current one (newest first)
-LAYOUT = "1"  # bump when the directory layout or the kernel's calling convention changes
+LAYOUT = "2"  # bump when the directory layout or the kernel's calling convention changes
 
 
 # --- where compiled code is kept ----------------------------------------------------------------
@@ -213,12 +224,13 @@ def _prepare(delay: float = 0.0) -> None:
         root = cache_root()
         if root is None:
             raise RuntimeError("no writable cache directory (set GDCORE_CACHE_DIR)")
+        sweep(root)
         parts = key_parts()
         target = cache_dir(root, parts)
         with file_lock(root / f"{target.name}.lock"):
             if not (target / READY).is_file():
                 _build(root, target)
-            module = _load(target)
+            module = _load_or_rebuild(root, target)
             os.utime(target / READY)  # most recently used: kept when old builds are pruned
         _STATE.kernel = module
         _STATE.seconds = time.perf_counter() - t0
@@ -231,25 +243,113 @@ def _prepare(delay: float = 0.0) -> None:
 
 def _build(root: Path, target: Path) -> None:
     """Compile in a child process into a fresh directory, then move it into place (under the lock)."""
-    for stale in root.glob(f"{target.name}.building-*"):  # left by a build that was killed
-        shutil.rmtree(stale, ignore_errors=True)
+    sweep(root)  # (a builder that died while this one waited for the lock left its folder)
     tmp = root / f"{target.name}.building-{os.getpid()}"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE.parent), env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep)
-    nice = shutil.which("nice")  # lowest priority from the start (the child also lowers itself)
-    command = [sys.executable, "-m", "gdcore.accel", "build", str(tmp)]
-    proc = subprocess.run([nice, "-n", "19", *command] if nice else command, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=BUILD_TIMEOUT, check=False)
-    if proc.returncode != 0 or not (tmp / READY).is_file():
+    shutil.rmtree(tmp, ignore_errors=True)  # named after this process: left by a dead one
+    try:
+        code, output = _run_child(tmp)
+    except subprocess.TimeoutExpired:
         shutil.rmtree(tmp, ignore_errors=True)
-        last = (proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"build failed (exit {proc.returncode}): {last[0]}")
+        raise RuntimeError(f"build timed out after {BUILD_TIMEOUT:.0f} s") from None
+    if code != 0 or not (tmp / READY).is_file():
+        shutil.rmtree(tmp, ignore_errors=True)
+        last = (output or "").strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"build failed (exit {code}): {last[0]}")
     if target.exists():
         shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
     _prune(root, target)
+
+
+def _run_child(tmp: Path) -> tuple[int, str]:
+    """Run ``python -m gdcore.accel build tmp`` at the lowest priority; (exit status, output).
+
+    The child is told this process's pid and dies with it (see :func:`die_with_parent`). It
+    inherits no descriptor (no stdin, no lock, no listening socket of the server), and this
+    thread is a daemon, so nothing here keeps a finished server or its port alive."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE.parent), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep)
+    env[PARENT_ENV] = str(os.getpid())
+    nice = shutil.which("nice")  # lowest priority from the start (the child also lowers itself)
+    command = [sys.executable, "-m", "gdcore.accel", "build", str(tmp)]
+    proc = subprocess.run([nice, "-n", "19", *command] if nice else command, env=env,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, close_fds=True,
+                          timeout=BUILD_TIMEOUT, check=False)
+    return proc.returncode, proc.stdout
+
+
+# --- the build child never outlives its parent ----------------------------------------------------
+def die_with_parent(parent: int, use_prctl: bool = True) -> None:
+    """(At the very start of the build child) end this process as soon as ``parent`` is gone:
+    a build nobody will load must not compile on at low priority for minutes with parent 1.
+
+    Linux kills it with SIGKILL when the parent dies (prctl; set first, then the parent is
+    checked, so a parent that died before prctl ran is caught too); elsewhere, or if prctl
+    fails, a watchdog thread looks at the parent pid every second."""
+    if not (use_prctl and _kill_me_with_parent()):
+        threading.Thread(target=_watch_parent, args=(parent,), name="gdcore-accel-watchdog",
+                         daemon=True).start()
+    if os.getppid() != parent:
+        _stop(parent)
+
+
+def _stop(parent: int) -> None:
+    """End the child at once (no cleanup to wait for: the next start sweeps its folder)."""
+    with contextlib.suppress(OSError):  # nobody may be reading any more
+        print(f"the process that started this build ({parent}) is gone; stopped", flush=True)
+    os._exit(3)
+
+
+def _kill_me_with_parent() -> bool:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL): whether the kernel now ends this process with its
+    parent (the thread that started it, which waits for it to the end)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """The portable fallback: poll the parent pid (a dead parent's children get a new one)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    _stop(parent)
+
+
+# --- what killed builders leave behind --------------------------------------------------------
+def _builder(path: Path) -> int | None:
+    """The pid in a ``loop-<key>.building-<pid>`` name (None for any other name)."""
+    _, sep, pid = path.name.rpartition(".building-")
+    return int(pid) if sep and pid.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists (kept when unsure: never remove a live build)."""
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) is not a probe on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: it exists
+        return True
+    return True
+
+
+def sweep(root: Path) -> list[Path]:
+    """Remove the temporary folders of builders that are gone (a lock holder killed during its
+    build leaves one); never one whose process is alive. Returns what was removed."""
+    removed = []
+    for path in sorted(root.glob("loop-*.building-*")):
+        pid = _builder(path)
+        if pid is not None and not _alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def _prune(root: Path, keep: Path) -> None:
@@ -278,17 +378,50 @@ def _use_dir(directory: Path):
     return module
 
 
+class WouldCompile(RuntimeError):
+    """Loading a build would compile in this process (the build does not hold the code)."""
+
+
+@contextlib.contextmanager
+def _refusing_to_compile():
+    """Make numba raise :class:`WouldCompile` instead of compiling anything in this process
+    meanwhile (its ``numba:compile`` event starts every compilation, and a cache hit fires none)."""
+    from numba.core import event
+
+    class Refuse(event.Listener):
+        def on_start(self, ev):
+            name = getattr(getattr(ev.data.get("dispatcher"), "py_func", None), "__qualname__",
+                           "a function")
+            raise WouldCompile(f"loading the build would compile {name} in this process")
+
+        def on_end(self, ev):
+            pass
+
+    with event.install_listener("numba:compile", Refuse()):
+        yield
+
+
 def _load(directory: Path):
-    """Load the compiled loop from a finished directory and verify it before trusting it."""
+    """Load the compiled loop from a finished directory and verify it before trusting it. Only
+    loads: compiling here (in a process that serves pages, at full priority) raises WouldCompile."""
     module = _use_dir(directory)
     from .verify import check
 
-    check(module)
-    misses = sum(module.run_linear.stats.cache_misses.values())
+    with _refusing_to_compile():
+        check(module)
     module.run_linear.disable_compile()  # a call that does not match raises, never compiles
-    if misses:
-        LOG.info("gdcore: the compiled loop was not in the cache; compiled it in this process")
     return module
+
+
+def _load_or_rebuild(root: Path, target: Path):
+    """Load ``target``; if that would compile here, build it again in the child and load that."""
+    try:
+        return _load(target)
+    except WouldCompile as err:
+        LOG.warning("gdcore: %s; rebuilding %s in a child process (the interpreter loop runs "
+                    "meanwhile)", err, target.name)
+    _build(root, target)
+    return _load(target)
 
 
 def build(directory: Path) -> dict:
@@ -308,14 +441,23 @@ def build(directory: Path) -> dict:
 
 
 def clear() -> list[Path]:
-    """Remove every compiled loop from the cache root; returns what was removed."""
+    """Remove every compiled loop from the cache root, and the folders of dead builders; returns
+    what was removed. A build under way (its builder alive, its lock held) is left to finish."""
     root = cache_root()
-    removed = []
     if root is None:
-        return removed
+        return []
+    removed = sweep(root)
     for path in sorted(root.glob("loop-*")):
+        pid = _builder(path)
+        if pid is not None and _alive(pid):
+            continue  # a live builder's folder: it renames or removes it itself
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
+        elif path.suffix == ".lock":
+            with file_lock(path, wait=False) as held:
+                if not held:
+                    continue  # held by a builder: removing it would let a second one in
+                path.unlink(missing_ok=True)
         else:
             path.unlink(missing_ok=True)
         removed.append(path)

@@ -2,19 +2,23 @@
 
     build [DIR]   compile and verify the loop (into DIR: what the background builder runs)
     status        where compiled code is kept, and whether this machine's build is ready
-    clear         remove every compiled loop from the cache directory
+    clear         remove every compiled loop from the cache directory (not a build under way)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
-from . import cache_dir, cache_root, clear, key_parts, wait
+from . import PARENT_ENV, cache_dir, cache_root, clear, die_with_parent, key_parts, wait
 
 
 def main(argv: list[str]) -> int:
+    parent = os.environ.pop(PARENT_ENV, "")
+    if parent.isdigit():  # a build child: first of all, never outlive the process that wants it
+        die_with_parent(int(parent))
     command = argv[0] if argv else "status"
     if command == "build" and len(argv) == 2:
         from . import build

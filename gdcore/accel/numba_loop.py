@@ -11,19 +11,71 @@ arithmetic, so the two loops give the same numbers bit for bit (tested on every 
 One top-level function with one signature (the caller passes exactly typed arguments, see
 ``gdcore.accel.typed_args``): no closures, no variants, nothing two compilations could confuse.
 It returns only scalars and writes arrays into buffers the caller made, so it allocates nothing.
+
+Where numba keeps each function's cached code inside the build directory is set by
+:class:`PackageLocator`: by the file's place in the package, never by where the checkout is, so
+every checkout of the same sources loads the same build (numba's own locator keys it on the
+source folder's absolute path: a second checkout found nothing and compiled everything).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import types
+from pathlib import Path
 
 import numpy as np
-from numba import njit
+from numba import config, njit
+from numba.core import caching
 
 from .. import clipping, objectives, optimizers, plan, schedules
 
 _OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
+_PACKAGE = Path(__file__).resolve().parent.parent  # the gdcore package
+
+
+class PackageLocator(caching._CacheLocator):
+    """numba's cache for an engine function: ``<CACHE_DIR>/<package folder>``, e.g.
+    ``gdcore-accel``, and fresh while the file's text is the same (not its path or time: the
+    build directory is already keyed on the text of every engine file)."""
+
+    def __init__(self, py_func, py_file: Path):
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        folder = py_file.parent.relative_to(_PACKAGE.parent)
+        self._cache_path = os.path.join(config.CACHE_DIR, "-".join(folder.parts))
+
+    def get_cache_path(self):
+        return self._cache_path
+
+    def get_source_stamp(self):
+        return hashlib.sha256(self._py_file.read_bytes()).hexdigest()
+
+    def get_disambiguator(self):
+        return str(self._lineno)
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        path = Path(py_file).resolve()
+        if not config.CACHE_DIR or not path.is_relative_to(_PACKAGE):
+            return None  # not an engine function: numba's own locators decide
+        locator = cls(py_func, path)
+        try:
+            locator.ensure_cache_path()
+        except OSError:
+            return None
+        return locator
+
+
+def _use_package_locator() -> None:
+    impl = caching.FunctionCache._impl_class
+    if PackageLocator not in impl._locator_classes:
+        impl._locator_classes = [PackageLocator, *impl._locator_classes]
+
+
+_use_package_locator()
 
 
 def compiled(fn, inline=False, **callees):
