@@ -17,9 +17,11 @@ from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.run_editor import run_editor
 from ui.text import escape_md
+from ui.version import keep_current
 from ui.widgets import DEFAULT_DATA, data_source
 
 st.set_page_config(page_title="Gradient Descent Lab", page_icon="📉", layout="wide")
+keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
 classroom = apply_classroom()
 start_accelerator()
 

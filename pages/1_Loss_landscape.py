@@ -11,11 +11,13 @@ import streamlit as st
 import gdcore
 from gdcore import landscape as L
 from ui import landscape_charts as lc
-from ui import render, results
+from ui import render, results, version
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
+from ui.version import keep_current
 
 st.set_page_config(page_title="Loss landscape · Gradient Descent Lab", layout="wide")
+keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
 classroom = apply_classroom()
 start_accelerator()
 
@@ -63,24 +65,24 @@ def run_cfg(lr: float, steps: int) -> dict:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def compute_paths(fn_name: str, starts: tuple, opts: tuple, lr: float, steps: int,
+def compute_paths(code: str, fn_name: str, starts: tuple, opts: tuple, lr: float, steps: int,
                   method_items: tuple = ()):
     fn = gdcore.FUNCTIONS[fn_name]
     return L.paths(fn, starts, opts, run_cfg(lr, steps), as_settings(method_items))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def compute_trials(fn_name: str, starts: tuple, opts: tuple, lr: float, steps: int,
+def compute_trials(code: str, fn_name: str, starts: tuple, opts: tuple, lr: float, steps: int,
                    method_items: tuple, step: int):
     """The trial points of step ``step`` of every line-search and Newton run, replayed by the
     engine (``gdcore.landscape.step_trials``)."""
     fn = gdcore.FUNCTIONS[fn_name]
-    path_df = compute_paths(fn_name, starts, opts, lr, steps, method_items)
+    path_df = compute_paths(version.CODE, fn_name, starts, opts, lr, steps, method_items)
     return L.step_trials(fn, path_df, step, run_cfg(lr, steps), as_settings(method_items))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def compute_basins(fn_name: str, lo: float, hi: float, n: int, opt: str, lr: float,
+def compute_basins(code: str, fn_name: str, lo: float, hi: float, n: int, opt: str, lr: float,
                    method_items: tuple = ()):
     fn = gdcore.FUNCTIONS[fn_name]
     cfg = L.entry_config(opt, {"epochs": 1000, "tol_grad": 1e-9, "optimizer": {"lr": lr}},
@@ -126,7 +128,7 @@ def method_inputs(entry: str, kept: dict, d_lr: float) -> dict:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def compute_shape(fn_name: str):
+def compute_shape(code: str, fn_name: str):
     fn = gdcore.FUNCTIONS[fn_name]
     shape = L.curve(fn) if fn.dim == 1 else L.surface(fn, 60)
     return shape, L.minima_frame(fn)
@@ -181,7 +183,7 @@ try:
     starts = L.parse_points(starts_text, fn.dim)
     if not opts:
         raise gdcore.ConfigError("optimizers and methods: choose at least one")
-    path_df = compute_paths(fn_name, tuple(starts), tuple(opts), float(lr), int(steps),
+    path_df = compute_paths(version.CODE, fn_name, tuple(starts), tuple(opts), float(lr), int(steps),
                             method_items)
 except gdcore.GDError as err:
     st.error(str(err))
@@ -193,7 +195,7 @@ if classroom:  # the settings in use (as numbers: no typed text is shown)
     st.caption(f"Starting points {where} · {', '.join(used)} · learning rate {float(lr):g} · "
                f"{int(steps)} steps")
 
-shape_df, minima_df = compute_shape(fn_name)
+shape_df, minima_df = compute_shape(version.CODE, fn_name)
 last = int(path_df["step"].max())
 height = 560 if classroom else 400
 setup_key = render.digest(fn_name, tuple(starts), tuple(opts), float(lr), int(steps),
@@ -300,7 +302,7 @@ def step_through() -> None:
         st.markdown(curvature_lines(cv))
         for note in curvature_notes(cv):
             st.markdown(note)
-    trials = (compute_trials(fn_name, tuple(starts), tuple(opts), float(lr), int(steps),
+    trials = (compute_trials(version.CODE, fn_name, tuple(starts), tuple(opts), float(lr), int(steps),
                              method_items, int(step)) if has_methods else None)
     view = (setup_key, step, height, classroom, run_name)
     with c_chart:
@@ -467,7 +469,7 @@ if fn.dim == 1 and len(fn.minima) > 1:
         kept["basins"] = {"range": (b_lo, b_hi), "n": n_b, "opt": b_opt}
     b_lr = float(lr)
     try:
-        bas = compute_basins(fn_name, float(b_lo), float(b_hi), int(n_b), b_opt, b_lr,
+        bas = compute_basins(version.CODE, fn_name, float(b_lo), float(b_hi), int(n_b), b_opt, b_lr,
                              method_items if b_opt in settings else ())
     except gdcore.GDError as err:
         st.error(str(err))

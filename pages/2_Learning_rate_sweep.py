@@ -3,7 +3,6 @@ label each run converged / oscillating / diverged, and mark the largest stable l
 on a test function, linear regression on data or logistic regression on data."""
 
 import json
-from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -13,12 +12,15 @@ import gdcore
 from gdcore import sweep as S
 from gdcore.classification import LogisticRegression
 from gdcore.export import csv_text
-from ui import render, results
+from ui import render, results, version
 from ui import sweep_charts as sc
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
+from ui.shared import SharedStore
+from ui.version import keep_current
 
 st.set_page_config(page_title="Learning-rate sweep · Gradient Descent Lab", layout="wide")
+keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
 classroom = apply_classroom()
 start_accelerator()
 
@@ -61,21 +63,17 @@ def table(container, df: pd.DataFrame, formats: dict[str, str] | None = None,
 
 
 @st.cache_resource(show_spinner=False)
-def sweep_store() -> OrderedDict:
-    """Finished sweeps, keyed on the settings (JSON) and the data's content hash. A shared
-    dict rather than st.cache_data because the sweep draws a live progress bar, which
-    st.cache_data would record and fail to replay. Bounded: the oldest entry goes first."""
-    return OrderedDict()
+def sweep_store(code: str) -> SharedStore:
+    """Finished sweeps, keyed on the settings (JSON) and the data's content hash, shared by
+    the server's sessions and each computed once (ui/shared.py). Not st.cache_data: the sweep
+    draws a live progress bar, which st.cache_data would record and fail to replay."""
+    return SharedStore(32)
 
 
 def run_sweep(problem, key: str, lrs, variants: dict, optimizers: tuple, progress):
-    store = sweep_store()
-    if key not in store:
-        store[key] = S.sweep(problem, {"epochs": int(cfg["epochs"]), "seed": 0}, lrs,
-                             variants=variants, optimizers=optimizers, progress=progress)
-        while len(store) > 32:
-            store.popitem(last=False)
-    return store[key].copy()
+    return sweep_store(version.CODE).get(key, lambda: S.sweep(
+        problem, {"epochs": int(cfg["epochs"]), "seed": 0}, lrs, variants=variants,
+        optimizers=optimizers, progress=progress)).copy()
 
 
 st.title("Learning-rate sweep")

@@ -9,11 +9,13 @@ from gdcore import landscape as L
 from gdcore import lessons as G
 from ui import landscape_charts as lc
 from ui import lesson_charts as cc
-from ui import render, results, text
+from ui import render, results, text, version
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
+from ui.version import keep_current
 
 st.set_page_config(page_title="Lessons · Gradient Descent Lab", layout="wide")
+keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
 classroom = apply_classroom()
 start_accelerator()
 H = 420 if classroom else 300
@@ -279,7 +281,7 @@ def lesson_schedules() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def measured(name: str, *args):
+def measured(code: str, name: str, *args):
     """A ``gdcore.lessons`` result that includes wall times, kept: the times are measured
     once (per server and arguments), so a rerun shows the same numbers."""
     return getattr(G, name)(*args)
@@ -459,7 +461,7 @@ def lesson_curvature() -> None:
                 "taken from the curvature there (no hand tuning).")
     key = st.radio("Problem", list(G.RACE_PROBLEMS), key="cv_problem", horizontal=True,
                    format_func=G.RACE_PROBLEMS.get)
-    hist, summary = measured("method_race", key)
+    hist, summary = measured(version.CODE, "method_race", key)
     render.chart(st, ("cv-race", key, H, classroom), lambda: cc.lines_chart(
         hist, "step", "excess", "method", log_y=True,
         y_title="loss above the optimum (log)", height=H, big=classroom))
@@ -489,7 +491,7 @@ def lesson_curvature() -> None:
                 f"on generated logistic data with {G.COST_ROWS:,} rows and d features, "
                 "measured on this server when the lesson was first opened (the fastest of "
                 f"{G.COST_REPEATS} runs: a shared machine only ever makes them slower):")
-    cost = measured("newton_cost")
+    cost = measured(version.CODE, "newton_cost")
     render.chart(st, ("cv-cost", H, classroom), lambda: cc.lines_chart(
         cost, "d", "us_per_step", "method", log_x=True, log_y=True, points=True,
         x_title="features d (log)", y_title="µs per step (log)", height=H, big=classroom))

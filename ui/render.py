@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -30,13 +29,19 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from ui import version
+from ui.shared import SharedStore
+
 MAX_SPECS = 512  # kept specs (a few kB each, plus their data as Arrow)
 _LOCK = threading.Lock()  # Altair's theme switch is global: one conversion at a time
 
 
 @st.cache_resource(show_spinner=False)
-def _store() -> OrderedDict:
-    return OrderedDict()
+def _store(code: str) -> SharedStore:
+    """Kept specs, shared by the server's sessions and each built once (ui/shared.py), one
+    store per code version (ui/version.py): a spec drawn by old builders is never shown by new
+    code."""
+    return SharedStore(MAX_SPECS)
 
 
 def _arrow(frame: pd.DataFrame) -> bytes:
@@ -79,19 +84,11 @@ def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 def spec(key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any]:
     """The kept spec for ``key``, built with ``build()`` the first time."""
-    store = _store()
-    with _LOCK:
-        found = store.get(key)
-        if found is not None:
-            store.move_to_end(key)
-            return found
-    with alt.utils.schemapi.debug_mode(False):  # no validation while building (see above)
-        made = to_spec(build())
-    with _LOCK:
-        store[key] = made
-        while len(store) > MAX_SPECS:
-            store.popitem(last=False)
-    return made
+    def made() -> dict[str, Any]:
+        with alt.utils.schemapi.debug_mode(False):  # no validation while building (see above)
+            return to_spec(build())
+
+    return _store(version.CODE).get(key, made)
 
 
 def chart(container, key: Hashable, build: Callable[[], alt.TopLevelMixin], **kwargs) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,13 +25,16 @@ import gdcore
 import gdcore.methods
 from gdcore.errors import GDError
 from gdcore.export import csv_text
-from ui import charts, render, text
+from ui import charts, render, text, version
+from ui.shared import SharedStore
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _problem(data_hash: str, kind: str, _dataset):
+def _problem(code: str, data_hash: str, kind: str, _dataset):
     """The problem on this data: a LinearRegression (its moments computed once, shared by
-    every run) or a LogisticRegression (its reference optimum computed once)."""
+    every run) or a LogisticRegression (its reference optimum computed once). Keyed on the
+    code version (ui/version.py): an object of a class the server has since reloaded is never
+    handed to the new code."""
     problem = gdcore.make_problem(kind, _dataset)
     if kind == "logistic":
         _ = problem.optimum
@@ -48,11 +50,17 @@ def param_names(dataset) -> tuple[str, ...]:
 
 def problem_for(kind: str, dataset):
     """The (shared, cached) problem object of ``kind`` on ``dataset``."""
-    return _problem(dataset.content_hash(), kind, dataset)
+    return _problem(version.CODE, dataset.content_hash(), kind, dataset)
+
+
+def start_accelerator() -> bool:
+    """See :func:`_accelerator` (once per server and code version: a reloaded engine has its
+    own accelerator state)."""
+    return _accelerator(version.CODE)
 
 
 @st.cache_resource(show_spinner=False)
-def start_accelerator() -> bool:
+def _accelerator(code: str) -> bool:
     """Start getting the engine's compiled accelerator ready in a background thread, once per
     server process. Nothing waits for it: every run works on the interpreter loop, and big runs
     move to the compiled loop once it is ready."""
@@ -61,11 +69,11 @@ def start_accelerator() -> bool:
 
 
 @st.cache_resource(show_spinner=False)
-def _run_store() -> OrderedDict:
-    """Finished runs, keyed on (run JSON, data hash), shared by the server's sessions. A plain
-    bounded dict rather than st.cache_data: a run draws a live progress bar, and a stopped run
-    must not be remembered as if it had finished."""
-    return OrderedDict()
+def _run_store(code: str) -> SharedStore:
+    """Finished runs, keyed on (run JSON, data hash), shared by the server's sessions and each
+    computed once however many sessions ask at once (ui/shared.py). Not st.cache_data: a run
+    draws a live progress bar, and a stopped run must not be remembered as if it had finished."""
+    return SharedStore(STORE_SIZE)
 
 
 STORE_SIZE = 256
@@ -94,18 +102,13 @@ def request_stop(setup_json: str) -> None:
     st.session_state[STOP] = setup_json
 
 
-def _fetch_or_run(run_json: str, data_hash: str, problem, dataset, on_progress):
-    key = (run_json, data_hash)
-    store = _run_store()
-    if key in store:
-        store.move_to_end(key)
-        return store[key]
-    result = gdcore.run(problem, json.loads(run_json), dataset=dataset, progress=on_progress)
-    if result.status != "stopped":
-        store[key] = result
-        while len(store) > STORE_SIZE:
-            store.popitem(last=False)
-    return result
+def _fetch_or_run(run_json: str, data_hash: str, problem, dataset, on_progress, still_wanted):
+    """The finished run from the shared store, or computed here (or by the session already
+    computing it: then waited for, while ``still_wanted()``; None if it is not)."""
+    return _run_store(version.CODE).get(
+        (run_json, data_hash),
+        lambda: gdcore.run(problem, json.loads(run_json), dataset=dataset, progress=on_progress),
+        keep=lambda result: result.status != "stopped", still_wanted=still_wanted)
 
 
 @dataclass
@@ -167,7 +170,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     """
     data_hash = dataset.content_hash()
     kind = experiment.problem
-    problem = _problem(data_hash, kind, dataset)
+    problem = _problem(version.CODE, data_hash, kind, dataset)
     setup_json = experiment.to_json(indent=None)
     stop_asked = st.session_state.get(STOP) == setup_json
     slot = _session_slot()
@@ -202,6 +205,16 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
                 return False  # end the run here; the request goes on once it has returned
             return True
 
+        def still_wanted() -> bool:
+            """(Waiting for another session's identical run) False once this script is asked
+            to stop or rerun: an empty delta is where Streamlit delivers that request."""
+            try:
+                box.empty()
+            except ScriptControlException as request:
+                interrupted.append(request)
+                return False
+            return True
+
         key = json.dumps(cfg.to_dict(), sort_keys=True)
         try:
             if key in partial:
@@ -209,8 +222,9 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
             else:
                 slot["running"] = key
                 try:
-                    result = _fetch_or_run(key, data_hash, problem, dataset, on_progress)
-                    if interrupted:  # keep what it did, in case the request was Stop
+                    result = _fetch_or_run(key, data_hash, problem, dataset, on_progress,
+                                           still_wanted)
+                    if interrupted and result is not None:  # keep it, in case it was Stop
                         slot["partial"] = {key: result}
                 finally:
                     slot.pop("running", None)
@@ -237,7 +251,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
 def over_budget(experiment: gdcore.Experiment, dataset) -> str | None:
     """Why ``experiment`` is too much work on ``dataset`` (see ``gdcore.limits``), or None."""
     return gdcore.runner.over_budget(
-        experiment, _problem(dataset.content_hash(), experiment.problem, dataset))
+        experiment, _problem(version.CODE, dataset.content_hash(), experiment.problem, dataset))
 
 
 def original_reference(dataset, reference: Mapping[str, float]) -> tuple[float, float] | None:

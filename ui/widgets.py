@@ -18,11 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import gdcore
 from gdcore import data as gdata
 from gdcore.errors import DataError, GDError
 from gdcore.limits import LIMITS
+from ui import version as code_version
 from ui.text import escape_md
 
 MAX_UPLOAD_MB = 50  # same as server.maxUploadSize in .streamlit/config.toml
@@ -48,22 +50,24 @@ class DataChoice:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _generated(key: str, cfg: dict[str, Any], problem: str = "linear") -> gdata.Dataset:
+def _generated(code: str, key: str, cfg: dict[str, Any], problem: str = "linear") -> gdata.Dataset:
     return gdcore.load_dataset(cfg, problem=problem)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _sample_table(name: str) -> pd.DataFrame:
+def _sample_table(code: str, name: str) -> pd.DataFrame:
     return gdata.read_table(gdata.SAMPLES[name].path)[0]
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _upload_table(digest: str, _raw: bytes, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+# An upload's table and data set are kept for its session only (scope="session": released
+# when the tab closes, never handed to another session).
+@st.cache_data(max_entries=4, show_spinner=False, scope="session")
+def _upload_table(code: str, digest: str, _raw: bytes, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
     return gdata.read_table(_raw, name=name, max_bytes=MAX_UPLOAD_BYTES)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _upload_dataset(digest: str, _raw: bytes, name: str, x: str | list[str] | None,
+@st.cache_data(max_entries=8, show_spinner=False, scope="session")
+def _upload_dataset(code: str, digest: str, _raw: bytes, name: str, x: str | list[str] | None,
                     y: str | None, standardize: bool, problem: str = "linear",
                     positive: Any = None) -> gdata.Dataset:
     return gdata.load_csv(_raw, x=x, y=y, standardize=standardize, name=name,
@@ -74,8 +78,12 @@ def load_upload(raw: bytes, name: str, *, x: str | list[str] | None = None, y: s
                 standardize: bool = False, problem: str = "linear",
                 positive: Any = None) -> gdata.Dataset:
     """An uploaded CSV's bytes -> Dataset (raises DataError with the message to show)."""
+    if get_script_run_ctx() is None:  # outside a page (a script, a test): no session to keep it
+        return gdata.load_csv(raw, x=x, y=y, standardize=standardize, name=name,
+                              max_bytes=MAX_UPLOAD_BYTES, problem=problem, positive=positive)
     digest = hashlib.sha256(raw).hexdigest()
-    return _upload_dataset(digest, raw, name, x, y, standardize, problem, positive)
+    return _upload_dataset(code_version.CODE, digest, raw, name, x, y, standardize, problem,
+                           positive)
 
 
 def _fallback(key_prefix: str, problem: str = "linear") -> DataChoice:
@@ -84,7 +92,7 @@ def _fallback(key_prefix: str, problem: str = "linear") -> DataChoice:
     if last is not None:
         return last
     cfg = dict(DEFAULT_DATA[problem])
-    return DataChoice(_generated("default", cfg, problem), cfg)
+    return DataChoice(_generated(code_version.CODE, "default", cfg, problem), cfg)
 
 
 def _num(label: str, key: str, value: float, name: str, **kw: Any) -> float:
@@ -221,7 +229,7 @@ def data_source(key_prefix: str, default: Mapping[str, Any] | None = None, *,
                                            value=bool(cfg.get("standardize", False)))
             if not new["standardize"]:
                 del new["standardize"]
-            choice = DataChoice(_generated("gen", new, problem), new)
+            choice = DataChoice(_generated(code_version.CODE, "gen", new, problem), new)
         elif src == "sample":
             choice = _sample_widgets(k, cfg if source == "sample" else {}, problem)
         else:
@@ -267,7 +275,7 @@ def _shown_data(key_prefix: str, cfg: Mapping[str, Any], problem: str = "linear"
             choice = DataChoice(ds, dict(cfg), uploaded=True, notes=tuple(ds.notes))
         else:
             name = "gen" if source in ("generate", "classes") else f"sample:{cfg.get('name')}"
-            choice = DataChoice(_generated(name, dict(cfg), problem), dict(cfg))
+            choice = DataChoice(_generated(code_version.CODE, name, dict(cfg), problem), dict(cfg))
     except GDError as err:
         st.error(escape_md(err))
         return _fallback(key_prefix, problem)
@@ -292,7 +300,7 @@ def _sample_widgets(k: str, cfg: Mapping[str, Any], problem: str = "linear") -> 
                         format_func=lambda s: gdata.SAMPLES[s].title, key=f"{k}.sample")
     info = gdata.SAMPLES[name]
     st.caption(escape_md(info.description))
-    table = _sample_table(name)
+    table = _sample_table(code_version.CODE, name)
     numeric = gdata.numeric_columns(table)
     kk = f"{k}.{name}"
     mine = cfg if cfg.get("name") == name else {}
@@ -306,15 +314,15 @@ def _sample_widgets(k: str, cfg: Mapping[str, Any], problem: str = "linear") -> 
     if problem == "logistic":
         if mine.get("positive") is not None and mine.get("y") == y:
             new["positive"] = mine["positive"]
-        ds = _generated(f"sample:{name}", new, problem)
+        ds = _generated(code_version.CODE, f"sample:{name}", new, problem)
         chosen = _positive_picker(kk, ds, new)
         if chosen is not None and chosen != ds.classes[1]:
             new["positive"] = chosen
-            ds = _generated(f"sample:{name}", new, problem)
+            ds = _generated(code_version.CODE, f"sample:{name}", new, problem)
         if ds.classes is not None:
             new["positive"] = ds.classes[1]  # said in the setup: a link keeps it
         return DataChoice(ds, new, notes=tuple(ds.notes))
-    return DataChoice(_generated(f"sample:{name}", new, problem), new, notes=())
+    return DataChoice(_generated(code_version.CODE, f"sample:{name}", new, problem), new, notes=())
 
 
 def _kept(key_prefix: str) -> str:
@@ -425,7 +433,7 @@ def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any],
         st.info(f"Upload a CSV file. Until then the charts show {shown}.")
         return DataChoice(last.dataset, last.config, last.uploaded, waiting=True)
     digest = hashlib.sha256(raw).hexdigest()
-    table, notes = _upload_table(digest, raw, name)
+    table, notes = _upload_table(code_version.CODE, digest, raw, name)
     with st.expander(f"{len(table):,} rows × {table.shape[1]} columns: first rows",
                      expanded=False):
         st.dataframe(table.head(20), height=180, hide_index=True)
@@ -436,7 +444,7 @@ def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any],
         y_options = gdata.class_columns(table)
         if not y_options or not [c for c in numeric if c not in y_options[-1:]]:
             # the engine's own message says what is missing (no two-class column, no x)
-            _upload_dataset(digest, raw, name, None, None, False, problem)
+            _upload_dataset(code_version.CODE, digest, raw, name, None, None, False, problem)
             raise DataError(f"{name}: classification needs a column with two classes and a "
                             "numeric column.")
         guess_y = y_options[-1]
@@ -450,7 +458,7 @@ def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any],
     else:
         if len(numeric) < 2:
             # the engine's own message says what is missing (no numeric column / only one)
-            _upload_dataset(digest, raw, name, None, None, False)
+            _upload_dataset(code_version.CODE, digest, raw, name, None, None, False)
             raise DataError(f"{name}: a line needs two numeric columns.")
         guess_x, guess_y = default_columns(table, numeric)
         x, y = _pick_xy(kk, numeric, cfg if same_file else {}, guess_x, guess_y)
@@ -461,14 +469,14 @@ def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any],
     std = st.toggle(_std_label(problem), value=bool(cfg.get("standardize", False)),
                     key=f"{kk}.std")
     positive = cfg.get("positive") if same_file and cfg.get("y") == y else None
-    ds = _upload_dataset(digest, raw, name, x, y, std, problem, positive)
+    ds = _upload_dataset(code_version.CODE, digest, raw, name, x, y, std, problem, positive)
     new: dict[str, Any] = {"source": "csv", "path": name, "x": x, "y": y}
     if std:
         new["standardize"] = True
     if problem == "logistic":
         chosen = _positive_picker(kk, ds, new)
         if chosen is not None and chosen != ds.classes[1]:
-            ds = _upload_dataset(digest, raw, name, x, y, std, problem, chosen)
+            ds = _upload_dataset(code_version.CODE, digest, raw, name, x, y, std, problem, chosen)
         if ds.classes is not None:
             new["positive"] = ds.classes[1]
     return DataChoice(ds, new, uploaded=True, notes=tuple(ds.notes))

@@ -1,0 +1,98 @@
+"""ui.shared.SharedStore: a value many sessions ask for at once is computed once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ui.shared import SharedStore
+
+
+def _many(store, n, key, compute, **kw):
+    results, errors = [None] * n, []
+    start = threading.Barrier(n)
+
+    def ask(i):
+        start.wait()
+        try:
+            results[i] = store.get(key, compute, **kw)
+        except Exception as err:  # noqa: BLE001 - collected for the assertion
+            errors.append(err)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results, errors
+
+
+def test_thirty_askers_at_once_compute_once():
+    store, calls = SharedStore(8), []
+    release = threading.Event()
+
+    def compute():
+        calls.append(1)
+        release.wait(10)  # the first asker is still computing when the others arrive
+        return {"value": 42}
+
+    threading.Timer(0.3, release.set).start()
+    results, errors = _many(store, 30, "k", compute)
+    assert errors == [] and len(calls) == 1 and store.computed == 1
+    assert all(r is results[0] for r in results)  # one object, shared
+
+
+def test_a_value_not_kept_is_computed_again_by_the_next_asker():
+    store, calls = SharedStore(8), []
+    store.get("k", lambda: calls.append(1) or "stopped", keep=lambda v: v != "stopped")
+    assert "k" not in store
+    assert store.get("k", lambda: calls.append(1) or "done") == "done"
+    assert len(calls) == 2 and store.peek("k") == "done"
+
+
+def test_a_failed_computation_frees_the_waiters():
+    store, calls = SharedStore(8), []
+    gate = threading.Event()
+
+    def compute():
+        calls.append(1)
+        if len(calls) == 1:
+            gate.wait(10)
+            raise RuntimeError("first try fails")
+        return "second"
+
+    threading.Timer(0.3, gate.set).start()
+    results, errors = _many(store, 5, "k", compute)
+    assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
+    assert results.count("second") == 4 and len(calls) == 2  # one waiter computed it again
+
+
+def test_a_waiter_that_is_no_longer_wanted_returns_none():
+    store = SharedStore(8)
+    gate, started = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        gate.wait(10)
+        return "v"
+
+    owner = threading.Thread(target=store.get, args=("k", slow))
+    owner.start()
+    started.wait(10)
+    asked = []
+    assert store.get("k", lambda: pytest.fail("must not compute"),
+                     still_wanted=lambda: asked.append(1) and False) is None
+    assert asked  # it was asked, and the wait ended
+    gate.set()
+    owner.join(10)
+    assert store.peek("k") == "v"
+
+
+def test_bounded_oldest_first():
+    store = SharedStore(3)
+    for k in "abcd":
+        store.get(k, lambda k=k: k.upper())
+    store.get("b", lambda: pytest.fail("kept"))  # b is now the newest
+    store.get("e", lambda: "E")
+    assert [k for k in "abcde" if k in store] == ["b", "d", "e"]
