@@ -96,3 +96,13 @@ def test_bounded_oldest_first():
     store.get("b", lambda: pytest.fail("kept"))  # b is now the newest
     store.get("e", lambda: "E")
     assert [k for k in "abcde" if k in store] == ["b", "d", "e"]
+
+
+def test_bounded_by_bytes_too():
+    store = SharedStore(100, max_bytes=1000, size_of=len)
+    for k in range(10):
+        store.get(k, lambda: b"x" * 300)
+    assert store.total_bytes <= 1000 and len(store) == 3
+    assert [k for k in range(10) if k in store] == [7, 8, 9]
+    store.get("big", lambda: b"x" * 5000)  # larger than the bound alone: kept, the rest go
+    assert len(store) == 1 and "big" in store

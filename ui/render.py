@@ -33,6 +33,7 @@ from ui import version
 from ui.shared import SharedStore
 
 MAX_SPECS = 512  # kept specs (a few kB each, plus their data as Arrow)
+MAX_SPEC_BYTES = 48 << 20  # and at most this much of them
 _LOCK = threading.Lock()  # Altair's theme switch is global: one conversion at a time
 
 
@@ -41,7 +42,13 @@ def _store(code: str) -> SharedStore:
     """Kept specs, shared by the server's sessions and each built once (ui/shared.py), one
     store per code version (ui/version.py): a spec drawn by old builders is never shown by new
     code."""
-    return SharedStore(MAX_SPECS)
+    return SharedStore(MAX_SPECS, max_bytes=MAX_SPEC_BYTES, size_of=_spec_bytes)
+
+
+def _spec_bytes(spec: dict[str, Any]) -> int:
+    """About what a kept spec holds: its data sets' Arrow bytes, and a few kB of spec."""
+    return 4096 + sum(len(b) for b in spec.get("datasets", {}).values()
+                      if isinstance(b, (bytes, bytearray)))
 
 
 def _arrow(frame: pd.DataFrame) -> bytes:

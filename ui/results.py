@@ -23,6 +23,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 import gdcore
 import gdcore.methods
+from gdcore import isolated
 from gdcore.errors import GDError
 from gdcore.export import csv_text
 from ui import charts, render, text, version
@@ -65,6 +66,7 @@ def _accelerator(code: str) -> bool:
     server process. Nothing waits for it: every run works on the interpreter loop, and big runs
     move to the compiled loop once it is ready."""
     gdcore.warm_up(wait=False, delay=ACCELERATOR_DELAY)
+    isolated.prepare(delay=ACCELERATOR_DELAY)  # the process long runs are forked from
     return True
 
 
@@ -73,10 +75,12 @@ def _run_store(code: str) -> SharedStore:
     """Finished runs, keyed on (run JSON, data hash), shared by the server's sessions and each
     computed once however many sessions ask at once (ui/shared.py). Not st.cache_data: a run
     draws a live progress bar, and a stopped run must not be remembered as if it had finished."""
-    return SharedStore(STORE_SIZE)
+    return SharedStore(STORE_SIZE, max_bytes=STORE_BYTES,
+                       size_of=lambda r: int(r.history.memory_usage(index=True).sum()))
 
 
 STORE_SIZE = 256
+STORE_BYTES = 48 << 20  # and at most this much history kept (a class's runs fit many times)
 ACCELERATOR_DELAY = 3.0  # seconds after the first visit: its page is drawn first
 STOP = "_stop_requested"  # the setup (as JSON) whose runs the user asked to stop
 HANDOVER_SECONDS = 5.0  # how long a rerun after Stop waits for the stopped run's result
@@ -105,10 +109,16 @@ def request_stop(setup_json: str) -> None:
 def _fetch_or_run(run_json: str, data_hash: str, problem, dataset, on_progress, still_wanted):
     """The finished run from the shared store, or computed here (or by the session already
     computing it: then waited for, while ``still_wanted()``; None if it is not)."""
-    return _run_store(version.CODE).get(
-        (run_json, data_hash),
-        lambda: gdcore.run(problem, json.loads(run_json), dataset=dataset, progress=on_progress),
-        keep=lambda result: result.status != "stopped", still_wanted=still_wanted)
+    def compute():
+        cfg = json.loads(run_json)
+        if isolated.holds_the_interpreter(problem, cfg) >= isolated.ISOLATE_FROM_SECONDS:
+            # a long interpreter run goes to a child process: the other sessions keep the GIL
+            return isolated.run(problem, cfg, dataset=dataset, progress=on_progress)
+        return gdcore.run(problem, cfg, dataset=dataset, progress=on_progress)
+
+    return _run_store(version.CODE).get((run_json, data_hash), compute,
+                                        keep=lambda result: result.status != "stopped",
+                                        still_wanted=still_wanted)
 
 
 @dataclass

@@ -8,8 +8,11 @@ sessions ask for it at once: the first asker computes, the others wait for it an
 hand-made stores (finished runs, chart specs, sweeps) need this because they cannot be those
 caches (a run draws a live progress bar; a stopped run must not be kept).
 
-    store = SharedStore(256)
+    store = SharedStore(256, max_bytes=64 << 20, size_of=lambda v: v.nbytes)
     value = store.get(key, compute, keep=lambda v: v.status != "stopped", still_wanted=check)
+
+Bounded by count and, given ``size_of``, by bytes (the oldest values go first): what a server
+keeps after its sessions close is at most that, whatever they asked for.
 """
 
 from __future__ import annotations
@@ -25,8 +28,13 @@ WAIT_SLICE = 0.25  # seconds between checks that a waiting session still wants t
 class SharedStore:
     """A bounded LRU store whose values are each computed once (see the module docstring)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, max_bytes: int | None = None,
+                 size_of: Callable[[Any], int] | None = None) -> None:
         self.size = int(size)
+        self.max_bytes = max_bytes  # also bounded by bytes, each value's ``size_of(value)``
+        self._size_of = size_of or (lambda value: 0)
+        self._bytes: dict[Hashable, int] = {}
+        self.total_bytes = 0
         self._values: OrderedDict = OrderedDict()
         self._computing: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
@@ -72,8 +80,13 @@ class SharedStore:
                 self.computed += 1
                 if keep(value):
                     self._values[key] = value
-                    while len(self._values) > self.size:
-                        self._values.popitem(last=False)
+                    self._bytes[key] = int(self._size_of(value))
+                    self.total_bytes += self._bytes[key]
+                    while len(self._values) > self.size or (
+                            self.max_bytes is not None and self.total_bytes > self.max_bytes
+                            and len(self._values) > 1):
+                        old, _ = self._values.popitem(last=False)
+                        self.total_bytes -= self._bytes.pop(old)
             return value
         finally:
             with self._lock:

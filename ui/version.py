@@ -22,6 +22,8 @@ import uuid
 
 import streamlit as st
 
+from ui import memory
+
 _PACKAGES = ("gdcore", "ui")
 _SEEN = "_code_version"  # in session state: the CODE this session's values were made under
 
@@ -57,6 +59,7 @@ def _stale(value: object, depth: int = 0) -> bool:
 def keep_current() -> bool:
     """Clear what was kept under other code (see the module's docstring). Call it first on
     every page. Returns True when this run found the code changed."""
+    memory.track_session()  # a closed session's memory goes back to the system (ui/memory.py)
     changed = False
     server = _server()
     if server["code"] != CODE:
