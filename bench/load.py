@@ -229,7 +229,7 @@ def cpu_seconds(pid: int) -> float | None:
 
 def children(pid: int) -> list[int]:
     """The other processes in ``pid``'s process group (the server was started as a group
-    leader: whatever it starts, e.g. the accelerator's build, is in it)."""
+    leader: whatever it starts, e.g. the accelerator's build, is in it), but the forkserver."""
     out: list[int] = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == pid:
@@ -239,9 +239,20 @@ def children(pid: int) -> list[int]:
                 fields = f.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if len(fields) > 2 and fields[2] == str(pid) and fields[0] != "Z":
+        if len(fields) > 2 and fields[2] == str(pid) and fields[0] != "Z" \
+                and not _is_forkserver(entry):
             out.append(int(entry))
     return out
+
+
+def _is_forkserver(pid: str) -> bool:
+    """The forkserver long runs are forked from (gdcore/isolated.py) stays for the server's
+    life: it is not work in progress."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"forkserver" in f.read()
+    except OSError:
+        return False
 
 
 def driver_cpu() -> float:

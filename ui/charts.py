@@ -88,7 +88,8 @@ def json_safe(df: pd.DataFrame) -> pd.DataFrame:
         col = out[c]
         if pd.api.types.is_float_dtype(col.dtype):
             out[c] = col.where(np.isfinite(col.to_numpy(dtype=float, na_value=np.nan)))
-        elif col.dtype == object:
+        elif col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) not in (
+                "string", "boolean", "integer", "bytes"):  # (those hold no float: a fast skip)
             out[c] = [None if isinstance(v, float | np.floating) and not math.isfinite(v) else v
                       for v in col]
     return out
