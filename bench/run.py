@@ -21,6 +21,7 @@ L  logistic regression, full batch, n = 20,000 x 4 (and 200,000 x 4): gdcore vs 
    with and without the full-data loss at every step (no moment shortcut: a pass per loss)
 M  logistic regression, mini-batch 32 SGD, n = 20,000 x 4, 5 epochs: gdcore vs numpy loops and
    scikit-learn SGDClassifier(loss="log_loss"); batch 1, where gdcore = scikit-learn step for step
+T  the work budget's time estimate (gdcore.limits.run_seconds) beside measured interpreter runs
 """
 
 from __future__ import annotations
@@ -103,12 +104,13 @@ class Sizes:
     m1_n: int = 5_000  # M1: batch 1, no shuffling, 1 epoch (gdcore = scikit-learn step for step)
     m1_small_n: int = 500  # ... and on a tenth of the rows: the cost per update grows with n
     m1_lr: float = 0.05
+    t_scale: float = 1.0  # T: epochs of its runs, as a share of the full sizes'
 
 
 FULL = Sizes()
 QUICK = Sizes(a_n=100_000, a_numpy_steps=50, b_n=10_000, c_n=100_000, f_lrs=12, f_epochs=5,
               repeats=2, pages=False, click_repeats=1, l_n=5_000, l_big_n=50_000, m_n=5_000,
-              m_epochs=2, m1_n=1_000, m1_small_n=100)
+              m_epochs=2, m1_n=1_000, m1_small_n=100, t_scale=0.1)
 
 
 @dataclass
@@ -1274,7 +1276,86 @@ def workload_h(sz: Sizes) -> Result:
                   notes=notes)
 
 
-WORKLOADS = ("A", "B", "C", "E", "F", "G", "H", "L", "M")
+# --- T: the work budget's time estimate against measured runs ---------------------------------
+T_CASES = (  # (title, data, run config at full size): every kind of update the budget prices
+    ("numeric gradient, batch 4 (the issue's setup)", "cars",
+     {"gradient": "numeric", "batch_size": 4, "epochs": 300}),
+    ("SGD batch 1, 100,000 rows, shuffled", "generated 100000",
+     {"batch_size": 1, "epochs": 3}),
+    ("Adam batch 32, clipped, 3 features", "cars",
+     {"batch_size": 32, "epochs": 3000, "optimizer": {"name": "adam", "lr": 0.01},
+      "clip": {"name": "norm", "max_norm": 1.0}}),
+    ("sequential update, batch 8, 3 features", "cars",
+     {"batch_size": 8, "epochs": 500, "update": "sequential"}),
+    ("full batch, 3 features", "cars", {"epochs": 30000}),
+    ("line search, every step its 40 trials", "cars",
+     {"epochs": 2000, "optimizer": {"name": "sgd", "lr": 0.001},
+      "method": {"name": "line_search", "c": 0.999999, "shrink": 0.999}}),
+    ("line search as it runs (few trials)", "cars",
+     {"epochs": 20000, "optimizer": {"name": "sgd", "lr": 1.0}, "method": "line_search"}),
+    ("logistic, full batch (569 rows)", "breast_cancer", {"epochs": 5000}),
+    ("logistic, batch 1 (a pass per update)", "breast_cancer", {"batch_size": 1, "epochs": 20}),
+    ("logistic, numeric, batch 32", "breast_cancer",
+     {"batch_size": 32, "epochs": 100, "gradient": "numeric"}),
+    ("logistic, Newton, 1 trial a step", "breast_cancer",
+     {"epochs": 2000, "method": {"name": "newton", "max_trials": 1}}),
+    ("Rosenbrock, numeric gradient", "rosenbrock",
+     {"epochs": 100000, "gradient": "numeric", "optimizer": {"name": "sgd", "lr": 0.0005}}),
+)
+
+
+def _t_problem(data: str):
+    import gdcore
+
+    if data == "rosenbrock":
+        return gdcore.make_problem("rosenbrock")
+    if data.startswith("generated"):
+        return gdcore.make_problem("linear", gdcore.load_dataset(
+            {"source": "generate", "n": int(data.split()[1]), "seed": 0}))
+    problem = "logistic" if data == "breast_cancer" else "linear"
+    return gdcore.make_problem(problem, gdcore.load_dataset(
+        {"source": "sample", "name": data, "standardize": True}, problem=problem))
+
+
+def workload_t(sz: Sizes) -> Result:
+    """Each case on the interpreter loop: its CPU time (time.process_time: what the budget's
+    constants were measured in; wall time on a busy machine is longer) against the budget's
+    estimate, which should be at or above it (it counts every update a run may make, and every
+    trial a line search may make)."""
+    from gdcore import limits, runner
+    from gdcore.config import parse_run
+
+    rows, checks, notes = [], {}, []
+    with one_blas_thread():
+        for title, data, cfg in T_CASES:
+            problem = _t_problem(data)
+            cfg = {"optimizer": {"name": "sgd", "lr": 0.01}, **cfg,
+                   "epochs": max(1, round(cfg["epochs"] * sz.t_scale))}
+            shape = runner.run_shape(parse_run(cfg), problem)
+            estimate = limits.run_seconds(shape)
+            cpu, wall = [], []
+            for _ in range(sz.repeats):
+                gc.collect()
+                t0, c0 = time.perf_counter(), time.process_time()
+                res = runner.run(problem, cfg, engine="python")
+                cpu.append(time.process_time() - c0)
+                wall.append(time.perf_counter() - t0)
+            ratio = min(cpu) / estimate
+            rows.append(Row("T", f"  {title}", min(cpu), estimate, "estimate", ratio, "share",
+                            "<= 1x", ratio <= 1.0))
+            checks[f"{title}: ran every update ({shape.updates:,})"] = (
+                res.steps == shape.updates or res.status == "converged")
+            notes.append(f"{title}: {shape.updates:,} updates, estimate "
+                         f"{estimate / shape.updates * 1e6:.1f} µs each; measured CPU "
+                         f"{min(cpu) / shape.updates * 1e6:.1f} µs (best of {sz.repeats}), "
+                         f"wall {min(wall) / shape.updates * 1e6:.1f} µs; {res.status}")
+    notes.append(f"the budget refuses an experiment whose estimate passes "
+                 f"{limits.MAX_SECONDS:g} s (gdcore.limits.MAX_SECONDS)")
+    return Result("T", "work budget: estimated vs measured interpreter time", rows, checks,
+                  notes)
+
+
+WORKLOADS = ("A", "B", "C", "E", "F", "G", "H", "L", "M", "T")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1313,7 +1394,7 @@ def main(argv: list[str] | None = None) -> int:
                "C": lambda: workload_c(sz, args.full_numpy), "E": lambda: workload_e(sz),
                "F": lambda: workload_f(sz), "G": lambda: workload_g(sz),
                "H": lambda: workload_h(sz), "L": lambda: workload_l(sz),
-               "M": lambda: workload_m(sz)}
+               "M": lambda: workload_m(sz), "T": lambda: workload_t(sz)}
     for key in chosen:
         say(f"\n-- {key} ... (load average {load_average()})")
         r = runners[key]()

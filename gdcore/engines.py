@@ -11,40 +11,35 @@ from __future__ import annotations
 
 import os
 
-from . import accel
+from . import accel, clipping, limits
 from .accel import bridge
 from .classification import LogisticRegression
 from .errors import ConfigError
 from .loop import run_loop
-from .plan import Plan, Trace, has_rows, n_updates, visits_shuffled
+from .plan import Plan, Trace, has_rows
 
 ENGINES = ("auto", "python", "compiled")
-# The interpreter's cost model (microseconds, measured on the project machine: bench/run.py E):
-US_PER_UPDATE = 2.0  # one update's bookkeeping, update rule and full-data loss
-US_PER_ROW = 0.25  # each row of a mini-batch gradient, per feature + 1
-US_PER_SHUFFLED_ROW = 0.3  # each row of an epoch's shuffle and gather
 COMPILED_FROM_SECONDS = 0.02  # once compiled code is ready, runs above this use it
-US_PER_PASS = 25.0  # the cross-entropy on all rows (numpy): a fixed cost ...
-US_PER_PASS_ROW = 0.01  # ... and each row, per feature + 1
+
+
+def plan_shape(problem, plan: Plan) -> limits.RunShape:
+    """What the cost of ``plan`` on ``problem`` depends on (:class:`gdcore.limits.RunShape`)."""
+    rows = has_rows(problem)
+    return limits.RunShape(
+        kind=(limits.LOGISTIC if isinstance(problem, LogisticRegression)
+              else limits.LINEAR if rows else limits.FUNCTION),
+        n_rows=problem.n if rows else 1, dim=len(plan.p0),
+        batch_size=plan.batching.batch_size if rows else None, epochs=plan.stop.epochs,
+        shuffle=plan.batching.shuffle, numeric=plan.batching.numeric,
+        sequential=plan.batching.sequential, method=plan.method.name,
+        max_trials=plan.method.max_trials, clip=plan.clip.kind != clipping.NONE,
+        tol_grad=plan.stop.tol_grad > 0.0)
 
 
 def python_seconds(problem, plan: Plan) -> float:
-    """Estimated seconds the interpreter loop needs for ``plan`` (a run that ends early costs
-    less)."""
-    n = problem.n if has_rows(problem) else 1
-    updates = n_updates(plan, n)
-    batch = min(plan.batching.batch_size, n)
-    per_update = US_PER_UPDATE
-    if isinstance(problem, LogisticRegression):  # a vectorised full-data pass per update
-        per_update += US_PER_PASS + US_PER_PASS_ROW * n * len(plan.p0)
-    if batch < n:
-        per_update += US_PER_ROW * batch * len(plan.p0)
-    if plan.batching.sequential:
-        per_update *= 2
-    if plan.batching.numeric:
-        per_update *= 2 * len(plan.p0) + 1
-    shuffle = US_PER_SHUFFLED_ROW * n * plan.stop.epochs if visits_shuffled(plan, n) else 0.0
-    return (updates * per_update + shuffle) * 1e-6
+    """Estimated seconds the interpreter loop needs for ``plan`` at most (a run that ends early
+    costs less): the work budget's cost model, ``gdcore.limits.loop_seconds``."""
+    return limits.loop_seconds(plan_shape(problem, plan))
 
 
 def choice(engine: str) -> str:

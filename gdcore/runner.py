@@ -307,21 +307,33 @@ def run_experiment(
 
 
 def experiment_work(exp: Experiment, problem) -> limits.Work:
-    """The updates and row visits all runs of ``exp`` make if none stops early."""
+    """The updates, row visits and estimated interpreter seconds of all runs of ``exp`` if none
+    stops early (:func:`runs_work`)."""
     return runs_work(exp.runs, problem)
 
 
 def runs_work(runs, problem) -> limits.Work:
-    """The updates and row visits of ``runs`` (parsed run configs) on ``problem`` if none
-    stops early (an experiment's runs, or a learning-rate sweep's)."""
-    n = problem.n if has_rows(problem) else 1
+    """The updates, row visits and estimated interpreter seconds of ``runs`` (parsed run
+    configs) on ``problem`` if none stops early (an experiment's runs, or a learning-rate
+    sweep's)."""
     total = limits.Work(0, 0)
-    logistic = isinstance(problem, LogisticRegression)
     for cfg in runs:
-        batch = cfg.batch_size if has_rows(problem) else None
-        passes = (1 + (cfg.method.name != "gd")) if logistic else 0
-        total = total + limits.run_work(n, batch, cfg.epochs, cfg.shuffle, passes=passes)
+        total = total + limits.shape_work(run_shape(cfg, problem))
     return total
+
+
+def run_shape(cfg: RunConfig, problem) -> limits.RunShape:
+    """What the cost of ``cfg`` on ``problem`` depends on (:class:`gdcore.limits.RunShape`)."""
+    rows = has_rows(problem)
+    return limits.RunShape(
+        kind=(limits.LOGISTIC if isinstance(problem, LogisticRegression)
+              else limits.LINEAR if rows else limits.FUNCTION),
+        n_rows=problem.n if rows else 1, dim=problem.dim,
+        batch_size=cfg.batch_size if rows else None, epochs=cfg.epochs, shuffle=cfg.shuffle,
+        numeric=cfg.gradient == "numeric", sequential=cfg.update == "sequential",
+        method=cfg.method.name,
+        max_trials=int(dict(cfg.method.params).get("max_trials", 0)),
+        clip=cfg.clip.name != "none", tol_grad=cfg.tol_grad > 0.0)
 
 
 def over_budget(exp: Experiment, problem) -> str | None:
