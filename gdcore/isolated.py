@@ -19,9 +19,12 @@ started the run happens here, with one log line.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.machinery
 import logging
 import multiprocessing as mp
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -38,6 +41,7 @@ LAST_CHILD: dict[str, int] = {}  # pid of the last child (for tests and the benc
 
 _LOG = logging.getLogger(__name__)
 _LOCK = threading.Lock()
+_CONTEXT_LOCK = threading.Lock()
 _CONTEXT: list = []
 
 
@@ -53,8 +57,27 @@ def holds_the_interpreter(problem, cfg: RunConfig | Mapping) -> float:
     return seconds
 
 
-def _context():
+@contextlib.contextmanager
+def _no_main_module():
+    """Start a child without re-running this process's ``__main__`` in it. multiprocessing
+    prepares a spawned or forkserver child by importing the parent's main module from its
+    path; under Streamlit that module is the page script (``dashboard.py`` would run in the
+    child). A main module whose spec is named ``__main__`` is skipped, so it gets one while the
+    child starts."""
     with _LOCK:
+        main = sys.modules.get("__main__")
+        had = main is not None and getattr(main, "__spec__", None) is not None
+        if main is not None and not had:
+            main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+        try:
+            yield
+        finally:
+            if main is not None and not had:
+                main.__spec__ = None
+
+
+def _context():
+    with _CONTEXT_LOCK:
         if not _CONTEXT:
             try:
                 ctx = mp.get_context("forkserver")
@@ -72,7 +95,8 @@ def prepare(delay: float = 0.0) -> None:
         time.sleep(delay)
         try:
             proc = _context().Process(target=_noop, daemon=True)
-            proc.start()
+            with _no_main_module():
+                proc.start()
             proc.join(60)
         except (OSError, ValueError, RuntimeError) as err:
             _LOG.warning("gdcore: no process for long runs (%s); they run in the server", err)
@@ -135,7 +159,8 @@ def run(problem, cfg: RunConfig | Mapping, *, dataset=None,
         stop = ctx.Event()
         proc = ctx.Process(target=_child, daemon=True,
                            args=(send, stop, os.getpid(), problem, cfg_dict, dataset))
-        proc.start()
+        with _no_main_module():
+            proc.start()
     except (OSError, ValueError, RuntimeError) as err:  # no child here: run in this process
         _LOG.warning("gdcore: a long run could not start its own process (%s); running it "
                      "here", err)

@@ -57,8 +57,30 @@ def test_the_runs_own_error_is_raised_here(setup):
         isolated.run(problem, {**cfg, "batch_size": 10_000}, dataset=dataset)
 
 
-def test_only_runs_that_would_hold_the_interpreter_go_to_a_child(setup):
+def test_only_runs_that_would_hold_the_interpreter_go_to_a_child(setup, monkeypatch):
+    monkeypatch.setenv("GDCORE_ENGINE", "python")  # (the compiled loop would take them)
     problem, _, cfg = setup
     short = isolated.holds_the_interpreter(problem, {**cfg, "epochs": 2})
     long = isolated.holds_the_interpreter(problem, {**cfg, "epochs": 20_000})
     assert short < isolated.ISOLATE_FROM_SECONDS <= long
+
+
+def test_a_long_run_on_the_page_runs_in_a_child_and_draws():
+    """Under Streamlit the main module is the page script: the child must not run it (it did,
+    and every long run on the page failed with 'ended without a result')."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from bench.load import long_setup
+    from gdcore import share
+
+    setup, _ = long_setup(4.0)  # each run over isolated.ISOLATE_FROM_SECONDS
+    isolated.LAST_CHILD.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard.py"),
+                           default_timeout=180)
+    at.query_params["s"] = share.encode(setup)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert isolated.LAST_CHILD.get("pid") not in (None, os.getpid())
+    assert len(at.get("vega_lite_chart")) >= 7
