@@ -197,7 +197,13 @@ def _plane_controls(outcome: results.Outcome, dataset, big: bool):
 @st.fragment
 def comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: int) -> None:
     """The charts and their view controls. A fragment: moving a view control reruns only this,
-    and each chart is redrawn from its kept spec unless what it shows changed (ui/render.py)."""
+    and each chart is redrawn from its kept spec unless what it shows changed (ui/render.py).
+    Drawn in this session's turn (render.turn): a class's sessions take turns, not slices."""
+    with render.turn():
+        _comparison_charts(outcome, dataset, big=big, height=height)
+
+
+def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: int) -> None:
     if big:  # on a projector the text is bigger: the controls take two rows
         c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
         c3, c4 = st.columns([1, 2], vertical_alignment="bottom")

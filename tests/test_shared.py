@@ -106,3 +106,67 @@ def test_bounded_by_bytes_too():
     assert [k for k in range(10) if k in store] == [7, 8, 9]
     store.get("big", lambda: b"x" * 5000)  # larger than the bound alone: kept, the rest go
     assert len(store) == 1 and "big" in store
+
+
+def test_turns_are_one_at_a_time_in_order_of_arrival():
+    from ui.shared import Turns
+
+    turns, order, inside = Turns(width=1), [], []
+    first_in = threading.Event()
+    release_first = threading.Event()
+
+    def session(i):
+        with turns.turn():
+            inside.append(i)
+            assert len(inside) == 1  # never two at once
+            order.append(i)
+            if i == 0:
+                first_in.set()
+                release_first.wait(10)
+            inside.remove(i)
+
+    threads = [threading.Thread(target=session, args=(0,))]
+    threads[0].start()
+    first_in.wait(10)
+    for i in range(1, 6):  # they queue, one after another, while 0 holds the turn
+        t = threading.Thread(target=session, args=(i,))
+        t.start()
+        threads.append(t)
+        while len(turns._queue) < i:  # wait for the state: i is in the queue
+            threading.Event().wait(0.01)
+    release_first.set()
+    for t in threads:
+        t.join(10)
+    assert order == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_session_that_gives_up_leaves_the_queue_and_passes_no_turn_twice():
+    from ui.shared import Turns
+
+    turns = Turns(width=1)
+    hold, held = threading.Event(), threading.Event()
+
+    def holder():
+        with turns.turn():
+            held.set()
+            hold.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    held.wait(10)
+
+    class Rerun(Exception):
+        pass
+
+    def stop():
+        raise Rerun
+
+    with pytest.raises(Rerun):
+        with turns.turn(still_wanted=stop):
+            pytest.fail("must not get the turn")
+    assert len(turns._queue) == 0
+    hold.set()
+    t.join(10)
+    with turns.turn():  # free again
+        assert turns._busy == 1
+    assert turns._busy == 0

@@ -18,6 +18,7 @@ ordinary and adversarial inputs (tests/test_charts.py, tests/test_chart_json.py)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -30,7 +31,7 @@ import pyarrow as pa
 import streamlit as st
 
 from ui import version
-from ui.shared import SharedStore
+from ui.shared import SharedStore, Turns
 
 MAX_SPECS = 512  # kept specs (a few kB each, plus their data as Arrow)
 MAX_SPEC_BYTES = 48 << 20  # and at most this much of them
@@ -43,6 +44,21 @@ def _store(code: str) -> SharedStore:
     store per code version (ui/version.py): a spec drawn by old builders is never shown by new
     code."""
     return SharedStore(MAX_SPECS, max_bytes=MAX_SPEC_BYTES, size_of=_spec_bytes)
+
+
+@st.cache_resource(show_spinner=False)
+def _turns(code: str) -> Turns:
+    return Turns(width=1)
+
+
+@contextlib.contextmanager
+def turn():
+    """This session's turn at drawing its charts (ui/shared.py: first come, first served,
+    one session at a time, so a class's sessions finish one after another instead of all at
+    the end). While it waits, a rerun or Stop of this script still ends the wait."""
+    placeholder = st.empty()  # an empty delta is where Streamlit delivers a rerun request
+    with _turns(version.CODE).turn(placeholder.empty):
+        yield
 
 
 def _spec_bytes(spec: dict[str, Any]) -> int:

@@ -18,8 +18,9 @@ keeps after its sessions close is at most that, whatever they asked for.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
+from contextlib import contextmanager
 from typing import Any
 
 WAIT_SLICE = 0.25  # seconds between checks that a waiting session still wants the value
@@ -91,3 +92,58 @@ class SharedStore:
         finally:
             with self._lock:
                 self._computing.pop(key).set()
+
+
+class Turns:
+    """First come, first served turns at CPU-bound work shared by the server's sessions.
+
+    Every session's script runs in a thread of one process, and Python runs one thread at a
+    time (the GIL): thirty sessions drawing their charts at once take turns every few
+    milliseconds, so all thirty finish near the end of the thirty sessions' work. Taking turns
+    by session instead (``width`` at a time, in order of arrival) finishes the first after its
+    own work and the median after half of the total, for the same total. Waiting holds no
+    lock Python needs; ``still_wanted()`` is asked every :data:`WAIT_SLICE` seconds and may
+    raise (a script asked to stop or rerun), which gives up the place in the queue.
+
+        with turns.turn(still_wanted):
+            draw_the_charts()
+    """
+
+    def __init__(self, width: int = 1) -> None:
+        self.width = int(width)
+        self._busy = 0
+        self._queue: deque[threading.Event] = deque()
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def turn(self, still_wanted: Callable[[], Any] | None = None):
+        mine = threading.Event()
+        with self._lock:
+            if self._busy < self.width and not self._queue:
+                self._busy += 1
+                mine.set()
+            else:
+                self._queue.append(mine)
+        try:
+            while not mine.wait(WAIT_SLICE):
+                if still_wanted is not None:
+                    still_wanted()
+        except BaseException:
+            with self._lock:
+                if mine in self._queue:
+                    self._queue.remove(mine)
+                    mine = None
+            if mine is not None:  # the turn came while giving up: pass it on
+                self._release()
+            raise
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._lock:
+            if self._queue:
+                self._queue.popleft().set()  # the slot goes straight to the next in line
+            else:
+                self._busy -= 1
