@@ -27,8 +27,13 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run an experiment file and write the histories as CSV")
     r.add_argument("config", help="experiment JSON file (see README: 'The experiment format')")
     r.add_argument("--data", help="CSV file to use instead of the config's data section")
-    r.add_argument("--x", help="x column of --data (default: the first numeric column)")
-    r.add_argument("--y", help="y column of --data (default: the last numeric column)")
+    r.add_argument("--x", action="append", metavar="COL",
+                   help="x column of --data; several as --x a --x b or --x a,b (default: the "
+                   "config's x, else the first numeric column)")
+    r.add_argument("--y", help="y column of --data (default: the config's y, else the last "
+                   "numeric column)")
+    r.add_argument("--positive", help="with --data for classification: the label that counts "
+                   "as 1 (default: the config's, else 1 for 0/1 labels, else the rarer one)")
     r.add_argument("--standardize", action="store_true", help="z-score x and y before fitting")
     r.add_argument("--out", help="where to write the histories CSV (default: do not write)")
     r.add_argument("--force", action="store_true",
@@ -87,19 +92,59 @@ class _Progress:
         return not self.interrupted
 
 
+def _writable(out: Path) -> None:
+    """Refuse an --out path that cannot be written, before anything is computed (a run of
+    minutes must not end in 'cannot write')."""
+    if out.is_dir():
+        raise GDError(f"cannot write {str(out)!r}: it is a folder; give a file name")
+    existed = out.exists()
+    try:
+        with open(out, "a", encoding="utf-8"):
+            pass
+    except OSError as err:
+        raise GDError(f"cannot write {str(out)!r}: {err.strerror}") from err
+    if not existed:
+        out.unlink(missing_ok=True)
+
+
+def _x_columns(values: list[str] | None) -> str | list[str] | None:
+    """--x a --x b and --x a,b both mean two columns (a name with a comma: use the config)."""
+    if not values:
+        return None
+    cols = [c.strip() for v in values for c in v.split(",") if c.strip()]
+    return cols[0] if len(cols) == 1 else cols
+
+
+def _data_section(args: argparse.Namespace, config_data: dict) -> dict:
+    """--data FILE's data section: what the flags say, and what the config's says where no
+    flag replaces it: its positive class and standardize, and its x and y when it names a CSV
+    file too (the same columns, another file)."""
+    keys = ("x", "y", "positive", "standardize") if config_data.get("source") == "csv" \
+        else ("positive", "standardize")
+    kept = {k: config_data[k] for k in keys if config_data.get(k) is not None}
+    data = {"source": "csv", "path": args.data, **kept}
+    x = _x_columns(args.x)
+    for key, value in (("x", x), ("y", args.y), ("positive", args.positive)):
+        if value is not None:
+            data[key] = value
+    if args.standardize:
+        data["standardize"] = True
+    return data
+
+
 def _run(args: argparse.Namespace) -> int:
     path = Path(args.config)
     if not path.is_file():
         raise GDError(f"config file {str(path)!r} not found")
+    if args.out:
+        _writable(Path(args.out))
     exp = load_experiment_json(path.read_bytes())
     dataset = None
     if args.data:
-        dataset = load_dataset(
-            {"source": "csv", "path": args.data, "x": args.x, "y": args.y,
-             "standardize": args.standardize}, problem=exp.problem
-        )
-    elif args.x or args.y:
-        raise GDError("--x and --y choose columns of --data FILE.csv; give --data too")
+        dataset = load_dataset(_data_section(args, exp.to_dict()["data"]), problem=exp.problem)
+    elif args.x or args.y or args.positive:
+        raise GDError("--x, --y and --positive choose columns of --data FILE.csv; give --data "
+                      "too")
     elif exp.problem in ("linear", "logistic"):
         dataset = load_dataset(exp.data, base_dir=path.parent, problem=exp.problem)
     for note in getattr(dataset, "notes", ()) or ():
@@ -166,7 +211,8 @@ def _schema() -> int:
                 for k, ps in d.items()}
 
     print(json.dumps({"version": FORMAT_VERSION, "problems": list(PROBLEMS),
-                      "data_sources": {k: sorted(v) for k, v in DATA_FIELDS.items()},
+                      "data_sources": {k: sorted(v | {"standardize"})
+                                       for k, v in DATA_FIELDS.items()},
                       "optimizers": plain(OPTIMIZER_DEFAULTS),
                       "schedules": plain(SCHEDULE_DEFAULTS), "clips": plain(CLIP_DEFAULTS),
                       "methods": plain(METHOD_DEFAULTS)}, indent=2))
@@ -180,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             return _schema()
         return _run(args)
     except GDError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_cut(str(err))}", file=sys.stderr)
         return 2
     except OSError as err:
         print(f"error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
@@ -196,6 +242,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unexpected {type(err).__name__}: {str(err)[:300]} (please report this)",
               file=sys.stderr)
         return 1
+
+
+MAX_LINE = 600  # an error line's length: a long value it quotes is cut in the middle
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_LINE:
+        return text
+    half = MAX_LINE // 2
+    return f"{text[:half]} … ({len(text) - 2 * half:,} characters left out) … {text[-half:]}"
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ def test_schema_lists_everything():
     assert "logistic" in doc["problems"] and "positive" in doc["data_sources"]["csv"]
     assert doc["methods"]["newton"]["min_curvature"] == 1e-6
     assert set(doc["data_sources"]["classes"]) == {"n", "features", "separation", "balance",
-                                                   "seed"}
+                                                   "seed", "standardize"}
 
 
 # --- inputs that used to escape as internal errors (issue: own data, links and imports) -------
@@ -276,3 +276,81 @@ def test_logistic_config_with_newton_and_line_search(tmp_path):
     assert newton["distance_to_reference"] < 1e-7
     ls = hist[hist["run"] == "line search"]
     assert (ls["loss"].diff().dropna() <= 0).all()
+
+
+# --- issue 16, item 14: a CLI without surprises ---------------------------------------------
+def _cars_config(tmp_path, **data):
+    cfg = {"version": 2, "problem": "logistic" if "positive" in data else "linear",
+           "data": {"source": "sample", "name": "cars", **data},
+           "runs": [{"name": "gd", "epochs": 3, "optimizer": {"name": "sgd", "lr": 0.01}}]}
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(cfg))
+    return path
+
+
+def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path):
+    blocked = tmp_path / "a-file"  # (the tests run as root: a read-only folder would not do)
+    blocked.write_text("not a folder")
+    slow = {"version": 2, "data": {"source": "generate", "n": 20000},
+            "runs": [{"name": "long", "epochs": 400, "batch_size": 1}]}
+    cfg = tmp_path / "slow.json"
+    cfg.write_text(json.dumps(slow))
+    t0 = time.monotonic()
+    for out in (blocked / "h.csv", tmp_path / "missing" / "h.csv", tmp_path):
+        res = cli("run", str(cfg), "--out", str(out), "--engine", "python")
+        assert res.returncode == 2 and "cannot write" in res.stderr, res.stderr
+        assert res.stdout == ""  # nothing ran: no summary lines
+    assert not (tmp_path / "missing").exists()
+    assert time.monotonic() - t0 < 120  # (8M updates would take minutes on the interpreter)
+
+
+def test_several_x_columns_both_ways(tmp_path):
+    csv = ROOT / "data" / "cars.csv"
+    cfg = _cars_config(tmp_path)
+    cols = pd.read_csv(csv).select_dtypes("number").columns[:3].tolist()
+    a = cli("run", str(cfg), "--data", str(csv), "--x", cols[0], "--x", cols[1], "--y", cols[2])
+    b = cli("run", str(cfg), "--data", str(csv), "--x", f"{cols[0]},{cols[1]}", "--y", cols[2])
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    summary = json.loads(a.stdout.splitlines()[0])
+    assert {"w1", "w2", "b"} <= set(summary) and "w3" not in summary  # both columns fitted
+    def same(out):
+        return [{k: v for k, v in json.loads(line).items() if k != "time_s"}
+                for line in out.splitlines()]
+
+    assert same(a.stdout) == same(b.stdout)
+
+
+def test_data_keeps_the_configs_positive_class_and_takes_positive(tmp_path):
+    csv = tmp_path / "d.csv"
+    csv.write_text("x,label\n" + "".join(f"{i},{'yes' if i % 3 else 'no'}\n" for i in range(30)))
+    cfg = tmp_path / "l.json"
+    first = tmp_path / "first.csv"
+    first.write_text(csv.read_text())
+    cfg.write_text(json.dumps({"version": 2, "problem": "logistic",
+                               "data": {"source": "csv", "path": str(first), "y": "label",
+                                        "positive": "no"},
+                               "runs": [{"name": "gd", "epochs": 2}]}))
+    res = cli("run", str(cfg), "--data", str(csv), "--y", "label")
+    assert res.returncode == 0, res.stderr
+    other = cli("run", str(cfg), "--data", str(csv), "--y", "label", "--positive", "yes")
+    assert other.returncode == 0, other.stderr
+    assert res.stdout != other.stdout  # the positive class decides the sign of the weights
+    w_no = json.loads(res.stdout.splitlines()[0])["w"]
+    w_yes = json.loads(other.stdout.splitlines()[0])["w"]
+    assert w_no == pytest.approx(-w_yes, rel=1e-9, abs=1e-12)
+
+
+def test_a_long_value_in_an_error_is_cut(tmp_path):
+    cfg = tmp_path / "long.json"
+    cfg.write_text(json.dumps({"version": 2, "data": {"source": "generate"},
+                               "runs": [{"name": "gd", "optimizer": {"name": "x" * 5000}}]}))
+    res = cli("run", str(cfg))
+    assert res.returncode == 2
+    assert len(res.stderr) < 800 and "characters left out" in res.stderr
+
+
+def test_schema_lists_standardize_for_every_data_source():
+    res = cli("schema")
+    assert res.returncode == 0
+    sources = json.loads(res.stdout)["data_sources"]
+    assert all("standardize" in fields for fields in sources.values())
