@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _need_chromium
+from .conftest import ARTIFACTS, ROOT, _free_port, _need_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -64,10 +64,8 @@ def _wait_drawn(page, words: str) -> None:
     assert "could not be drawn" not in page.inner_text("body")
 
 
-def test_sessions_survive_an_engine_edit_under_a_running_server(tmp_path):
+def test_sessions_survive_an_engine_edit_under_a_running_server(browser, tmp_path):
     _need_chromium()
-    from playwright.sync_api import sync_playwright
-
     app = tmp_path / "app"
     _copy_repository(app)
     port = _free_port()
@@ -91,25 +89,29 @@ def test_sessions_survive_an_engine_edit_under_a_running_server(tmp_path):
             except OSError:
                 assert time.monotonic() < deadline, "no /_stcore/health in 90 s"
                 time.sleep(0.3)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                before = browser.new_page(viewport={"width": 1400, "height": 2300})
-                before.goto(base + "/", timeout=120_000)
-                _wait_drawn(before, "generated (n=200")
+        contexts = []
+        try:
+            before = browser.new_context(viewport={"width": 1400, "height": 2300})
+            contexts.append(before)
+            page = before.new_page()
+            page.goto(base + "/", timeout=120_000)
+            _wait_drawn(page, "generated (n=200")
 
-                _edit(app / "gdcore" / "problems.py", *PROBLEM_EDIT)
-                _edit(app / "gdcore" / "runner.py", *RUNNER_EDIT)
-                _edit(app / "gdcore" / "data.py", *DATA_EDIT)
+            _edit(app / "gdcore" / "problems.py", *PROBLEM_EDIT)
+            _edit(app / "gdcore" / "runner.py", *RUNNER_EDIT)
+            _edit(app / "gdcore" / "data.py", *DATA_EDIT)
 
-                _wait_drawn(before, "made (n=200")  # the open session reran on the new code
-                before.get_by_text("Log-scale x").click()  # and keeps working
-                _wait_drawn(before, "made (n=200")
-                after = browser.new_page(viewport={"width": 1400, "height": 2300})
-                after.goto(base + "/", timeout=120_000)  # a session opened after the edit
-                _wait_drawn(after, "made (n=200")
-            finally:
-                browser.close()
+            _wait_drawn(page, "made (n=200")  # the open session reran on the new code
+            page.get_by_text("Log-scale x").click()  # and keeps working
+            _wait_drawn(page, "made (n=200")
+            after = browser.new_context(viewport={"width": 1400, "height": 2300})
+            contexts.append(after)
+            fresh = after.new_page()
+            fresh.goto(base + "/", timeout=120_000)  # a session opened after the edit
+            _wait_drawn(fresh, "made (n=200")
+        finally:
+            for context in contexts:
+                context.close()
     finally:
         proc.terminate()
         try:
