@@ -209,13 +209,14 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
         c3, c4 = st.columns([1, 2], vertical_alignment="bottom")
     else:
         c1, c2, c3, c4 = st.columns([4, 3, 2, 3], vertical_alignment="bottom")
-    x_axis = c1.segmented_control("x axis", list(charts.X_FIELDS), key=seeded("x_axis", "step"),
+    x_axis = c1.segmented_control("x axis", list(charts.X_FIELDS),
+                                  key=seeded("x_axis", "step", charts.X_FIELDS),
                                   format_func=charts.X_FIELDS.get, required=True)
     logistic = outcome.kind == "logistic"
     best = "the least-squares loss" if not logistic else "the optimum's log-loss"
     y_show = c2.segmented_control(
         "Loss chart shows", list(LOSS_SHOWS), format_func=LOSS_SHOWS.get,
-        key=seeded("loss_y", "loss"), required=True,
+        key=seeded("loss_y", "loss", LOSS_SHOWS), required=True,
         help=f"The loss above {best} (the best any run can reach) shows small "
              "differences between good runs on a log axis.")
     with c3:

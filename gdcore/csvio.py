@@ -228,15 +228,21 @@ def _whitespace_records(lines) -> list[list[str]]:
         return []
 
 
+def _buffer(text: str | bytes) -> io.BytesIO:
+    """A file object pandas reads ``text`` from, as UTF-8 bytes: ``io.StringIO`` would
+    hold four bytes a character (a 50 MB file would take 200 MB more for each read)."""
+    return io.BytesIO(text.encode("utf-8") if isinstance(text, str) else text)
+
+
 def _parse_error(err: Exception, name: str, line_offset: int) -> DataError:
     """A :class:`DataError` naming the line from a pandas parser error."""
     msg = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
     if fields:
         want, line, saw = (int(g) for g in fields.groups())
-        return DataError(f"Cannot read {name} as CSV: line {line + line_offset} has {saw} fields "
-                         f"but the header has {want}. Fix that line (a stray separator or a "
-                         "missing quote?) and upload again.")
+        return DataError(f"Cannot read {name} as CSV: line {line + line_offset} has {saw:,} "
+                         f"fields but the header has {want:,}. Fix that line (a stray separator "
+                         "or a missing quote?) and upload again.")
     eof = re.search(r"EOF inside string starting at row (\d+)", msg)
     if eof:
         line = int(eof.group(1)) + 1 + line_offset
@@ -444,20 +450,69 @@ def _to_numbers_if_numeric(column: pd.Series,
     return series, used_comma, separator
 
 
-def _first_record(text: str, delimiter: str) -> tuple[str, int] | None:
-    """The text of the first record of ``text`` (its first line, or more lines if a quoted
-    name spans lines) and its number of fields, reading no further; None if the csv module
-    cannot read it (then the caller falls back to pandas)."""
-    consumed: list[str] = []
+_LINE_END = re.compile(r"\r\n?|\n")  # what ends a line for pandas' C parser
+_SPACE_RUN = re.compile(r"[ \t]+")
+_NON_SPACE = re.compile(r"\S")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _line_end(text: str, start: int = 0) -> int:
+    """Where the physical line that starts at ``start`` ends (after its line break), found
+    without copying the line."""
+    found = _LINE_END.search(text, start)
+    return len(text) if found is None else found.end()
+
+
+def _count_fields(text: str, start: int, end: int, delimiter: str) -> int:
+    """The fields of the line ``text[start:end]``, counted in place (no copy of the line, no
+    list of its cells, however long it is): its delimiters plus one, or for
+    :data:`WHITESPACE` its runs of spaces and tabs between the first and the last word plus
+    one (0 for a blank line). Quoted sections (``"a,b"``) hide their delimiters: exact for a
+    line without quotes, and within a stray quote or two otherwise."""
+    if delimiter == WHITESPACE:
+        word = _NON_SPACE.search(text, start, end)
+        if word is None:
+            return 0
+        start, gaps, last = word.start(), 0, None
+        for last in _SPACE_RUN.finditer(text, start, end):  # noqa: B007 - the last is used
+            gaps += 1
+        if last is not None and not text[last.end():end].strip():
+            gaps -= 1  # the run after the last word (before the line break)
+        hidden = sum(sum(1 for _ in _SPACE_RUN.finditer(text, q.start(), q.end()))
+                     for q in _QUOTED.finditer(text, start, end)) \
+            if text.find('"', start, end) >= 0 else 0
+        return max(gaps - hidden, 0) + 1
+    hidden = sum(text.count(delimiter, q.start(), q.end())
+                 for q in _QUOTED.finditer(text, start, end)) \
+        if text.find('"', start, end) >= 0 else 0
+    return text.count(delimiter, start, end) - hidden + 1
+
+
+def _first_record(text: str, delimiter: str, max_fields: int | None = None,
+                  start: int = 0) -> tuple[int, int] | None:
+    """Where the first record of ``text[start:]`` ends (its first line, or more lines if a
+    quoted name spans lines) and its number of fields, reading no further; None if the csv
+    module cannot read it (then the caller falls back to pandas).
+
+    The fields of a line without quotes are counted in place, so a header of millions of
+    fields on one 50 MB line is measured without splitting it (csv would make a string of
+    each). A line with quotes is read with the csv module, unless even its count outside
+    the quoted sections is over ``max_fields`` (then it is too wide whatever the quotes
+    hold)."""
+    end = _line_end(text, start)
+    fields = _count_fields(text, start, end, delimiter)
+    if text.find('"', start, end) < 0 or (max_fields is not None and fields > max_fields):
+        return end, fields
+    consumed = [start]
 
     def lines():
-        start = 0
-        while start < len(text):
-            end = text.find("\n", start)
-            end = len(text) if end < 0 else end + 1
-            consumed.append(text[start:end])
-            yield text[start:end]
-            start = end
+        at = start
+        while at < len(text):
+            stop = text.find("\n", at)
+            stop = len(text) if stop < 0 else stop + 1
+            consumed[0] = stop
+            yield text[at:stop]
+            at = stop
 
     try:
         if delimiter == WHITESPACE:
@@ -467,7 +522,7 @@ def _first_record(text: str, delimiter: str) -> tuple[str, int] | None:
             record = next(csv.reader(lines(), delimiter=delimiter, quotechar='"'))
     except (csv.Error, StopIteration):
         return None
-    return "".join(consumed), len(record)
+    return consumed[0], len(record)
 
 
 def _first_row_kind(cells: list[object], delimiter: str) -> str:
@@ -490,14 +545,15 @@ def _first_row_kind(cells: list[object], delimiter: str) -> str:
     return "data"
 
 
-def _numbers_then_text(text: str, options: dict, delimiter: str, rows: int = 50) -> bool:
+def _numbers_then_text(text: str | bytes, options: dict, delimiter: str,
+                       rows: int = 50) -> bool:
     """Whether a first row with some text is data all the same: it has a number in every
     column whose next rows are numbers (at least two such columns, one of its numbers with
     a decimal point) and text exactly where the column is text below. UCI's auto-mpg file
     (``18.0   8   307.0 ... "chevrolet chevelle malibu"``) has no header; a header's names
     are not numbers, and number-like names (``year,2019,2020``) are whole numbers."""
     try:
-        sample = pd.read_csv(io.StringIO(text), header=None, nrows=rows, dtype=str,
+        sample = pd.read_csv(_buffer(text), header=None, nrows=rows, dtype=str,
                              na_filter=False, **options)
     except (pd.errors.ParserError, csv.Error, ValueError):
         return False
@@ -519,6 +575,23 @@ def _numbers_then_text(text: str, options: dict, delimiter: str, rows: int = 50)
             numbers.append(first)
     return len(numbers) >= 2 and len(numbers) < sample.shape[1] and any(
         "." in n or "," in n for n in numbers)
+
+
+def _check_first_data_row(text: str, start: int, delimiter: str, width: int, name: str,
+                          line_offset: int) -> None:
+    """Refuse a first data row (at ``text[start:]``) with more fields than the header's
+    ``width``, from a count made in place. pandas lets that one row through (it may hold
+    an index) and builds a column for every field before it warns: a 50 MB line of numbers
+    under a short header would take it minutes and gigabytes. Later rows that are too long
+    its tokenizer refuses at once, with the line."""
+    if start >= len(text):
+        return
+    row = _first_record(text, delimiter, width, start=start)
+    if row is not None and row[1] > width:
+        line = sum(1 for _ in _LINE_END.finditer(text, 0, start))  # breaks above the row
+        raise DataError(f"Cannot read {name} as CSV: line {line + 1 + line_offset} has "
+                        f"{row[1]:,} fields but the header has {width:,}. Fix that line (a "
+                        "stray separator or a missing quote?) and upload again.")
 
 
 def _too_wide(name: str, width: int, max_columns: int) -> DataError:
@@ -571,23 +644,30 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     _check_limit("max_rows", max_rows)
     raw = _read_source(source, name, max_bytes)
     text, notes = _decode(raw, name)
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): no copy of a 50 MB text)
         raise DataError(_EMPTY_FILE)
     stripped = _LEADING_BLANK_LINES.sub("", text)
     line_offset = text[: len(text) - len(stripped)].count("\n")
     delimiter = _sniff_delimiter(stripped)
     options = {"sep": r"\s+" if delimiter == WHITESPACE else delimiter, "quotechar": '"',
                "engine": "c", "skip_blank_lines": False}
-    first = _first_record(stripped, delimiter)
+    first = _first_record(stripped, delimiter, max_columns)
     if first is not None and max_columns is not None and first[1] > max_columns:
         raise _too_wide(name, first[1], max_columns)
+    # what pandas reads: UTF-8 bytes, the file's own when they are (no second copy)
+    plain = stripped is text and not notes and not raw.startswith(
+        (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    data = raw if plain else stripped.encode("utf-8")
     try:
-        head = pd.read_csv(io.StringIO(stripped if first is None else first[0]), header=None,
-                           nrows=1, dtype=str, na_filter=False, **options)
+        head = pd.read_csv(_buffer(data if first is None else stripped[:first[0]]),
+                           header=None, nrows=1, dtype=str, na_filter=False, **options)
         if max_columns is not None and head.shape[1] > max_columns:
             raise _too_wide(name, head.shape[1], max_columns)
+        if first is not None:  # header or not, a longer second row is refused: say it now
+            _check_first_data_row(stripped, first[0], delimiter, head.shape[1], name,
+                                  line_offset)
         first_row = _first_row_kind(head.iloc[0].tolist(), delimiter)
-        if first_row == "names" and _numbers_then_text(stripped, options, delimiter):
+        if first_row == "names" and _numbers_then_text(data, options, delimiter):
             first_row = "data"
         has_header = first_row != "data"
         # The C parser reads clean numeric columns itself (fast); only "" is missing, so
@@ -597,14 +677,14 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
         with warnings.catch_warnings():
             # pandas only warns (and drops data) when the first data row is too long
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            body = pd.read_csv(io.StringIO(stripped), **read_body,
+            body = pd.read_csv(_buffer(data), **read_body,
                                nrows=None if max_rows is None else max_rows + 1)
             if max_rows is not None and len(body) > max_rows and not _non_empty_rows(body)[-1]:
                 # the extra row is blank: maybe only blank lines follow, so read them all
-                body = pd.read_csv(io.StringIO(stripped), **read_body)
+                body = pd.read_csv(_buffer(data), **read_body)
     except pd.errors.ParserWarning as err:
         try:  # without a header row pandas names the offending line
-            pd.read_csv(io.StringIO(stripped), header=None, dtype=str, **options)
+            pd.read_csv(_buffer(data), header=None, dtype=str, **options)
         except (pd.errors.ParserError, ValueError) as detail:
             raise _parse_error(detail, name, line_offset) from err
         raise DataError(f"Cannot read {name} as CSV: some rows have more fields than the "

@@ -11,7 +11,7 @@ import streamlit as st
 import gdcore
 from gdcore import landscape as L
 from ui import landscape_charts as lc
-from ui import render, results, version
+from ui import render, results, text, version
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.version import keep_current
@@ -186,7 +186,7 @@ try:
     path_df = compute_paths(version.CODE, fn_name, tuple(starts), tuple(opts), float(lr), int(steps),
                             method_items)
 except gdcore.GDError as err:
-    st.error(str(err))
+    st.error(text.md(err))
     st.stop()
 if classroom:  # the settings in use (as numbers: no typed text is shown)
     where = "; ".join("(" + ", ".join(f"{v:g}" for v in p) + ")" for p in starts)
@@ -422,7 +422,7 @@ def trial_section(trials, run_name: str, step: int) -> None:
     armijo = ("loss(p + t·d) ≤ loss(p) + c·t·gᵀd, d = −gradient" if method == "line_search"
               else "loss(p + t·d) ≤ loss(p) + c·t·gᵀd (up to the loss's rounding), d the "
                    "Newton direction")
-    text = (f"From ({start}), loss {first['from_loss']:.6g}: each trial is accepted when "
+    note = (f"From ({start}), loss {first['from_loss']:.6g}: each trial is accepted when "
             f"{armijo}; a rejected step t is cut by the shrink factor.")
     if method == "newton":
         at = L.curvature(fn, [float(first[f"from_{n}"]) for n in fn.param_names])
@@ -430,14 +430,14 @@ def trial_section(trials, run_name: str, step: int) -> None:
         name = "the curvatures" if fn.dim == 2 else "f″"
         delta = settings["newton"]["min_curvature"]
         if int(first["changed"]) == 0:
-            text += (f" There {name} ({lams}) were all ≥ δ = {delta:g}: d = −H⁻¹·gradient, "
+            note += (f" There {name} ({lams}) were all ≥ δ = {delta:g}: d = −H⁻¹·gradient, "
                      "the plain Newton step.")
         else:
-            text += (f" There {name} ({lams}) were not all ≥ δ = {delta:g}: a negative one is "
+            note += (f" There {name} ({lams}) were not all ≥ δ = {delta:g}: a negative one is "
                      "used as |λ| (turned round), a tiny one as δ, so d is not the plain "
                      "Newton step −H⁻¹·gradient (which heads for a saddle or a hilltop, or "
                      "flies off where the curvature is tiny) and still goes downhill.")
-    st.caption(text)
+    st.caption(note)
 
 
 step_through()
@@ -472,7 +472,7 @@ if fn.dim == 1 and len(fn.minima) > 1:
         bas = compute_basins(version.CODE, fn_name, float(b_lo), float(b_hi), int(n_b), b_opt, b_lr,
                              method_items if b_opt in settings else ())
     except gdcore.GDError as err:
-        st.error(str(err))
+        st.error(text.md(err))
     else:
         hump = L.hump(fn)
         b_height = 320 if classroom else 260

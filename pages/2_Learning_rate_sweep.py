@@ -12,7 +12,7 @@ import gdcore
 from gdcore import sweep as S
 from gdcore.classification import LogisticRegression
 from gdcore.export import csv_text
-from ui import render, results, version
+from ui import render, results, text, version
 from ui import sweep_charts as sc
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
@@ -128,6 +128,7 @@ if task is not None:
 else:
     variants = {"full batch": {"batch_size": "full"}}
 
+bar = None
 try:
     if not variants:
         raise gdcore.ConfigError("variants: choose at least one")
@@ -145,7 +146,9 @@ try:
     df = run_sweep(problem, key, lrs, variants, tuple(cfg["optimizers"]), progress)
     bar.empty()
 except gdcore.GDError as err:
-    st.error(str(err))
+    if bar is not None:  # a refused sweep leaves no "Running the sweep…" above its message
+        bar.empty()
+    st.error(text.md(err))
     st.stop()
 
 stable = S.largest_stable_lr(df)

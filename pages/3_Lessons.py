@@ -557,4 +557,4 @@ st.header(name.split("·", 1)[1].strip())
 try:
     LESSONS[name]()
 except gdcore.GDError as err:
-    st.error(str(err))
+    st.error(text.md(err))

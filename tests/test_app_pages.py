@@ -4,6 +4,7 @@
 import json
 import re
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -103,7 +104,9 @@ def test_sweep_bad_range_shows_error():
     at = load(SWEEP)
     at.number_input(key="sw_lo").set_value(10.0).run()
     assert not at.exception
-    assert at.error and "low < high" in at.error[0].value
+    assert at.error and "low < high" in as_shown(at.error[0].value)
+    assert not at.get("vega_lite_chart")  # and no "Running the sweep" bar left above it
+    assert not [e for e in at.get("progress")], at.get("progress")
 
 
 def test_lessons_every_lesson_renders():
@@ -177,9 +180,26 @@ def editing(at: AppTest) -> list[tuple[str, str]]:
     return [(t, k) for t, k, disabled in controls(at) if (t, k) not in VIEW_ONLY and not disabled]
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
+
+
+def as_shown(value):
+    """What markdown shows for a text cell of st.table (escapes read, word joiners unseen)."""
+    if not isinstance(value, str):
+        return value
+    return _ESCAPED.sub(r"\1", value).replace("\u2060", "")
+
+
 def tables(at: AppTest) -> list:
-    """Every table's data: st.dataframe's frames and st.table's (classroom mode)."""
-    return [d.value for d in at.dataframe] + [t.value for t in at.table]
+    """Every table's data as a reader sees it: st.dataframe's frames and st.table's
+    (classroom mode: markdown cells, read as the browser shows them)."""
+    def shown(df):
+        out = df.map(as_shown)
+        out.columns = [as_shown(c) for c in out.columns]
+        if not isinstance(out.index, pd.RangeIndex):
+            out.index = [as_shown(i) for i in out.index]
+        return out
+    return [d.value for d in at.dataframe] + [shown(t.value) for t in at.table]
 
 
 def page_text(at: AppTest) -> str:

@@ -1200,3 +1200,33 @@ def test_a_constant_y_with_rounding_noise_is_called_constant():
     ds = inline([1.0, 2.0, 3.0, 4.0], [0.3] * 4, standardize=True)  # std() gives 5.5e-17, not 0
     assert ds.y_scale == 1.0 and np.allclose(ds.y, 0.0)
     assert any("constant" in note for note in ds.notes)
+
+
+def test_a_first_data_row_far_longer_than_the_header_is_refused_naming_it():
+    # issue 15, item 6: pandas lets a too-long first data row through and builds a column for
+    # each field before it warns (a 49 MB one-line row took the page 90 s and ~1 GB); the
+    # reader counts the row's fields in place and names the line
+    row = ",".join(str(i % 97) for i in range(300_000))
+    with pytest.raises(DataError) as err:
+        read_table(f"x,y\n{row}\n1,2\n".encode(), name="long.csv")
+    assert one_line(err).startswith("Cannot read long.csv as CSV: line 2 has 300,000 fields but "
+                                    "the header has 2.")
+    with pytest.raises(DataError, match="line 4 has 300,000 fields but the header has 2"):
+        read_table(f"\n\nx,y\n{row}\n".encode(), name="long.csv")  # blank lines above count
+    with pytest.raises(DataError, match="line 2 has 4 fields but the header has 2"):
+        read_table(b"x,y\n1,2,3,4\n5,6\n", name="short.csv")
+    assert read_table(b'x,y\n"1,5",2\n3,4\n')[0].shape == (2, 2)  # a quoted separator
+
+
+def test_one_line_of_millions_of_fields_is_refused_as_too_wide():
+    line = ",".join(str(i % 97) for i in range(2_000_000))
+    with pytest.raises(DataError, match="has 2,000,000 columns; the lab reads at most 1,000"):
+        read_table(line.encode(), name="one.csv")
+    spaced = " ".join(str(i % 97) for i in range(2_000_000))
+    with pytest.raises(DataError, match="has 2,000,000 columns"):
+        read_table(spaced.encode(), name="one.txt")
+    quoted = ",".join(f'"a{i}"' for i in range(5_000))
+    with pytest.raises(DataError, match="has 5,000 columns"):
+        read_table(quoted.encode(), name="names.csv")
+    with pytest.raises(DataError, match="has 1,001 columns"):  # a quoted comma is not a field
+        read_table((",".join(f'"a,{i}"' for i in range(1_001)) + "\n").encode())

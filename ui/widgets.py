@@ -60,18 +60,48 @@ def _sample_table(code: str, name: str) -> pd.DataFrame:
 
 
 # An upload's table and data set are kept for its session only (scope="session": released
-# when the tab closes, never handed to another session).
+# when the tab closes, never handed to another session). A refusal is kept too (its message):
+# the uploader holds a bad file until another comes, and each rerun meanwhile (any click)
+# would otherwise read all of it again.
 @st.cache_data(max_entries=4, show_spinner=False, scope="session")
-def _upload_table(code: str, digest: str, _raw: bytes, name: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    return gdata.read_table(_raw, name=name, max_bytes=MAX_UPLOAD_BYTES)
+def _read_upload(code: str, digest: str, _raw: bytes, name: str
+                 ) -> tuple[pd.DataFrame | None, tuple[str, ...], str | None]:
+    try:
+        table, notes = gdata.read_table(_raw, name=name, max_bytes=MAX_UPLOAD_BYTES)
+    except DataError as err:
+        return None, (), str(err)
+    return table, notes, None
+
+
+def _upload_table(code: str, digest: str, raw: bytes, name: str
+                  ) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The uploaded table and the reader's notes; raises the reader's DataError (kept)."""
+    table, notes, error = _read_upload(code, digest, raw, name)
+    if error is not None:
+        raise DataError(error)
+    return table, notes
 
 
 @st.cache_data(max_entries=8, show_spinner=False, scope="session")
-def _upload_dataset(code: str, digest: str, _raw: bytes, name: str, x: str | list[str] | None,
+def _load_upload(code: str, digest: str, _raw: bytes, name: str, x: str | list[str] | None,
+                 y: str | None, standardize: bool, problem: str = "linear",
+                 positive: Any = None) -> tuple[gdata.Dataset | None, str | None]:
+    try:
+        return gdata.load_csv(_raw, x=x, y=y, standardize=standardize, name=name,
+                              max_bytes=MAX_UPLOAD_BYTES, problem=problem,
+                              positive=positive), None
+    except DataError as err:
+        return None, str(err)
+
+
+def _upload_dataset(code: str, digest: str, raw: bytes, name: str, x: str | list[str] | None,
                     y: str | None, standardize: bool, problem: str = "linear",
                     positive: Any = None) -> gdata.Dataset:
-    return gdata.load_csv(_raw, x=x, y=y, standardize=standardize, name=name,
-                          max_bytes=MAX_UPLOAD_BYTES, problem=problem, positive=positive)
+    """The upload as a Dataset for these choices; raises the engine's DataError (kept)."""
+    ds, error = _load_upload(code, digest, raw, name, x, y, standardize, problem, positive)
+    if error is not None:
+        raise DataError(error)
+    return ds
 
 
 def load_upload(raw: bytes, name: str, *, x: str | list[str] | None = None, y: str | None = None,

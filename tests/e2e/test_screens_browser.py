@@ -16,6 +16,17 @@ pytestmark = pytest.mark.browser
 SIZES = {"1280": (1280, 720), "1500": (1500, 1100)}
 
 
+def _classroom(page, on: bool) -> None:
+    """Turn classroom mode on or off and wait until the sidebar shows it (the preset's
+    "Load preset" button gone, or back), not for a time: on busy cores a rerun may start
+    late, and a click made before it lands on the other mode's sidebar."""
+    page.locator('[data-testid="stSidebar"]').get_by_text("Classroom mode", exact=True) \
+        .first.click()
+    button = page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Load preset")
+    button.wait_for(state="detached" if on else "visible", timeout=120_000)
+    wait_idle(page)
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_preset_in_both_modes(browser, app_server, size):
     width, height = SIZES[size]
@@ -24,8 +35,10 @@ def test_every_preset_in_both_modes(browser, app_server, size):
     try:
         page.goto(app_server + "/", timeout=120_000)
         wait_idle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
         for key, preset in presets.PRESETS.items():
-            box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+            box = sidebar.locator('[data-testid="stSelectbox"]', has_text="Start from a preset")
+            box.wait_for(state="visible", timeout=120_000)
             box.click()
             page.get_by_role("option", name=preset.title).click()
             wait_idle(page)
@@ -34,15 +47,12 @@ def test_every_preset_in_both_modes(browser, app_server, size):
             assert charts_drawn(page) >= 7, key
             assert page.locator(EXCEPTION).count() == 0, key
             screenshot(page, f"screen-{key}-default-{size}")
-            page.get_by_text("Classroom mode").first.click()
-            wait_idle(page)
+            _classroom(page, True)
             assert charts_drawn(page) >= 7, key
             assert page.locator(EXCEPTION).count() == 0, key
-            sidebar = page.locator('[data-testid="stSidebar"]')
             assert sidebar.locator("input[type=number], textarea").count() == 0, key
             assert sidebar.get_by_role("button", name="Load preset").count() == 0, key
             screenshot(page, f"screen-{key}-classroom-{size}")
-            page.get_by_text("Classroom mode").first.click()
-            wait_idle(page)
+            _classroom(page, False)
     finally:
         context.close()

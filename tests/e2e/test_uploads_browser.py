@@ -5,8 +5,10 @@ test-artifacts/."""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from .conftest import new_app_page, screenshot, wait_idle
@@ -67,3 +69,110 @@ def test_a_session_of_good_and_bad_uploads(browser, app_server):
                 assert page.get_by_text("Still using the previous data").count() >= 1, name
                 assert results == last_good_results, name  # the previous data is in place
             screenshot(page, f"upload-{Path(name).stem}")
+
+
+def _long_session_files() -> list[tuple[str, bytes]]:
+    """Forty files of the kinds a long session meets (issue 15, item 3): good and bad, real
+    and hostile, in an order that mixes them."""
+    import gzip
+    import io
+    import json
+    import zipfile
+
+    rng = np.random.default_rng(3)
+    x = np.round(rng.uniform(0, 10, 60), 3)
+
+    def table(header: str, rows) -> bytes:
+        return (header + "\n" + "\n".join(rows) + "\n").encode()
+
+    line = [f"{a},{2 * a + 1 + e:.4f}" for a, e in zip(x, rng.normal(size=x.size))]
+    xlsx = io.BytesIO()
+    with zipfile.ZipFile(xlsx, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    million = "x,y\n" + "\n".join(f"{i % 1000 / 100:.2f},{i % 997 / 50:.3f}"
+                                  for i in range(1_000_000)) + "\n"
+    files = [
+        ("good.csv", table("x,y", line)),
+        ("book.csv", xlsx.getvalue()),  # an Excel file renamed
+        ("gzipped.csv", gzip.compress(table("x,y", line))),
+        ("records.csv", json.dumps([{"x": 1, "y": 2}, {"x": 2, "y": 4}]).encode()),
+        ("million.csv", million.encode()),
+        ("columns1000.csv", table(",".join(f"c{j}" for j in range(1000)), [
+            ",".join(str((i * j) % 11) for j in range(1000)) for i in range(30)])),
+        ("repeated-header.csv", table("x,y", line[:20] + ["x,y"] + line[20:])),
+        ("mixed-ends.csv", ("x,y\r\n" + "\n".join(line[:20]) + "\r" + "\r\n".join(line[20:]))
+         .encode()),
+        ("utf16.csv", table("x,y", line).decode().encode("utf-16-le")),  # no BOM
+        ("long-name.csv", table("x," + "y" * 10_000, line)),
+        ("html-names.csv", table('"<b>x</b>","<img src=http://127.0.0.1:9/p.png>"', line)),
+        ("emoji-rtl.csv", table("📈 hours,نتيجة ‮score", line)),
+        ("two-rows.csv", table("x,y", line[:2])),
+        ("identical.csv", table("x,y", ["1,2"] * 30)),
+        ("y-zero.csv", table("x,y", [f"{a},0" for a in x])),
+        ("outlier.csv", table("x,y", line + ["1e12,3"])),
+        ("beyond-int64.csv", table("x,y", [f"{i},{2 ** 64 + i}" for i in range(30)])),
+        ("subnormal.csv", table("x,y", [f"{i}e-310,{2 * i}e-310" for i in range(1, 31)])),
+        ("semicolons.csv", table("x;y", [r.replace(",", ";") for r in line])),
+        ("decimal-commas.csv", table("x;y", [r.replace(",", ";").replace(".", ",")
+                                             for r in line])),
+        ("na-gaps.csv", table("x,y", line[:30] + ["NA,3", "4,NA"] + line[30:])),
+        ("rownames.csv", table('"","x","y"', [f'"{i}",{r}' for i, r in enumerate(line, 1)])),
+        ("text-column.csv", table("name,x,y", [f"item{i},{r}" for i, r in enumerate(line)])),
+        ("tabs.tsv", table("x\ty", [r.replace(",", "\t") for r in line])),
+        ("bom.csv", codecs.BOM_UTF8 + table("x,y", line)),
+        ("quoted.csv", table('"x","y"', [",".join(f'"{v}"' for v in r.split(","))
+                                         for r in line])),
+        ("latin1.csv", table("größe,gewicht", line).decode().encode("latin-1")),
+        ("nul-bytes.csv", b"x,y\n1,2\x00\n3,4\n"),
+    ]
+    files += [(name, data) for name, data, _ in SEQUENCE]
+    assert len(files) == 40, len(files)
+    return files
+
+
+def _controls(page) -> tuple[str, str, bool]:
+    """The view controls as the browser shows them: the x axis chosen, what the loss chart
+    shows, and whether the loss is on a log scale."""
+    axis = page.get_by_role("radiogroup", name="x axis").get_by_role("radio", checked=True)
+    shows = page.get_by_role("radiogroup", name="Loss chart shows").get_by_role(
+        "radio", checked=True)
+    return (axis.inner_text() if axis.count() == 1 else f"{axis.count()} chosen",
+            shows.inner_text() if shows.count() == 1 else f"{shows.count()} chosen",
+            page.get_by_role("switch", name="Log-scale loss").is_checked())
+
+
+def test_forty_uploads_in_one_session_keep_every_control_and_chart(browser, app_server):
+    """After each of forty uploads (good, refused, huge, hostile), every chart is drawn with
+    no error box and the view controls still hold the user's choices: in a long session
+    they lost their values and five charts failed with ``KeyError: None`` (issue 15, item 3)."""
+    files = _long_session_files()
+    with new_app_page(browser, app_server, height=1600) as page:
+        page.get_by_role("radiogroup", name="x axis").get_by_role("radio", name="Epoch").click()
+        wait_idle(page)
+        page.locator('[data-testid="stCheckbox"]', has_text="Log-scale loss").locator(
+            "label").first.click()
+        wait_idle(page)
+        chosen = ("Epoch", "Loss", False)
+        assert _controls(page) == chosen
+        page.get_by_text("Upload a CSV", exact=True).click()
+        wait_idle(page)
+        upload = page.locator('[data-testid="stSidebar"] input[type="file"]').first
+        for i, (name, data) in enumerate(files):
+            if i % 4 == 3:  # as an impatient user does: another file while this one runs,
+                # which cuts the script short before the view controls are drawn
+                # a new million-row file (one more row: not cached) takes its run a second
+                # or more, so the next upload lands while it is running
+                upload.set_input_files(files=[{"name": f"again-{i}.csv", "mimeType": "text/csv",
+                                               "buffer": files[4][1] + f"{i},1\n".encode()}])
+                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="running"]',
+                                       timeout=120_000)
+            upload.set_input_files(files=[{"name": name, "mimeType": "text/csv",
+                                           "buffer": data}])
+            # the uploader shows the new file's name once the upload's rerun has started
+            page.locator('[data-testid="stFileChipName"]',
+                         has_text=name[:20]).first.wait_for(timeout=120_000)
+            wait_idle(page)
+            _no_error_boxes(page)
+            assert charts_drawn(page) >= 7, (i, name)
+            assert _controls(page) == chosen, (i, name)
