@@ -723,6 +723,7 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     marked_columns: list[str] = []
     markers_read: set[str] = set()
     unit_columns: dict[str, list[str]] = {}
+    code_columns: list[str] = []
     for col in body.columns:
         column = body[col]
         if _is_number_dtype(column):
@@ -747,6 +748,8 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
                 hints.append(hint)
             continue
         converted[col] = numbers
+        if _written_as_code(gaps, numbers):
+            code_columns.append(col)
         if marked.any():
             marked_columns.append(col)
             markers_read.update(column[marked].unique().tolist())
@@ -758,6 +761,7 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
             grouped_columns.setdefault(separator, []).append(col)
     body = pd.DataFrame(converted, index=pd.RangeIndex(len(body)), columns=names)
     body.attrs["header"] = has_header
+    body.attrs["codes"] = tuple(code_columns)  # numbers written as codes (001, 136A): ids
     if marked_columns:
         notes.append(f"Read {quote_names(sorted(markers_read))} as missing values in "
                      f"{quote_names(marked_columns)} (rows without a value there are dropped "
@@ -772,6 +776,21 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
         notes.append(f"Read {_GROUP_NOTES[separator]} in {quote_names(columns)}.")
     notes.extend(hints)
     return body, tuple(notes)
+
+
+_LEADING_ZERO = re.compile(r"[+-]?0\d+")
+_ALPHANUMERIC_CODE = re.compile(r"\d+[A-Za-z]{1,3}|[A-Za-z]{1,3}\d+")
+
+
+def _written_as_code(text: pd.Series, numbers: pd.Series) -> bool:
+    """Whether a column read as numbers was written as a code: a whole number with a
+    leading zero (``001``) in some cell, or cells that are not numbers but digits with a
+    letter or two (``136A``), as family or sample ids are. Such a column labels rows."""
+    cells = text.astype(str).str.strip()
+    if cells.str.fullmatch(_LEADING_ZERO.pattern).any():
+        return True
+    unread = cells[pd.isna(numbers) & (cells != "")]
+    return bool(len(unread)) and bool(unread.str.fullmatch(_ALPHANUMERIC_CODE.pattern).all())
 
 
 def _non_empty_rows(body: pd.DataFrame) -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import gdcore
-from gdcore import presets, share
+from gdcore import columns, presets, share
 from ui import state, widgets
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
@@ -250,6 +250,8 @@ def test_file_near_the_upload_limit():
 def test_default_columns(csv, x, y):
     table = pd.read_csv(io.StringIO(csv))
     assert widgets.default_columns(table, list(table.columns)) == (x, y)
+    guess = columns.guess_line(table, list(table.columns))
+    assert (guess.x, guess.y) == (x, y)
 
 
 def test_upload_function_directly():

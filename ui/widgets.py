@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import gdcore
+from gdcore import columns as gcolumns
 from gdcore import data as gdata
 from gdcore.errors import DataError, GDError
 from gdcore.limits import LIMITS
@@ -374,58 +374,24 @@ def _forget_upload(key_prefix: str) -> None:
     st.session_state.pop(_kept(key_prefix), None)
 
 
-def _usable(table: pd.DataFrame, col: str) -> bool:
-    """Whether a numeric column looks measured: not an id, a year, an evenly spaced index or
-    a code with few values (cylinders, origin)."""
-    values = pd.to_numeric(table[col], errors="coerce").dropna()
-    if len(values) < 3 or values.nunique() <= min(10, max(2, len(values) // 20)):
-        return False  # a code (cylinders, origin) or nearly constant
-    steps = np.diff(values.to_numpy())
-    if len(steps) and np.all(steps == steps[0]):
-        return False  # a row number or an evenly spaced index
-    name = col.strip().lower()
-    return not (name in ("id", "index", "year", "model_year") or name.endswith("_id"))
-
-
-def _most_correlated(table: pd.DataFrame, target: pd.Series, others: list[str]) -> str | None:
-    """The column of ``others`` most correlated with ``target`` (numbers, NaN where missing),
-    leaving out exact copies of it (a duplicate of y fits trivially)."""
-    frame = table[others].apply(pd.to_numeric, errors="coerce")
-    target = pd.Series(np.asarray(target, dtype=float), index=frame.index)
-    copies = [c for c in others if frame[c].equals(target)]
-    with np.errstate(all="ignore"):  # a constant column has no correlation (NaN)
-        corr = frame.drop(columns=copies).corrwith(target).abs().dropna()
-    return str(corr.idxmax()) if len(corr) else None
-
-
 def default_columns(table: pd.DataFrame, numeric: list[str]) -> tuple[str, str]:
-    """A first (x, y) for an uploaded table: y is a column named y (or target, label,
-    response), else the first numeric column that is not an id, a year, an evenly spaced
-    index or a code with few values (tables usually lead with what they measure, e.g. mpg),
-    else the last column; x is the column most correlated with y (e.g. weight) among the
-    others of that kind."""
-    good = [c for c in numeric if _usable(table, c)]
-    named = [c for c in numeric if c.strip().lower() in ("y", "target", "label", "response")]
-    # a column named for the job wins; with nothing measured-looking, the usual x..y order
-    y = named[0] if named else (good[0] if good else numeric[-1])
-    others = [c for c in good if c != y] or [c for c in numeric if c != y] or numeric
-    x = _most_correlated(table, pd.to_numeric(table[y], errors="coerce"), others)
-    return (x or others[0]), y
+    """A first (x, y) for an uploaded table (see :func:`gdcore.columns.guess_line`)."""
+    guess = gcolumns.guess_line(table, numeric)
+    return guess.x, guess.y
 
 
-def default_class_x(table: pd.DataFrame, numeric: list[str], y: str) -> str:
-    """A first x for classes in column ``y``: the measured-looking numeric column (not an id,
-    an index or a code) most correlated with the 0/1 labels, else the first other column."""
-    labels = table[y]
-    if pd.api.types.is_numeric_dtype(labels):
-        target = pd.to_numeric(labels, errors="coerce")
-    else:
-        text = labels.astype("string").str.strip().replace("", pd.NA)
-        codes = pd.Series(pd.factorize(text)[0], index=table.index, dtype=float)
-        target = codes.where(codes >= 0)
-    others = [c for c in numeric if c != y]
-    good = [c for c in others if _usable(table, c)] or others
-    return _most_correlated(table, target, good) or good[0]
+def _first_choice(guess: gcolumns.Guess, x: Any, y: str) -> None:
+    """The guess and why, under the column pickers (every run: also once the page settled),
+    and what it left out; all user text (column names) as text."""
+    said = "First choice" if (x, y) == (guess.x, guess.y) else "The first choice was"
+    line = (f"{said}: y = {escape_md(guess.y)}, {escape_md(guess.why_y)}; x = "
+            f"{escape_md(guess.x)}, {escape_md(guess.why_x)}.")
+    if guess.skipped:
+        line += " Not guessed: " + "; ".join(f"{escape_md(c)} ({escape_md(why)})"
+                                             for c, why in guess.skipped) + "."
+    st.caption(line + " Change them above.")
+    if guess.note:
+        st.caption(escape_md(guess.note))
 
 
 #: File name endings the uploader offers: CSV and the plain-text tables people find (UCI
@@ -477,25 +443,17 @@ def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any],
             _upload_dataset(code_version.CODE, digest, raw, name, None, None, False, problem)
             raise DataError(f"{name}: classification needs a column with two classes and a "
                             "numeric column.")
-        guess_y = y_options[-1]
-        guess_x = default_class_x(table, numeric, guess_y)
-        x, y = _pick_xy(kk, numeric, cfg if same_file else {}, guess_x, guess_y,
+        guess = gcolumns.guess_classes(table, numeric, y_options)
+        x, y = _pick_xy(kk, numeric, cfg if same_file else {}, guess.x, guess.y,
                         y_options=y_options)
-        if not same_file or not cfg.get("x"):
-            st.caption(f"First choice: y = {escape_md(guess_y)}, the last column with two "
-                       f"values; x = {escape_md(guess_x)}, the column that follows the "
-                       "classes most closely. Change them above.")
     else:
         if len(numeric) < 2:
             # the engine's own message says what is missing (no numeric column / only one)
             _upload_dataset(code_version.CODE, digest, raw, name, None, None, False)
             raise DataError(f"{name}: a line needs two numeric columns.")
-        guess_x, guess_y = default_columns(table, numeric)
-        x, y = _pick_xy(kk, numeric, cfg if same_file else {}, guess_x, guess_y)
-        if not same_file or not cfg.get("x"):
-            st.caption(f"First choice: y = {escape_md(guess_y)}, the first measured column; "
-                       f"x = {escape_md(guess_x)}, the column most correlated with it. Change "
-                       "them above.")
+        guess = gcolumns.guess_line(table, numeric)
+        x, y = _pick_xy(kk, numeric, cfg if same_file else {}, guess.x, guess.y)
+    _first_choice(guess, x, y)
     std = st.toggle(_std_label(problem), value=bool(cfg.get("standardize", False)),
                     key=f"{kk}.std")
     positive = cfg.get("positive") if same_file and cfg.get("y") == y else None
