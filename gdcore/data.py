@@ -411,6 +411,11 @@ def _choose_columns(df: pd.DataFrame, x: str | Sequence[str] | None, y: str | No
         _check_numeric(y_col, df, numeric, name, role="y")
     if len(numeric) < 2 and (x_cols is None or y_col is None):
         hint = _format_hint(df, [c for c in columns if c not in numeric])
+        classes_in = [c for c in class_columns(df) if c not in numeric]
+        if not hint and classes_in:  # Titanic as a table of counts: Survived is a class
+            hint = (f" Column {quote_name(classes_in[-1])} has two classes: this file suits "
+                    "classification (the task \"Classification (logistic)\" on the page; "
+                    "problem \"logistic\" in a setup), with the numbers as x.")
         raise DataError(f"Only one numeric column in {name} ({quote_name(numeric[0])}): a "
                         "line needs an x and a y column with numbers."
                         + (hint or " Add a second numeric column."))

@@ -124,3 +124,20 @@ def test_page_classification_guess_on_default():
     assert by_label(at.selectbox, "y column").value == "default"
     assert by_label(at.multiselect, "x columns").value == ["balance"]
     assert "First choice: y = default, its name says it is the outcome" in texts(at.caption)
+
+
+def test_a_table_of_counts_with_a_class_suggests_classification():
+    # datasets::Titanic as a data frame: Class, Sex, Age, Survived, Freq (one numeric column)
+    raw = ("Class,Sex,Age,Survived,Freq\n" + "".join(
+        f"{c},{s},{a},{v},{(i * 37) % 200}\n" for i, (c, s, a, v) in enumerate(
+            (c, s, a, v) for c in ("1st", "2nd", "3rd", "Crew") for s in ("Male", "Female")
+            for a in ("Child", "Adult") for v in ("No", "Yes")))).encode()
+    at = _upload_real_bytes("titanic_counts.csv", raw)
+    assert not at.exception
+    said = texts(at.error).replace("\u2060", "")  # (word joiners: nothing shows)
+    assert "Only one numeric column in titanic_counts.csv ('Freq')" in said
+    assert "Column 'Survived' has two classes: this file suits classification" in said
+
+
+def _upload_real_bytes(name: str, raw: bytes):
+    return upload(choose_upload(app()), name, raw)
