@@ -323,7 +323,51 @@ def test_steps_to_converge_means_most_of_the_excess_loss_is_gone():
     r = run(fn, {"name": "q", "epochs": 200, "init": [-1.0], "optimizer": {"name": "sgd", "lr": 0.1}})
     # excess loss 25 * 0.64^k <= 0.025  ->  first k with 0.64^k <= 1e-3
     k = next(k for k in range(200) if 0.64**k <= 1e-3)
-    assert r.steps_to_converge == k
+    assert r.steps_to_loss == k
+    # the distance to the minimum is 0.8^k of the start's: within 1% from the first k with
+    # 0.8^k <= 0.01; converged means both
+    j = next(j for j in range(200) if 0.8**j <= 0.01)
+    assert r.steps_to_weights == j and r.steps_to_converge == max(j, k) == j
+
+
+def test_steps_to_converge_waits_for_the_weights_in_a_long_narrow_valley():
+    # issue 16, item 4: x far from 0 (mean 10, spread 1) makes a valley whose curvatures
+    # differ 10^4-fold; full-batch gradient descent at 1/lambda_max gets the loss within 0.1%
+    # of its gap in a step or two, while the weights creep along the valley floor. Checked
+    # against the same iteration written out here with the closed-form least squares.
+    rng = np.random.default_rng(5)
+    x = 10 + rng.normal(size=200)
+    y = -2 * x + 3 + rng.normal(size=200)
+    problem = LinearRegression(x[:, None], y)
+    X = np.column_stack([x, np.ones_like(x)])
+    H = 2 * X.T @ X / len(x)
+    lr = 1 / np.linalg.eigvalsh(H).max()
+    ref = np.linalg.lstsq(X, y, rcond=None)[0]
+    r = run(problem, {"name": "valley", "epochs": 300, "batch_size": "full", "init": [0.0, 0.0],
+                      "optimizer": {"name": "sgd", "lr": lr}})
+    p, dists = np.zeros(2), [np.linalg.norm(-ref)]
+    for _ in range(300):
+        p = p - lr * (2 * X.T @ (X @ p - y) / len(x))
+        dists.append(np.linalg.norm(p - ref))
+    assert r.steps_to_loss is not None and r.steps_to_loss <= 3
+    assert dists[-1] > 0.01 * dists[0]  # after 300 steps the weights are still far
+    assert r.steps_to_weights is None and r.steps_to_converge is None
+    assert r.distance == pytest.approx(dists[-1], rel=1e-9)
+    long = run(problem, {"name": "valley", "epochs": 100_000, "batch_size": "full",
+                         "init": [0.0, 0.0], "optimizer": {"name": "sgd", "lr": lr}})
+    d0 = np.linalg.norm(ref)
+    A = np.eye(2) - lr * H  # the iteration's error map: e_{k+1} = A e_k
+    e, k, settled = -ref, 0, None
+    while k < 100_000:
+        e = A @ e
+        k += 1
+        if settled is None and np.linalg.norm(e) <= 0.01 * d0:
+            settled = k  # (the error shrinks monotonically along both eigen-directions here)
+    assert long.steps_to_weights is not None
+    hist_steps = long.history["step"].to_numpy()
+    # the first recorded step at or after the true one
+    assert long.steps_to_weights == hist_steps[hist_steps >= settled][0]
+    assert long.steps_to_converge == max(long.steps_to_loss, long.steps_to_weights)
 
 
 def test_parse_run_fills_pytorch_defaults():

@@ -357,6 +357,7 @@ def results_table(outcome: Outcome, dataset) -> pd.DataFrame:
             "final loss": r.final_loss,
             "best loss": r.best_loss,
             "steps to converge": r.steps_to_converge,
+            "loss settled at": r.steps_to_loss,
             "steps": r.steps,
             "time (ms)": 1000 * r.wall_time,
             "message": r.message,
@@ -374,7 +375,15 @@ TABLE_COLUMNS = {
                            "distance to optimum", "final loss", "best loss",
                            *(f"final w{j}" for j in range(1, 65)))},
     "accuracy": st.column_config.NumberColumn(format="percent"),
-    "steps to converge": st.column_config.NumberColumn(format="%d"),
+    "steps to converge": st.column_config.NumberColumn(
+        format="%d", help="The first step from which the loss stayed within 0.1% of its "
+                          "starting gap to the best loss *and* the weights stayed within 1% of "
+                          "their starting distance to the reference (least squares, or the "
+                          "optimum). Empty: not by the end of the run."),
+    "loss settled at": st.column_config.NumberColumn(
+        format="%d", help="The first step from which the loss alone stayed within 0.1% of its "
+                          "starting gap. In a long narrow valley this comes long before the "
+                          "weights are near the answer: compare with steps to converge."),
     "steps": st.column_config.NumberColumn(format="%d"),
     "time (ms)": st.column_config.NumberColumn(format="%.3g"),
     "message": st.column_config.TextColumn(width="large"),
