@@ -36,7 +36,7 @@ from .defaults import (  # noqa: F401  (re-exported: callers read the tables fro
     UPDATE_MODES,
 )
 from .errors import ConfigError
-from .limits import MAX_MILESTONES, MAX_ROWS, MAX_RUNS, _short, check
+from .limits import MAX_COLUMN_NAME_CHARS, MAX_MILESTONES, MAX_ROWS, MAX_RUNS, _short, check
 from .methods import DEFAULTS as METHOD_DEFAULTS
 
 FORMAT_VERSION = 2  # 2: "logistic" problems, several x columns, runs' "method"; 1 still reads
@@ -388,11 +388,11 @@ def parse_data(raw: Any) -> dict[str, Any]:
         elif key in ("x", "y") and isinstance(value, list):
             if not value or len(value) > 1000 or not all(isinstance(v, str) for v in value):
                 raise fail(where, "expected a column name, or a list of column names")
-            out[key] = [v[:200] for v in value]
+            out[key] = [v[:MAX_COLUMN_NAME_CHARS] for v in value]
         elif value is not None and not isinstance(value, str):
             raise fail(where, f"expected a text, got {_short(value)}")
         else:
-            out[key] = value if value is None or len(value) <= 200 else value[:200]
+            out[key] = value if value is None else value[:MAX_COLUMN_NAME_CHARS]
     return out
 
 

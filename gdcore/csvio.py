@@ -22,6 +22,7 @@ import csv
 import io
 import re
 import warnings
+import zipfile
 from numbers import Integral
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from gdcore.errors import DataError
+from gdcore.limits import MAX_COLUMN_NAME_CHARS
 from gdcore.limits import MAX_ROWS as LIMIT_ROWS
 
 __all__ = [
@@ -162,17 +164,65 @@ _LATIN1_FALLBACK = "gdcore.cp1252-latin1"
 codecs.register_error(_LATIN1_FALLBACK, _latin1_fallback)
 
 
+def _zip_message(raw: bytes, name: str) -> str:
+    """What a zip archive is (an Excel or OpenDocument workbook, or a plain zip of files)
+    and what to upload instead."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        names = []
+    if any(n.startswith("xl/") for n in names) or str(name).lower().endswith((".xlsx", ".xlsm")):
+        return (f"{name} looks like an Excel workbook, not a CSV file: in Excel use 'Save as' "
+                "> 'CSV UTF-8' and upload that file.")
+    if "content.xml" in names:
+        return (f"{name} looks like an OpenDocument spreadsheet (LibreOffice), not a CSV file: "
+                "use 'Save as' > 'Text CSV' and upload that file.")
+    inside = [n for n in names if not n.endswith("/")]
+    listed = ", ".join(repr(n[:60]) for n in inside[:3]) + (" …" if len(inside) > 3 else "")
+    return (f"{name} is a zip archive, not a CSV file" + (f" (it holds {listed})" if inside
+                                                            else "")
+            + ": unzip it and upload the CSV file inside.")
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``raw`` reads as UTF-16 text without a
+    byte-order mark (as some Windows tools write it): in its first 4 KB every other byte is
+    NUL, at odd positions (little-endian) or even ones (big-endian), and the others are not;
+    else None."""
+    head = raw[:4096]
+    if len(head) < 4 or len(raw) % 2:
+        return None
+    even, odd = head[0::2], head[1::2]
+    zeros_even, zeros_odd = even.count(0), odd.count(0)
+    if zeros_odd >= 0.9 * len(odd) and zeros_even == 0:
+        return "utf-16-le"
+    if zeros_even >= 0.9 * len(even) and zeros_odd == 0:
+        return "utf-16-be"
+    return None
+
+
 def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
     """Text of ``raw``: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252/Latin-1."""
-    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise DataError(f"{name} looks like an Excel workbook, not a CSV file: in Excel use "
-                        "'Save as' > 'CSV UTF-8' and upload that file.")
+    if raw.startswith(b"PK\x03\x04"):
+        raise DataError(_zip_message(raw, name))
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(f"{name} looks like an Excel 97-2003 workbook (or another old Office "
+                        "file), not a CSV file: in Excel use 'Save as' > 'CSV UTF-8' and upload "
+                        "that file.")
     text, notes = None, []
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = raw.decode("utf-16")
         except UnicodeDecodeError:
             pass  # not really UTF-16: try the byte-wise encodings
+    elif (order := _utf16_without_bom(raw)) is not None:
+        try:
+            text = raw.decode(order)
+            notes = [f"Read as UTF-16 ({'little' if order == 'utf-16-le' else 'big'}-endian, "
+                     "without a byte-order mark)."]
+        except UnicodeDecodeError:
+            pass
     if text is None:
         try:
             text = raw.decode("utf-8-sig")
@@ -258,6 +308,15 @@ def _clean_names(header: list[object]) -> tuple[list[str], list[str]]:
     """Stripped, non-empty, unique column names, and notes about what was changed."""
     names = [("" if pd.isna(h) else str(h)).strip() for h in header]
     notes: list[str] = []
+    # one rule for long names, applied here once: a setup keeps at most as many characters
+    # (gdcore.config), so the name it saves is the name the table has
+    long = [i for i, n in enumerate(names) if len(n) > MAX_COLUMN_NAME_CHARS]
+    for i in long:
+        names[i] = names[i][:MAX_COLUMN_NAME_CHARS].rstrip()
+    if long:
+        notes.append(f"Shortened {len(long)} column name(s) longer than "
+                     f"{MAX_COLUMN_NAME_CHARS} characters to their first "
+                     f"{MAX_COLUMN_NAME_CHARS}: {quote_names([names[i] for i in long])}.")
     unnamed = [i for i, n in enumerate(names) if not n]
     for i in unnamed:
         names[i] = f"column {i + 1}"
@@ -724,10 +783,14 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     markers_read: set[str] = set()
     unit_columns: dict[str, list[str]] = {}
     code_columns: list[str] = []
+    big_columns: list[str] = []
     for col in body.columns:
         column = body[col]
         if _is_number_dtype(column):
             converted[col] = column.astype("float64") if column.dtype.kind == "u" else column
+            if column.dtype.kind in "iu" and len(column) and \
+                    max(int(column.max()), -int(column.min())) > 2**53:
+                big_columns.append(col)
             continue
         column = _as_text(column).astype(str)
         marked = column.isin(MISSING_MARKERS)
@@ -748,6 +811,9 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
                 hints.append(hint)
             continue
         converted[col] = numbers
+        if gaps.str.strip().str.fullmatch(r"[+-]?\d{16,}").any() and \
+                float(np.nanmax(np.abs(np.asarray(numbers, dtype=float)))) > 2.0**53:
+            big_columns.append(col)
         if _written_as_code(gaps, numbers):
             code_columns.append(col)
         if marked.any():
@@ -770,6 +836,11 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
         example = " (45% is read as 45)" if unit == "%" else ""
         notes.append(f"Read {quote_names(columns)} as numbers without their {quote_name(unit)} "
                      f"signs{example}.")
+    if big_columns:
+        notes.append(f"{quote_names(big_columns)} {'has' if len(big_columns) == 1 else 'have'} "
+                     "whole numbers beyond 2⁵³ (9,007,199,254,740,992): the lab computes in "
+                     "float64, which keeps about 16 significant digits, so the last digits of "
+                     "such numbers are rounded.")
     if comma_columns:
         notes.append(f"Read ',' as the decimal mark in {quote_names(comma_columns)}.")
     for separator, columns in grouped_columns.items():

@@ -70,6 +70,7 @@ class Bound:
 SEED = Bound(0, 2**31 - 1, integer=True)
 MAX_RUNS = 16
 MAX_ROWS = 1_000_000  # rows of any data set (generated, sample, uploaded, CLI)
+MAX_COLUMN_NAME_CHARS = 200  # a column name (longer ones are cut once, by the reader, with a note)
 MAX_UPDATES = 20_000_000  # updates per experiment (all runs together)
 MAX_ROW_VISITS = 200_000_000  # rows touched per experiment (all runs together)
 

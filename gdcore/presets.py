@@ -331,9 +331,15 @@ def fit_learning_rates(runs: list[Mapping[str, Any]], new: Curvature,
 def condition_note(c: Curvature) -> str | None:
     """A plain-words note when the loss surface is so elongated (λmax/λmin > 1e4, e.g. x in the
     hundreds) that plain gradient descent is hopeless without standardizing, else None."""
-    kappa = c.lam_max / c.lam_min
+    kappa = c.lam_max / c.lam_min if c.lam_min > 0 else float("inf")
     if kappa <= 1e4:
         return None
+    if not np.isfinite(kappa) or kappa > 1e15:  # flat to rounding: no ratio worth printing
+        return ("The loss surface of this data has a direction that is flat to rounding "
+                "(λmin ≈ 0): the x columns are (nearly) collinear or one is (nearly) constant, "
+                "so many weights fit equally well and gradient descent drifts along that "
+                f"direction (stable below 2/λmax = {2 / c.lam_max:.3g}). Drop a column that "
+                "repeats another, then standardize x and y (z-scores).")
     times = f"{float(f'{kappa:.2g}'):,.0f}" if kappa < 1e9 else f"{kappa:.1e}"
     return (f"The loss surface of this data is a long, narrow valley: its steepest direction is "
             f"about {times} times steeper than its flattest (λmax/λmin). Any learning rate "

@@ -141,3 +141,19 @@ def test_a_table_of_counts_with_a_class_suggests_classification():
 
 def _upload_real_bytes(name: str, raw: bytes):
     return upload(choose_upload(app()), name, raw)
+
+
+def test_a_long_column_name_is_cut_once_and_no_warning_follows():
+    # issue 16, item 15: the reader kept a 10,000-character name, the setup cut it to 200,
+    # and every rerun warned "This setup asked for the column ..., which this data does not have"
+    long = "w" * 10_000
+    raw = (f"x,{long}\n" + "".join(f"{i},{2 * i + i % 3}\n" for i in range(30))).encode()
+    table, notes = read_table(raw, name="long.csv")
+    assert list(table.columns) == ["x", "w" * 200]
+    assert any(n.startswith("Shortened 1 column name(s) longer than 200 characters") for n in notes)
+    at = _upload_real_bytes("n" * 300 + ".csv", raw)
+    for _ in range(3):
+        at.run()
+        assert not at.exception
+        assert "asked for the column" not in texts(at.warning)
+        assert by_label(at.selectbox, "y column").value == "w" * 200

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -1230,3 +1232,44 @@ def test_one_line_of_millions_of_fields_is_refused_as_too_wide():
         read_table(quoted.encode(), name="names.csv")
     with pytest.raises(DataError, match="has 1,001 columns"):  # a quoted comma is not a field
         read_table((",".join(f'"a,{i}"' for i in range(1_001)) + "\n").encode())
+
+
+def test_zip_files_are_named_for_what_they_are():
+    # issue 16, item 15: every zip was called "an Excel workbook"
+    def archive(files: dict[str, str]) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, text in files.items():
+                z.writestr(name, text)
+        return buf.getvalue()
+
+    with pytest.raises(DataError, match=r"book.csv looks like an Excel workbook, not a CSV"):
+        read_table(archive({"xl/workbook.xml": "<workbook/>"}), name="book.csv")
+    with pytest.raises(DataError, match=r"looks like an OpenDocument spreadsheet"):
+        read_table(archive({"mimetype": "x", "content.xml": "<x/>"}), name="sheet.csv")
+    with pytest.raises(DataError) as err:
+        read_table(archive({"data/": "", "data/cars.csv": "x,y\n1,2\n"}), name="cars.zip")
+    assert one_line(err) == ("cars.zip is a zip archive, not a CSV file (it holds "
+                             "'data/cars.csv'): unzip it and upload the CSV file inside.")
+    with pytest.raises(DataError, match=r"Excel 97-2003 workbook"):
+        read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), name="old.xls")
+
+
+@pytest.mark.parametrize("codec, order", [("utf-16-le", "little"), ("utf-16-be", "big")])
+def test_utf16_without_a_byte_order_mark_is_read(codec, order):
+    text = "größe,Gewicht\n1.5,2\n2.5,4\n3.5,5\n"
+    table, notes = read_table(text.encode(codec), name="w.csv")
+    assert list(table.columns) == ["größe", "Gewicht"] and table.shape == (3, 2)
+    assert f"Read as UTF-16 ({order}-endian, without a byte-order mark)." in notes
+    with pytest.raises(DataError, match="binary"):
+        read_table(b"x,y\n1,2\x00\n3,4\n", name="nul.csv")  # a stray NUL is not UTF-16
+
+
+def test_whole_numbers_beyond_2_53_get_a_note():
+    big = 2**64 + 1
+    table, notes = read_table(f"x,y\n1,{big}\n2,{big + 10}\n3,5\n".encode(), name="b.csv")
+    assert any("'y' has whole numbers beyond 2⁵³" in n for n in notes)
+    _, notes = read_table(b"x,y\n1,9007199254740993\n2,3\n3,4\n", name="b.csv")  # int64
+    assert any("'y' has whole numbers beyond 2⁵³" in n for n in notes)
+    _, notes = read_table(b"x,y\n1,9007199254740992\n2,3\n3,4\n", name="b.csv")  # exactly 2^53
+    assert not any("2⁵³" in n for n in notes)

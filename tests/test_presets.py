@@ -116,3 +116,14 @@ def _cars_path():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[1] / CARS["path"]
+
+
+def test_a_flat_direction_is_said_without_an_infinite_ratio():
+    # issue 16, item 15: "about inf times steeper"
+    flat = presets.Curvature(n=10, lam_max=8.0, lam_min=0.0, row_max=4.0, distance=1.0)
+    note = presets.condition_note(flat)
+    assert "inf" not in note and "flat to rounding" in note and "2/λmax = 0.25" in note
+    tiny = presets.Curvature(n=10, lam_max=8.0, lam_min=1e-16, row_max=4.0, distance=1.0)
+    assert "flat to rounding" in presets.condition_note(tiny)
+    kappa = presets.Curvature(n=10, lam_max=8.0, lam_min=8e-6, row_max=4.0, distance=1.0)
+    assert "about 1,000,000 times steeper" in presets.condition_note(kappa)

@@ -23,7 +23,7 @@ import gdcore
 from gdcore import columns as gcolumns
 from gdcore import data as gdata
 from gdcore.errors import DataError, GDError
-from gdcore.limits import LIMITS
+from gdcore.limits import LIMITS, MAX_COLUMN_NAME_CHARS
 from ui import version as code_version
 from ui.text import escape_md
 
@@ -367,7 +367,8 @@ def _on_upload_change(key_prefix: str) -> None:
     if file is None:
         st.session_state.pop(_kept(key_prefix), None)
     else:
-        st.session_state[_kept(key_prefix)] = (file.name or "upload.csv", file.getvalue())
+        st.session_state[_kept(key_prefix)] = ((file.name or "upload.csv")[:MAX_COLUMN_NAME_CHARS],
+                                               file.getvalue())
 
 
 def _forget_upload(key_prefix: str) -> None:
@@ -409,7 +410,8 @@ def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any],
              f"{MAX_UPLOAD_MB} MB. It stays in memory and is never saved on the server.")
     kept = st.session_state.get(_kept(key_prefix))
     if file is not None:
-        raw, name = file.getvalue(), file.name or "upload.csv"
+        # (cut as a setup keeps it, so the saved path names this file)
+        raw, name = file.getvalue(), (file.name or "upload.csv")[:MAX_COLUMN_NAME_CHARS]
         if kept is None or kept[1] != raw:  # (a test or an old session may skip on_change)
             st.session_state[_kept(key_prefix)] = (name, raw)
     elif kept is not None:  # a page switch emptied the uploader: the session still has it
