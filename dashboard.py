@@ -224,7 +224,9 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
         log_x = st.toggle("Log-scale x", key=seeded("log_x", False),
                           help="A log x axis, for runs of very different lengths.")
     smooth = c4.slider("Smoothing (points averaged)", 0, 50, key=seeded("smooth", 0),
-                       help="A moving average drawn over the faint raw curve.")
+                       help="A moving average centred on each point (so it does not lag), "
+                            "drawn over the faint raw curve; at most a third of a run's "
+                            "points.")
     hist, status, key = outcome.history, outcome.status, outcome.key
     look = (height, big)
     excess = outcome.reference_loss if y_show == "excess" else None

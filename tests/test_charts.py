@@ -145,9 +145,7 @@ def test_downsample_keeps_ends_and_order():
 def test_smoothing_draws_over_the_raw_curve(result):
     s = spec(charts.loss_chart(result.history, smooth=5))
     raw, smooth = layers(s)[0], layers(s)[1]
-    assert smooth["transform"][0]["window"][0]["op"] == "mean"
-    assert smooth["transform"][0]["frame"] == [-4, 0]
-    assert smooth["transform"][0]["groupby"] == ["run"]
+    assert smooth["encoding"]["y"]["field"] == "smoothed"
     assert raw["encoding"]["opacity"]["condition"]["value"] < 1  # raw curve is faint
 
 
@@ -363,3 +361,26 @@ def test_page_charts_take_big_fonts_for_a_projector(big, size):
         assert config["axis"]["labelFontSize"] == size
         assert config["legend"]["labelFontSize"] == size
         assert "title" not in config["legend"]  # the legends keep their titles
+
+
+def test_smoothing_is_centred_and_never_wider_than_the_run_allows():
+    # issue 16, item 9: a trailing 20-point mean on a 30-point run trailed its raw line by
+    # about 10 epochs and kinked at epoch 19
+    frame = pd.DataFrame({"run": ["a"] * 30 + ["b"] * 300,
+                          "step": [*range(30), *range(300)],
+                          "loss": [*(100.0 - 3 * np.arange(30)), *(1.0 + 0 * np.arange(300))]})
+    out = charts.centred_mean(frame, "loss", 20, "step", ["run"])
+    a = out[out["run"] == "a"]
+    # a straight line: a centred mean of it is the line itself (no lag), at every point
+    np.testing.assert_allclose(a["smoothed"], a["loss"], rtol=0, atol=1e-12)
+    # the window on the 30-point run was cut to a third of it: 9 points (half-width 4)
+    noisy = frame.assign(loss=np.r_[np.tile([0.0, 3.0], 15), np.ones(300)])
+    got = charts.centred_mean(noisy, "loss", 20, "step", ["run"])
+    mid = got[(got["run"] == "a")]["smoothed"].to_numpy()[10]
+    assert mid == pytest.approx(np.mean(np.tile([0.0, 3.0], 15)[6:15]))
+    # the long run keeps the full 20 (19 centred: half-width 9)
+    b = charts.centred_mean(frame.assign(loss=np.r_[np.zeros(30), np.arange(300.0) ** 2]),
+                            "loss", 20, "step", ["run"])
+    v = b[b["run"] == "b"]["smoothed"].to_numpy()
+    assert v[100] == pytest.approx(np.mean(np.arange(91.0, 110.0) ** 2))
+    assert v[0] == 0.0 and v[-1] == 299.0 ** 2  # the ends are the raw ends
