@@ -9,6 +9,10 @@ import json
 
 import streamlit as st
 
+from ui import fresh  # isort: skip (first of the app's modules)
+
+fresh.modules()  # a source changed under the server: import the app anew (ui/fresh.py)
+
 import gdcore
 from gdcore import presets
 from gdcore.config import FORMAT_VERSION

@@ -170,8 +170,10 @@ def _zip_message(raw: bytes, name: str) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             names = archive.namelist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        names = []
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return (f"{name} starts like a zip file (an Excel workbook is one), not a CSV file, "
+                "and cannot be opened as one: from Excel use 'Save as' > 'CSV UTF-8'; from a "
+                "zip archive, unzip it; then upload the CSV file.")
     if any(n.startswith("xl/") for n in names) or str(name).lower().endswith((".xlsx", ".xlsm")):
         return (f"{name} looks like an Excel workbook, not a CSV file: in Excel use 'Save as' "
                 "> 'CSV UTF-8' and upload that file.")

@@ -8,6 +8,10 @@ import time
 import pandas as pd
 import streamlit as st
 
+from ui import fresh  # isort: skip (first of the app's modules)
+
+fresh.modules()  # a source changed under the server: import the app anew (ui/fresh.py)
+
 import gdcore
 from gdcore import landscape as L
 from ui import landscape_charts as lc

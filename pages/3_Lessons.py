@@ -4,6 +4,10 @@ numbers)."""
 import pandas as pd
 import streamlit as st
 
+from ui import fresh  # isort: skip (first of the app's modules)
+
+fresh.modules()  # a source changed under the server: import the app anew (ui/fresh.py)
+
 import gdcore
 from gdcore import landscape as L
 from gdcore import lessons as G

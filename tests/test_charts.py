@@ -384,3 +384,11 @@ def test_smoothing_is_centred_and_never_wider_than_the_run_allows():
     v = b[b["run"] == "b"]["smoothed"].to_numpy()
     assert v[100] == pytest.approx(np.mean(np.arange(91.0, 110.0) ** 2))
     assert v[0] == 0.0 and v[-1] == 299.0 ** 2  # the ends are the raw ends
+
+
+def test_on_a_log_axis_smoothing_keeps_an_exponential_decay_in_place():
+    frame = pd.DataFrame({"run": ["a"] * 60, "step": range(60), "loss": 5 * 0.8 ** np.arange(60)})
+    out = charts.centred_mean(frame, "loss", 15, "step", ["run"], log=True)
+    np.testing.assert_allclose(out["smoothed"], out["loss"], rtol=1e-12)
+    lin = charts.centred_mean(frame, "loss", 15, "step", ["run"])
+    assert (lin["smoothed"].to_numpy()[5:-5] > out["loss"].to_numpy()[5:-5]).all()

@@ -481,7 +481,8 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
             hist, exits = cut_runs(hist, bad, x, "loss", (*_x_range(hist, x), *domain))
             pieces = True
     if smooth and smooth > 1:
-        hist = centred_mean(hist, "loss", int(smooth), x, ["run", "piece"] if pieces else ["run"])
+        hist = centred_mean(hist, "loss", int(smooth), x, ["run", "piece"] if pieces else ["run"],
+                            log=log)
     pick = _legend_selection()
     colour = alt.Color("run:N", scale=run_scale(runs), title=None,
                        legend=alt.Legend(symbolType="stroke"))
@@ -525,17 +526,22 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
 
 
 def centred_mean(frame: pd.DataFrame, column: str, points: int, x: str,
-                 groupby: list[str]) -> pd.DataFrame:
+                 groupby: list[str], *, log: bool = False) -> pd.DataFrame:
     """``frame`` with ``smoothed``: the mean of ``column`` over a window of ``points`` points
     centred on each point (so the curve is not shifted: a trailing mean lags by half its
     width), per group, in the order of ``x``. The window is never wider than a third of the
     group's points (a 20-point window on a 30-point run would flatten it), and it shrinks
     symmetrically at the ends (the first point is its own mean), so the smoothed curve
-    starts and ends on the raw one."""
+    starts and ends on the raw one. With ``log`` the mean is taken of the logarithms (a
+    geometric mean): on a log axis a loss falling exponentially is a straight line, which a
+    centred mean then leaves where it is, where an arithmetic mean would lift it."""
     if frame.empty:
         return frame.assign(smoothed=pd.Series(dtype=float))
     out = frame.sort_values([*groupby, x], kind="stable")
     values = pd.to_numeric(out[column], errors="coerce").to_numpy(dtype=float)
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
     smoothed = np.full(len(out), np.nan)
     keys = [k for k in groupby if k in out.columns]
     groups = out.groupby(keys, sort=False).indices if keys else {None: np.arange(len(out))}
@@ -555,6 +561,8 @@ def centred_mean(frame: pd.DataFrame, column: str, points: int, x: str,
         count = ccnt[hi] - ccnt[lo]
         with np.errstate(invalid="ignore", divide="ignore"):
             smoothed[rows] = np.where(count > 0, (csum[hi] - csum[lo]) / count, np.nan)
+    if log:
+        smoothed = np.exp(smoothed)
     return out.assign(smoothed=smoothed)
 
 

@@ -1,8 +1,9 @@
 """Caches that never hand old objects to new code.
 
 When a source file changes under a running server (a deploy on Streamlit Community Cloud pulls
-new commits into the running app), Streamlit drops the app's modules from ``sys.modules`` and
-the next script run imports them anew. What ``st.cache_resource`` / ``st.cache_data`` and
+new commits into the running app), Streamlit drops the app's modules from ``sys.modules`` (or
+``ui/fresh.py`` does, when no session was connected to see the change) and the next script run
+imports them anew. What ``st.cache_resource`` / ``st.cache_data`` and
 ``st.session_state`` kept is still there: objects made by the old classes (a problem without
 the method the new loop calls: ``'LinearRegression' object has no attribute 'fun'``), chart
 specs drawn by the old builders. Every page calls :func:`keep_current` first:
@@ -22,7 +23,7 @@ import uuid
 
 import streamlit as st
 
-from ui import memory
+from ui import fresh, memory
 
 _PACKAGES = ("gdcore", "ui")
 _SEEN = "_code_version"  # in session state: the CODE this session's values were made under
@@ -75,4 +76,5 @@ def keep_current() -> bool:
                 del st.session_state[key]
             changed = True
         st.session_state[_SEEN] = CODE
+    fresh.record()  # what is loaded now, and when its files were written (ui/fresh.py)
     return changed

@@ -119,3 +119,60 @@ def test_sessions_survive_an_engine_edit_under_a_running_server(browser, tmp_pat
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def test_a_deploy_while_nobody_is_connected_reaches_the_next_visitor(browser, tmp_path):
+    """The edit lands while no session is open, on a server whose file watcher is off: no
+    session's watcher evicts the old modules, and before ui/fresh.py every later visitor got
+    the old code until a restart (a chart builder's label, the engine's data description)."""
+    _need_chromium()
+    app = tmp_path / "app"
+    _copy_repository(app)
+    port = _free_port()
+    env = {**os.environ, "GDCORE_ENGINE": "python", "GDCORE_CACHE_DIR": str(tmp_path / "c")}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit-deploy-edit.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(app / "dashboard.py"),
+         "--server.headless", "true", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=app, stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, "streamlit exited; see test-artifacts"
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "no /_stcore/health in 90 s"
+                time.sleep(0.3)
+        first = browser.new_context(viewport={"width": 1400, "height": 2300})
+        page = first.new_page()
+        page.goto(base + "/", timeout=120_000)
+        _wait_drawn(page, "generated (n=200")
+        axis = 'radiogroup', "x axis"
+        assert page.get_by_role(axis[0], name=axis[1]).get_by_role(
+            "radio", name="Step (updates)").count() == 1
+        first.close()  # nobody is connected now
+
+        _edit(app / "gdcore" / "data.py", *DATA_EDIT)
+        _edit(app / "ui" / "charts.py", '"step": "Step (updates)"', '"step": "Step (edited)"')
+
+        later = browser.new_context(viewport={"width": 1400, "height": 2300})
+        try:
+            fresh = later.new_page()
+            fresh.goto(base + "/", timeout=120_000)
+            _wait_drawn(fresh, "made (n=200")  # the engine's new code
+            assert fresh.get_by_role(axis[0], name=axis[1]).get_by_role(
+                "radio", name="Step (edited)").count() == 1  # the ui's new code too
+        finally:
+            later.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
