@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 
@@ -16,7 +18,7 @@ fresh.modules()  # a source changed under the server: import the app anew (ui/fr
 import gdcore
 from gdcore import presets
 from gdcore.config import FORMAT_VERSION
-from ui import charts, charts_models, charts_space, fit, render, results, state, text
+from ui import charts, charts_models, charts_space, fit, render, results, state, text, view
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.run_editor import run_editor
@@ -29,15 +31,20 @@ keep_current()  # first: nothing kept under other code reaches this run (ui/vers
 classroom = apply_classroom()
 start_accelerator()
 
-def show_view(view) -> None:
-    """Open the charts on the view that tells a preset's lesson (its x axis, loss or excess)."""
-    st.session_state["x_axis"] = view.get("x", "step")
-    st.session_state["loss_y"] = view.get("y", "loss")
+def show_view(shown: Mapping[str, Any], key: str | None = None) -> None:
+    """Open the charts on the view that tells a preset's lesson (its x axis, loss or excess);
+    ``key``: the preset loaded (the link names it)."""
+    if key is not None:
+        st.session_state[view.LOADED] = key
+    st.session_state["x_axis"] = shown.get("x", "step")
+    st.session_state["loss_y"] = shown.get("y", "loss")
     st.session_state["log"] = True
-    st.session_state["smooth"] = int(view.get("smooth", 0))
+    st.session_state["smooth"] = int(shown.get("smooth", 0))
 
 
 link_error = state.init(lambda: presets.build("lr"))
+st.session_state.setdefault(view.LOADED, "lr")  # the default setup is the first preset's
+view_refused = view.apply_from_link(presets.PRESETS)  # the link's chart view (ui/view.py)
 setup = state.current()
 height = 430 if classroom else 300
 
@@ -47,6 +54,9 @@ st.caption("Several gradient-descent runs on the same data, side by side. Change
            "reproduces it.")
 if link_error:
     st.error(escape_md(link_error))
+if view_refused:
+    st.warning("The link's chart view: " + escape_md("; ".join(view_refused)) + ". Those "
+               "settings are left as they were; the rest of the link is applied.")
 
 TASKS = {"linear": "Regression (squared error)", "logistic": "Classification (logistic)"}
 task = setup.get("problem", "linear")
@@ -63,7 +73,7 @@ def _switch_task() -> None:
     dataset = gdcore.load_dataset(data, problem=new)  # generated: no file, no error
     state.replace(state.normalized(presets.build(key, data=data, dataset=dataset, problem=new)))
     fit.remember_preset(key, state.current(), dataset)
-    show_view(presets.PRESETS[key].view)
+    show_view(presets.PRESETS[key].view, key)
 
 
 # --- sidebar: preset, data, runs, share ---------------------------------------------------
@@ -93,7 +103,7 @@ with st.sidebar:
         state.replace(state.normalized(
             presets.build(preset, data=choice.config, dataset=choice.dataset, problem=task)))
         fit.remember_preset(preset, state.current(), choice.dataset)
-        show_view(presets.PRESETS[preset].view)
+        show_view(presets.PRESETS[preset].view, preset)
         st.rerun()
     fit.follow_data(setup, choice)
     if classroom:
@@ -231,6 +241,8 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
                        help="A moving average centred on each point (so it does not lag), "
                             "drawn over the faint raw curve; at most a third of a run's "
                             "points.")
+    view.publish({"x_axis": x_axis, "loss_y": y_show, "log": log, "log_x": log_x,
+                  "smooth": smooth}, st.session_state.get(view.LOADED))
     hist, status, key = outcome.history, outcome.status, outcome.key
     look = (height, big)
     excess = outcome.reference_loss if y_show == "excess" else None
