@@ -157,6 +157,7 @@ for r in outcome.runs:
                 "drawn as far as it got. Change any setting to run it again.")
 if not outcome.runs:
     st.stop()
+fit.far_from_reference(outcome, experiment.to_dict(), choice, editable=not classroom)
 
 units = "standardized" if choice.dataset.standardized else ""
 LOSS_SHOWS = {"loss": "Loss", "excess": "Above best"}

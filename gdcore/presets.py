@@ -346,3 +346,72 @@ def condition_note(c: Curvature) -> str | None:
             f"small enough to be stable (below 2/λmax = {2 / c.lam_max:.3g}) crawls along the "
             f"valley, so plain gradient descent needs about that many steps. Standardizing x and "
             "y (z-scores) makes the valley round.")
+
+
+def lr_floor_note(c: Curvature) -> str | None:
+    """A note when this data needs learning rates below the smallest the lab holds
+    (``LIMITS["lr"].low``, 1e-9): ISLR's Default (balance ~ income, unstandardized) has
+    1/λmax = 3.8e-10, so every run was held at 1e-9, above its stability limit, and all of
+    them diverged together. None when the rates fit."""
+    floor = LIMITS["lr"].low
+    if c.lr_good >= floor:
+        return None
+    shown = f"{floor:.0e}".replace("e-0", "e-")  # 1e-9
+    return (f"This data needs learning rates below {shown}, the smallest the lab holds: "
+            f"1/λmax = {c.lr_good:.2g} (stable below 2/λmax = {c.lr_stable:.2g}), because its "
+            "columns are in the thousands or more. Every run is held at the floor, above its "
+            "limit, so they all diverge alike. Standardize x and y (z-scores): the rates then "
+            "come out near 1.")
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """The runs that did not diverge all ended far from the reference: ``closest`` ended
+    ``distance`` away after starting ``start`` away; ``flipped`` names the parameters whose
+    sign is opposite the reference's at the end (a fitted line that rises where the data
+    falls)."""
+
+    closest: str
+    distance: float
+    start: float
+    flipped: tuple[tuple[str, float, float], ...]  # (parameter, the run's value, reference)
+
+
+def _start(init, names: list[str]) -> np.ndarray:
+    """A run's starting point over ``names`` (``init`` as a setup gives it; None: zeros)."""
+    if init is None:
+        return np.zeros(len(names))
+    if isinstance(init, Mapping):
+        return np.array([float(init.get(n, 0.0)) for n in names])
+    values = np.asarray(init, dtype=float).ravel()
+    return values if len(values) == len(names) else np.zeros(len(names))
+
+
+#: Runs "end far from the reference" when the closest is still this share of its start away.
+FAR = 0.1
+
+
+def shortfall(runs, reference: dict[str, float]) -> Shortfall | None:
+    """A :class:`Shortfall` when every run that did not diverge ended more than ``FAR`` of
+    its starting distance from ``reference`` (least squares, the optimum), else None (no
+    reference, no such run, or one that came close). ``runs``: the engine's RunResults."""
+    if not reference:
+        return None
+    names = list(reference)
+    ref = np.array([reference[n] for n in names], dtype=float)
+    best = None
+    for r in runs:
+        if r.status == "diverged" or not np.isfinite(r.distance):
+            continue
+        start = float(np.linalg.norm(_start(r.config.init, names) - ref))
+        if start == 0 or r.distance <= FAR * start:
+            return None
+        if best is None or r.distance / start < best[1] / best[2]:
+            best = (r, r.distance, start)
+    if best is None:
+        return None
+    r, distance, start = best
+    flipped = tuple((n, float(r.params[n]), float(reference[n])) for n in names
+                    if n != "b" and n in r.params and r.params[n] * reference[n] < 0
+                    and abs(reference[n]) > 1e-12)
+    return Shortfall(r.name, distance, start, flipped)

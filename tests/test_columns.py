@@ -157,3 +157,35 @@ def test_a_long_column_name_is_cut_once_and_no_warning_follows():
         assert not at.exception
         assert "asked for the column" not in texts(at.warning)
         assert by_label(at.selectbox, "y column").value == "w" * 200
+
+
+def test_runs_ending_far_from_least_squares_are_said_and_one_click_fixes_it():
+    # issue 16, item 6: mtcars (condition number ~ 10^2, no narrow-valley note) - the "lr about
+    # right" run ended with slope +2.19 against least squares' -5.34 and nothing said why
+    at = _upload_real("mtcars.csv")
+    assert not at.exception
+    by_label(at.multiselect, "x columns").set_value(["wt"]).run()
+    info = texts(at.info).replace("\u2060", "")
+    assert "The runs end far from least squares after " in info, info
+    results = next(d.value for d in at.dataframe if "distance to least squares" in d.value.columns)
+    closest = results.loc[results["status"] != "diverged", "distance to least squares"].min()
+    assert f"is {closest:.3g} from it" in info  # the engine's own distance
+    by_label(at.button, "Standardize x and y").click().run()
+    assert not at.exception
+    assert "end far from" not in texts(at.info)
+    results = next(d.value for d in at.dataframe if "distance to least squares" in d.value.columns)
+    assert results["distance to least squares"].min() < 0.01
+
+
+def test_a_rate_below_the_floor_is_said_with_the_fix():
+    # issue 16, item 5: Default's balance ~ income (income in the tens of thousands) needs
+    # 1/lambda_max ~ 3e-10, below the editor's 1e-9: every run was held at 1e-9 and diverged
+    at = _upload_real("default.csv")
+    by_label(at.selectbox, "y column").set_value("balance").run()
+    by_label(at.multiselect, "x columns").set_value(["income"]).run()
+    assert not at.exception
+    said = texts(at.warning).replace("\u2060", "")
+    assert "This data needs learning rates below 1e-9, the smallest the lab holds" in said
+    by_label(at.button, "Standardize x and y").click().run()
+    assert not at.exception
+    assert "smallest the lab holds" not in texts(at.warning)

@@ -3,6 +3,8 @@ lesson on generated and sample data alike."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import gdcore
@@ -127,3 +129,34 @@ def test_a_flat_direction_is_said_without_an_infinite_ratio():
     assert "flat to rounding" in presets.condition_note(tiny)
     kappa = presets.Curvature(n=10, lam_max=8.0, lam_min=8e-6, row_max=4.0, distance=1.0)
     assert "about 1,000,000 times steeper" in presets.condition_note(kappa)
+
+
+def test_shortfall_names_the_closest_run_and_a_flipped_slope():
+    from types import SimpleNamespace as R
+
+    def run(name, w, b, status="completed", init=None):
+        ref = {"w": -5.0, "b": 30.0}
+        d = math.hypot(w - ref["w"], b - ref["b"])
+        return R(name=name, status=status, distance=d, params={"w": w, "b": b},
+                 config=R(init=init))
+
+    ref = {"w": -5.0, "b": 30.0}
+    start = math.hypot(5.0, 30.0)
+    got = presets.shortfall([run("a", 2.0, 10.0), run("b", 1.0, 20.0),
+                             run("c", 1e9, 1e9, "diverged")], ref)
+    assert got.closest == "b" and got.distance == pytest.approx(math.hypot(6, 10))
+    assert got.start == pytest.approx(start) and got.flipped == (("w", 1.0, -5.0),)
+    assert presets.shortfall([run("a", 2.0, 10.0), run("near", -5.0, 29.0)], ref) is None
+    assert presets.shortfall([run("c", 1e9, 1e9, "diverged")], ref) is None
+    assert presets.shortfall([run("a", 2.0, 10.0)], {}) is None
+    far = presets.shortfall([run("a", -4.0, 20.0, init={"w": -5.0, "b": 0.0})], ref)
+    assert far.start == pytest.approx(30.0) and far.flipped == ()
+
+
+def test_lr_floor_note():
+    low = presets.Curvature(n=10, lam_max=2.6e9, lam_min=1.0, row_max=4e9, distance=1.0)
+    note = presets.lr_floor_note(low)
+    assert note.startswith("This data needs learning rates below 1e-9, the smallest the lab "
+                           "holds: 1/λmax = 3.8e-10")
+    assert presets.lr_floor_note(presets.Curvature(n=10, lam_max=2.0, lam_min=1.0, row_max=4.0,
+                                                   distance=1.0)) is None

@@ -22,9 +22,11 @@ import streamlit as st
 
 from gdcore import presets
 from gdcore.errors import GDError
+from gdcore.limits import LIMITS
 from ui import state
 from ui.widgets import escape_md
 
+MAX_EPOCHS = int(LIMITS["epochs"].high)
 FIT = "_runs_fit"  # what the current runs' learning rates were chosen for
 NOTE = "_runs_fit_note"  # (data hash, text): said after the runs were refitted, for that data
 
@@ -130,6 +132,15 @@ def notices(setup: dict[str, Any], choice, *, editable: bool) -> None:
                 st.button("Fit the learning rates to this data", type="primary",
                           on_click=_fit_now, args=(choice.dataset, old), help=how.capitalize())
     standardized = bool(choice.config.get("standardize"))
+    floor = None if standardized else presets.lr_floor_note(c)
+    if floor:
+        with st.container(border=True):
+            st.warning(escape_md(floor))
+            if editable:
+                st.button("Standardize x and y", on_click=_standardize_now, type="primary",
+                          key="standardize_floor",
+                          help="Fit on z-scores; results are also shown in the original units.")
+        return  # (the narrow-valley note says the same at greater length)
     note = None if standardized else presets.condition_note(c)
     if note:
         with st.container(border=True):
@@ -137,3 +148,58 @@ def notices(setup: dict[str, Any], choice, *, editable: bool) -> None:
             if editable:
                 st.button("Standardize x and y", on_click=_standardize_now,
                           help="Fit on z-scores; results are also shown in the original units.")
+
+
+def _more_epochs(factor: int = 10) -> None:
+    setup = copy.deepcopy(state.current())
+    for run in setup["runs"]:
+        run["epochs"] = int(min(int(run.get("epochs", 1)) * factor, MAX_EPOCHS))
+    state.replace(setup)
+
+
+def _fit_to_data(choice_dataset) -> None:
+    """Every run at this data's 1/λmax (its own rate otherwise kept)."""
+    setup = copy.deepcopy(state.current())
+    c = presets.curvature(choice_dataset, _kind(setup))
+    for run in setup["runs"]:
+        run.setdefault("optimizer", {})["lr"] = float(f"{c.lr_good:.3g}")
+    state.replace(state.normalized(setup))
+
+
+def far_from_reference(outcome, setup: dict[str, Any], choice, *, editable: bool) -> None:
+    """When every run that did not diverge ended far from the reference (least squares, the
+    optimum), whatever the data's conditioning: say so, with the numbers, and offer the fixes
+    (standardize, more epochs, the fitted rate) one click each."""
+    if choice.waiting or not outcome.runs:
+        return
+    short = presets.shortfall(outcome.runs, outcome.reference)
+    if short is None:
+        return
+    ref = outcome.reference_name
+    epochs = sorted({int(r.config.epochs) for r in outcome.runs})
+    when = f"after {epochs[0]:,} epochs" if len(epochs) == 1 else "by their ends"
+    text = (f"The runs end far from {ref} {when}: the closest, {escape_md(short.closest)}, is "
+            f"{short.distance:.3g} from it (it started {short.start:.3g} away).")
+    whose = f"{ref}'" if ref.endswith("s") else f"{ref}'s"  # least squares', the optimum's
+    for name, got, want in short.flipped:
+        text += (f" Its {escape_md(name)} is {got:+.3g} where {whose} is {want:+.3g}: the "
+                 "fitted line slopes the wrong way.") if name == "w" else (
+            f" Its {escape_md(name)} is {got:+.3g} where {whose} is {want:+.3g}.")
+    standardized = bool(choice.config.get("standardize"))
+    text += (" The loss falls fast along the steep direction and crawls along the flat one; "
+             "standardizing makes the two alike, more epochs go further along, and the "
+             "fitted rate (1/λmax) is the largest that is safe for plain gradient descent.")
+    with st.container(border=True):
+        st.info(text)
+        if editable:
+            cols = st.columns(3)
+            valley = presets.condition_note(presets.curvature(choice.dataset, _kind(setup)))
+            if not standardized and not valley:  # (else the valley's note above offers it)
+                cols[0].button("Standardize x and y", on_click=_standardize_now, key="far_std",
+                               help="Fit on z-scores; results are also shown in the original "
+                                    "units.")
+            cols[1].button("Run 10× the epochs", on_click=_more_epochs, key="far_epochs",
+                           help=f"Every run's epochs times 10 (at most {MAX_EPOCHS:,}).")
+            cols[2].button("Use the fitted rate (1/λmax)", on_click=_fit_to_data,
+                           args=(choice.dataset,), key="far_lr",
+                           help="Every run's learning rate set to this data's 1/λmax.")
