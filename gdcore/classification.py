@@ -165,16 +165,61 @@ class LogisticRegression(RowModel):
                                       axis=0)
         return right / self.n
 
+    def ray(self, p) -> np.ndarray | None:
+        """A direction v != 0 along which the log-loss falls for ever, found from a Newton
+        (IRLS) point ``p`` whose fit saturates some rows, or None.
+
+        With *quasi-complete* separation (mtcars' ``am ~ gear``: every gear-3 car has am = 0,
+        every gear-5 car am = 1, gear 4 has both) a line puts every row on its own side or on
+        the line itself, so the loss keeps falling as the weights grow along it, towards the
+        best fit of the rows on the line: there is no optimum, yet IRLS stops where the
+        gradient's rounding does and reports weights of ~10² (Albert and Anderson, 1984).
+        At such a ``p`` the rows split into saturated ones (|logit| > 10, fitted probability
+        within 5e-5 of 0 or 1) and the rest; the candidate is ``p``'s direction projected so
+        the unsaturated rows lie exactly on the line. It is returned only when it passes the
+        test exactly (every saturated row strictly on its class's side, the others on the
+        line to rounding): a certificate, never a guess. Checked against an LP
+        (``scipy.optimize.linprog``) in ``tests/test_classification.py``."""
+        p = np.asarray(p, dtype=float)
+        xt = np.column_stack([self.x, np.ones(self.n)])
+        z = xt @ p
+        saturated = np.abs(z) > 10.0
+        if not saturated.any():
+            return None
+        sign = np.where(self.y == 1.0, 1.0, -1.0)
+        d = p / np.linalg.norm(p)
+        loose = xt[~saturated]
+        if len(loose):
+            # the part of d the unsaturated rows do not see: d minus its projection on their span
+            basis = np.linalg.svd(loose, full_matrices=False)[2]
+            keep = np.linalg.svd(loose, compute_uv=False)
+            rank = int(np.sum(keep > keep[0] * 1e-10)) if keep.size and keep[0] > 0 else 0
+            span = basis[:rank]
+            d = d - span.T @ (span @ d)
+        size = np.linalg.norm(d)
+        if size <= 1e-8:
+            return None
+        d = d / size
+        margin = sign * (xt @ d)
+        scale = np.abs(xt).max(axis=0) @ np.abs(d)  # how large a margin can be
+        on_line = np.abs(margin[~saturated]) <= 1e-9 * scale if len(loose) else np.ones(0, bool)
+        if on_line.all() and (margin[saturated] > 1e-9 * scale).all():
+            return d
+        return None
+
     @cached_property
     def optimum(self) -> tuple[np.ndarray | None, float]:
         """(p*, loss*) by Newton's method with a halving line search (IRLS) to a gradient norm
-        of 1e-12; (None, 0.0) when the classes are separable (no finite minimum)."""
+        of 1e-12; (None, 0.0) when the classes are separable (no finite minimum), and (None,
+        the loss approached) when they are quasi-completely separable (:meth:`ray`)."""
         p = np.zeros(self.dim)
         loss, g = bce_rows(p, self.x, self.y)
         for _ in range(200):
             if self.separates(p):
                 return None, 0.0
             if np.linalg.norm(g) <= 1e-12:
+                if self.ray(p) is not None:
+                    return None, loss
                 return p, loss
             # the least-norm Newton step: collinear columns make the Hessian singular
             step = np.linalg.lstsq(self.hessian(p), g, rcond=None)[0]
@@ -188,11 +233,17 @@ class LogisticRegression(RowModel):
                     break
                 t *= 0.5
                 if t < 1e-12:  # no step lowers the loss in floating point: p is the optimum
-                    return p, loss
+                    return (None, loss) if self.ray(p) is not None else (p, loss)
             p, loss, g = q, lq, gq
             if np.max(np.abs(p)) > 1e8 or loss < 1e-12:
                 return None, 0.0  # the weights run off: the classes are separable
-        return p, loss
+        return (None, loss) if self.ray(p) is not None else (p, loss)
+
+    @property
+    def quasi_separable(self) -> bool:
+        """No optimum although no line separates the classes strictly: a line leaves some
+        rows of both classes on it and all others on their side (see :meth:`ray`)."""
+        return self.optimum[0] is None and self.optimum[1] > 0.0
 
     @property
     def separable(self) -> bool:
@@ -200,7 +251,8 @@ class LogisticRegression(RowModel):
 
     @property
     def min_value(self) -> float:
-        """The best possible loss (0 when the classes are separable: approached, not reached)."""
+        """The best possible loss (0 when the classes are separable, the loss of the rows on
+        the line when quasi-separable: approached, not reached)."""
         return float(self.optimum[1])
 
     @property

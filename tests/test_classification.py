@@ -186,7 +186,10 @@ def test_separability_matches_a_linear_program(rows, d):
             LogisticRegression(x, y)
         return
     prob = LogisticRegression(x, y)
-    assert prob.separable == strictly_separable(x, y)
+    # no optimum exactly when the loss falls along a ray: strict separation, or quasi-complete
+    # (rows of both classes on the line, every other row on its side)
+    assert prob.separable == has_ray(x, y)
+    assert prob.quasi_separable == (has_ray(x, y) and not strictly_separable(x, y))
     if not prob.separable:  # a finite point where the gradient vanishes
         assert np.linalg.norm(gradient(x, y, prob.reference)) < 1e-9
 
@@ -263,3 +266,62 @@ def test_accuracies_of_a_history_match_one_point_at_a_time():
     want = [float(np.mean(((x @ p[:-1] + p[-1]) >= 0) == (y == 1))) for p in points]
     assert got.tolist() == want
     assert got[0] == y.mean()
+
+
+def has_ray(x, y) -> bool:
+    """Whether some direction v != 0 has (2y - 1)(x·v_w + v_b) >= 0 on every row and > 0 on
+    some (the log-loss falls for ever along it: complete or quasi-complete separation; Albert
+    and Anderson 1984): an LP, maximising the margins' sum in a box."""
+    a = (2.0 * y - 1.0)[:, None] * design(x)
+    top = np.abs(a).max(axis=0)
+    a = a / np.where(top > 0, top, 1.0)  # columns of one scale (a zero column stays zero)
+    res = linprog(-a.sum(axis=0), A_ub=-a, b_ub=np.zeros(len(y)),
+                  bounds=[(-1, 1)] * a.shape[1], method="highs")
+    assert res.status == 0, res.message
+    return -res.fun > 1e-7 * len(y)
+
+
+def quasi(seed: int, d: int = 1, n: int = 60):
+    """Rows on one line hold both classes, every other row is on its class's side."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    v = rng.normal(size=d)
+    c = float(rng.normal())
+    z = x @ v + c
+    on = rng.random(n) < 0.3
+    x[on] -= np.outer(z[on] / (v @ v), v)  # moved onto the line x·v + c = 0
+    z = x @ v + c
+    y = np.where(on, rng.random(n) < 0.5, z > 0).astype(float)
+    y[np.flatnonzero(on)[:2]] = [0.0, 1.0]  # both classes on the line
+    return x, y
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_quasi_complete_separation_has_no_optimum(seed):
+    # issue 16, item 7: IRLS stopped at weights ~10^2 with "Optimum (IRLS): w = 28.653" on
+    # mtcars' am ~ gear; there is no optimum, the loss falls along a ray for ever
+    x, y = quasi(seed, d=1 + seed % 3)
+    assert has_ray(x, y) and not strictly_separable(x, y)  # the LP's verdict
+    prob = LogisticRegression(x, y)
+    assert prob.optimum[0] is None and prob.quasi_separable and prob.separable
+    assert prob.min_value > 0
+
+
+def test_mtcars_am_gear_has_no_optimum_and_the_page_says_so():
+    gear = np.array([3.0] * 15 + [4.0] * 12 + [5.0] * 5)
+    am = np.array([0.0] * 15 + [1.0] * 8 + [0.0] * 4 + [1.0] * 5)
+    assert has_ray(gear[:, None], am)
+    prob = LogisticRegression(gear[:, None], am)
+    assert prob.quasi_separable and prob.optimum[0] is None
+    # the loss approached: the 12 gear-4 cars at their own share of am = 1 (8 of 12)
+    share = 8 / 12
+    gap = -(8 * math.log(share) + 4 * math.log(1 - share)) / 32
+    assert prob.min_value == pytest.approx(gap, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_overlapping_classes_keep_their_optimum(seed):
+    x, y = overlapping(1 + seed % 3, seed)
+    assert not has_ray(x, y)
+    prob = LogisticRegression(x, y)
+    assert prob.optimum[0] is not None and not prob.quasi_separable

@@ -189,3 +189,18 @@ def test_a_rate_below_the_floor_is_said_with_the_fix():
     by_label(at.button, "Standardize x and y").click().run()
     assert not at.exception
     assert "smallest the lab holds" not in texts(at.warning)
+
+
+def test_quasi_separated_classes_are_said_to_have_no_optimum():
+    # issue 16, item 7: mtcars' am ~ gear showed "Optimum (IRLS): w = 28.653, b = -113.92"
+    gear = [3] * 15 + [4] * 12 + [5] * 5
+    am = [0] * 15 + [1] * 8 + [0] * 4 + [1] * 5
+    raw = ("gear,am\n" + "".join(f"{g},{a}\n" for g, a in zip(gear, am))).encode()
+    at = app()
+    at.segmented_control(key="task_choice").set_value("logistic").run()
+    at = upload(choose_upload(at), "gears.csv", raw)
+    assert not at.exception
+    said = texts(at.caption).replace("\u2060", "")
+    assert "No optimum: a line (or plane) puts every row on its own class's side or on the line" \
+        in said
+    assert "Optimum (Newton" not in said

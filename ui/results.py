@@ -446,6 +446,13 @@ def reference_text(outcome: Outcome, dataset) -> str:
                        if nm in outcome.reference)
     if outcome.kind == "linear":
         return f"Least squares: {values}, loss = {outcome.reference_loss:.5g}. {data}"
+    if not outcome.reference and getattr(outcome.problem, "quasi_separable", False):
+        return ("No optimum: a line (or plane) puts every row on its own class's side or on "
+                "the line itself, where rows of both classes meet (quasi-complete separation), "
+                f"so the log-loss keeps falling towards {outcome.reference_loss:.5g} (the best "
+                "fit of the rows on the line) as the weights grow along it, and never reaches "
+                "it: there is no reference point, and no run's weights settle. A second x "
+                f"column, or fewer distinct values per class, may give one. {data}")
     if not outcome.reference:
         return ("The two classes can be separated by a line (or plane): the log-loss has no "
                 "minimum, it keeps falling towards 0 as the weights grow, so there is no "
