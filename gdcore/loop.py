@@ -203,6 +203,7 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
     have_ref = math.isfinite(ref)
     target = ref + 1e-3 * (loss0 - ref) if have_ref else 0.0
     within = 0 if (have_ref and loss0 <= target) else -1
+    failed, first_failed = 0, -1  # searches out of trials (line search, Newton)
     check_tol = stop.tol_grad > 0.0 or stop.tol_loss > 0.0
     status, step, samples, diverged_at = COMPLETED, 0, 0, -1
     stride, next_rec = 1, 1
@@ -237,12 +238,12 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
                 #    another with the gradient recomputed and clipped again in between
                 t = step + 1
                 if method.name == methods.LINE_SEARCH:  # Armijo from a first step of lr
-                    p, taken, _ = methods.armijo(loss_of, p, bl, g, lr, method)
+                    p, taken, trials = methods.armijo(loss_of, p, bl, g, lr, method)
                 elif method.name == methods.NEWTON:  # the Newton direction, damped from lr
                     d_newton, _ = methods.newton_direction(problem.hessian(p), g,
                                                            method.min_curvature)
-                    p, taken, _ = methods.armijo(loss_of, p, bl, g, lr, method, d_newton,
-                                                 methods.ROUNDING)
+                    p, taken, trials = methods.armijo(loss_of, p, bl, g, lr, method, d_newton,
+                                                      methods.ROUNDING)
                 else:
                     for j in range(dim):
                         if bat.sequential and j > 0:
@@ -252,6 +253,10 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
                                 gsq_j += gj * gj
                             _clip(clp, g, gsq_j)
                         p[j], states[j] = rule(p[j], g[j], states[j], t, lr, opt)
+                if method.name != methods.GD and not trials[-1].accepted:
+                    failed += 1  # out of trials: the last one was taken, said in the result
+                    if first_failed < 0:
+                        first_failed = t
                 # 4. full-data loss at the new point
                 new_loss, gfull = after(p)
             except (ArithmeticError, ValueError):  # Python raises where IEEE gives inf / NaN
@@ -313,7 +318,8 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
         else:
             rec[-1] = row
     steps = diverged_at if status == DIVERGED else step
-    return Trace(_array(rec, dim), status, steps, tuple(p), loss, best, within)
+    return Trace(_array(rec, dim), status, steps, tuple(p), loss, best, within, failed,
+                 first_failed)
 
 
 def _array(rec: list, dim: int):

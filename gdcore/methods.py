@@ -71,10 +71,11 @@ def armijo(objective: Callable[[Sequence[float]], float], p: Sequence[float], lo
     (new point, accepted step, every trial). A non-finite trial loss counts as not enough
     decrease. After ``max_trials`` the last (smallest) trial is taken.
 
-    ``slack`` (relative to the loss) is a change the condition overlooks. Newton's method
-    passes :data:`ROUNDING`: next to a minimum the gain of a full Newton step falls below the
-    loss's own rounding and cannot be measured, and the step, which the quadratic model
-    trusts there, is taken rather than shrunk to nothing. The line search passes 0: its
+    ``slack`` (relative to the loss) is a change the condition overlooks on the first trial
+    when it is at most the full step (``t0 <= 1``). Newton's method passes :data:`ROUNDING`:
+    next to a minimum the gain of a full Newton step falls below the loss's own rounding and
+    cannot be measured, and the step, which the quadratic model trusts there, is taken
+    rather than shrunk to nothing. The line search passes 0: its
     steepest-descent trial has no such model behind it."""
     d = [-gj for gj in g] if direction is None else list(direction)
     slope = sum(gj * dj for gj, dj in zip(g, d))  # gᵀd: the loss's rate of change along d
@@ -83,7 +84,10 @@ def armijo(objective: Callable[[Sequence[float]], float], p: Sequence[float], lo
     for k in range(hp.max_trials):
         q = [pj + t * dj for pj, dj in zip(p, d)]
         lq = objective(q)
-        ok = bool(np.isfinite(lq)) and lq <= loss + hp.c * t * slope + slack * abs(loss)
+        # the slack is for the step the quadratic model trusts: the first trial, at most the
+        # full step (a step scale above 1 overshoots on purpose: no model vouches for it)
+        extra = slack * abs(loss) if k == 0 and t0 <= 1.0 else 0.0
+        ok = bool(np.isfinite(lq)) and lq <= loss + hp.c * t * slope + extra
         trials.append(Trial(t, tuple(q), float(lq), ok))
         if ok or k == hp.max_trials - 1:
             return q, t, trials

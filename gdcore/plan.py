@@ -73,6 +73,8 @@ class Trace(NamedTuple):
     final_loss: float
     best_loss: float
     within: int  # first step from which the excess loss stayed <= 0.1% of the start's; -1: none
+    failed_searches: int = 0  # line search / Newton steps whose every trial failed Armijo's test
+    first_failed: int = -1  # the update of the first of them (-1: none)
 
 
 def has_rows(problem) -> bool:

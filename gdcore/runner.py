@@ -156,6 +156,10 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     params = {nm: float(v) for nm, v in zip(names, p_final)}
     message = _message(status_name, trace.steps, float(hist["loss"].iloc[-1]), cfg,
                        float(rec[0, LOSS]))
+    if trace.failed_searches:
+        if status_name == "completed":
+            status_name = SEARCH_FAILED
+        message = _search_message(cfg, trace) + " " + message
     to_loss = trace.within if trace.within >= 0 else None
     to_weights = _steps_to_weights(problem, hist, names, np.asarray(plan.p0, dtype=float), p_final)
     original = None
@@ -231,6 +235,21 @@ def reference_point(problem, near=None) -> np.ndarray | None:
 def _distance(problem, p) -> float:
     ref = reference_point(problem, near=p)
     return float("nan") if ref is None else float(np.linalg.norm(np.asarray(p) - ref))
+
+
+#: The status of a run whose line search (or Newton step) ran out of trials at some update
+#: and took its last, uphill trial: the run went on, but not as the method promises.
+SEARCH_FAILED = "search failed"
+
+
+def _search_message(cfg: RunConfig, trace) -> str:
+    what = "The Newton step's line search" if cfg.method.name == "newton" else "The line search"
+    trials = cfg.method.params.get("max_trials", 40)
+    return (f"{what} ran out of trials ({trials}) at {trace.failed_searches:,} "
+            f"of {trace.steps:,} updates, first at update {trace.first_failed:,}: each time it "
+            "took its last, smallest trial, which failed Armijo's test (the loss did not fall "
+            "enough, or rose). Allow more trials (max_trials) or start from a smaller step "
+            f"(the learning rate, now {cfg.optimizer.lr:g}).")
 
 
 def _message(status: str, last: int, last_loss: float, cfg: RunConfig, loss0: float) -> str:

@@ -18,6 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.special import expit
 
+import gdcore
 from gdcore import data as gdata
 from gdcore import methods
 from gdcore.classification import LogisticRegression
@@ -432,3 +433,38 @@ def test_conditioning_of_a_diagonal_hessian_by_hand():
     assert round_bowl.steps_per_efold < 1 and round_bowl.updates_per_efold == 1.0
     saddle = methods.conditioning(np.diag([2.0, -1.0]))
     assert saddle.kappa == math.inf and saddle.updates_per_efold == math.inf
+
+
+def test_a_line_search_out_of_trials_says_so():
+    # issue 16, item 8: 27 -> 2027 -> 164027 -> 1.3e7 -> 1.1e9 with status "completed", no word
+    res = gdcore.run_experiment({"version": 2, "problem": "quadratic", "runs": [
+        {"name": "ls", "epochs": 4, "init": [-1.0], "optimizer": {"name": "sgd", "lr": 10.0},
+         "method": {"name": "line_search", "max_trials": 2}}]})
+    r = res.runs[0]
+    # f = (w - 4)^2 + 2 from w = -1: trials t = 10, 5 along -g; both fail; the last is taken
+    w, losses = -1.0, [27.0]
+    for _ in range(4):
+        w = w - 5.0 * 2 * (w - 4)
+        losses.append((w - 4) ** 2 + 2)
+    assert r.history["loss"].tolist() == losses
+    assert r.status == "search failed"
+    assert r.message.startswith("The line search ran out of trials (2) at 4 of 4 updates, first "
+                                "at update 1")
+    ok = gdcore.run_experiment({"version": 2, "problem": "quadratic", "runs": [
+        {"name": "ls", "epochs": 4, "init": [-1.0], "optimizer": {"name": "sgd", "lr": 10.0},
+         "method": {"name": "line_search"}}]}).runs[0]
+    assert ok.status in ("completed", "converged") and "ran out of trials" not in ok.message
+
+
+def test_the_rounding_slack_is_for_the_first_full_step_only():
+    # issue 16, item 8: with lr > 1 the slack accepted steps that were neither the full step nor
+    # what the test accepts (t = 1.5 and 2.5 on a quadratic)
+    hp = methods.Hyper(name="newton", c=0.45, shrink=0.6, max_trials=5)
+    f = lambda q: (q[0] - 4.0) ** 2 + 2.0  # noqa: E731
+    # from w = 3.5 (loss 2.25, g = -1, Newton d = 0.5): the bound at t is 2.25 - 0.225 t
+    big_slack = 0.2  # far more than rounding, so a slack that applies would show
+    _, t, trials = methods.armijo(f, [3.5], 2.25, [-1.0], 2.5, hp, [0.5], big_slack)
+    assert [round(tr.step, 6) for tr in trials] == [2.5, 1.5, 0.9]  # 1.5 would pass with slack
+    assert t == pytest.approx(0.9)
+    _, t, _ = methods.armijo(f, [3.5], 2.25, [-1.0], 1.0, hp, [0.5], big_slack)
+    assert t == 1.0  # the full step, first trial: the slack applies (and here it passes anyway)
