@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from . import data as gdata
 from .classification import LogisticRegression, bce, sigmoid
@@ -652,7 +653,15 @@ def newton_cost(dims=COST_DIMS, n: int = COST_ROWS,
     descent costs a pass over the data (about n·d multiply-adds); each Newton step also
     builds the (d+1)×(d+1) Hessian (about n·d²) and decomposes it (about d³). Tidy: d,
     method, us_per_step (the fastest of ``repeats`` runs: timings on a shared machine only
-    ever come out slower), and ratio (Newton's time over gradient descent's, on both rows)."""
+    ever come out slower), and ratio (Newton's time over gradient descent's, on both rows).
+    Measured with one BLAS thread (``threadpoolctl``): the numbers are this machine's
+    arithmetic, not how busy its other cores were."""
+    with threadpool_limits(limits=1):  # BLAS threads spinning on shared cores made d = 50
+        # slower than d = 100 (120,736 against 5,807 µs); one thread measures the arithmetic
+        return _newton_cost(dims, n, repeats)
+
+
+def _newton_cost(dims, n: int, repeats: int) -> pd.DataFrame:
     rows = []
     for d in dims:
         prob = feature_problem(int(d), n)

@@ -284,10 +284,10 @@ def lesson_schedules() -> None:
                    f"{best.mean_excess:.3g}: {best.vs_constant:.3g} times lower.")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, ttl=3600)
 def measured(code: str, name: str, *args):
-    """A ``gdcore.lessons`` result that includes wall times, kept: the times are measured
-    once (per server and arguments), so a rerun shows the same numbers."""
+    """A ``gdcore.lessons`` result that includes wall times, kept for an hour: a rerun shows
+    the same numbers, and a server's busy spell is not shown for its whole life."""
     return getattr(G, name)(*args)
 
 
@@ -493,8 +493,9 @@ def lesson_curvature() -> None:
                 "(about n·d² multiply-adds) and decomposes it (about d³), where a gradient step "
                 "reads the data once (about n·d). Wall time per step of the engine's own runs "
                 f"on generated logistic data with {G.COST_ROWS:,} rows and d features, "
-                "measured on this server when the lesson was first opened (the fastest of "
-                f"{G.COST_REPEATS} runs: a shared machine only ever makes them slower):")
+                "measured on this server (one BLAS thread, the fastest of "
+                f"{G.COST_REPEATS} runs: a shared machine only ever makes them slower; "
+                "measured again each hour). These are this server's figures; yours differ:")
     cost = measured(version.CODE, "newton_cost")
     render.chart(st, ("cv-cost", H, classroom), lambda: cc.lines_chart(
         cost, "d", "us_per_step", "method", log_x=True, log_y=True, points=True,

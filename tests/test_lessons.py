@@ -463,3 +463,24 @@ def test_new_lesson_charts_build_strict_specs():
     assert line["encoding"]["strokeDash"]["scale"]["range"][0] == [1, 0]  # log-loss solid
     cost = specs[3].to_dict()
     assert cost["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+
+
+def test_newton_cost_is_measured_with_one_blas_thread(monkeypatch):
+    # issue 16, item 10: BLAS threads spinning on shared cores made d = 50 twenty times slower
+    # than d = 100; the measurement now runs with one thread
+    from threadpoolctl import threadpool_info
+
+    from gdcore import lessons
+
+    seen = []
+    real = lessons._newton_cost
+
+    def spy(*args):
+        seen.extend(pool["num_threads"] for pool in threadpool_info()
+                    if pool.get("user_api") == "blas")
+        return real(*args)
+
+    monkeypatch.setattr(lessons, "_newton_cost", spy)
+    cost = lessons.newton_cost(dims=(2, 5), n=200, repeats=1)
+    assert set(cost["d"]) == {2, 5}
+    assert seen and set(seen) == {1}
