@@ -345,7 +345,10 @@ st.subheader("Results")
 st.caption(results.reference_text(outcome, choice.dataset))
 table = results.results_table(outcome, choice.dataset)
 if classroom:  # an HTML table: its text follows the projector stylesheet
-    text.table(st, results.rounded(table))
+    shown, messages = results.classroom_table(table)
+    text.table(st, shown)
+    for run, message in messages:
+        st.caption(f"**{escape_md(run)}**: {escape_md(message)}")
 else:
     st.dataframe(table, hide_index=True, column_config=results.TABLE_COLUMNS)
 

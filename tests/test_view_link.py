@@ -50,3 +50,30 @@ def test_a_bad_view_value_is_named_and_the_rest_applied():
     assert at.session_state["log_x"] is True and at.session_state["x_axis"] == "step"
     at.run()  # said once: the same link is not read again
     assert not at.warning or "chart view" not in texts(at.warning)
+
+
+def test_results_table_never_cuts_numbers_and_pins_the_run():
+    # issue 16, item 12: "final b" showed "3306e-16" (cut from the left) at 1400 px
+    import json as _json
+
+    at = app()
+    frame = next(d for d in at.dataframe if "final loss" in d.value.columns)
+    config = _json.loads(frame.proto.columns)
+    assert config["run"]["pinned"] is True
+    for name, col in config.items():
+        if name in ("run", "message", "_index"):
+            continue
+        width = col.get("width")
+        assert isinstance(width, int) and width >= int(7.5 * len(name)) + 28, (name, width)
+        if col.get("type_config", {}).get("format") == "%.5g":
+            assert width >= 112, name  # "-3.3306e-16" fits
+
+
+def test_classroom_table_fits_and_messages_go_under_it():
+    at = app(classroom="1")
+    ok(at)
+    room = at.table[-1].value
+    assert "message" not in room.columns and "time (ms)" not in room.columns
+    assert {"run", "status", "final loss", "steps to converge"} <= set(room.columns)
+    said = texts(at.caption)
+    assert "**lr too large**: Diverged at step" in said  # the diverged run's message, under it

@@ -41,6 +41,11 @@ _CSS = """
     font-size: 1.25rem !important; }
   .stApp [data-testid="stButtonGroup"] button p { font-size: 1.2rem !important; }
   .stApp [data-testid="stMetricValue"] { font-size: 2.6rem !important; }
+  .stApp [data-testid="stSelectbox"] input[role="combobox"],
+  .stApp [data-testid="stMultiSelect"] input[role="combobox"],
+  .stApp [data-testid="stMultiSelect"] [data-rac] span,
+  [role="listbox"] [role="option"] { font-size: 1.3rem !important; }
+  .stApp [data-testid="stSelectbox"] [role="group"] { min-height: 3rem; }
 </style>
 """
 

@@ -366,28 +366,60 @@ def results_table(outcome: Outcome, dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-NUMBER = st.column_config.NumberColumn(format="%.5g")
+# wide enough for "-3.3306e-16" (%.5g at its longest): a narrower column cut numbers from the
+# left ("3306e-16"); the run's name stays pinned while the table scrolls sideways
+NUMBER_WIDTH = 112
+
+
+def _width(header: str, least: int = NUMBER_WIDTH) -> int:
+    """Pixels for a column: its numbers, and its header in full (about 7.5 px a character)."""
+    return max(least, int(7.5 * len(header)) + 28)
+
+
+def _number(header: str, fmt: str = "%.5g", least: int = NUMBER_WIDTH, **kw):
+    return st.column_config.NumberColumn(format=fmt, width=_width(header, least), **kw)
+
+
 TABLE_COLUMNS = {
-    "run": st.column_config.TextColumn(width="medium"),
-    "status": st.column_config.TextColumn(width="small"),
-    **{c: NUMBER for c in ("final w", "final b", "slope (original units)",
-                           "intercept (original units)", "distance to least squares",
-                           "distance to optimum", "final loss", "best loss",
-                           *(f"final w{j}" for j in range(1, 65)))},
-    "accuracy": st.column_config.NumberColumn(format="percent"),
-    "steps to converge": st.column_config.NumberColumn(
-        format="%d", help="The first step from which the loss stayed within 0.1% of its "
-                          "starting gap to the best loss *and* the weights stayed within 1% of "
-                          "their starting distance to the reference (least squares, or the "
-                          "optimum). Empty: not by the end of the run."),
-    "loss settled at": st.column_config.NumberColumn(
-        format="%d", help="The first step from which the loss alone stayed within 0.1% of its "
-                          "starting gap. In a long narrow valley this comes long before the "
-                          "weights are near the answer: compare with steps to converge."),
-    "steps": st.column_config.NumberColumn(format="%d"),
-    "time (ms)": st.column_config.NumberColumn(format="%.3g"),
+    "run": st.column_config.TextColumn(width="medium", pinned=True),
+    "status": st.column_config.TextColumn(width=_width("search failed", 80)),
+    **{c: _number(c) for c in ("final w", "final b", "slope (original units)",
+                               "intercept (original units)", "distance to least squares",
+                               "distance to optimum", "final loss", "best loss",
+                               *(f"final w{j}" for j in range(1, 65)))},
+    "accuracy": _number("accuracy", "percent", 80),
+    "steps to converge": _number(
+        "steps to converge", "%d", 80,
+        help="The first step from which the loss stayed within 0.1% of its starting gap to the "
+             "best loss *and* the weights stayed within 1% of their starting distance to the "
+             "reference (least squares, or the optimum). Empty: not by the end of the run."),
+    "loss settled at": _number(
+        "loss settled at", "%d", 80,
+        help="The first step from which the loss alone stayed within 0.1% of its starting "
+             "gap. In a long narrow valley this comes long before the weights are near the "
+             "answer: compare with steps to converge."),
+    "steps": _number("steps", "%d", 80),
+    "time (ms)": _number("time (ms)", "%.3g", 80),
     "message": st.column_config.TextColumn(width="large"),
 }
+
+
+#: What the projector's table shows (messages go under it: a long one made its row three
+#: times taller, and the columns past the screen's width were cut off at 1280 × 720).
+CLASSROOM_DROP = ("best loss", "loss settled at", "steps", "time (ms)", "message")
+
+
+def classroom_table(table: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The results table for classroom mode (fewer columns, one line a run) and the runs'
+    messages, (run, message), to show under it. With more than three parameters only the
+    distance and losses stay: the weights are in the charts."""
+    keep = table.drop(columns=[c for c in CLASSROOM_DROP if c in table.columns])
+    finals = [c for c in keep.columns if c.startswith("final ") and c != "final loss"]
+    if len(finals) > 3:
+        keep = keep.drop(columns=finals)
+    messages = [(str(r), str(m)) for r, m in zip(table["run"], table.get("message", []))
+                if isinstance(m, str) and m]
+    return rounded(keep), messages
 
 
 def rounded(table: pd.DataFrame) -> pd.DataFrame:
