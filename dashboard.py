@@ -18,7 +18,7 @@ fresh.modules()  # a source changed under the server: import the app anew (ui/fr
 import gdcore
 from gdcore import presets
 from gdcore.config import FORMAT_VERSION
-from ui import charts, charts_models, charts_space, fit, render, results, state, text, view
+from ui import charts, charts_models, charts_space, fit, nav, render, results, state, text, view
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.run_editor import run_editor
@@ -28,6 +28,7 @@ from ui.widgets import DEFAULT_DATA, data_source
 
 st.set_page_config(page_title="Gradient Descent Lab", page_icon="📉", layout="wide")
 keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
+nav.links()  # named pages (ui/nav.py)
 classroom = apply_classroom()
 start_accelerator()
 

@@ -16,7 +16,7 @@ import gdcore
 from gdcore import sweep as S
 from gdcore.classification import LogisticRegression
 from gdcore.export import csv_text
-from ui import render, results, text, version
+from ui import nav, render, results, text, version
 from ui import sweep_charts as sc
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
@@ -25,6 +25,7 @@ from ui.version import keep_current
 
 st.set_page_config(page_title="Learning-rate sweep · Gradient Descent Lab", layout="wide")
 keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
+nav.links()  # named pages (ui/nav.py)
 classroom = apply_classroom()
 start_accelerator()
 

@@ -13,13 +13,14 @@ from gdcore import landscape as L
 from gdcore import lessons as G
 from ui import landscape_charts as lc
 from ui import lesson_charts as cc
-from ui import render, results, text, version
+from ui import nav, render, results, text, version
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.version import keep_current
 
 st.set_page_config(page_title="Lessons · Gradient Descent Lab", layout="wide")
 keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
+nav.links()  # named pages (ui/nav.py)
 classroom = apply_classroom()
 start_accelerator()
 H = 420 if classroom else 300

@@ -38,3 +38,18 @@ def test_a_copied_link_opens_on_its_view(browser, app_server):
         lesson = presets.PRESETS["batch"].lesson_for("linear")  # the picker's caption
         assert shared.locator('[data-testid="stSidebar"]').get_by_text(lesson[:30]).count() == 1
         screenshot(shared, "link-opens-on-its-view")
+
+
+def test_the_pages_have_names_in_the_navigation(browser, app_server):
+    # issue 16, item 13: the home page's link read "dashboard" (its file's name)
+    with new_app_page(browser, app_server, height=900) as page:
+        side = page.locator('[data-testid="stSidebar"]')
+        links = side.locator('[data-testid="stPageLink"]')
+        names = [t.split("\n")[-1].strip() for t in links.all_inner_texts()]  # (after the icon)
+        assert names == ["Compare runs", "Loss landscape", "Learning rate sweep", "Lessons"]
+        assert side.get_by_text("dashboard", exact=True).count() == 0
+        links.nth(3).click()
+        page.get_by_role("heading", name="Lessons").first.wait_for(timeout=120_000)
+        wait_idle(page)
+        page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').first.click()
+        page.get_by_role("heading", name="Gradient Descent Lab").wait_for(timeout=120_000)
