@@ -149,6 +149,9 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
                     "grad_norm": rec[:, GRAD_NORM], "clipped": rec[:, CLIPPED] != 0.0})
     if isinstance(problem, LogisticRegression):  # share of rows classified right, per row kept
         columns["accuracy"] = problem.accuracies(rec[:, N_COLS:])
+    if dataset is not None and getattr(dataset, "standardized", False) \
+            and getattr(dataset, "classes", None) is None:
+        columns.update(_original_columns(dataset, names, rec))
     hist = pd.DataFrame(columns)
 
     status_name = STATUS[trace.status]
@@ -235,6 +238,22 @@ def reference_point(problem, near=None) -> np.ndarray | None:
 def _distance(problem, p) -> float:
     ref = reference_point(problem, near=p)
     return float("nan") if ref is None else float(np.linalg.norm(np.asarray(p) - ref))
+
+
+def _original_columns(dataset, names, rec: np.ndarray) -> dict[str, np.ndarray]:
+    """The history in original units, beside the model units (regression on standardized
+    data): ``<param>_original`` (slope(s) and intercept, as ``Dataset.to_original_units``
+    gives them for each row) and ``loss_original`` (the MSE in y's units squared)."""
+    d = len(names) - 1
+    w = rec[:, N_COLS:N_COLS + d]
+    b = rec[:, N_COLS + d]
+    slope = dataset.y_scale * w / np.asarray(dataset.x_scale, dtype=float)
+    intercept = dataset.y_scale * b + dataset.y_mean - slope @ np.asarray(dataset.x_mean,
+                                                                            dtype=float)
+    out = {f"{nm}_original": slope[:, j] for j, nm in enumerate(names[:-1])}
+    out[f"{names[-1]}_original"] = intercept
+    out["loss_original"] = rec[:, LOSS] * dataset.y_scale ** 2
+    return out
 
 
 #: The status of a run whose line search (or Newton step) ran out of trials at some update

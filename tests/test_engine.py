@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+import gdcore
 from gdcore import FUNCTIONS, ConfigError, LinearRegression, clipping, objectives, parse_run, run, schedules
 from gdcore.config import SCHEDULE_DEFAULTS
 
@@ -385,3 +386,25 @@ def test_cosine_without_t_max_decays_once_over_the_run(per):
     lrs = r.history["lr"].to_numpy()
     assert lrs[0] == 0.01 and np.all(np.diff(lrs) <= 1e-18)  # falls all run long ...
     assert lrs[-1] < 0.01 * 0.05  # ... to near eta_min at the end, without climbing back
+
+
+def test_standardized_history_carries_original_units():
+    # issue 16, item 14: under standardize the history was in model units only
+    rng = np.random.default_rng(4)
+    x = rng.normal(300, 40, size=150)
+    y = 0.2 * x + 7 + rng.normal(size=150)
+    res = gdcore.run_experiment({"problem": "linear", "data": {
+        "source": "inline", "x": x.tolist(), "y": y.tolist(), "standardize": True},
+        "runs": [{"name": "gd", "epochs": 30, "optimizer": {"name": "sgd", "lr": 0.3}}]})
+    h, ds = res.runs[0].history, res.dataset
+    for w, b, wo, bo in h[["w", "b", "w_original", "b_original"]].itertuples(index=False):
+        slope, intercept = ds.to_original_units(w, b)
+        assert wo == pytest.approx(slope, rel=1e-12) and bo == pytest.approx(intercept, rel=1e-12)
+    # the loss in y's units: the MSE of the original-unit line on the original data
+    last = h.iloc[-1]
+    mse = np.mean((last["w_original"] * x + last["b_original"] - y) ** 2)
+    assert last["loss_original"] == pytest.approx(mse, rel=1e-9)
+    plain = gdcore.run_experiment({"problem": "linear", "data": {
+        "source": "inline", "x": x.tolist(), "y": y.tolist()},
+        "runs": [{"name": "gd", "epochs": 3, "optimizer": {"name": "sgd", "lr": 1e-6}}]})
+    assert "w_original" not in plain.runs[0].history.columns
