@@ -136,7 +136,10 @@ MAX_MILESTONES = 20
 def check(name: str, value: Any, where: str) -> float | int:
     """``value`` as the number the table allows for ``name``, or a ConfigError naming ``where``,
     the value and the allowed range."""
-    bound = LIMITS[name]
+    bound = LIMITS.get(name)
+    if bound is None:  # a setting added without its bound: say which, not a bare KeyError
+        raise LookupError(f"gdcore.limits.LIMITS has no Bound for {name!r} (checked at "
+                          f"{where}): every number a setup can hold needs one; add it there.")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         kind = "a whole number" if bound.integer else "a number"
         raise ConfigError(f"{where}: expected {kind}, got {_short(value)}")

@@ -244,3 +244,12 @@ def test_logistic_experiment_with_methods_round_trips():
     again = load_experiment_json(exp.to_json())
     assert again.to_dict() == doc
     pd.testing.assert_frame_equal(run_experiment(again).history, run_experiment(exp).history)
+
+
+def test_a_setting_without_a_bound_is_named():
+    # issue 17: a new hyperparameter without a Bound raised a bare KeyError
+    from gdcore import limits
+
+    with pytest.raises(LookupError, match=r"LIMITS has no Bound for 'new_beta' \(checked at "
+                                          r"runs\[0\]\.optimizer\.new_beta\)"):
+        limits.check("new_beta", 0.5, "runs[0].optimizer.new_beta")

@@ -182,3 +182,22 @@ def test_a_failing_compiled_run_falls_back_to_the_interpreter(compiled, monkeypa
     np.testing.assert_array_equal(trace.history, run_loop(problem, plan).history)
     assert "accelerator off" in caplog.text and "boom" in caplog.text
     assert accel.kernel() is None  # switched off for the rest of the process
+
+
+def test_a_rule_the_kernel_does_not_know_runs_on_the_interpreter(monkeypatch):
+    # issue 17: numba_loop.update runs Adam for any rule index it does not know (fails open)
+    from gdcore import optimizers
+
+    x = np.random.default_rng(0).normal(size=50)
+    problem = LinearRegression(x[:, None], 2 * x + 1)
+    cfg = parse_run({"name": "r", "epochs": 2, "optimizer": {"name": "sgd", "lr": 0.1}})
+    plan = make_plan(problem, cfg)
+    assert bridge.supports(problem, plan)
+
+    def new_rule(p, g, state, t, lr, hp):  # a rule added to the engine, not to the kernel
+        return optimizers.sgd(p, g, state, t, lr, hp)
+
+    monkeypatch.setattr(optimizers, "RULES", (*optimizers.RULES, new_rule))
+    unknown = plan._replace(opt=plan.opt._replace(rule=len(optimizers.RULES) - 1))
+    assert not bridge.supports(problem, unknown)
+    assert set(bridge.COMPILED_RULES) == {r.__name__ for r in optimizers.RULES[:4]}

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import optimizers
 from ..plan import N_COLS, Plan, Trace, n_updates, visits_shuffled
 from ..problems import LinearRegression
 
@@ -40,11 +41,19 @@ class Buffers(NamedTuple):
     control: np.ndarray  # (2,): [stop requested, updates done], shared with a watching thread
 
 
+#: The update rules the compiled kernel branches on (``numba_loop.update``), by name. A rule
+#: added to ``optimizers.RULES`` and not to the kernel runs on the interpreter (the kernel's
+#: last branch is Adam: without this check a new rule would silently run as Adam).
+COMPILED_RULES = ("sgd", "adagrad", "rmsprop", "adam")
+
+
 def supports(problem, plan: Plan) -> bool:
-    """The compiled loop runs linear regression with the analytic gradient (the big work);
-    test functions and numeric gradients always run on the interpreter."""
+    """The compiled loop runs linear regression with the analytic gradient (the big work)
+    for the update rules it knows; test functions, numeric gradients and any other rule
+    always run on the interpreter."""
+    rule = optimizers.RULES[plan.opt.rule].__name__
     return (isinstance(problem, LinearRegression) and not plan.batching.numeric
-            and plan.method.name == "gd"
+            and plan.method.name == "gd" and rule in COMPILED_RULES
             and 0 <= plan.batching.seed <= INT64_MAX)
 
 
