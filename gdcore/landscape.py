@@ -417,7 +417,7 @@ FLAT = 1e-8  # a curvature within this fraction of the largest (or of 1) is read
 AXIS_FRACTION = 0.16  # an eigenvector's segment on the map: this share of the window's narrower side
 
 
-class Curvature(NamedTuple):
+class PointCurvature(NamedTuple):
     """The Hessian at a point, read: its eigenvalues λ1 ≤ λ2 (the curvatures along the
     principal directions), their unit eigenvectors, the shape they make and what it means for
     gradient descent there."""
@@ -466,8 +466,8 @@ WORDS_1D = {
 }
 
 
-def curvature(fn: TestFunction, p: Sequence[float]) -> Curvature:
-    """The :class:`Curvature` of ``fn`` at ``p``: eigenvalues and eigenvectors of its analytic
+def curvature(fn: TestFunction, p: Sequence[float]) -> PointCurvature:
+    """The :class:`PointCurvature` of ``fn`` at ``p``: eigenvalues and eigenvectors of its analytic
     Hessian (``methods.eigen``), its condition number and 2/λmax (``methods.conditioning``),
     the shape (signs of the eigenvalues, a tiny one counting as 0) and a sentence for it."""
     h = fn.hessian(p)
@@ -487,15 +487,15 @@ def curvature(fn: TestFunction, p: Sequence[float]) -> Curvature:
         raise ConfigError(f"curvature: drawn for 1-D and 2-D functions, {fn.name!r} is "
                           f"{fn.dim}-D")
     kappa = cond.kappa if all(s > 0 for s in signs) else math.inf
-    return Curvature(tuple(float(v) for v in lam),
+    return PointCurvature(tuple(float(v) for v in lam),
                      tuple(tuple(float(x) for x in vec[:, i]) for i in range(lam.size)),
                      tuple(BENDS[s] for s in signs), shape, float(kappa),
                      float(cond.lr_limit), words)
 
 
-def curvature_axes(fn: TestFunction, p: Sequence[float], cv: Curvature,
+def curvature_axes(fn: TestFunction, p: Sequence[float], cv: PointCurvature,
                    fraction: float = AXIS_FRACTION) -> pd.DataFrame:
-    """The eigenvector directions of a 2-D :class:`Curvature` as segments through ``p``, for the
+    """The eigenvector directions of a 2-D :class:`PointCurvature` as segments through ``p``, for the
     map: two rows per axis (its ends), columns axis ("λ1", "λ2"), end (0, 1), the params,
     lam (the eigenvalue), bend ("curves up" / "curves down" / "flat"), label ("λ1", "λ2").
 
