@@ -133,6 +133,13 @@ LIMITS: dict[str, Bound] = {
 MAX_MILESTONES = 20
 
 
+def updates_per_epoch(n_rows: int, batch_size: int | None) -> int:
+    """Updates in one epoch: ceil(n / batch), the batch at most the rows (None: a full
+    batch). The one place this is written (plan, schedules' T_max, budget, sweep)."""
+    batch = n_rows if batch_size is None else min(int(batch_size), int(n_rows))
+    return -(-int(n_rows) // max(batch, 1))
+
+
 def check(name: str, value: Any, where: str) -> float | int:
     """``value`` as the number the table allows for ``name``, or a ConfigError naming ``where``,
     the value and the allowed range."""
@@ -283,7 +290,7 @@ class RunShape:
 
     @property
     def updates(self) -> int:
-        return self.epochs * -(-self.rows // self.batch)
+        return self.epochs * updates_per_epoch(self.rows, self.batch)
 
     @property
     def shuffled(self) -> bool:
@@ -405,7 +412,7 @@ def run_work(n_rows: int, batch_size: int | None, epochs: int, shuffle: bool, *,
     cross-entropy's full-data loss has no summary of the data: 1; a line search or Newton step
     on it, one more for its trial or its Hessian: 2)."""
     batch = n_rows if batch_size is None else min(batch_size, n_rows)
-    per_epoch = -(-n_rows // batch)
+    per_epoch = updates_per_epoch(n_rows, batch)
     updates = epochs * per_epoch
     full = batch >= n_rows
     visits = updates * (1 if full else batch) + (epochs * n_rows if shuffle and not full else 0)

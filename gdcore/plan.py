@@ -21,6 +21,7 @@ from . import clipping, methods, optimizers, schedules
 from .classification import LogisticRegression
 from .config import RunConfig
 from .errors import ConfigError
+from .limits import updates_per_epoch
 from .problems import LinearRegression
 
 COMPLETED, CONVERGED, DIVERGED, STOPPED = 0, 1, 2, 3
@@ -89,8 +90,7 @@ def visits_shuffled(plan: Plan, n_rows: int) -> bool:
 
 def n_updates(plan: Plan, n_rows: int) -> int:
     """Updates the run makes if it runs to the end."""
-    batch = min(plan.batching.batch_size, n_rows)
-    return plan.stop.epochs * -(-n_rows // batch)
+    return plan.stop.epochs * updates_per_epoch(n_rows, plan.batching.batch_size)
 
 
 def initial_point(cfg: RunConfig, problem) -> tuple[float, ...]:
@@ -150,7 +150,7 @@ def make_plan(problem, cfg: RunConfig) -> Plan:
     if "T_max" in sched_params and sched_params["T_max"] is None:  # the run's length
         rows = problem.n if has_rows(problem) else 1
         per_update = cfg.schedule.per == "update" or not has_rows(problem)
-        sched_params["T_max"] = (cfg.epochs * -(-rows // min(batch, rows)) if per_update
+        sched_params["T_max"] = (cfg.epochs * updates_per_epoch(rows, batch) if per_update
                                  else cfg.epochs)
     return Plan(
         p0=p0,

@@ -33,7 +33,7 @@ import pandas as pd
 
 from .config import parse_run
 from .errors import ConfigError
-from .limits import LIMITS, budget_problem
+from .limits import LIMITS, budget_problem, updates_per_epoch
 from .runner import RunResult, run, runs_work
 
 LABELS = ("converged", "oscillating", "diverged")
@@ -213,9 +213,7 @@ def _as_opt(raw: Any) -> dict[str, Any]:
 
 
 def _n_steps(problem, cfg) -> int:
-    n = getattr(problem, "n", 1)
-    batch = n if cfg.batch_size is None else min(cfg.batch_size, n)
-    return cfg.epochs * -(-n // batch)
+    return cfg.epochs * updates_per_epoch(getattr(problem, "n", 1), cfg.batch_size)
 
 
 def largest_stable_lr(df: pd.DataFrame) -> pd.DataFrame:

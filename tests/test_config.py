@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import json
 
 import pandas as pd
@@ -253,3 +254,11 @@ def test_a_setting_without_a_bound_is_named():
     with pytest.raises(LookupError, match=r"LIMITS has no Bound for 'new_beta' \(checked at "
                                           r"runs\[0\]\.optimizer\.new_beta\)"):
         limits.check("new_beta", 0.5, "runs[0].optimizer.new_beta")
+
+
+@pytest.mark.parametrize("n, batch, want", [(10, 3, 4), (10, 10, 1), (10, 32, 1), (10, None, 1),
+                                            (1, 1, 1), (1_000_001, 32, 31_251)])
+def test_updates_per_epoch_is_the_ceiling(n, batch, want):
+    from gdcore.limits import updates_per_epoch
+
+    assert updates_per_epoch(n, batch) == want == math.ceil(n / min(batch or n, n))
