@@ -189,3 +189,32 @@ def test_no_writable_cache_means_the_interpreter_carries_on(tmp_path):
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["failed", "completed"]
     assert res.stderr.count("accelerator off") == 1 and "GDCORE_CACHE_DIR" in res.stderr
+
+
+def test_the_key_covers_what_the_kernel_compiles_not_the_lessons(tmp_path, monkeypatch):
+    # issue 17: the key hashed every file in gdcore, so rewording a lesson or a preset forced
+    # the 9 s rebuild of the compiled loop on the next start (a deploy on Community Cloud)
+    import shutil
+
+    from gdcore import accel
+
+    copy = tmp_path / "gdcore"
+    shutil.copytree(accel.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(accel, "PACKAGE", copy)
+    monkeypatch.setattr(accel, "TOP", copy / "__init__.py")
+    names = {p.relative_to(copy).as_posix() for p in accel.kernel_sources()}
+    assert {"accel/numba_loop.py", "optimizers.py", "schedules.py", "clipping.py", "plan.py",
+            "objectives.py", "rng.py"} <= names
+    assert not names & {"lessons.py", "presets.py", "landscape.py", "sweep.py", "columns.py",
+                        "csvio.py", "share.py", "__main__.py", "__init__.py"}
+    before = accel.source_digest()
+    for name in ("lessons.py", "presets.py", "columns.py"):
+        (copy / name).write_text((copy / name).read_text() + "\n# reworded\n")
+    assert accel.source_digest() == before
+    for name in ("optimizers.py", "rng.py", "accel/numba_loop.py"):
+        path = copy / name
+        text = path.read_text()
+        path.write_text(text + "\n# edited\n")
+        assert accel.source_digest() != before, name
+        path.write_text(text)
+    assert accel.source_digest() == before

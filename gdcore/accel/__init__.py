@@ -100,10 +100,73 @@ def cache_root() -> Path | None:
     return None
 
 
+#: Where the compiled code comes from: the accelerator's own modules. Its key covers these and
+#: every engine module they import, directly or not (read from the sources' import lines), so
+#: an edit to anything the kernel compiles or calls gives a new key, while rewording a lesson,
+#: a preset or the CSV reader does not force the 9 s rebuild.
+TOP = PACKAGE / "__init__.py"
+KERNEL_ROOTS = ("accel/__init__.py", "accel/numba_loop.py", "accel/bridge.py", "accel/verify.py")
+
+
+def _engine_imports(path: Path) -> set[Path]:
+    """The engine modules (files under PACKAGE) that the module at ``path`` imports."""
+    import ast  # noqa: PLC0415 - only when a key is computed
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return set()
+    here = path.parent
+    found: set[Path] = set()
+
+    def add(base: Path, dotted: str) -> None:
+        target = base.joinpath(*dotted.split(".")) if dotted else base
+        for candidate in (target.with_suffix(".py"), target / "__init__.py"):
+            if candidate.is_file() and PACKAGE in candidate.parents and candidate != TOP:
+                found.add(candidate)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                base = here
+                for _ in range(node.level - 1):
+                    base = base.parent
+            elif module.split(".")[0] == PACKAGE.name:
+                base = PACKAGE.parent
+            else:
+                continue
+            add(base, module)
+            for alias in node.names:  # from .. import optimizers: a module, maybe
+                add(base, f"{module}.{alias.name}" if module else alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == PACKAGE.name:
+                    add(PACKAGE.parent, alias.name)
+    return found
+
+
+def kernel_sources() -> list[Path]:
+    """The accelerator's modules and every engine module they import, transitively."""
+    todo = [PACKAGE / r for r in KERNEL_ROOTS]
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        todo.extend(_engine_imports(path) - seen)
+        if path.name != "__init__.py" and path.parent != PACKAGE:  # its package's __init__
+            todo.append(path.parent / "__init__.py")  # runs too (the engine's public API,
+            # gdcore/__init__.py, re-exports the app side: it is not what the kernel runs)
+    return sorted(seen)
+
+
 def source_digest() -> str:
-    """sha256 of every engine source file (path and text), so any edit gives a new key."""
+    """sha256 of the sources the compiled code depends on (:func:`kernel_sources`: path and
+    text), so an edit to any of them gives a new key."""
     h = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in kernel_sources():
         h.update(path.relative_to(PACKAGE).as_posix().encode())
         h.update(b"\0")
         h.update(path.read_bytes())
