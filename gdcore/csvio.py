@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gdcore.errors import DataError
-from gdcore.limits import MAX_COLUMN_NAME_CHARS
-from gdcore.limits import MAX_ROWS as LIMIT_ROWS
+from .errors import DataError
+from .limits import MAX_COLUMN_NAME_CHARS
+from .limits import MAX_ROWS as LIMIT_ROWS
 
 __all__ = [
     "MAX_COLUMNS", "MAX_ROWS", "MISSING_MARKERS", "number_format_hint", "numeric_columns", "quote_name",

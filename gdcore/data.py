@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gdcore.csvio import (
+from .csvio import (
     MAX_COLUMNS,
     MAX_ROWS,
     MISSING_MARKERS,
@@ -45,9 +45,9 @@ from gdcore.csvio import (
     rows_text,
     to_numbers,
 )
-from gdcore.dataset import Dataset, Label, build, encode_classes, label_array, two_classes
-from gdcore.errors import DataError
-from gdcore.limits import LIMITS
+from .dataset import Dataset, Label, build, encode_classes, label_array, two_classes
+from .errors import DataError
+from .limits import LIMITS
 
 __all__ = [
     "CLASSES_DEFAULTS", "DATA_DIR", "DATA_PROBLEMS", "MAX_ABS_STANDARDIZED", "MAX_ABS_VALUE",

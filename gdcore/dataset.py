@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gdcore.csvio import quote_name, rows_text
-from gdcore.errors import DataError
+from .csvio import quote_name, rows_text
+from .errors import DataError
 
 #: A class label as it appears in the data: a text, or a number (int when whole).
 Label = str | int | float
