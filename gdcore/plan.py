@@ -12,6 +12,7 @@ two of its own (:class:`Batching`, :class:`Stopping`); every field has a name. A
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -106,7 +107,7 @@ def initial_point(cfg: RunConfig, problem) -> tuple[float, ...]:
                     values = np.full(problem.d, values[0])
                 if values.size != problem.d:
                     raise ConfigError(
-                        f"runs[{cfg.name!r}].init.w: expected {problem.d} numbers, got {values.size}"
+                        f"{named_path(cfg)}.init.w: expected {problem.d} numbers, got {values.size}"
                     )
                 p[: problem.d] = values.tolist()
                 continue
@@ -127,23 +128,42 @@ def initial_point(cfg: RunConfig, problem) -> tuple[float, ...]:
     return tuple(values)
 
 
+def named_path(cfg: RunConfig) -> str:
+    """How a refusal made from a lone run names it: ``runs['<name>']`` (no index known)."""
+    return f"runs[{cfg.name!r}]"
+
+
+def at_index(err: ConfigError, cfg: RunConfig, index: int) -> ConfigError:
+    """``err`` with the run named as every other refusal names it, by its place in the
+    setup (``runs[2].batch_size: ...``, as ``gdcore.config`` says ``runs[2].epochs: ...``)."""
+    text, named = str(err), named_path(cfg)
+    if text.startswith(named):
+        return ConfigError(f"runs[{index}]" + text[len(named):])
+    if _FIELD.match(text):  # "init.w: expected one number ...": a field of this run
+        return ConfigError(f"runs[{index}].{text}")
+    return err
+
+
+_FIELD = re.compile(r"[a-z_]+(\.[a-z_0-9]+)*: ")
+
+
 def make_plan(problem, cfg: RunConfig) -> Plan:
     """The :class:`Plan` of one validated run config on a problem."""
     if has_rows(problem):
         n = problem.n
         if cfg.batch_size is not None and cfg.batch_size > n:
             raise ConfigError(
-                f"runs[{cfg.name!r}].batch_size: {cfg.batch_size} is larger than the data "
+                f"{named_path(cfg)}.batch_size: {cfg.batch_size} is larger than the data "
                 f"({n} rows); use at most {n} or \"full\""
             )
         batch = n if cfg.batch_size is None else cfg.batch_size
     else:
         batch = 1
     if cfg.method.name != methods.GD and batch < (problem.n if has_rows(problem) else 1):
-        raise ConfigError(f"runs[{cfg.name!r}].method: {methods.TITLES[cfg.method.name]} works "
+        raise ConfigError(f"{named_path(cfg)}.method: {methods.TITLES[cfg.method.name]} works "
                           "on the whole data: use batch_size \"full\"")
     if cfg.method.name == methods.NEWTON and not hasattr(problem, "hessian"):
-        raise ConfigError(f"runs[{cfg.name!r}].method: Newton's method needs the Hessian")
+        raise ConfigError(f"{named_path(cfg)}.method: Newton's method needs the Hessian")
     opt = optimizers.OPTIMIZERS[cfg.optimizer.name]
     p0 = initial_point(cfg, problem)
     sched_params = dict(cfg.schedule.params)

@@ -46,6 +46,7 @@ from .plan import (
     SAMPLES,
     STATUS,
     STEP,
+    at_index,
     has_rows,
     make_plan,
 )
@@ -376,7 +377,10 @@ def run_experiment(
             break
         during = None if watch is None else (
             lambda done, planned, name=cfg.name: watch(name, done, planned))
-        results.append(run(problem, cfg, dataset=ds, engine=engine, progress=during))
+        try:
+            results.append(run(problem, cfg, dataset=ds, engine=engine, progress=during))
+        except ConfigError as err:  # named by its place, as the setup's own checks name it
+            raise at_index(err, cfg, i) from err
         if results[-1].status == "stopped":
             break
     point = reference_point(problem)

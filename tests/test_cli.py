@@ -354,3 +354,17 @@ def test_schema_lists_standardize_for_every_data_source():
     assert res.returncode == 0
     sources = json.loads(res.stdout)["data_sources"]
     assert all("standardize" in fields for fields in sources.values())
+
+
+def test_refusals_name_a_run_one_way():
+    # issue 16, item 14: a setup's checks said runs[1].epochs, the plan's said runs['b'].init.w
+    import gdcore
+
+    data = {"source": "generate", "n": 20, "seed": 0}
+    with pytest.raises(gdcore.ConfigError) as plan_err:
+        gdcore.run_experiment({"data": data, "runs": [
+            {"name": "a"}, {"name": "b", "init": {"w": [1.0, 2.0, 3.0]}}]})
+    with pytest.raises(gdcore.ConfigError) as config_err:
+        gdcore.run_experiment({"data": data, "runs": [{"name": "a"}, {"name": "b", "epochs": 0}]})
+    assert str(config_err.value).startswith("runs[1].epochs:")
+    assert str(plan_err.value).startswith("runs[1].init.w: expected one number, got [1.0, 2.0, 3.0]")

@@ -135,7 +135,8 @@ def test_bad_methods_name_the_field(changes, fragment):
 
 @pytest.mark.parametrize("method", ["newton", "line_search"])
 def test_a_method_on_mini_batches_is_refused_before_running(method):
-    with pytest.raises(ConfigError, match=r"runs\['a'\]\.method: .* works on the whole data: "
+    # (named by its place, as every refusal names a run: issue 16, item 14)
+    with pytest.raises(ConfigError, match=r"runs\[0\]\.method: .* works on the whole data: "
                                           r"use batch_size \"full\""):
         run_experiment(_with_run(method=method, batch_size=10))
 

@@ -26,6 +26,7 @@ import gdcore.methods
 from gdcore import isolated
 from gdcore.errors import GDError
 from gdcore.export import csv_text
+from gdcore.plan import at_index
 from ui import charts, render, text, version
 from ui.shared import SharedStore
 
@@ -238,8 +239,9 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
                         slot["partial"] = {key: result}
                 finally:
                     slot.pop("running", None)
-        except GDError as err:
-            out.errors.append((cfg.name, str(err)))
+        except GDError as err:  # named by its place, as the setup's checks name a run
+            out.errors.append((cfg.name, str(at_index(err, cfg, i))
+                               if isinstance(err, gdcore.ConfigError) else str(err)))
             continue
         if interrupted:
             raise interrupted[0]
