@@ -56,6 +56,7 @@ import json
 import logging
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -108,15 +109,20 @@ TOP = PACKAGE / "__init__.py"
 KERNEL_ROOTS = ("accel/__init__.py", "accel/numba_loop.py", "accel/bridge.py", "accel/verify.py")
 
 
-def _engine_imports(path: Path) -> set[Path]:
-    """The engine modules (files under PACKAGE) that the module at ``path`` imports."""
-    import ast  # noqa: PLC0415 - only when a key is computed
+# Import statements, read as text: not with ``ast``, whose parser is not thread-safe on
+# Python 3.11 (a key computed in a background thread while Streamlit parsed a page raised
+# "SystemError: AST constructor recursion depth mismatch" in the page's thread).
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^#\n]+)", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^#\n]+)", re.M)
 
+
+def _engine_imports(path: Path) -> set[Path]:
+    """The engine modules (files under PACKAGE) that the module at ``path`` imports (an
+    import inside a string or a docstring counts too: the key can only grow by it)."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return set()
-    here = path.parent
     found: set[Path] = set()
 
     def add(base: Path, dotted: str) -> None:
@@ -125,24 +131,25 @@ def _engine_imports(path: Path) -> set[Path]:
             if candidate.is_file() and PACKAGE in candidate.parents and candidate != TOP:
                 found.add(candidate)
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level:
-                base = here
-                for _ in range(node.level - 1):
-                    base = base.parent
-            elif module.split(".")[0] == PACKAGE.name:
-                base = PACKAGE.parent
-            else:
-                continue
-            add(base, module)
-            for alias in node.names:  # from .. import optimizers: a module, maybe
-                add(base, f"{module}.{alias.name}" if module else alias.name)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] == PACKAGE.name:
-                    add(PACKAGE.parent, alias.name)
+    for dots, module, names in _FROM.findall(text):
+        if dots:
+            base = path.parent
+            for _ in range(len(dots) - 1):
+                base = base.parent
+        elif module.split(".")[0] == PACKAGE.name:
+            base = PACKAGE.parent
+        else:
+            continue
+        add(base, module)
+        for name in names.strip("()").replace("\n", " ").split(","):
+            name = name.split(" as ")[0].strip()
+            if name.isidentifier():  # from .. import optimizers: a module, maybe
+                add(base, f"{module}.{name}" if module else name)
+    for names in _IMPORT.findall(text):
+        for name in names.split(","):
+            name = name.split(" as ")[0].strip()
+            if name.split(".")[0] == PACKAGE.name:
+                add(PACKAGE.parent, name)
     return found
 
 
