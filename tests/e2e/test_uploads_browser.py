@@ -163,10 +163,13 @@ def test_forty_uploads_in_one_session_keep_every_control_and_chart(browser, app_
                 # which cuts the script short before the view controls are drawn
                 # a new million-row file (one more row: not cached) takes its run a second
                 # or more, so the next upload lands while it is running
-                upload.set_input_files(files=[{"name": f"again-{i}.csv", "mimeType": "text/csv",
+                again = f"again-{i}.csv"
+                upload.set_input_files(files=[{"name": again, "mimeType": "text/csv",
                                                "buffer": files[4][1] + f"{i},1\n".encode()}])
-                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="running"]',
-                                       timeout=120_000)
+                # its chip shows once it is uploaded (its run starts then, or is about to):
+                # a state that stays, not the passing "running" one, which a busy machine misses
+                page.locator('[data-testid="stFileChipName"]',
+                             has_text=again).first.wait_for(timeout=120_000)
             upload.set_input_files(files=[{"name": name, "mimeType": "text/csv",
                                            "buffer": data}])
             # the uploader shows the new file's name once the upload's rerun has started
