@@ -27,7 +27,9 @@ _loaded: dict[str, int | None] = {}  # module name -> its file's mtime (ns) when
 
 
 def _app_modules() -> dict[str, object]:
-    return {name: module for name, module in list(sys.modules.items())
+    # dict.copy() is one step under the GIL; list(items()) raced with an import in another
+    # thread (the accelerator's): "dictionary changed size during iteration"
+    return {name: module for name, module in sys.modules.copy().items()
             if name.split(".")[0] in _PACKAGES and name != __name__ and module is not None}
 
 
