@@ -638,7 +638,7 @@ async def drive(args: argparse.Namespace, server: Server, sampler: RssSampler,
         res["open_finished"] = [r.finished for r in opened]
         res["open_charts"] = [r.charts for r in opened]
         res["open_link_applied"] = sum(
-            r.finished is not None and s.n_lr_widgets == len(base["runs"])
+            r.finished is not None and s.n_lr_widgets >= 1
             and _link_is(s.query, base) for s, r in zip(sessions, opened))
         ready = [s for s, r in zip(sessions, opened) if r.finished is not None]
         if not ready:

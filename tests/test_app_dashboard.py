@@ -95,12 +95,47 @@ def test_changing_a_run_reruns_and_updates_the_link():
 
 def test_invalid_edit_keeps_the_last_working_setup():
     at = app()
-    names = [t for t in at.text_input if t.label == "Name"]
-    names[0].set_value(names[1].value)  # two runs with the same name
+    second = setup_of(at)["runs"][1]["name"]
+    by_label(at.text_input, "Name").set_value(second)  # two runs with the same name
     at.run()
     ok(at)
     assert "two runs are named" in texts(at.error)
     assert len(set(results(at)["run"])) == 3
+
+
+def test_only_open_runs_draw_their_forms_and_closed_runs_keep_their_setup():
+    """Only an open expander's form is drawn (Streamlit's lazy expander): one run's widgets
+    on a fresh page, not every run's; opening another shows its form and edits there apply;
+    a closed run goes through unchanged."""
+    at = app()
+    before = setup_of(at)
+    assert len(before["runs"]) == 3
+    assert len([n for n in at.number_input if n.label == "Learning rate"]) == 1
+    assert [e.label for e in at.expander][:3] == ["1. lr too small", "2. lr about right",
+                                                  "3. lr too large"]
+    at.run()
+    assert setup_of(at) == before  # closed runs pass as the setup holds them
+    at.session_state["run.v0.1.box"] = True  # the user opens run 2
+    at.run()
+    ok(at)
+    lrs = [n for n in at.number_input if n.label == "Learning rate"]
+    assert len(lrs) == 2
+    lrs[1].set_value(0.123)
+    at.run()
+    ok(at)
+    after = setup_of(at)
+    assert after["runs"][1]["optimizer"]["lr"] == 0.123
+    assert after["runs"][0] == before["runs"][0] and after["runs"][2] == before["runs"][2]
+
+
+def test_a_closed_runs_batch_larger_than_the_data_is_the_whole_data():
+    """As the open form does (its caption says so), a closed run's mini-batch larger than the
+    data becomes the data's size, instead of a setup the engine refuses."""
+    from ui.run_editor import _as_is
+    assert _as_is({"name": "a", "batch_size": 64}, 40)["batch_size"] == 40
+    assert _as_is({"name": "a", "batch_size": 32}, 40)["batch_size"] == 32
+    assert _as_is({"name": "a", "batch_size": "full"}, 40)["batch_size"] == "full"
+    assert _as_is({"name": "a", "batch_size": 1}, 40)["batch_size"] == 1
 
 
 def test_x_axis_log_and_smoothing_controls():

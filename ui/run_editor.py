@@ -242,17 +242,38 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int,
     return out
 
 
+def _as_is(run: Mapping[str, Any], n_rows: int) -> dict[str, Any]:
+    """A run whose form is not drawn (its expander is closed), as its form would return it:
+    the setup's own values, with a mini-batch larger than the data made the whole data's
+    size, as the form does."""
+    out = dict(run)
+    bs = out.get("batch_size")
+    if isinstance(bs, int) and not isinstance(bs, bool) and bs > n_rows >= 2:
+        out["batch_size"] = n_rows
+    return out
+
+
 def run_editor(runs: list[Mapping[str, Any]], *, n_rows: int,
                params: tuple[str, ...] = ("w", "b")) -> list[dict[str, Any]]:
     """One expander per run (the first open) and an "Add run" button; returns the runs.
-    ``params`` are the model's parameter names (w, b; or w1 .. wd, b): one start value each."""
+    ``params`` are the model's parameter names (w, b; or w1 .. wd, b): one start value each.
+
+    Only an open expander's form is drawn (``on_change="rerun"``, Streamlit's lazy
+    expander): a closed run is returned as the setup holds it. Each widget is a message to
+    the browser and a turn of the server's event loop; four runs' forms were 100 of a page's
+    170 elements, drawn again on every rerun by every session of a class."""
     v = state.version()
     out = []
     for i, run in enumerate(runs):
         key = f"run.v{v}.{i}"
         name = st.session_state.get(f"{key}.name", run.get("name", ""))
-        with st.expander(f"{i + 1}. {escape_md(name)}", expanded=(i == 0), key=f"{key}.box"):
-            out.append(_run_form(run, i, key, n_rows, tuple(params)))
+        box = st.expander(f"{i + 1}. {escape_md(name)}", expanded=(i == 0), key=f"{key}.box",
+                          on_change="rerun")
+        if box.open:
+            with box:
+                out.append(_run_form(run, i, key, n_rows, tuple(params)))
+        else:
+            out.append(_as_is(run, n_rows))
     st.button("Add run", key=f"run.v{v}.add", on_click=state.add_run, icon=":material/add:",
               disabled=len(runs) >= state.MAX_RUNS, width="stretch")
     return out
