@@ -253,12 +253,12 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     params = outcome.params
 
     loss = (("loss", key, x_axis, log, log_x, y_show, smooth, look),
-            lambda: charts.loss_chart(hist, x=x_axis, log=log, smooth=smooth, status=status,
+            lambda: charts.loss_parts(hist, x=x_axis, log=log, smooth=smooth, status=status,
                                       height=height, big=big, excess_over=excess,
                                       log_x=log_x, title=loss_title, best_name=best))
-    lr = (("lr", key, x_axis, look), lambda: charts.lr_chart(hist, x=x_axis, height=height,
+    lr = (("lr", key, x_axis, look), lambda: charts.lr_parts(hist, x=x_axis, height=height,
                                                              big=big))
-    grad = (("grad", key, x_axis, look), lambda: charts.grad_chart(
+    grad = (("grad", key, x_axis, look), lambda: charts.grad_parts(
         hist, clip=results.clip_thresholds(outcome), x=x_axis, height=height, big=big))
     first = [loss, (("acc", key, x_axis, look), lambda: charts_models.accuracy_chart(
         hist, x=x_axis, height=height, big=big))] if logistic else [loss, lr]
@@ -282,7 +282,7 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     plane_note = (f"others at {held}" + ("'s last point" if held != ref_name else "")
                   + f" · ◆ {ref_name}, ○ start") if sliced else None
     render.chart(left, ("path", key, units, u, v, held, json.dumps(plane and plane[2]), look),
-                 lambda: charts_space.path_chart(
+                 lambda: charts_space.path_parts(
                      charts_space.loss_surface(outcome.problem, on, ref_uv, status=status,
                                                plane=plane),
                      on, ref_uv, status=status, runs=outcome.names, units=units,
@@ -299,7 +299,7 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
                 reference=results.original_point(dataset, outcome), reference_name=ref_name,
                 height=height, big=big))
         elif dataset.d == 1:
-            render.chart(st, ("fit", key, look), lambda: charts_space.fit_chart(
+            render.chart(st, ("fit", key, look), lambda: charts_space.fit_parts(
                 dataset.frame(), dataset.x_names[0], dataset.y_name, results.fit_lines(outcome),
                 reference=results.original_reference(dataset, outcome.reference),
                 runs=outcome.names, height=height, big=big))
@@ -314,7 +314,7 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
         shown = st.multiselect("Parameters over time", list(params),
                                default=[*params[:4], params[-1]], key=f"shown.{len(params)}",
                                format_func=lambda p: _feature(dataset, p))
-    _pairs([(("param", p, key, x_axis, look), lambda p=p: charts.param_chart(
+    _pairs([(("param", p, key, x_axis, look), lambda p=p: charts.param_parts(
         hist, p, reference=outcome.reference.get(p), x=x_axis, status=status, height=height,
         big=big, label=_feature(dataset, p), reference_name=ref_name)) for p in shown])
     _pairs([lr, grad] if logistic else [grad])

@@ -33,6 +33,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ui.chart_parts import Parts, parts
+
 X_FIELDS = {"step": "Step (updates)", "epoch": "Epoch", "samples": "Samples seen"}
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6",
            "#9d755d", "#bab0ac", "#eeca3b", "#1f77b4", "#2ca02c"]
@@ -116,12 +118,20 @@ def value_range(values, *, pad: float = 0.08, flat: float = 0.1,
     return out
 
 
+def compact(domain: Sequence[float] | None) -> bool:
+    """Whether a domain reaches 1e21, whose tick values Vega would print with every digit of
+    their rounding noise."""
+    return domain is not None and max(abs(float(v)) for v in domain) >= 1e21
+
+
+def compact_axis(on: bool):
+    """A compact tick format ("3.4e+299") when ``on``, else the default axis."""
+    return alt.Axis(format="~g") if on else alt.Undefined
+
+
 def axis_for(domain: Sequence[float] | None):
-    """A compact tick format ("3.4e+299") for a domain reaching 1e21, whose tick values Vega
-    would print with every digit of their rounding noise; else the default."""
-    if domain is not None and max(abs(float(v)) for v in domain) >= 1e21:
-        return alt.Axis(format="~g")
-    return alt.Undefined
+    """The axis for a domain: compact where it reaches 1e21 (see :func:`compact`)."""
+    return compact_axis(compact(domain))
 
 
 def _clip_segment(xa: float, ya: float, xb: float, yb: float,
@@ -459,9 +469,20 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     On a linear axis the y range is that of the runs that did not diverge: a diverged run is
     cut where it leaves the chart, and marked there.
     """
+    return loss_parts(history, x=x, log=log, smooth=smooth, status=status, height=height,
+                      big=big, title=title, excess_over=excess_over, log_x=log_x,
+                      best_name=best_name).chart()
+
+
+def loss_parts(history: pd.DataFrame, *, x: str = "step", log: bool = True, smooth: int = 0,
+               status: Mapping[str, str] | None = None, height: int = HEIGHT,
+               big: bool = False, title: str = "Loss (full data, MSE)",
+               excess_over: float | None = None, log_x: bool = False,
+               best_name: str = "the least-squares loss") -> Parts:
+    """:func:`loss_chart` as its parts (ui/chart_parts.py)."""
     if x not in X_FIELDS:
         raise ValueError(f"x must be one of {', '.join(X_FIELDS)}, got {x!r}")
-    runs = list(dict.fromkeys(history["run"]))
+    runs = tuple(dict.fromkeys(history["run"]))
     cols = ["run", "step", "epoch", "samples", "lr", "w", "b", "loss"]
     hist = history[[c for c in cols if c in history.columns]]
     if excess_over is not None and is_plottable(excess_over):
@@ -471,38 +492,54 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     hist = keep_plottable(hist, [x, "step", "loss"], positive=["loss"] if log else [])
     hist = downsample(hist, points_per_run(len(runs)))
     recorded, exits = hist, None
-    yscale = alt.Scale(type="log") if log else alt.Scale(zero=False)
     pieces, domain = False, None
     if not log and not hist.empty:
         bad = hist["run"].isin(_diverged(status)).to_numpy(dtype=bool)
         if bad.any() and not bad.all():  # framed on the others; all diverged: all shown
             domain = value_range(hist.loc[~bad, "loss"], extra=first_values(hist[bad], "loss"))
-            yscale = alt.Scale(domain=domain, nice=False, zero=False)
             hist, exits = cut_runs(hist, bad, x, "loss", (*_x_range(hist, x), *domain))
             pieces = True
-    if smooth and smooth > 1:
-        hist = centred_mean(hist, "loss", int(smooth), x, ["run", "piece"] if pieces else ["run"],
+    smooth = int(smooth) if smooth and smooth > 1 else 0
+    if smooth:
+        hist = centred_mean(hist, "loss", smooth, x, ["run", "piece"] if pieces else ["run"],
                             log=log)
+    marks = _diverged_rows(hist, recorded, status, "loss", exits)
+    real = _real(hist)
+    lone = lone_points(real)
+    frames = {"hist": json_safe(hist), "marks": json_safe(marks), "points": json_safe(real),
+              "lone": json_safe(lone)}
+    return parts(_loss_compose, frames, {"domain": domain} if domain is not None else {},
+                 runs=runs, x=x, log=log, log_x=log_x, smooth=smooth, pieces=pieces,
+                 framed=domain is not None, compact_y=compact(domain),
+                 what="loss above best" if excess_over is not None else "loss",
+                 marks=not marks.empty, lone=not lone.empty, title=title, height=height,
+                 big=big)
+
+
+def _loss_compose(d, v, *, runs, x, log, log_x, smooth, pieces, framed, compact_y, what, marks,
+                  lone, title, height, big) -> alt.TopLevelMixin:
+    yscale = (alt.Scale(type="log") if log else
+              alt.Scale(domain=v["domain"], nice=False, zero=False) if framed else
+              alt.Scale(zero=False))
     pick = _legend_selection()
     colour = alt.Color("run:N", scale=run_scale(runs), title=None,
                        legend=alt.Legend(symbolType="stroke"))
     xscale = alt.Scale(type="symlog") if log_x else alt.Undefined
     xenc = alt.X(f"{x}:Q", title=X_FIELDS[x] + (" (log scale)" if log_x else ""), scale=xscale)
-    what = "loss above best" if excess_over is not None else "loss"
     tips = [alt.Tooltip("run:N", title="run"), alt.Tooltip(f"{x}:Q", title=x, format=",.4~g"),
             alt.Tooltip("loss:Q", title=what, format=".5~g"), alt.Tooltip("lr:Q", format=".4~g"),
             alt.Tooltip("w:Q", format=".4~g"), alt.Tooltip("b:Q", format=".4~g")]
     split = {"detail": alt.Detail("piece:N")} if pieces else {}
-    base = Chart(json_safe(hist)).encode(x=xenc, color=colour, **split)
+    base = Chart(d["hist"]).encode(x=xenc, color=colour, **split)
     raw = base.mark_line(strokeWidth=1.5 if not smooth else 1, interpolate="linear",
                          clip=True).encode(
         y=alt.Y("loss:Q", scale=yscale, title=what + (" (log scale)" if log else ""),
-                axis=axis_for(domain)),
+                axis=compact_axis(compact_y)),
         opacity=picked(0.3 if smooth else 1.0, 0.08),
         tooltip=tips,
     ).add_params(pick)
     layers: list[alt.Chart] = [raw]
-    if smooth and smooth > 1:
+    if smooth:
         sm = base.transform_filter("isValid(datum.smoothed)").mark_line(
             strokeWidth=2.5, clip=True).encode(
             y=alt.Y("smoothed:Q", scale=yscale),
@@ -512,14 +549,13 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
                                  format=".5~g")],
         )
         layers.append(sm)
-    marks = _diverged_rows(hist, recorded, status, "loss", exits)
-    layers.extend(_divergence_marks(marks, x, "loss", yscale, xscale))
-    points = Chart(json_safe(_real(hist))).mark_point(size=60, opacity=0, clip=True).encode(
+    if marks:
+        layers.extend(_divergence_marks(d["marks"], x, "loss", yscale, xscale))
+    points = Chart(d["points"]).mark_point(size=60, opacity=0, clip=True).encode(
         x=xenc, y=alt.Y("loss:Q", scale=yscale), tooltip=tips)  # hover anywhere on a curve
     layers.append(points)
-    lone = lone_points(_real(hist))
-    if not lone.empty:
-        layers.append(Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+    if lone:
+        layers.append(Chart(d["lone"]).mark_point(size=40, filled=True).encode(
             x=xenc, y=alt.Y("loss:Q", scale=yscale),
             color=alt.Color("run:N", scale=run_scale(runs), legend=None), tooltip=tips))
     return style(layer(*layers, height=height, title=title), big=big)
@@ -566,11 +602,10 @@ def centred_mean(frame: pd.DataFrame, column: str, points: int, x: str,
     return out.assign(smoothed=smoothed)
 
 
-def _divergence_marks(marks: pd.DataFrame, x: str, y: str, yscale: alt.Scale,
+def _divergence_marks(marks, x: str, y: str, yscale: alt.Scale,
                       xscale: Any = alt.Undefined) -> list[alt.Chart]:
-    if marks.empty:
-        return []
-    marks = json_safe(marks)
+    """A cross and a label where each diverged run leaves the chart (``marks``: the rows of
+    :func:`_diverged_rows`, made JSON-safe)."""
     enc = {"x": alt.X(f"{x}:Q", scale=xscale), "y": alt.Y(f"{y}:Q", scale=yscale)}
     tip = [alt.Tooltip("run:N"), alt.Tooltip("label:N", title="status"),
            alt.Tooltip("last:Q", title=f"last finite {y}", format=".4~g")]
@@ -584,14 +619,26 @@ def _divergence_marks(marks: pd.DataFrame, x: str, y: str, yscale: alt.Scale,
 def lr_chart(history: pd.DataFrame, *, x: str = "step", height: int = HEIGHT,
              big: bool = False) -> alt.TopLevelMixin:
     """The learning rate each run used (log y when the rates span more than 20x)."""
-    runs = list(dict.fromkeys(history["run"]))
+    return lr_parts(history, x=x, height=height, big=big).chart()
+
+
+def lr_parts(history: pd.DataFrame, *, x: str = "step", height: int = HEIGHT,
+             big: bool = False) -> Parts:
+    """:func:`lr_chart` as its parts (ui/chart_parts.py)."""
+    runs = tuple(dict.fromkeys(history["run"]))
     hist = keep_plottable(history[["run", "step", "epoch", "samples", "lr"]], [x, "lr"],
                           positive=["lr"])
     hist = downsample(hist, points_per_run(len(runs)))
     lrs = hist["lr"]
     log = bool(len(lrs)) and float(lrs.max()) > 20 * float(lrs.min())
+    lone = lone_points(hist)
+    return parts(_lr_compose, {"hist": json_safe(hist), "lone": json_safe(lone)}, runs=runs,
+                 x=x, log=log, lone=not lone.empty, height=height, big=big)
+
+
+def _lr_compose(d, v, *, runs, x, log, lone, height, big) -> alt.TopLevelMixin:
     pick = _legend_selection()
-    chart = Chart(json_safe(hist)).mark_line(strokeWidth=2, interpolate="step-after").encode(
+    chart = Chart(d["hist"]).mark_line(strokeWidth=2, interpolate="step-after").encode(
         x=alt.X(f"{x}:Q", title=X_FIELDS[x]),
         y=alt.Y("lr:Q", title="learning rate" + (" (log scale)" if log else ""),
                 scale=alt.Scale(type="log") if log else alt.Scale(zero=True)),
@@ -600,9 +647,8 @@ def lr_chart(history: pd.DataFrame, *, x: str = "step", height: int = HEIGHT,
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                  alt.Tooltip("lr:Q", title="learning rate", format=".4~g")],
     ).add_params(pick)
-    lone = lone_points(hist)
-    if not lone.empty:
-        chart = alt.layer(chart, Chart(json_safe(lone)).mark_point(size=40, filled=True)
+    if lone:
+        chart = alt.layer(chart, Chart(d["lone"]).mark_point(size=40, filled=True)
                           .encode(x=f"{x}:Q", y="lr:Q",
                                   color=alt.Color("run:N", scale=run_scale(runs), legend=None)))
     return style(chart.properties(height=height, title="Learning rate"), big=big)
@@ -625,52 +671,80 @@ def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = 
     reference value (least squares, the logistic optimum) as a dashed line. ``label`` titles
     it (e.g. the feature the weight belongs to). The y range is that of the runs that did not
     diverge: a diverged run is drawn faint, cut where it leaves the chart and marked there."""
-    runs = list(dict.fromkeys(history["run"]))
+    return param_parts(history, param, reference=reference, x=x, status=status, height=height,
+                       big=big, label=label, reference_name=reference_name).chart()
+
+
+def param_parts(history: pd.DataFrame, param: str, *, reference: float | None = None,
+                x: str = "step", status: Mapping[str, str] | None = None,
+                height: int = HEIGHT, big: bool = False, label: str | None = None,
+                reference_name: str = "least squares") -> Parts:
+    """:func:`param_chart` as its parts (ui/chart_parts.py)."""
+    runs = tuple(dict.fromkeys(history["run"]))
     hist = keep_plottable(history[["run", "step", "epoch", "samples", param]], [x, "step", param])
     hist = downsample(hist, points_per_run(len(runs)))
     extra = [reference] if is_plottable(reference) else []
     domain = _value_domain(hist, param, status, extra)
-    yscale = alt.Scale(domain=domain, nice=False)
-    pick = _legend_selection()
     diverged = hist["run"].map(status or {}).eq("diverged")
-    enc = {"x": alt.X(f"{x}:Q", title=X_FIELDS[x]),
-           "y": alt.Y(f"{param}:Q", title=param, scale=yscale, axis=axis_for(domain)),
-           "color": alt.Color("run:N", scale=run_scale(runs), title=None),
-           "tooltip": [alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
-                       alt.Tooltip(f"{param}:Q", format=".5~g")]}
-    line = Chart(json_safe(hist[~diverged])).mark_line(strokeWidth=2, clip=True).encode(
-        **enc, opacity=picked(1.0, 0.1)).add_params(pick)
-    layers: list[alt.Chart] = [line]
+    frames = {"line": json_safe(hist[~diverged])}
+    exits = pd.DataFrame()
     if diverged.any():  # drawn faint, cut where its swings leave the chart, marked there
         cut, exits = clip_paths(hist[diverged], x, param, (*_x_range(hist, x), *domain))
-        enc["color"] = alt.Color("run:N", scale=run_scale(runs), legend=None)
-        layers.append(Chart(json_safe(cut)).mark_line(strokeWidth=1, clip=True).encode(
-            **enc, detail="piece:N",
-            opacity=picked(0.35, 0.05)))
+        frames["cut"] = json_safe(cut)
         if not exits.empty:
             exits = exits.assign(note=[f"diverged: off the chart after step {int(s)}"
                                        for s in exits["step"]])
-            layers.append(Chart(json_safe(exits)).mark_point(
+            frames["exits"] = json_safe(exits)
+    lone = lone_points(hist)
+    frames["lone"] = json_safe(lone)
+    has_ref = is_plottable(reference)
+    if has_ref:
+        frames["ref"] = pd.DataFrame({"value": [float(reference)], "label": [reference_name]})
+    what = label or f"{'slope' if param.startswith('w') else 'intercept'} {param}"
+    return parts(_param_compose, frames, {"domain": domain}, runs=runs, param=param, x=x,
+                 compact_y=compact(domain), diverged=bool(diverged.any()),
+                 exits=not exits.empty, lone=not lone.empty, reference=has_ref, what=what,
+                 reference_name=reference_name, height=height, big=big)
+
+
+def _param_compose(d, v, *, runs, param, x, compact_y, diverged, exits, lone, reference, what,
+                   reference_name, height, big) -> alt.TopLevelMixin:
+    yscale = alt.Scale(domain=v["domain"], nice=False)
+    pick = _legend_selection()
+    enc = {"x": alt.X(f"{x}:Q", title=X_FIELDS[x]),
+           "y": alt.Y(f"{param}:Q", title=param, scale=yscale,
+                      axis=compact_axis(compact_y)),
+           "color": alt.Color("run:N", scale=run_scale(runs), title=None),
+           "tooltip": [alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
+                       alt.Tooltip(f"{param}:Q", format=".5~g")]}
+    line = Chart(d["line"]).mark_line(strokeWidth=2, clip=True).encode(
+        **enc, opacity=picked(1.0, 0.1)).add_params(pick)
+    layers: list[alt.Chart] = [line]
+    if diverged:
+        enc["color"] = alt.Color("run:N", scale=run_scale(runs), legend=None)
+        layers.append(Chart(d["cut"]).mark_line(strokeWidth=1, clip=True).encode(
+            **enc, detail="piece:N",
+            opacity=picked(0.35, 0.05)))
+        if exits:
+            layers.append(Chart(d["exits"]).mark_point(
                 shape="cross", size=120, filled=True, color=DIVERGED_COLOR).encode(
                 x=enc["x"], y=enc["y"],
                 tooltip=[alt.Tooltip("run:N"), alt.Tooltip("note:N", title="status")]))
-    lone = lone_points(hist)
-    if not lone.empty:
-        layers.append(Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+    if lone:
+        layers.append(Chart(d["lone"]).mark_point(size=40, filled=True).encode(
             x=enc["x"], y=enc["y"], tooltip=enc["tooltip"],
             color=alt.Color("run:N", scale=run_scale(runs), legend=None)))
-    if is_plottable(reference):
-        ref = pd.DataFrame({"value": [float(reference)], "label": [reference_name]})
-        rule = Chart(ref).mark_rule(strokeDash=[6, 4], color="black", strokeWidth=1.5).encode(
+    if reference:
+        rule = Chart(d["ref"]).mark_rule(strokeDash=[6, 4], color="black",
+                                         strokeWidth=1.5).encode(
             y=alt.Y("value:Q", scale=yscale),
             tooltip=[alt.Tooltip("label:N", title=""),
                      alt.Tooltip("value:Q", title=param, format=".5~g")])
-        value_text = Chart(ref).mark_text(align="right", baseline="bottom", dy=-3,
-                                          color="black").encode(
+        value_text = Chart(d["ref"]).mark_text(align="right", baseline="bottom", dy=-3,
+                                               color="black").encode(
             y=alt.Y("value:Q", scale=yscale), x=channel("x", alt.value("width")),
             text=alt.Text("value:Q", format=".4~g"))
         layers += [rule, value_text]
-    what = label or f"{'slope' if param.startswith('w') else 'intercept'} {param}"
     chart = layer(*layers, height=height,
                   title=titled(f"Learned {what}", f"dashed: {reference_name}"))
     return style(chart, big=big)
@@ -680,16 +754,36 @@ def grad_chart(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
                x: str = "step", height: int = HEIGHT, big: bool = False) -> alt.TopLevelMixin:
     """Gradient norm over time per run (log y), with each run's clipping threshold dashed and
     the clipped steps marked."""
-    runs = list(dict.fromkeys(history["run"]))
+    return grad_parts(history, clip=clip, x=x, height=height, big=big).chart()
+
+
+def grad_parts(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None,
+               x: str = "step", height: int = HEIGHT, big: bool = False) -> Parts:
+    """:func:`grad_chart` as its parts (ui/chart_parts.py)."""
+    runs = tuple(dict.fromkeys(history["run"]))
     cols = ["run", "step", "epoch", "samples", "grad_norm", "clipped"]
     hist = keep_plottable(history[cols], [x, "grad_norm"], positive=["grad_norm"])
     hist = downsample(hist, points_per_run(len(runs)))
     hist = hist.assign(clipped=hist["clipped"].eq(True).to_numpy(dtype=bool))
+    lone = lone_points(hist)
+    clipped = hist[hist["clipped"]]
+    thresholds = pd.DataFrame(
+        [{"run": r, "threshold": float(c)} for r, c in (clip or {}).items()
+         if r in runs and is_plottable(c, positive=True)])
+    frames = {"hist": json_safe(hist), "lone": json_safe(lone), "clipped": json_safe(clipped),
+              "thresholds": thresholds}
+    return parts(_grad_compose, frames, runs=runs, x=x, lone=not lone.empty,
+                 clipped=not clipped.empty, thresholds=not thresholds.empty, height=height,
+                 big=big)
+
+
+def _grad_compose(d, v, *, runs, x, lone, clipped, thresholds, height,
+                  big) -> alt.TopLevelMixin:
     scale = run_scale(runs)
     pick = _legend_selection()
     xenc = alt.X(f"{x}:Q", title=X_FIELDS[x])
     yenc = alt.Y("grad_norm:Q", title="gradient norm (log scale)", scale=alt.Scale(type="log"))
-    line = Chart(json_safe(hist)).mark_line(strokeWidth=1.5).encode(
+    line = Chart(d["hist"]).mark_line(strokeWidth=1.5).encode(
         x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, title=None),
         opacity=picked(1.0, 0.1),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
@@ -697,22 +791,16 @@ def grad_chart(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
                  alt.Tooltip("clipped:N")],
     ).add_params(pick)
     layers: list[alt.Chart] = [line]
-    lone = lone_points(hist)
-    if not lone.empty:
-        layers.append(Chart(json_safe(lone)).mark_point(size=40, filled=True).encode(
+    if lone:
+        layers.append(Chart(d["lone"]).mark_point(size=40, filled=True).encode(
             x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, legend=None)))
-    clipped = hist[hist["clipped"]]
-    if not clipped.empty:
-        layers.append(Chart(json_safe(clipped)).mark_point(size=18, filled=True,
-                                                               opacity=0.7).encode(
+    if clipped:
+        layers.append(Chart(d["clipped"]).mark_point(size=18, filled=True, opacity=0.7).encode(
             x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, legend=None),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
                      alt.Tooltip("grad_norm:Q", format=".4~g", title="norm before clipping")]))
-    thresholds = pd.DataFrame(
-        [{"run": r, "threshold": float(c)} for r, c in (clip or {}).items()
-         if r in runs and is_plottable(c, positive=True)])
-    if not thresholds.empty:
-        layers.append(Chart(thresholds).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
+    if thresholds:
+        layers.append(Chart(d["thresholds"]).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
             y=alt.Y("threshold:Q", scale=alt.Scale(type="log")),
             color=alt.Color("run:N", scale=scale, legend=None),
             tooltip=[alt.Tooltip("run:N"),

@@ -22,13 +22,15 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ui.chart_parts import Parts, parts
 from ui.charts import (
     DIVERGED_COLOR,
     HEIGHT,
     Chart,
-    axis_for,
     channel,
     clip_paths,
+    compact,
+    compact_axis,
     downsample,
     is_plottable,
     json_safe,
@@ -85,6 +87,14 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
     least-squares (slope, intercept). Lines are cut to the chart (the data's range). A run whose
     ``status`` is "diverged" has no fitted line to show (its last finite slope is huge: drawn, it
     would be a vertical stroke): it is named in the chart's corner, with where it left off."""
+    return fit_parts(frame, x_name, y_name, lines, reference=reference, runs=runs,
+                     height=height, big=big).chart()
+
+
+def fit_parts(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame, *,
+              reference: tuple[float, float] | None = None, runs: Sequence[str] | None = None,
+              height: int = HEIGHT, big: bool = False) -> Parts:
+    """:func:`fit_chart` as its parts (ui/chart_parts.py)."""
     data = pd.DataFrame({"x": numeric(frame[x_name]), "y": numeric(frame[y_name])})
     data = keep_plottable(data, ["x", "y"])
     if len(data) > MAX_DATA_POINTS:
@@ -92,15 +102,7 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
     x0, x1 = value_range(data["x"], pad=0.0, flat=0.1) or [-1.0, 1.0]
     y0, y1 = value_range(data["y"], pad=0.15, flat=0.15) or [-1.0, 1.0]
     box = (x0, x1, y0, y1)
-    yscale = alt.Scale(domain=[y0, y1], nice=False)
-    xscale = alt.Scale(domain=[x0, x1], nice=False)
-    runs = list(runs) if runs is not None else list(dict.fromkeys(lines["run"]))
-    xt, yt = _title(x_name), _title(y_name)
-    points = Chart(data).mark_circle(size=28, color="#666", opacity=0.45).encode(
-        x=alt.X("x:Q", title=xt, scale=xscale, axis=axis_for(box[:2])),
-        y=alt.Y("y:Q", title=yt, scale=yscale, axis=axis_for(box[2:])),
-        tooltip=[alt.Tooltip("x:Q", title=xt, format=".4~g"),
-                 alt.Tooltip("y:Q", title=yt, format=".4~g")])
+    runs = tuple(runs) if runs is not None else tuple(dict.fromkeys(lines["run"]))
     gone = (lines["status"].eq("diverged") if "status" in lines.columns
             else pd.Series(False, index=lines.index))
     ends = keep_plottable(lines[~gone], ["slope", "intercept"])
@@ -108,32 +110,52 @@ def fit_chart(frame: pd.DataFrame, x_name: str, y_name: str, lines: pd.DataFrame
         row for r in ends.itertuples()
         for row in _segment(r.slope, r.intercept, box, run=r.run, slope=r.slope,
                             intercept=r.intercept)], columns=["x", "y", "run", "slope", "intercept"])
+    frames = {"data": data, "seg": json_safe(seg)}
+    if reference is not None and all(is_plottable(v) for v in reference):
+        s, c = (float(v) for v in reference)
+        frames["ref"] = pd.DataFrame(_segment(s, c, box, label="least squares", slope=s,
+                                              intercept=c),
+                                     columns=["x", "y", "label", "slope", "intercept"])
+    if gone.any():
+        frames["notes"] = pd.DataFrame({
+            "run": lines.loc[gone, "run"].to_numpy(),
+            "text": [f"✕ {_title(r, 28)} diverged: no line to draw" for r in lines.loc[gone, "run"]],
+            "px": 8 + (22 if big else 17) * np.arange(int(gone.sum()))})  # pixels from the top
+    return parts(_fit_compose, frames, {"x": [x0, x1], "y": [y0, y1]}, runs=runs,
+                 x_title=_title(x_name), y_title=_title(y_name), compact_x=compact(box[:2]),
+                 compact_y=compact(box[2:]), lines=not seg.empty,
+                 reference="ref" in frames and not frames["ref"].empty,
+                 notes="notes" in frames, height=height, big=big)
+
+
+def _fit_compose(d, v, *, runs, x_title, y_title, compact_x, compact_y, lines, reference,
+                 notes, height, big) -> alt.TopLevelMixin:
+    yscale = alt.Scale(domain=v["y"], nice=False)
+    xscale = alt.Scale(domain=v["x"], nice=False)
+    xt, yt = x_title, y_title
+    points = Chart(d["data"]).mark_circle(size=28, color="#666", opacity=0.45).encode(
+        x=alt.X("x:Q", title=xt, scale=xscale, axis=compact_axis(compact_x)),
+        y=alt.Y("y:Q", title=yt, scale=yscale, axis=compact_axis(compact_y)),
+        tooltip=[alt.Tooltip("x:Q", title=xt, format=".4~g"),
+                 alt.Tooltip("y:Q", title=yt, format=".4~g")])
     layers: list[alt.Chart] = [points]
     pick = alt.selection_point(fields=["run"], bind="legend", name="pick")
-    if not seg.empty:
-        layers.append(Chart(json_safe(seg)).mark_line(strokeWidth=2.5, clip=True).encode(
+    if lines:
+        layers.append(Chart(d["seg"]).mark_line(strokeWidth=2.5, clip=True).encode(
             x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale),
             color=alt.Color("run:N", scale=run_scale(runs), title=None),
             opacity=picked(1.0, 0.1),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("slope:Q", format=".4~g"),
                      alt.Tooltip("intercept:Q", format=".4~g")],
         ).add_params(pick))
-    if reference is not None and all(is_plottable(v) for v in reference):
-        s, c = (float(v) for v in reference)
-        ref = pd.DataFrame(_segment(s, c, box, label="least squares", slope=s, intercept=c),
-                           columns=["x", "y", "label", "slope", "intercept"])
-        if not ref.empty:
-            layers.append(Chart(ref).mark_line(strokeDash=[6, 4], color="black", clip=True)
-                          .encode(x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale),
-                                  tooltip=[alt.Tooltip("label:N", title=""),
-                                           alt.Tooltip("slope:Q", format=".4~g"),
-                                           alt.Tooltip("intercept:Q", format=".4~g")]))
-    if gone.any():
-        notes = pd.DataFrame({
-            "run": lines.loc[gone, "run"].to_numpy(),
-            "text": [f"✕ {_title(r, 28)} diverged: no line to draw" for r in lines.loc[gone, "run"]],
-            "px": 8 + (22 if big else 17) * np.arange(int(gone.sum()))})  # pixels from the top
-        layers.append(Chart(notes).mark_text(
+    if reference:
+        layers.append(Chart(d["ref"]).mark_line(strokeDash=[6, 4], color="black", clip=True)
+                      .encode(x=alt.X("x:Q", scale=xscale), y=alt.Y("y:Q", scale=yscale),
+                              tooltip=[alt.Tooltip("label:N", title=""),
+                                       alt.Tooltip("slope:Q", format=".4~g"),
+                                       alt.Tooltip("intercept:Q", format=".4~g")]))
+    if notes:
+        layers.append(Chart(d["notes"]).mark_text(
             align="left", baseline="top", color=DIVERGED_COLOR, fontWeight="bold",
             fontSize=16 if big else 12).encode(
             x=channel("x", alt.value(6)),
@@ -240,69 +262,96 @@ def path_chart(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[
     diamond. ``titles`` name the two axes (the history's ``w`` and ``b`` columns). Paths are
     cut where they leave the frame; a diverged run is marked with a cross where it left (or at
     its last finite point when that is inside)."""
-    runs = list(runs) if runs is not None else list(dict.fromkeys(history["run"]))
+    return path_parts(surface, history, reference, status=status, runs=runs, units=units,
+                      height=height, big=big, titles=titles, reference_name=reference_name,
+                      title=title, subtitle=subtitle).chart()
+
+
+def path_parts(surface: pd.DataFrame, history: pd.DataFrame, reference: Mapping[str, float], *,
+               status: Mapping[str, str] | None = None, runs: Sequence[str] | None = None,
+               units: str = "", height: int = HEIGHT, big: bool = False,
+               titles: tuple[str, str] = ("w (slope)", "b (intercept)"),
+               reference_name: str = "least squares",
+               title: str | None = None, subtitle: str | None = None) -> Parts:
+    """:func:`path_chart` as its parts (ui/chart_parts.py)."""
+    runs = tuple(runs) if runs is not None else tuple(dict.fromkeys(history["run"]))
     w_dom, b_dom = _frame(surface, history, reference)
-    xs, ys = alt.Scale(domain=w_dom, nice=False), alt.Scale(domain=b_dom, nice=False)
     cells, levels = _bands(surface)
-    suffix = f" ({units})" if units else ""
-    bands = alt.Scale(type="threshold", domain=levels, scheme="blues", reverse=True)
-    heat = Chart(cells).transform_calculate(
-        loss_text="datum.overflow ? 'too large to compute (overflows)' : "
-                  "format(datum.loss, '.4~g')",
-    ).mark_rect(opacity=1.0, strokeWidth=0.6).encode(
-        x=alt.X("w:Q", scale=xs, title=f"{_title(titles[0])}{suffix}", axis=axis_for(w_dom)),
-        x2="w2:Q",
-        y=alt.Y("b:Q", scale=ys, title=f"{_title(titles[1])}{suffix}", axis=axis_for(b_dom)),
-        y2="b2:Q",
-        color=alt.Color("loss:Q", scale=bands, legend=None),
-        stroke=alt.Stroke("loss:Q", scale=bands, legend=None),  # no seams between cells
-        tooltip=[alt.Tooltip("loss_text:N", title="loss")])
     hist = keep_plottable(history[["run", "step", "w", "b", "loss"]], ["step", "w", "b"])
     hist = downsample(hist, points_per_run(len(runs), 4000))
     box = (*w_dom, *b_dom)
     drawn, exits = clip_paths(hist, "w", "b", box)
+    bad = _diverged_runs(status)
+    diverged = drawn["run"].isin(bad)
+    starts = hist.sort_values("step", kind="stable").groupby("run", sort=False).head(1)
+    starts = starts[_inside(starts, box)]
+    frames = {"cells": cells, "path": json_safe(drawn[~diverged]),
+              "wild": json_safe(drawn[diverged]), "starts": json_safe(starts)}
+    ref_wb = [reference.get(p) for p in "wb"]
+    if all(is_plottable(v) for v in ref_wb):
+        frames["ref"] = pd.DataFrame({"w": [float(ref_wb[0])], "b": [float(ref_wb[1])],
+                                      "label": [reference_name]})
+    marks = _divergence_marks(drawn, exits, hist, bad)
+    if not marks.empty:
+        frames["marks"] = json_safe(marks)
+    suffix = f" ({units})" if units else ""
+    heading = title or f"Paths across the loss surface (◆ {reference_name}, ○ start)"
+    return parts(_path_compose, frames, {"w": list(w_dom), "b": list(b_dom), "levels": levels},
+                 runs=runs, w_title=f"{_title(titles[0])}{suffix}",
+                 b_title=f"{_title(titles[1])}{suffix}", w_tip=_title(titles[0], 24),
+                 b_tip=_title(titles[1], 24), compact_w=compact(w_dom), compact_b=compact(b_dom),
+                 reference="ref" in frames, marks="marks" in frames, heading=heading,
+                 subtitle=subtitle, height=height, big=big)
+
+
+def _path_compose(d, v, *, runs, w_title, b_title, w_tip, b_tip, compact_w, compact_b,
+                  reference, marks, heading, subtitle, height, big) -> alt.TopLevelMixin:
+    xs, ys = alt.Scale(domain=v["w"], nice=False), alt.Scale(domain=v["b"], nice=False)
+    bands = alt.Scale(type="threshold", domain=v["levels"], scheme="blues", reverse=True)
+    heat = Chart(d["cells"]).transform_calculate(
+        loss_text="datum.overflow ? 'too large to compute (overflows)' : "
+                  "format(datum.loss, '.4~g')",
+    ).mark_rect(opacity=1.0, strokeWidth=0.6).encode(
+        x=alt.X("w:Q", scale=xs, title=w_title, axis=compact_axis(compact_w)),
+        x2="w2:Q",
+        y=alt.Y("b:Q", scale=ys, title=b_title, axis=compact_axis(compact_b)),
+        y2="b2:Q",
+        color=alt.Color("loss:Q", scale=bands, legend=None),
+        stroke=alt.Stroke("loss:Q", scale=bands, legend=None),  # no seams between cells
+        tooltip=[alt.Tooltip("loss_text:N", title="loss")])
     scale = run_scale(runs)
     pick = alt.selection_point(fields=["run"], bind="legend", name="pick")
     tips = [alt.Tooltip("run:N"), alt.Tooltip("step:Q", format=",d"),
-            alt.Tooltip("w:Q", title=_title(titles[0], 24), format=".4~g"),
-            alt.Tooltip("b:Q", title=_title(titles[1], 24), format=".4~g"),
+            alt.Tooltip("w:Q", title=w_tip, format=".4~g"),
+            alt.Tooltip("b:Q", title=b_tip, format=".4~g"),
             alt.Tooltip("loss:Q", format=".4~g")]
-    bad = _diverged_runs(status)
-    diverged = drawn["run"].isin(bad)
     enc = {"x": alt.X("w:Q", scale=xs), "y": alt.Y("b:Q", scale=ys), "order": "step:Q",
            "detail": "piece:N", "color": alt.Color("run:N", scale=scale, title=None),
            "tooltip": tips}
-    path = Chart(json_safe(drawn[~diverged])).mark_line(strokeWidth=2.5, clip=True).encode(
+    path = Chart(d["path"]).mark_line(strokeWidth=2.5, clip=True).encode(
         **enc, opacity=picked(1.0, 0.1)).add_params(pick)
-    wild = Chart(json_safe(drawn[diverged])).mark_line(strokeWidth=1, clip=True).encode(
+    wild = Chart(d["wild"]).mark_line(strokeWidth=1, clip=True).encode(
         **{**enc, "color": alt.Color("run:N", scale=scale, legend=None)},
         opacity=picked(0.4, 0.05))
-    starts = hist.sort_values("step", kind="stable").groupby("run", sort=False).head(1)
-    starts = starts[_inside(starts, box)]
-    start = Chart(json_safe(starts)).mark_point(size=80, filled=False, strokeWidth=2,
-                                                    clip=True).encode(
+    start = Chart(d["starts"]).mark_point(size=80, filled=False, strokeWidth=2,
+                                          clip=True).encode(
         x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
         color=alt.Color("run:N", scale=scale, legend=None), tooltip=tips)
     layers = [heat, wild, path, start]
-    ref_wb = [reference.get(p) for p in "wb"]
-    if all(is_plottable(v) for v in ref_wb):
-        ref = pd.DataFrame({"w": [float(ref_wb[0])], "b": [float(ref_wb[1])],
-                            "label": [reference_name]})
-        layers.append(Chart(ref).mark_point(
+    if reference:
+        layers.append(Chart(d["ref"]).mark_point(
             shape="diamond", size=160, filled=True, color="#e45756", stroke="white",
             strokeWidth=1.5, clip=True).encode(
             x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
             tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("w:Q", format=".5~g"),
                      alt.Tooltip("b:Q", format=".5~g")]))
-    marks = _divergence_marks(drawn, exits, hist, bad)
-    if not marks.empty:  # not clipped: a cross on the frame's edge is drawn whole
-        layers.append(Chart(json_safe(marks)).mark_point(
+    if marks:  # not clipped: a cross on the frame's edge is drawn whole
+        layers.append(Chart(d["marks"]).mark_point(
             shape="cross", size=200, filled=True, color=DIVERGED_COLOR).encode(
             x=alt.X("w:Q", scale=xs), y=alt.Y("b:Q", scale=ys),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("label:N", title="status"),
                      alt.Tooltip("where:N", title="last finite (w, b)"),
                      alt.Tooltip("loss:Q", title="last finite loss", format=".4~g")]))
-    heading = title or f"Paths across the loss surface (◆ {reference_name}, ○ start)"
     chart = layer(*layers, height=height,
                   title=heading if subtitle is None else titled(heading, subtitle))
     return style(chart, big=big)

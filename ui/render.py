@@ -31,6 +31,8 @@ import pyarrow as pa
 import streamlit as st
 
 from ui import version
+from ui.chart_parts import Parts, fill
+from ui.chart_parts import template as chart_parts_template
 from ui.shared import SharedStore, Turns
 
 MAX_SPECS = 512  # kept specs (a few kB each, plus their data as Arrow)
@@ -105,16 +107,32 @@ def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
-def spec(key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any]:
-    """The kept spec for ``key``, built with ``build()`` the first time."""
+def from_parts(chart_parts: Parts) -> dict[str, Any]:
+    """The spec of ``chart_parts.chart()``: its data filled into the kept template of its
+    structure (ui/chart_parts.py), which is composed with Altair once per structure and
+    server, not once per chart. A class changing learning rates redraws every chart with new
+    data and the same structure: that is filling a dict, not building an Altair chart."""
+    def made() -> dict[str, Any]:
+        with alt.utils.schemapi.debug_mode(False):
+            return chart_parts_template(chart_parts, to_spec)
+
+    kept = _store(version.CODE).get(("template", chart_parts.form()), made)
+    return fill(kept, chart_parts, _arrow)
+
+
+def spec(key: Hashable, build: Callable[[], alt.TopLevelMixin | Parts]) -> dict[str, Any]:
+    """The kept spec for ``key``, built with ``build()`` the first time (a chart, or its
+    :class:`~ui.chart_parts.Parts`)."""
     def made() -> dict[str, Any]:
         with alt.utils.schemapi.debug_mode(False):  # no validation while building (see above)
-            return to_spec(build())
+            got = build()
+            return from_parts(got) if isinstance(got, Parts) else to_spec(got)
 
     return _store(version.CODE).get(key, made)
 
 
-def chart(container, key: Hashable, build: Callable[[], alt.TopLevelMixin], **kwargs) -> None:
+def chart(container, key: Hashable, build: Callable[[], alt.TopLevelMixin | Parts],
+          **kwargs) -> None:
     """Draw the chart ``build()`` makes into ``container`` (``st`` or a column), from the kept
     spec when ``key`` was drawn before. A chart that cannot be built says so in its place (and
     in the server's log), never with a traceback, and the page's other charts still draw."""
