@@ -32,6 +32,10 @@ nav.links()  # named pages (ui/nav.py)
 classroom = apply_classroom()
 start_accelerator()
 
+TASKS = {"linear": "Regression (squared error)", "logistic": "Classification (logistic)"}
+LOSS_SHOWS = {"loss": "Loss", "excess": "Above best"}
+
+
 def show_view(shown: Mapping[str, Any], key: str | None = None) -> None:
     """Open the charts on the view that tells a preset's lesson (its x axis, loss or excess);
     ``key``: the preset loaded (the link names it)."""
@@ -41,26 +45,6 @@ def show_view(shown: Mapping[str, Any], key: str | None = None) -> None:
     st.session_state["loss_y"] = shown.get("y", "loss")
     st.session_state["log"] = True
     st.session_state["smooth"] = int(shown.get("smooth", 0))
-
-
-link_error = state.init(lambda: presets.build("lr"))
-st.session_state.setdefault(view.LOADED, "lr")  # the default setup is the first preset's
-view_refused = view.apply_from_link(presets.PRESETS)  # the link's chart view (ui/view.py)
-setup = state.current()
-height = 430 if classroom else 300
-
-st.title("Gradient Descent Lab")
-st.caption("Several gradient-descent runs on the same data, side by side. Change the data or a "
-           "run in the sidebar; the address bar always holds the whole setup, so a copied link "
-           "reproduces it.")
-if link_error:
-    st.error(escape_md(link_error))
-if view_refused:
-    st.warning("The link's chart view: " + escape_md("; ".join(view_refused)) + ". Those "
-               "settings are left as they were; the rest of the link is applied.")
-
-TASKS = {"linear": "Regression (squared error)", "logistic": "Classification (logistic)"}
-task = setup.get("problem", "linear")
 
 
 def _switch_task() -> None:
@@ -75,93 +59,6 @@ def _switch_task() -> None:
     state.replace(state.normalized(presets.build(key, data=data, dataset=dataset, problem=new)))
     fit.remember_preset(key, state.current(), dataset)
     show_view(presets.PRESETS[key].view, key)
-
-
-# --- sidebar: preset, data, runs, share ---------------------------------------------------
-with st.sidebar:
-    st.header("Setup")
-    load_preset = False
-    if classroom:  # what is shown, never a control that changes it
-        st.caption("Classroom mode: the setup is shown, not edited. Turn it off to change "
-                   "the preset, the data or the runs.")
-        st.markdown(f"**Task**: {TASKS[task]}")
-    else:
-        st.session_state["task_choice"] = task  # follows the setup (a link, an import)
-        st.segmented_control("Task", list(TASKS), format_func=TASKS.get, key="task_choice",
-                             required=True, on_change=_switch_task,
-                             help="Fit a line (or plane) by least squares, or separate two "
-                                  "classes by logistic regression (cross-entropy).")
-        with st.container(border=True):
-            preset = st.selectbox("Start from a preset", list(presets.PRESETS),
-                                  format_func=lambda k: presets.PRESETS[k].title, key="preset")
-            st.caption(escape_md(presets.PRESETS[preset].lesson_for(task)))
-            load_preset = st.button("Load preset", type="primary", width="stretch")
-    st.subheader("Data")
-    with st.container(border=not classroom):
-        choice = data_source("dash", setup["data"], version=state.version(),
-                             editable=not classroom, problem=task)
-    if load_preset and not choice.waiting:
-        state.replace(state.normalized(
-            presets.build(preset, data=choice.config, dataset=choice.dataset, problem=task)))
-        fit.remember_preset(preset, state.current(), choice.dataset)
-        show_view(presets.PRESETS[preset].view, preset)
-        st.rerun()
-    fit.follow_data(setup, choice)
-    if classroom:
-        runs = setup["runs"]
-        st.subheader("Runs")
-        for r in runs:
-            opt = r.get("optimizer", {})
-            how = (escape_md(opt.get("name", "sgd")) if (r.get("method") or {}).get(
-                "name", "gd") == "gd" else escape_md(r["method"]["name"].replace("_", " ")))
-            st.markdown(f"- **{escape_md(r['name'])}**: {how}, "
-                        f"lr {float(opt.get('lr', 0)):.3g}, batch "
-                        f"{escape_md(r.get('batch_size', 'full'))}, {r.get('epochs')} epochs")
-    else:
-        st.subheader("Runs")
-        runs = run_editor(setup["runs"], n_rows=choice.dataset.n,
-                          params=results.param_names(choice.dataset))
-
-new_setup = {"version": FORMAT_VERSION, "problem": task, "data": choice.config, "runs": runs}
-try:
-    experiment = gdcore.parse_experiment(new_setup)
-    too_much = results.over_budget(experiment, choice.dataset)
-    if too_much:
-        raise gdcore.ConfigError(too_much[0].upper() + too_much[1:] + ".")
-    state.store(experiment.to_dict())
-    state.remember_valid(experiment.to_dict())
-except gdcore.GDError as err:
-    st.error(f"This setup cannot run: {escape_md(err)} Showing the last setup that worked.")
-    experiment = gdcore.parse_experiment(state.last_valid())
-    if experiment.problem != task or results.over_budget(experiment, choice.dataset):
-        # it was for another task, or for other, smaller data
-        experiment = gdcore.parse_experiment(
-            presets.build("lr", data=choice.config, dataset=choice.dataset, problem=task))
-    state.store(new_setup)
-
-if not choice.waiting and not link_error:
-    too_big = state.publish(experiment.to_dict())
-    if too_big:
-        st.warning(escape_md(too_big))
-if choice.uploaded:
-    st.info("Uploaded data is in use. It cannot travel in a link: the link keeps the runs and "
-            "column choices, and whoever opens it must upload the same file.")
-
-# --- run (cached per run) and draw -----------------------------------------------------------
-fit.notices(experiment.to_dict(), choice, editable=not classroom)
-outcome = results.run_all(experiment, choice.dataset)
-for name, message in outcome.errors:
-    st.error(f"Run {escape_md(name)} did not run: {escape_md(message)}")
-for r in outcome.runs:
-    if r.status == "stopped":
-        st.info(f"Run {escape_md(r.name)} was stopped at update {r.steps:,}, as asked: it is "
-                "drawn as far as it got. Change any setting to run it again.")
-if not outcome.runs:
-    st.stop()
-fit.far_from_reference(outcome, experiment.to_dict(), choice, editable=not classroom)
-
-units = "standardized" if choice.dataset.standardized else ""
-LOSS_SHOWS = {"loss": "Loss", "excess": "Above best"}
 
 
 def _pairs(items):
@@ -340,34 +237,141 @@ def _conditioning_text(cond, where: str, sliced: bool, logistic: bool) -> str:
     return out
 
 
-comparison_charts(outcome, choice.dataset, big=classroom, height=height)
+# --- the page: in this session's turn at the interpreter (ui/render.py: a class's sessions
+# take turns by whole script runs, so the first finishes after its own work, the median after
+# half the class's; a long run gives its turn back while it waits) -----------------------------
+with render.turn():
+    link_error = state.init(lambda: presets.build("lr"))
+    st.session_state.setdefault(view.LOADED, "lr")  # the default setup is the first preset's
+    view_refused = view.apply_from_link(presets.PRESETS)  # the link's chart view (ui/view.py)
+    setup = state.current()
+    height = 430 if classroom else 300
 
-st.subheader("Results")
-st.caption(results.reference_text(outcome, choice.dataset))
-table = results.results_table(outcome, choice.dataset)
-if classroom:  # an HTML table: its text follows the projector stylesheet
-    shown, messages = results.classroom_table(table)
-    text.table(st, shown)
-    for run, message in messages:
-        st.caption(f"**{escape_md(run)}**: {escape_md(message)}")
-else:
-    st.dataframe(table, hide_index=True, column_config=results.TABLE_COLUMNS)
+    st.title("Gradient Descent Lab")
+    st.caption("Several gradient-descent runs on the same data, side by side. Change the data or a "
+               "run in the sidebar; the address bar always holds the whole setup, so a copied link "
+               "reproduces it.")
+    if link_error:
+        st.error(escape_md(link_error))
+    if view_refused:
+        st.warning("The link's chart view: " + escape_md("; ".join(view_refused)) + ". Those "
+                   "settings are left as they were; the rest of the link is applied.")
 
-# --- share and keep --------------------------------------------------------------------------
-st.subheader("Share and keep")
-c1, c2, c3 = st.columns(3)
-c1.download_button("Download histories (CSV)", lambda: results.histories_csv(outcome),
-                   file_name="gd-histories.csv", mime="text/csv", on_click="ignore",
-                   width="stretch")
-c2.download_button("Download setup (JSON)", experiment.to_json(), file_name="gd-setup.json",
-                   mime="application/json", on_click="ignore", width="stretch")
-if not classroom:
-    with c3:
-        setup_file = st.file_uploader("Load a setup (JSON)", type=["json"], key="setup_json")
-    replaced, problem = state.import_json(None if setup_file is None else setup_file.getvalue())
-    if problem:
-        st.error(escape_md(problem))
-    if replaced:
-        st.rerun()
-st.caption("The address bar holds the whole setup: copy it to share or bookmark this "
-           "comparison. Uploaded data is not in the link.")
+    task = setup.get("problem", "linear")
+
+    # --- sidebar: preset, data, runs, share ---------------------------------------------------
+    with st.sidebar:
+        st.header("Setup")
+        load_preset = False
+        if classroom:  # what is shown, never a control that changes it
+            st.caption("Classroom mode: the setup is shown, not edited. Turn it off to change "
+                       "the preset, the data or the runs.")
+            st.markdown(f"**Task**: {TASKS[task]}")
+        else:
+            st.session_state["task_choice"] = task  # follows the setup (a link, an import)
+            st.segmented_control("Task", list(TASKS), format_func=TASKS.get, key="task_choice",
+                                 required=True, on_change=_switch_task,
+                                 help="Fit a line (or plane) by least squares, or separate two "
+                                      "classes by logistic regression (cross-entropy).")
+            with st.container(border=True):
+                preset = st.selectbox("Start from a preset", list(presets.PRESETS),
+                                      format_func=lambda k: presets.PRESETS[k].title, key="preset")
+                st.caption(escape_md(presets.PRESETS[preset].lesson_for(task)))
+                load_preset = st.button("Load preset", type="primary", width="stretch")
+        st.subheader("Data")
+        with st.container(border=not classroom):
+            choice = data_source("dash", setup["data"], version=state.version(),
+                                 editable=not classroom, problem=task)
+        if load_preset and not choice.waiting:
+            state.replace(state.normalized(
+                presets.build(preset, data=choice.config, dataset=choice.dataset, problem=task)))
+            fit.remember_preset(preset, state.current(), choice.dataset)
+            show_view(presets.PRESETS[preset].view, preset)
+            st.rerun()
+        fit.follow_data(setup, choice)
+        if classroom:
+            runs = setup["runs"]
+            st.subheader("Runs")
+            for r in runs:
+                opt = r.get("optimizer", {})
+                how = (escape_md(opt.get("name", "sgd")) if (r.get("method") or {}).get(
+                    "name", "gd") == "gd" else escape_md(r["method"]["name"].replace("_", " ")))
+                st.markdown(f"- **{escape_md(r['name'])}**: {how}, "
+                            f"lr {float(opt.get('lr', 0)):.3g}, batch "
+                            f"{escape_md(r.get('batch_size', 'full'))}, {r.get('epochs')} epochs")
+        else:
+            st.subheader("Runs")
+            runs = run_editor(setup["runs"], n_rows=choice.dataset.n,
+                              params=results.param_names(choice.dataset))
+
+    new_setup = {"version": FORMAT_VERSION, "problem": task, "data": choice.config, "runs": runs}
+    try:
+        experiment = gdcore.parse_experiment(new_setup)
+        too_much = results.over_budget(experiment, choice.dataset)
+        if too_much:
+            raise gdcore.ConfigError(too_much[0].upper() + too_much[1:] + ".")
+        state.store(experiment.to_dict())
+        state.remember_valid(experiment.to_dict())
+    except gdcore.GDError as err:
+        st.error(f"This setup cannot run: {escape_md(err)} Showing the last setup that worked.")
+        experiment = gdcore.parse_experiment(state.last_valid())
+        if experiment.problem != task or results.over_budget(experiment, choice.dataset):
+            # it was for another task, or for other, smaller data
+            experiment = gdcore.parse_experiment(
+                presets.build("lr", data=choice.config, dataset=choice.dataset, problem=task))
+        state.store(new_setup)
+
+    if not choice.waiting and not link_error:
+        too_big = state.publish(experiment.to_dict())
+        if too_big:
+            st.warning(escape_md(too_big))
+    if choice.uploaded:
+        st.info("Uploaded data is in use. It cannot travel in a link: the link keeps the runs and "
+                "column choices, and whoever opens it must upload the same file.")
+
+    # --- run (cached per run) and draw -----------------------------------------------------------
+    fit.notices(experiment.to_dict(), choice, editable=not classroom)
+    outcome = results.run_all(experiment, choice.dataset)
+    for name, message in outcome.errors:
+        st.error(f"Run {escape_md(name)} did not run: {escape_md(message)}")
+    for r in outcome.runs:
+        if r.status == "stopped":
+            st.info(f"Run {escape_md(r.name)} was stopped at update {r.steps:,}, as asked: it is "
+                    "drawn as far as it got. Change any setting to run it again.")
+    if not outcome.runs:
+        st.stop()
+    fit.far_from_reference(outcome, experiment.to_dict(), choice, editable=not classroom)
+
+    units = "standardized" if choice.dataset.standardized else ""
+
+    comparison_charts(outcome, choice.dataset, big=classroom, height=height)
+
+    st.subheader("Results")
+    st.caption(results.reference_text(outcome, choice.dataset))
+    table = results.results_table(outcome, choice.dataset)
+    if classroom:  # an HTML table: its text follows the projector stylesheet
+        shown, messages = results.classroom_table(table)
+        text.table(st, shown)
+        for run, message in messages:
+            st.caption(f"**{escape_md(run)}**: {escape_md(message)}")
+    else:
+        st.dataframe(table, hide_index=True, column_config=results.TABLE_COLUMNS)
+
+    # --- share and keep --------------------------------------------------------------------------
+    st.subheader("Share and keep")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Download histories (CSV)", lambda: results.histories_csv(outcome),
+                       file_name="gd-histories.csv", mime="text/csv", on_click="ignore",
+                       width="stretch")
+    c2.download_button("Download setup (JSON)", experiment.to_json(), file_name="gd-setup.json",
+                       mime="application/json", on_click="ignore", width="stretch")
+    if not classroom:
+        with c3:
+            setup_file = st.file_uploader("Load a setup (JSON)", type=["json"], key="setup_json")
+        replaced, problem = state.import_json(None if setup_file is None else setup_file.getvalue())
+        if problem:
+            st.error(escape_md(problem))
+        if replaced:
+            st.rerun()
+    st.caption("The address bar holds the whole setup: copy it to share or bookmark this "
+               "comparison. Uploaded data is not in the link.")

@@ -55,12 +55,21 @@ def _turns(code: str) -> Turns:
 
 @contextlib.contextmanager
 def turn():
-    """This session's turn at drawing its charts (ui/shared.py: first come, first served,
-    one session at a time, so a class's sessions finish one after another instead of all at
-    the end). While it waits, a rerun or Stop of this script still ends the wait."""
+    """This session's turn at the server's interpreter (ui/shared.py: first come, first
+    served, one session at a time, so a class's sessions finish one after another instead of
+    all at the end). The dashboard holds it for its whole script run, its charts' fragment
+    for a fragment's run (within the page's turn it is that turn). While it waits, a rerun or
+    Stop of this script still ends the wait."""
     placeholder = st.empty()  # an empty delta is where Streamlit delivers a rerun request
     with _turns(version.CODE).turn(placeholder.empty):
         yield
+
+
+def give_back() -> None:
+    """Let the next session go ahead while this one waits for work that does not need the
+    interpreter: a long run (a child process, or the compiled loop without the GIL), or
+    another session's run of the same setup. The charts' :func:`turn` queues again."""
+    _turns(version.CODE).give_back()
 
 
 def _spec_bytes(spec: dict[str, Any]) -> int:

@@ -203,6 +203,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
                 return False
             try:
                 if not bar:  # this run takes a while: show where it is, and a way out
+                    render.give_back()  # and let the class go ahead meanwhile
                     with box.container():
                         bar.append(st.progress(0.0))
                         st.button("Stop", key="stop_runs", on_click=request_stop,
@@ -219,6 +220,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
         def still_wanted() -> bool:
             """(Waiting for another session's identical run) False once this script is asked
             to stop or rerun: an empty delta is where Streamlit delivers that request."""
+            render.give_back()  # waiting needs no turn: the next session goes ahead
             try:
                 box.empty()
             except ScriptControlException as request:

@@ -106,7 +106,7 @@ class Turns:
     raise (a script asked to stop or rerun), which gives up the place in the queue.
 
         with turns.turn(still_wanted):
-            draw_the_charts()
+            draw_the_page()      # inside: turns.give_back() before a long wait
     """
 
     def __init__(self, width: int = 1) -> None:
@@ -114,9 +114,42 @@ class Turns:
         self._busy = 0
         self._queue: deque[threading.Event] = deque()
         self._lock = threading.Lock()
+        self._held = threading.local()  # whether this thread (a session's script) has a turn
+
+    @property
+    def held(self) -> bool:
+        """Whether the calling thread holds a turn."""
+        return getattr(self._held, "on", False)
 
     @contextmanager
     def turn(self, still_wanted: Callable[[], Any] | None = None):
+        """Wait for a turn and hold it for the block. Reentrant: inside a thread's own turn
+        this is that turn. A turn given back in the block (:meth:`give_back`) is not released
+        twice."""
+        if self.held:
+            yield
+            return
+        self._acquire(still_wanted)
+        self._held.on = True
+        try:
+            yield
+        finally:
+            if self.held:
+                self._held.on = False
+                self._release()
+
+    def give_back(self) -> bool:
+        """Let the next in line go now: this thread's work ahead does not need the
+        interpreter (a long run in a child process or in the compiled loop, or a wait for
+        another session's run). The next :meth:`turn` queues again. Returns whether a turn
+        was given back."""
+        if not self.held:
+            return False
+        self._held.on = False
+        self._release()
+        return True
+
+    def _acquire(self, still_wanted: Callable[[], Any] | None) -> None:
         mine = threading.Event()
         with self._lock:
             if self._busy < self.width and not self._queue:
@@ -136,10 +169,6 @@ class Turns:
             if mine is not None:  # the turn came while giving up: pass it on
                 self._release()
             raise
-        try:
-            yield
-        finally:
-            self._release()
 
     def _release(self) -> None:
         with self._lock:
