@@ -240,19 +240,21 @@ def children(pid: int) -> list[int]:
         except (OSError, IndexError):
             continue
         if len(fields) > 2 and fields[2] == str(pid) and fields[0] != "Z" \
-                and not _is_forkserver(entry):
+                and not _stays(entry):
             out.append(int(entry))
     return out
 
 
-def _is_forkserver(pid: str) -> bool:
-    """The forkserver long runs are forked from (gdcore/isolated.py) stays for the server's
-    life: it is not work in progress."""
+def _stays(pid: str) -> bool:
+    """The forkserver long runs are forked from (gdcore/isolated.py) and multiprocessing's
+    resource tracker stay for the server's life: they are not work in progress (counting the
+    tracker made the warm-up wait its whole bound)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return b"forkserver" in f.read()
+            cmd = f.read()
     except OSError:
         return False
+    return b"multiprocessing.forkserver" in cmd or b"multiprocessing.resource_tracker" in cmd
 
 
 def driver_cpu() -> float:
