@@ -143,6 +143,7 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     view.publish({"x_axis": x_axis, "loss_y": y_show, "log": log, "log_x": log_x,
                   "smooth": smooth}, st.session_state.get(view.LOADED))
     hist, status, key = outcome.history, outcome.status, outcome.key
+    units = "standardized" if dataset.standardized else ""
     look = (height, big)
     excess = outcome.reference_loss if y_show == "excess" else None
     ref_name = outcome.reference_name
@@ -237,29 +238,8 @@ def _conditioning_text(cond, where: str, sliced: bool, logistic: bool) -> str:
     return out
 
 
-# --- the page: in this session's turn at the interpreter (ui/render.py: a class's sessions
-# take turns by whole script runs, so the first finishes after its own work, the median after
-# half the class's; a long run gives its turn back while it waits) -----------------------------
-with render.turn():
-    link_error = state.init(lambda: presets.build("lr"))
-    st.session_state.setdefault(view.LOADED, "lr")  # the default setup is the first preset's
-    view_refused = view.apply_from_link(presets.PRESETS)  # the link's chart view (ui/view.py)
-    setup = state.current()
-    height = 430 if classroom else 300
-
-    st.title("Gradient Descent Lab")
-    st.caption("Several gradient-descent runs on the same data, side by side. Change the data or a "
-               "run in the sidebar; the address bar always holds the whole setup, so a copied link "
-               "reproduces it.")
-    if link_error:
-        st.error(escape_md(link_error))
-    if view_refused:
-        st.warning("The link's chart view: " + escape_md("; ".join(view_refused)) + ". Those "
-                   "settings are left as they were; the rest of the link is applied.")
-
-    task = setup.get("problem", "linear")
-
-    # --- sidebar: preset, data, runs, share ---------------------------------------------------
+def _sidebar(setup: dict[str, Any], task: str):
+    """The sidebar: preset, data and runs. Returns the data choice and the runs as edited."""
     with st.sidebar:
         st.header("Setup")
         load_preset = False
@@ -303,7 +283,12 @@ with render.turn():
             st.subheader("Runs")
             runs = run_editor(setup["runs"], n_rows=choice.dataset.n,
                               params=results.param_names(choice.dataset))
+    return choice, runs
 
+
+def _experiment(task: str, choice, runs: list[dict[str, Any]], link_error: str | None):
+    """The experiment the page runs: the setup as edited, or the last one that worked (with
+    the reason it cannot run), stored and written into the link."""
     new_setup = {"version": FORMAT_VERSION, "problem": task, "data": choice.config, "runs": runs}
     try:
         experiment = gdcore.parse_experiment(new_setup)
@@ -328,7 +313,11 @@ with render.turn():
     if choice.uploaded:
         st.info("Uploaded data is in use. It cannot travel in a link: the link keeps the runs and "
                 "column choices, and whoever opens it must upload the same file.")
+    return experiment
 
+
+def _results(experiment, choice, height: int) -> None:
+    """The runs, their charts, the results table and the share buttons (the main area)."""
     # --- run (cached per run) and draw -----------------------------------------------------------
     fit.notices(experiment.to_dict(), choice, editable=not classroom)
     outcome = results.run_all(experiment, choice.dataset)
@@ -338,11 +327,9 @@ with render.turn():
         if r.status == "stopped":
             st.info(f"Run {escape_md(r.name)} was stopped at update {r.steps:,}, as asked: it is "
                     "drawn as far as it got. Change any setting to run it again.")
-    if not outcome.runs:
-        st.stop()
+    if not outcome.runs:  # (nothing to draw: the messages above say why)
+        return
     fit.far_from_reference(outcome, experiment.to_dict(), choice, editable=not classroom)
-
-    units = "standardized" if choice.dataset.standardized else ""
 
     comparison_charts(outcome, choice.dataset, big=classroom, height=height)
 
@@ -375,3 +362,29 @@ with render.turn():
             st.rerun()
     st.caption("The address bar holds the whole setup: copy it to share or bookmark this "
                "comparison. Uploaded data is not in the link.")
+
+
+# --- the page: in this session's turn at the interpreter (ui/render.py: a class's sessions
+# take turns by whole script runs, so the first finishes after its own work, the median after
+# half the class's; a long run gives its turn back while it waits) -----------------------------
+with render.turn():
+    link_error = state.init(lambda: presets.build("lr"))
+    st.session_state.setdefault(view.LOADED, "lr")  # the default setup is the first preset's
+    view_refused = view.apply_from_link(presets.PRESETS)  # the link's chart view (ui/view.py)
+    setup = state.current()
+    height = 430 if classroom else 300
+
+    st.title("Gradient Descent Lab")
+    st.caption("Several gradient-descent runs on the same data, side by side. Change the data or a "
+               "run in the sidebar; the address bar always holds the whole setup, so a copied link "
+               "reproduces it.")
+    if link_error:
+        st.error(escape_md(link_error))
+    if view_refused:
+        st.warning("The link's chart view: " + escape_md("; ".join(view_refused)) + ". Those "
+                   "settings are left as they were; the rest of the link is applied.")
+
+    task = setup.get("problem", "linear")
+
+    choice, runs = _sidebar(setup, task)
+    _results(_experiment(task, choice, runs, link_error), choice, height)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -170,3 +171,40 @@ def test_a_session_that_gives_up_leaves_the_queue_and_passes_no_turn_twice():
     with turns.turn():  # free again
         assert turns._busy == 1
     assert turns._busy == 0
+
+
+def test_a_turn_is_reentrant_and_can_be_given_back_to_the_next_in_line():
+    """The dashboard holds a turn for its whole script run and its charts' fragment takes
+    one inside it (the same turn: no deadlock); a session waiting for a long run gives its
+    turn back, the next in line gets it at once, and the session queues again after."""
+    from ui.shared import Turns
+
+    turns = Turns(width=1)
+    with turns.turn():
+        with turns.turn():  # within the thread's own turn: that turn
+            assert turns._busy == 1 and turns.held
+        assert turns.held
+    assert turns._busy == 0 and not turns.held
+
+    got = threading.Event()
+    release = threading.Event()
+
+    def other() -> None:
+        with turns.turn():
+            got.set()
+            release.wait(30)
+
+    with turns.turn():
+        t = threading.Thread(target=other)
+        t.start()
+        while len(turns._queue) < 1:  # wait for the state: the other is in line
+            time.sleep(0.001)
+        assert not got.is_set()
+        assert turns.give_back() is True  # a long wait ahead: the next goes now
+        assert got.wait(30) and not turns.held
+        assert turns.give_back() is False  # nothing left to give
+        release.set()
+        with turns.turn():  # queued again behind the other, which is done now
+            assert turns.held
+    t.join(30)
+    assert turns._busy == 0 and not turns._queue

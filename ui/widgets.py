@@ -287,6 +287,18 @@ def _std_label(problem: str) -> str:
     return "Standardize x" if problem == "logistic" else "Standardize x and y"
 
 
+def choice_from_setup(cfg: Mapping[str, Any], problem: str = "linear") -> DataChoice:
+    """The data a setup's generated or sample data section names, without widgets (what
+    :func:`data_source` returns for it when its widgets show that section). Raises GDError
+    for a section that cannot be loaded; an upload is not in a setup (ValueError)."""
+    source = cfg.get("source", "generate")
+    if source == "csv":
+        raise ValueError("an uploaded file is not in the setup")
+    name = "gen" if source in ("generate", "classes") else f"sample:{cfg.get('name')}"
+    ds = _generated(code_version.CODE, name, dict(cfg), problem)
+    return DataChoice(ds, dict(cfg), notes=tuple(ds.notes) if source == "sample" else ())
+
+
 def _shown_data(key_prefix: str, cfg: Mapping[str, Any], problem: str = "linear") -> DataChoice:
     """The setup's data without controls: its description, and the Dataset to run on."""
     source = cfg.get("source", "generate")
@@ -304,8 +316,7 @@ def _shown_data(key_prefix: str, cfg: Mapping[str, Any], problem: str = "linear"
                              positive=cfg.get("positive"))
             choice = DataChoice(ds, dict(cfg), uploaded=True, notes=tuple(ds.notes))
         else:
-            name = "gen" if source in ("generate", "classes") else f"sample:{cfg.get('name')}"
-            choice = DataChoice(_generated(code_version.CODE, name, dict(cfg), problem), dict(cfg))
+            choice = choice_from_setup(cfg, problem)
     except GDError as err:
         st.error(escape_md(err))
         return _fallback(key_prefix, problem)
