@@ -14,9 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from .config import load_experiment_json
+from .config import VARY, RepeatConfig, load_experiment_json, parse_experiment
 from .errors import GDError
 from .export import csv_text
+from .limits import LIMITS
 from .problems import make_problem
 from .runner import load_dataset, over_budget, run_experiment, summary_json
 
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
                    "as 1 (default: the config's, else 1 for 0/1 labels, else the rarer one)")
     r.add_argument("--standardize", action="store_true", help="z-score x and y before fitting")
     r.add_argument("--out", help="where to write the histories CSV (default: do not write)")
+    r.add_argument("--repeats", type=int, metavar="N",
+                   help="run every run over N paired seeds (1 to 100; default: the config's "
+                   "\"repeats\", else 1); the summary gives each run's spread")
     r.add_argument("--force", action="store_true",
                    help="run even if the experiment is over the work budget (see README)")
     r.add_argument("--engine", choices=("auto", "python", "compiled"), default="auto",
@@ -139,6 +143,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.out:
         _writable(Path(args.out))
     exp = load_experiment_json(path.read_bytes())
+    if args.repeats is not None:
+        try:
+            exp = parse_experiment({**exp.to_dict(), "repeats": {**exp.repeats.to_dict(),
+                                                                 "n": args.repeats}})
+        except GDError as err:
+            raise GDError(f"--repeats: {str(err).split(': ', 1)[-1]}") from None
     dataset = None
     if args.data:
         dataset = load_dataset(_data_section(args, exp.to_dict()["data"]), problem=exp.problem)
@@ -192,7 +202,7 @@ def _interpreter_seconds(exp, problem) -> float:
             total += python_seconds(problem, make_plan(problem, cfg))
         except GDError:
             pass
-    return total
+    return total * exp.repeats.n
 
 
 def _schema() -> int:
@@ -211,6 +221,8 @@ def _schema() -> int:
                 for k, ps in d.items()}
 
     print(json.dumps({"version": FORMAT_VERSION, "problems": list(PROBLEMS),
+                      "repeats": {**RepeatConfig().to_dict(), "vary_choices": list(VARY),
+                                  "max_n": int(LIMITS["repeats"].high)},
                       "data_sources": {k: sorted(v | {"standardize"})
                                        for k, v in DATA_FIELDS.items()},
                       "optimizers": plain(OPTIMIZER_DEFAULTS),

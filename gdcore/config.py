@@ -39,7 +39,8 @@ from .errors import ConfigError
 from .limits import MAX_COLUMN_NAME_CHARS, MAX_MILESTONES, MAX_ROWS, MAX_RUNS, _short, check
 from .methods import DEFAULTS as METHOD_DEFAULTS
 
-FORMAT_VERSION = 2  # 2: "logistic" problems, several x columns, runs' "method"; 1 still reads
+FORMAT_VERSION = 3  # 3: "repeats"; 2: "logistic" problems, several x columns, runs' "method";
+#                    1 and 2 still read (each migration takes a document one version up)
 MAX_NAME_CHARS = 100  # a run's name (the editor's text box holds as many)
 MAX_JSON_BYTES = 1_000_000  # an experiment file (a setup with every run is a few kB)
 MAX_JSON_DEPTH = 20  # the format nests 4 deep
@@ -173,19 +174,40 @@ class RunConfig:
         return out
 
 
+VARY = ("shuffle", "init")  # what a repeat changes: the row order, the start point
+
+
+@dataclass(frozen=True)
+class RepeatConfig:
+    """Every run repeated over ``n`` seeds (format version 3; see :mod:`gdcore.repeats`).
+    ``vary``: "shuffle" (repeat j shuffles the rows with its own seed) and/or "init" (repeat
+    j starts at the run's start plus a normal draw of standard deviation ``init_spread`` per
+    parameter). Seeds are paired: repeat j of every run with the same seed uses the same."""
+
+    n: int = 1
+    vary: tuple[str, ...] = ("shuffle",)
+    init_spread: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "vary": list(self.vary), "init_spread": self.init_spread}
+
+
 @dataclass(frozen=True)
 class Experiment:
-    """A problem, its data and the runs to compare."""
+    """A problem, its data, the runs to compare and how often each is repeated."""
 
     problem: str = "linear"
     data: dict[str, Any] = field(default_factory=lambda: {"source": "generate"})
     runs: tuple[RunConfig, ...] = ()
+    repeats: RepeatConfig = field(default_factory=RepeatConfig)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"version": FORMAT_VERSION, "problem": self.problem}
         if self.problem in ("linear", "logistic"):
             out["data"] = dict(self.data)
         out["runs"] = [r.to_dict() for r in self.runs]
+        if self.repeats != RepeatConfig():  # (one sample of each run: said by leaving it out)
+            out["repeats"] = self.repeats.to_dict()
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -402,7 +424,37 @@ def _from_v1(raw: dict) -> tuple[dict, int]:
     return {**raw, "version": 2}, 2
 
 
-MIGRATIONS = {1: _from_v1}  # version -> the function that takes a document one version up
+def _from_v2(raw: dict) -> tuple[dict, int]:
+    """Version 2 -> 3. Version 3 adds "repeats"; a version 2 document runs each run once."""
+    return {**raw, "version": 3}, 3
+
+
+MIGRATIONS = {1: _from_v1, 2: _from_v2}  # version -> the function taking a document one up
+
+
+def parse_repeats(raw: Any, where: str = "repeats") -> RepeatConfig:
+    """The "repeats" section: ``{"n": 20, "vary": ["shuffle", "init"], "init_spread": 0.5}``
+    (each field optional)."""
+    if raw is None:
+        return RepeatConfig()
+    raw = as_mapping(raw, where)
+    allowed = {"n", "vary", "init_spread"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise fail(f"{where}.{sorted(unknown)[0]}",
+                   f"unknown field; valid fields: {choices(sorted(allowed))}")
+    d = RepeatConfig()
+    n = check("repeats", raw.get("n", d.n), f"{where}.n")
+    vary = raw.get("vary", list(d.vary))
+    if isinstance(vary, str):
+        vary = [vary]
+    if not isinstance(vary, (list, tuple)) or not vary:
+        raise fail(f"{where}.vary", f"expected a list of {choices(VARY)}, got {_short(vary)}")
+    for v in vary:
+        if v not in VARY:
+            raise fail(f"{where}.vary", f"unknown {_short(v)}; choose from {choices(VARY)}")
+    spread = check("init_spread", raw.get("init_spread", d.init_spread), f"{where}.init_spread")
+    return RepeatConfig(n=n, vary=tuple(v for v in VARY if v in vary), init_spread=spread)
 
 
 def parse_experiment(raw: Any) -> Experiment:
@@ -414,7 +466,7 @@ def parse_experiment(raw: Any) -> Experiment:
     if not isinstance(raw, dict):
         raise ConfigError("the experiment must be a JSON object with \"data\" and \"runs\"")
     valid_text(raw)  # before any of it is shown, compared or sent
-    allowed = {"version", "problem", "data", "runs"}
+    allowed = {"version", "problem", "data", "runs", "repeats"}
     unknown = set(raw) - allowed
     if unknown:
         raise ConfigError(
@@ -439,7 +491,8 @@ def parse_experiment(raw: Any) -> Experiment:
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup is not None:
         raise ConfigError(f"runs: two runs are named {dup!r}; give each run its own name")
-    return Experiment(problem=problem, data=parse_data(raw.get("data")), runs=parsed)
+    return Experiment(problem=problem, data=parse_data(raw.get("data")), runs=parsed,
+                      repeats=parse_repeats(raw.get("repeats")))
 
 
 def _json_depth_problem(text: str) -> str | None:

@@ -80,6 +80,9 @@ LIMITS: dict[str, Bound] = {
     "batch_size": Bound(1, MAX_ROWS, integer=True),
     "seed": SEED,
     "init": Bound(-1e6, 1e6),
+    # repeats of every run over seeds (gdcore.repeats)
+    "repeats": Bound(1, 100, integer=True),
+    "init_spread": Bound(0.0, 1e6),
     "max_points": Bound(2, 20_000, integer=True),
     "h": Bound(0.0, 1.0, low_open=True),
     "tol_grad": Bound(0.0, 1e6),

@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import data as gdata
 from . import engines, limits
+from . import repeats as repeats_mod
 from .classification import LogisticRegression
 from .config import (
     Experiment,
@@ -104,17 +105,40 @@ class ExperimentResult:
     experiment: Experiment
     problem: LinearRegression | TestFunction
     dataset: Any | None
-    runs: tuple[RunResult, ...]
+    runs: tuple[RunResult, ...]  # each run once (its repeat 0)
     reference: dict[str, float] = field(default_factory=dict)  # least squares / global minimum
     reference_loss: float = float("nan")
+    repeats: tuple[tuple[RunResult, ...], ...] = ()  # per run, every repeat (repeat 0 first)
+
+    @property
+    def spreads(self) -> dict[str, repeats_mod.Spread]:
+        """Per run name, what its repeats did (:class:`gdcore.repeats.Spread`)."""
+        return {rs[0].name: repeats_mod.spread(rs) for rs in self.repeats if rs}
 
     @property
     def history(self) -> pd.DataFrame:
-        return pd.concat([r.history for r in self.runs], ignore_index=True)
+        """Every run's history; with repeats, every repeat's, numbered in ``repeat``."""
+        if not self.repeats:
+            return pd.concat([r.history for r in self.runs], ignore_index=True)
+        return pd.concat([r.history.assign(repeat=j) for rs in self.repeats
+                          for j, r in enumerate(rs)], ignore_index=True)
 
     @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame([r.summary() for r in self.runs])
+        return pd.DataFrame([self.run_summary(i) for i in range(len(self.runs))])
+
+    def run_summary(self, i: int) -> dict[str, Any]:
+        """Run ``i``'s summary (its repeat 0); with repeats, what they did beside it."""
+        out = self.runs[i].summary()
+        if self.repeats:
+            sp = repeats_mod.spread(self.repeats[i])
+            def num(x: float) -> float | None:  # (none when no repeat had one: JSON has no NaN)
+                return None if np.isnan(x) else float(x)
+            out.update(repeats=sp.n, final_loss_median=num(sp.final_median),
+                       final_loss_p10=num(sp.final_low), final_loss_p90=num(sp.final_high),
+                       diverged_repeats=sp.diverged, converged_repeats=sp.converged,
+                       steps_to_converge_median=num(sp.steps_median))
+        return out
 
 
 def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
@@ -371,29 +395,37 @@ def run_experiment(
         too_much = over_budget(exp, problem)
         if too_much:
             raise ConfigError(too_much)
-    results = []
+    results, repeated, stopped = [], [], False
     for i, cfg in enumerate(exp.runs):
         if progress is not None and progress(i, len(exp.runs), cfg.name) is False:
             break
         during = None if watch is None else (
             lambda done, planned, name=cfg.name: watch(name, done, planned))
+        mine = []
         try:
-            results.append(run(problem, cfg, dataset=ds, engine=engine, progress=during))
+            for rep in repeats_mod.repeat_configs(cfg, exp.repeats, problem):
+                mine.append(run(problem, rep, dataset=ds, engine=engine, progress=during))
+                if mine[-1].status == "stopped":
+                    stopped = True
+                    break
         except ConfigError as err:  # named by its place, as the setup's own checks name it
             raise at_index(err, cfg, i) from err
-        if results[-1].status == "stopped":
+        results.append(mine[0])
+        repeated.append(tuple(mine))
+        if stopped:
             break
     point = reference_point(problem)
     ref = dict(zip(problem.param_names,
                    [float("nan")] * problem.dim if point is None else map(float, point),
                    strict=True))
-    return ExperimentResult(exp, problem, ds, tuple(results), ref, float(problem.min_value))
+    return ExperimentResult(exp, problem, ds, tuple(results), ref, float(problem.min_value),
+                            tuple(repeated) if exp.repeats.n > 1 else ())
 
 
 def experiment_work(exp: Experiment, problem) -> limits.Work:
-    """The updates, row visits and estimated interpreter seconds of all runs of ``exp`` if none
-    stops early (:func:`runs_work`)."""
-    return runs_work(exp.runs, problem)
+    """The updates, row visits and estimated interpreter seconds of all runs of ``exp`` (each
+    as often as it is repeated) if none stops early (:func:`runs_work`)."""
+    return runs_work([cfg for cfg in exp.runs for _ in range(exp.repeats.n)], problem)
 
 
 def runs_work(runs, problem) -> limits.Work:
@@ -427,7 +459,7 @@ def over_budget(exp: Experiment, problem) -> str | None:
 
 def summary_json(result: ExperimentResult) -> list[str]:
     """One JSON line per run, as the CLI prints it."""
-    return [json.dumps(r.summary()) for r in result.runs]
+    return [json.dumps(result.run_summary(i)) for i in range(len(result.runs))]
 
 
 def warm_up(*, wait: bool = True, timeout: float | None = None, delay: float = 0.0) -> float:

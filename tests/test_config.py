@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pytest
 
+import gdcore.config
 from gdcore import ConfigError, load_experiment_json, parse_experiment, run_experiment
 
 BASE = {"data": {"source": "generate", "n": 50, "seed": 3},
@@ -201,7 +202,7 @@ def test_version_1_setups_load_and_run_as_before(text):
     assert doc["version"] == 1
     new = load_experiment_json(json.dumps({**doc, "version": 2}))
     assert old.to_dict() == new.to_dict()
-    assert old.to_dict()["version"] == 2
+    assert old.to_dict()["version"] == gdcore.config.FORMAT_VERSION == 3
     assert all(r.method.name == "gd" for r in old.runs)
     # what the document says survived the migration
     for raw, run in zip(doc["runs"], old.runs):
@@ -215,10 +216,10 @@ def test_version_1_setups_load_and_run_as_before(text):
 
 
 def test_other_versions_are_refused_with_a_message():
-    for version, shown in ((3, "3"), (0, "0"), ("1", "'1'"), (True, "True"), (None, "None")):
+    for version, shown in ((4, "4"), (0, "0"), ("1", "'1'"), (True, "True"), (None, "None")):
         with pytest.raises(ConfigError) as err:
             parse_experiment({**BASE, "version": version})
-        assert str(err.value) == f"version: this program reads versions 1 to 2, got {shown}"
+        assert str(err.value) == f"version: this program reads versions 1 to 3, got {shown}"
 
 
 LOGISTIC = {

@@ -170,5 +170,7 @@ def test_a_version_1_link_still_opens():
     v1 = {"version": 1, **SETUP}
     back = share.decode(_token(v1))
     assert back.to_dict() == gdcore.parse_experiment({**SETUP, "version": 2}).to_dict()
-    with pytest.raises(share.ShareError, match="versions 1 to 2, got 3"):
-        share.decode(_token({**SETUP, "version": 3}))
+    v2 = share.decode(_token({**SETUP, "version": 2}))  # and one made before version 3
+    assert v2.to_dict() == back.to_dict() and v2.repeats == gdcore.RepeatConfig()
+    with pytest.raises(share.ShareError, match="versions 1 to 3, got 4"):
+        share.decode(_token({**SETUP, "version": 4}))
