@@ -21,7 +21,7 @@ from gdcore.config import FORMAT_VERSION
 from ui import charts, charts_models, charts_space, fit, nav, render, results, state, text, view
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
-from ui.run_editor import run_editor
+from ui.run_editor import repeats_editor, run_editor
 from ui.text import escape_md
 from ui.version import keep_current
 from ui.widgets import DEFAULT_DATA, data_source
@@ -151,13 +151,15 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     params = outcome.params
 
     loss = (("loss", key, x_axis, log, log_x, y_show, smooth, look),
-            lambda: charts.loss_parts(hist, x=x_axis, log=log, smooth=smooth, status=status,
-                                      height=height, big=big, excess_over=excess,
-                                      log_x=log_x, title=loss_title, best_name=best))
+            lambda: charts.loss_parts(outcome.shown_history, x=x_axis, log=log, smooth=smooth,
+                                      status=status, height=height, big=big,
+                                      excess_over=excess, log_x=log_x, title=loss_title,
+                                      best_name=best, band=outcome.band))
     lr = (("lr", key, x_axis, look), lambda: charts.lr_parts(hist, x=x_axis, height=height,
                                                              big=big))
     grad = (("grad", key, x_axis, look), lambda: charts.grad_parts(
-        hist, clip=results.clip_thresholds(outcome), x=x_axis, height=height, big=big))
+        outcome.shown_history, clip=results.clip_thresholds(outcome), x=x_axis, height=height,
+        big=big, band=outcome.band))
     first = [loss, (("acc", key, x_axis, look), lambda: charts_models.accuracy_chart(
         hist, x=x_axis, height=height, big=big))] if logistic else [loss, lr]
     _pairs(first)
@@ -213,9 +215,36 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
                                default=[*params[:4], params[-1]], key=f"shown.{len(params)}",
                                format_func=lambda p: _feature(dataset, p))
     _pairs([(("param", p, key, x_axis, look), lambda p=p: charts.param_parts(
-        hist, p, reference=outcome.reference.get(p), x=x_axis, status=status, height=height,
-        big=big, label=_feature(dataset, p), reference_name=ref_name)) for p in shown])
+        outcome.shown_history, p, reference=outcome.reference.get(p), x=x_axis, status=status,
+        height=height, big=big, label=_feature(dataset, p), reference_name=ref_name,
+        band=outcome.band)) for p in shown])
     _pairs([lr, grad] if logistic else [grad])
+
+
+def _verdict(outcome: results.Outcome) -> None:
+    """Is the difference between two runs real? Their paired repeats, in a sentence."""
+    names = outcome.names
+    if len(names) < 2:
+        return
+    st.subheader("Is the difference real?")
+    pair = results.verdict_pair(outcome)
+    if pair is None:  # one seed per run
+        st.caption("One seed per run cannot tell whether a difference is real, or luck of the "
+                   "row order: set Seeds per run (in the sidebar) to 10 or more to compare "
+                   "runs over paired seeds.")
+        return
+    c1, c2 = st.columns(2)
+    a = c1.selectbox("Run", names, index=names.index(pair[0]), key="verdict_a")
+    rest = [n for n in names if n != a]
+    if st.session_state.get("verdict_b") not in rest:
+        st.session_state.pop("verdict_b", None)
+    b = c2.selectbox("against", rest, index=rest.index(pair[1]) if pair[1] in rest else 0,
+                     key="verdict_b")
+    found = results.verdict(outcome, a, b)
+    (st.success if found.clear else st.info)(escape_md(found.text))
+    st.caption("An exact sign test over the paired seeds and a bootstrap interval of the median "
+               "difference of final losses (gdcore.stats). It speaks for these seeds and this "
+               "data; twenty seeds find a large, consistent difference, not a small one.")
 
 
 def _conditioning_text(cond, where: str, sliced: bool, logistic: bool) -> str:
@@ -239,7 +268,8 @@ def _conditioning_text(cond, where: str, sliced: bool, logistic: bool) -> str:
 
 
 def _sidebar(setup: dict[str, Any], task: str):
-    """The sidebar: preset, data and runs. Returns the data choice and the runs as edited."""
+    """The sidebar: preset, data and runs. Returns the data choice, the runs and the repeats
+    as edited."""
     with st.sidebar:
         st.header("Setup")
         load_preset = False
@@ -281,15 +311,23 @@ def _sidebar(setup: dict[str, Any], task: str):
                             f"{escape_md(r.get('batch_size', 'full'))}, {r.get('epochs')} epochs")
         else:
             st.subheader("Runs")
+            with st.container(border=True):
+                repeat = repeats_editor(setup.get("repeats"))
             runs = run_editor(setup["runs"], n_rows=choice.dataset.n,
                               params=results.param_names(choice.dataset))
-    return choice, runs
+    if classroom:
+        repeat = setup.get("repeats") or {"n": 1}
+        if repeat.get("n", 1) > 1:
+            st.sidebar.caption(f"Each run over {int(repeat['n'])} paired seeds.")
+    return choice, runs, repeat
 
 
-def _experiment(task: str, choice, runs: list[dict[str, Any]], link_error: str | None):
+def _experiment(task: str, choice, runs: list[dict[str, Any]], repeat: dict[str, Any],
+                link_error: str | None):
     """The experiment the page runs: the setup as edited, or the last one that worked (with
     the reason it cannot run), stored and written into the link."""
-    new_setup = {"version": FORMAT_VERSION, "problem": task, "data": choice.config, "runs": runs}
+    new_setup = {"version": FORMAT_VERSION, "problem": task, "data": choice.config, "runs": runs,
+                 "repeats": repeat}
     try:
         experiment = gdcore.parse_experiment(new_setup)
         too_much = results.over_budget(experiment, choice.dataset)
@@ -333,6 +371,13 @@ def _results(experiment, choice, height: int) -> None:
 
     comparison_charts(outcome, choice.dataset, big=classroom, height=height)
 
+    if outcome.n_repeats > 1:
+        note = results.diverged_note(outcome)
+        st.caption(f"Each run over {outcome.n_repeats} paired seeds: the lines are medians, the "
+                   "bands the 10-90 % range; the surface and the fitted lines show each run's "
+                   "first seed." + (f" {escape_md(note)} (a diverged seed leaves the band "
+                                    "where it diverges)." if note else ""))
+
     st.subheader("Results")
     st.caption(results.reference_text(outcome, choice.dataset))
     table = results.results_table(outcome, choice.dataset)
@@ -343,6 +388,8 @@ def _results(experiment, choice, height: int) -> None:
             st.caption(f"**{escape_md(run)}**: {escape_md(message)}")
     else:
         st.dataframe(table, hide_index=True, column_config=results.TABLE_COLUMNS)
+
+    _verdict(outcome)
 
     # --- share and keep --------------------------------------------------------------------------
     st.subheader("Share and keep")
@@ -386,5 +433,5 @@ with render.turn():
 
     task = setup.get("problem", "linear")
 
-    choice, runs = _sidebar(setup, task)
-    _results(_experiment(task, choice, runs, link_error), choice, height)
+    choice, runs, repeat = _sidebar(setup, task)
+    _results(_experiment(task, choice, runs, repeat, link_error), choice, height)

@@ -131,3 +131,27 @@ def test_path_parts(more):
     same(charts_space.path_parts(surface, hist, reference, status=status, units="x",
                                  title=more.draw(st.sampled_from([None, "Loss across w2"])),
                                  subtitle=more.draw(st.sampled_from([None, "others at a"]))))
+
+
+@SETTINGS
+@given(histories(min_runs=1), st.sampled_from(list(charts.X_FIELDS)), st.booleans(),
+       st.data())
+def test_band_parts_equal_altair_and_are_strict_json(data, x, log, more):
+    """The repeats' bands (loss, a parameter, the gradient norm) on adversarial numbers."""
+    import json
+
+    from tests.test_chart_json import check_domains, values
+    hist, status = data
+    n = len(hist)
+    band = hist[["run", "step", "epoch", "samples"]].assign(
+        count=more.draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)), repeats=5,
+        **{f"{c}_{q}": more.draw(st.lists(values, min_size=n, max_size=n))
+           for c in ("loss", "w", "grad_norm") for q in ("lo", "hi")})
+    for p in (charts.loss_parts(hist, x=x, log=log, status=status, band=band),
+              charts.param_parts(hist, "w", x=x, status=status, band=band),
+              charts.grad_parts(hist, x=x, band=band)):
+        spec = same(p)
+        json.dumps({k: v for k, v in spec.items() if k != "datasets"}, allow_nan=False)
+        check_domains(spec)
+        p.chart().to_dict()  # validates against the Vega-Lite schema
+        assert spec["layer"][0]["mark"]["type"] == "area"

@@ -451,11 +451,50 @@ def _diverged_rows(drawn: pd.DataFrame, recorded: pd.DataFrame,
     return ends.assign(label=labels, last=values.to_numpy(dtype=float))
 
 
+def band_frame(band: pd.DataFrame | None, column: str, x: str, *, log: bool = False,
+               minus: float | None = None, floor: float = 0.0) -> pd.DataFrame | None:
+    """The repeats' band of ``column`` (``{column}_lo``, ``{column}_hi`` of
+    ``ui.results.bands``) as ``lo``/``hi`` rows a chart can draw (``minus``: drawn above this
+    value, as the loss chart's "above best" view), with ``seeds``: how many of the repeats
+    reached that step. None without repeats."""
+    if band is None or band.empty or f"{column}_lo" not in band.columns:
+        return None
+    out = band[["run", "step", "epoch", "samples", "count", "repeats"]].assign(
+        lo=numeric(band[f"{column}_lo"]), hi=numeric(band[f"{column}_hi"]))
+    if minus is not None:
+        out = out.assign(lo=np.maximum(out["lo"] - minus, floor),
+                         hi=np.maximum(out["hi"] - minus, floor))
+    out = keep_plottable(out, [x, "lo", "hi"], positive=["lo", "hi"] if log else [])
+    seeds = [f"{int(c)} of {int(n)}" for c, n in zip(out["count"], out["repeats"])]
+    return json_safe(out.assign(seeds=seeds)[["run", x, "lo", "hi", "seeds"]])
+
+
+def _band_layer(frame, x: str, xenc, yscale, runs, what: str) -> alt.Chart:
+    """Each run's 10-90 % band over its repeats, under the lines. It is the first layer, so its
+    colour's legend is the chart's: drawn as the lines' (a stroke, opaque), not as the band."""
+    legend = alt.Legend(symbolType="stroke", symbolOpacity=1)
+    return Chart(frame).mark_area(opacity=0.2, clip=True).encode(
+        x=xenc, y=alt.Y("lo:Q", scale=yscale), y2="hi:Q",
+        color=alt.Color("run:N", scale=run_scale(runs), title=None, legend=legend),
+        tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
+                 alt.Tooltip("lo:Q", title=f"{what}, 10 % of seeds", format=".4~g"),
+                 alt.Tooltip("hi:Q", title=f"{what}, 90 % of seeds", format=".4~g"),
+                 alt.Tooltip("seeds:N", title="seeds reaching this step")])
+
+
+def band_note(band: pd.DataFrame | None) -> str | None:
+    """A title's second line saying what the lines and the band are (None without repeats)."""
+    if band is None or band.empty:
+        return None
+    return f"line: median of {int(band['repeats'].max())} seeds; band: 10-90 %"
+
+
 def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smooth: int = 0,
                status: Mapping[str, str] | None = None, height: int = HEIGHT,
                big: bool = False, title: str = "Loss (full data, MSE)",
                excess_over: float | None = None, log_x: bool = False,
-               best_name: str = "the least-squares loss") -> alt.TopLevelMixin:
+               best_name: str = "the least-squares loss",
+               band: pd.DataFrame | None = None) -> alt.TopLevelMixin:
     """Loss curves of all runs on one chart.
 
     ``x``: "step", "epoch" or "samples"; ``log_x``: a symmetric-log x axis (it shows 0), for
@@ -471,24 +510,29 @@ def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     """
     return loss_parts(history, x=x, log=log, smooth=smooth, status=status, height=height,
                       big=big, title=title, excess_over=excess_over, log_x=log_x,
-                      best_name=best_name).chart()
+                      best_name=best_name, band=band).chart()
 
 
 def loss_parts(history: pd.DataFrame, *, x: str = "step", log: bool = True, smooth: int = 0,
                status: Mapping[str, str] | None = None, height: int = HEIGHT,
                big: bool = False, title: str = "Loss (full data, MSE)",
                excess_over: float | None = None, log_x: bool = False,
-               best_name: str = "the least-squares loss") -> Parts:
-    """:func:`loss_chart` as its parts (ui/chart_parts.py)."""
+               best_name: str = "the least-squares loss",
+               band: pd.DataFrame | None = None) -> Parts:
+    """:func:`loss_chart` as its parts (ui/chart_parts.py). ``band``: with repeats, each run's
+    10-90 % band (``ui.results.bands``), drawn under its (median) line."""
     if x not in X_FIELDS:
         raise ValueError(f"x must be one of {', '.join(X_FIELDS)}, got {x!r}")
     runs = tuple(dict.fromkeys(history["run"]))
     cols = ["run", "step", "epoch", "samples", "lr", "w", "b", "loss"]
     hist = history[[c for c in cols if c in history.columns]]
+    minus, floor = None, 0.0
     if excess_over is not None and is_plottable(excess_over):
         floor = 1e-15 * max(abs(float(excess_over)), 1e-300)
-        hist = hist.assign(loss=np.maximum(numeric(hist["loss"]) - float(excess_over), floor))
+        minus = float(excess_over)
+        hist = hist.assign(loss=np.maximum(numeric(hist["loss"]) - minus, floor))
         title = f"Loss above {best_name} (full data)"
+    spread = band_frame(band, "loss", x, log=log, minus=minus, floor=floor)
     hist = keep_plottable(hist, [x, "step", "loss"], positive=["loss"] if log else [])
     hist = downsample(hist, points_per_run(len(runs)))
     recorded, exits = hist, None
@@ -508,16 +552,18 @@ def loss_parts(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     lone = lone_points(real)
     frames = {"hist": json_safe(hist), "marks": json_safe(marks), "points": json_safe(real),
               "lone": json_safe(lone)}
+    if spread is not None:
+        frames["band"] = spread
     return parts(_loss_compose, frames, {"domain": domain} if domain is not None else {},
                  runs=runs, x=x, log=log, log_x=log_x, smooth=smooth, pieces=pieces,
                  framed=domain is not None, compact_y=compact(domain),
                  what="loss above best" if excess_over is not None else "loss",
-                 marks=not marks.empty, lone=not lone.empty, title=title, height=height,
-                 big=big)
+                 marks=not marks.empty, lone=not lone.empty, band=spread is not None,
+                 title=title, note=band_note(band), height=height, big=big)
 
 
 def _loss_compose(d, v, *, runs, x, log, log_x, smooth, pieces, framed, compact_y, what, marks,
-                  lone, title, height, big) -> alt.TopLevelMixin:
+                  lone, band, title, note, height, big) -> alt.TopLevelMixin:
     yscale = (alt.Scale(type="log") if log else
               alt.Scale(domain=v["domain"], nice=False, zero=False) if framed else
               alt.Scale(zero=False))
@@ -538,7 +584,9 @@ def _loss_compose(d, v, *, runs, x, log, log_x, smooth, pieces, framed, compact_
         opacity=picked(0.3 if smooth else 1.0, 0.08),
         tooltip=tips,
     ).add_params(pick)
-    layers: list[alt.Chart] = [raw]
+    layers: list[alt.Chart] = [_band_layer(d["band"], x, xenc, yscale, runs, what)] \
+        if band else []
+    layers.append(raw)
     if smooth:
         sm = base.transform_filter("isValid(datum.smoothed)").mark_line(
             strokeWidth=2.5, clip=True).encode(
@@ -558,7 +606,8 @@ def _loss_compose(d, v, *, runs, x, log, log_x, smooth, pieces, framed, compact_
         layers.append(Chart(d["lone"]).mark_point(size=40, filled=True).encode(
             x=xenc, y=alt.Y("loss:Q", scale=yscale),
             color=alt.Color("run:N", scale=run_scale(runs), legend=None), tooltip=tips))
-    return style(layer(*layers, height=height, title=title), big=big)
+    return style(layer(*layers, height=height, title=titled(title, note) if note else title),
+                 big=big)
 
 
 def centred_mean(frame: pd.DataFrame, column: str, points: int, x: str,
@@ -666,20 +715,23 @@ def _value_domain(hist: pd.DataFrame, col: str, status: Mapping[str, str] | None
 def param_chart(history: pd.DataFrame, param: str, *, reference: float | None = None,
                 x: str = "step", status: Mapping[str, str] | None = None,
                 height: int = HEIGHT, big: bool = False, label: str | None = None,
-                reference_name: str = "least squares") -> alt.TopLevelMixin:
+                reference_name: str = "least squares",
+                band: pd.DataFrame | None = None) -> alt.TopLevelMixin:
     """One learned parameter (``"w"``, ``"w2"``, ``"b"`` ...) over time per run, with the
     reference value (least squares, the logistic optimum) as a dashed line. ``label`` titles
     it (e.g. the feature the weight belongs to). The y range is that of the runs that did not
     diverge: a diverged run is drawn faint, cut where it leaves the chart and marked there."""
     return param_parts(history, param, reference=reference, x=x, status=status, height=height,
-                       big=big, label=label, reference_name=reference_name).chart()
+                       big=big, label=label, reference_name=reference_name, band=band).chart()
 
 
 def param_parts(history: pd.DataFrame, param: str, *, reference: float | None = None,
                 x: str = "step", status: Mapping[str, str] | None = None,
                 height: int = HEIGHT, big: bool = False, label: str | None = None,
-                reference_name: str = "least squares") -> Parts:
-    """:func:`param_chart` as its parts (ui/chart_parts.py)."""
+                reference_name: str = "least squares",
+                band: pd.DataFrame | None = None) -> Parts:
+    """:func:`param_chart` as its parts (ui/chart_parts.py); ``band`` as for
+    :func:`loss_parts`."""
     runs = tuple(dict.fromkeys(history["run"]))
     hist = keep_plottable(history[["run", "step", "epoch", "samples", param]], [x, "step", param])
     hist = downsample(hist, points_per_run(len(runs)))
@@ -700,15 +752,19 @@ def param_parts(history: pd.DataFrame, param: str, *, reference: float | None = 
     has_ref = is_plottable(reference)
     if has_ref:
         frames["ref"] = pd.DataFrame({"value": [float(reference)], "label": [reference_name]})
+    spread = band_frame(band, param, x)
+    if spread is not None:
+        frames["band"] = spread
     what = label or f"{'slope' if param.startswith('w') else 'intercept'} {param}"
     return parts(_param_compose, frames, {"domain": domain}, runs=runs, param=param, x=x,
+                 band=spread is not None, note=band_note(band),
                  compact_y=compact(domain), diverged=bool(diverged.any()),
                  exits=not exits.empty, lone=not lone.empty, reference=has_ref, what=what,
                  reference_name=reference_name, height=height, big=big)
 
 
-def _param_compose(d, v, *, runs, param, x, compact_y, diverged, exits, lone, reference, what,
-                   reference_name, height, big) -> alt.TopLevelMixin:
+def _param_compose(d, v, *, runs, param, x, band, note, compact_y, diverged, exits, lone,
+                   reference, what, reference_name, height, big) -> alt.TopLevelMixin:
     yscale = alt.Scale(domain=v["domain"], nice=False)
     pick = _legend_selection()
     enc = {"x": alt.X(f"{x}:Q", title=X_FIELDS[x]),
@@ -719,7 +775,9 @@ def _param_compose(d, v, *, runs, param, x, compact_y, diverged, exits, lone, re
                        alt.Tooltip(f"{param}:Q", format=".5~g")]}
     line = Chart(d["line"]).mark_line(strokeWidth=2, clip=True).encode(
         **enc, opacity=picked(1.0, 0.1)).add_params(pick)
-    layers: list[alt.Chart] = [line]
+    layers: list[alt.Chart] = [_band_layer(d["band"], x, enc["x"], yscale, runs, param)] \
+        if band else []
+    layers.append(line)
     if diverged:
         enc["color"] = alt.Color("run:N", scale=run_scale(runs), legend=None)
         layers.append(Chart(d["cut"]).mark_line(strokeWidth=1, clip=True).encode(
@@ -746,20 +804,24 @@ def _param_compose(d, v, *, runs, param, x, compact_y, diverged, exits, lone, re
             text=alt.Text("value:Q", format=".4~g"))
         layers += [rule, value_text]
     chart = layer(*layers, height=height,
-                  title=titled(f"Learned {what}", f"dashed: {reference_name}"))
+                  title=titled(f"Learned {what}", f"dashed: {reference_name}"
+                               + (f"; {note}" if note else "")))
     return style(chart, big=big)
 
 
 def grad_chart(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None,
-               x: str = "step", height: int = HEIGHT, big: bool = False) -> alt.TopLevelMixin:
+               x: str = "step", height: int = HEIGHT, big: bool = False,
+               band: pd.DataFrame | None = None) -> alt.TopLevelMixin:
     """Gradient norm over time per run (log y), with each run's clipping threshold dashed and
     the clipped steps marked."""
-    return grad_parts(history, clip=clip, x=x, height=height, big=big).chart()
+    return grad_parts(history, clip=clip, x=x, height=height, big=big, band=band).chart()
 
 
 def grad_parts(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None,
-               x: str = "step", height: int = HEIGHT, big: bool = False) -> Parts:
-    """:func:`grad_chart` as its parts (ui/chart_parts.py)."""
+               x: str = "step", height: int = HEIGHT, big: bool = False,
+               band: pd.DataFrame | None = None) -> Parts:
+    """:func:`grad_chart` as its parts (ui/chart_parts.py); ``band`` as for
+    :func:`loss_parts`."""
     runs = tuple(dict.fromkeys(history["run"]))
     cols = ["run", "step", "epoch", "samples", "grad_norm", "clipped"]
     hist = keep_plottable(history[cols], [x, "grad_norm"], positive=["grad_norm"])
@@ -772,17 +834,22 @@ def grad_parts(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
          if r in runs and is_plottable(c, positive=True)])
     frames = {"hist": json_safe(hist), "lone": json_safe(lone), "clipped": json_safe(clipped),
               "thresholds": thresholds}
+    spread = band_frame(band, "grad_norm", x, log=True)
+    if spread is not None:
+        frames["band"] = spread
     return parts(_grad_compose, frames, runs=runs, x=x, lone=not lone.empty,
+                 band=spread is not None, note=band_note(band),
                  clipped=not clipped.empty, thresholds=not thresholds.empty, height=height,
                  big=big)
 
 
-def _grad_compose(d, v, *, runs, x, lone, clipped, thresholds, height,
+def _grad_compose(d, v, *, runs, x, band, note, lone, clipped, thresholds, height,
                   big) -> alt.TopLevelMixin:
     scale = run_scale(runs)
     pick = _legend_selection()
     xenc = alt.X(f"{x}:Q", title=X_FIELDS[x])
-    yenc = alt.Y("grad_norm:Q", title="gradient norm (log scale)", scale=alt.Scale(type="log"))
+    yscale = alt.Scale(type="log")
+    yenc = alt.Y("grad_norm:Q", title="gradient norm (log scale)", scale=yscale)
     line = Chart(d["hist"]).mark_line(strokeWidth=1.5).encode(
         x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, title=None),
         opacity=picked(1.0, 0.1),
@@ -790,7 +857,9 @@ def _grad_compose(d, v, *, runs, x, lone, clipped, thresholds, height,
                  alt.Tooltip("grad_norm:Q", title="gradient norm", format=".4~g"),
                  alt.Tooltip("clipped:N")],
     ).add_params(pick)
-    layers: list[alt.Chart] = [line]
+    layers: list[alt.Chart] = [_band_layer(d["band"], x, xenc, yscale, runs,
+                                           "gradient norm")] if band else []
+    layers.append(line)
     if lone:
         layers.append(Chart(d["lone"]).mark_point(size=40, filled=True).encode(
             x=xenc, y=yenc, color=alt.Color("run:N", scale=scale, legend=None)))
@@ -805,6 +874,6 @@ def _grad_compose(d, v, *, runs, x, lone, clipped, thresholds, height,
             color=alt.Color("run:N", scale=scale, legend=None),
             tooltip=[alt.Tooltip("run:N"),
                      alt.Tooltip("threshold:Q", title="clipping threshold", format=".4~g")]))
-    chart = layer(*layers, height=height,
-                  title="Gradient norm (dashed: clipping threshold)")
+    title = "Gradient norm (dashed: clipping threshold)"
+    chart = layer(*layers, height=height, title=titled(title, note) if note else title)
     return style(chart, big=big)

@@ -72,9 +72,13 @@ def give_back() -> None:
     _turns(version.CODE).give_back()
 
 
-def _spec_bytes(spec: dict[str, Any]) -> int:
-    """About what a kept spec holds: its data sets' Arrow bytes, and a few kB of spec."""
-    return 4096 + sum(len(b) for b in spec.get("datasets", {}).values()
+def _spec_bytes(value: Any) -> int:
+    """About what a kept spec holds: its data sets' Arrow bytes, and a few kB of spec (or a
+    kept tuple of data frames: their memory)."""
+    if isinstance(value, tuple):
+        return 4096 + sum(int(f.memory_usage(index=True).sum()) for f in value
+                          if isinstance(f, pd.DataFrame))
+    return 4096 + sum(len(b) for b in value.get("datasets", {}).values()
                       if isinstance(b, (bytes, bytearray)))
 
 
@@ -156,6 +160,12 @@ def chart(container, key: Hashable, build: Callable[[], alt.TopLevelMixin | Part
     # st.vega_lite_chart moves the data sets out of the spec it is given: hand it a copy
     copy = {**found, "datasets": dict(found["datasets"])} if "datasets" in found else dict(found)
     container.vega_lite_chart(copy, width=kwargs.pop("width", "stretch"), **kwargs)
+
+
+def kept(key: Hashable, compute: Callable[[], Any]) -> Any:
+    """A value derived from what charts draw (e.g. repeats' bands), computed once per key and
+    server and kept with the chart specs."""
+    return _store(version.CODE).get(("kept", key), compute)
 
 
 def digest(*parts: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,6 +24,8 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 import gdcore
 import gdcore.methods
+import gdcore.repeats
+import gdcore.stats
 from gdcore import isolated
 from gdcore.errors import GDError
 from gdcore.export import csv_text
@@ -134,6 +137,15 @@ class Outcome:
     reference_loss: float = float("nan")
     key: str = ""
     kind: str = "linear"  # or "logistic"
+    repeats: list[list[gdcore.RunResult]] = field(default_factory=list)  # per run, with repeats
+    n_repeats: int = 1
+    repeats_vary: tuple[str, ...] = ("shuffle",)
+
+    @property
+    def spreads(self) -> dict[str, gdcore.repeats.Spread]:
+        """Per run name, what its repeats did (empty without repeats)."""
+        return {rs[0].name: gdcore.repeats.spread(rs) for rs in self.repeats
+                if self.n_repeats > 1 and rs}
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -157,10 +169,27 @@ class Outcome:
 
     @property
     def full_history(self) -> pd.DataFrame:
-        """Every recorded step of every run (for the download)."""
+        """Every recorded step of every run (for the download); with repeats, of every
+        repeat, numbered in ``repeat``."""
         if not self.runs:
             return self.history
+        if self.n_repeats > 1:
+            return pd.concat([r.history.assign(repeat=j) for rs in self.repeats
+                              for j, r in enumerate(rs)], ignore_index=True)
         return pd.concat([r.history for r in self.runs], ignore_index=True)
+
+    @property
+    def shown_history(self) -> pd.DataFrame:
+        """What the charts draw as each run's line: its history, or with repeats the median
+        over its repeats at each recorded step (:func:`bands`)."""
+        if self.n_repeats <= 1 or not self.runs:
+            return self.history
+        return bands(self)[0]
+
+    @property
+    def band(self) -> pd.DataFrame | None:
+        """With repeats, each run's 10-90 % band per recorded step (:func:`bands`)."""
+        return None if self.n_repeats <= 1 or not self.runs else bands(self)[1]
 
     @property
     def status(self) -> dict[str, str]:
@@ -197,58 +226,77 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     bar: list = []
     interrupted: list = []
 
+    spec = experiment.repeats
     for i, cfg in enumerate(experiment.runs):
-        def on_progress(done: int, planned: int, name: str = cfg.name, i: int = i) -> bool:
-            if stop_asked:
-                return False
-            try:
-                if not bar:  # this run takes a while: show where it is, and a way out
-                    render.give_back()  # and let the class go ahead meanwhile
-                    with box.container():
-                        bar.append(st.progress(0.0))
-                        st.button("Stop", key="stop_runs", on_click=request_stop,
-                                  args=(setup_json,), icon=":material/stop_circle:",
-                                  help="Stop the computation and show what it has done so far.")
-                share = (i + min(done / max(planned, 1), 1.0)) / total
-                bar[0].progress(share, text=f"Running {name} ({i + 1} of {total}): "
-                                            f"{done:,} of {planned:,} updates")
-            except ScriptControlException as request:  # Stop, a new setting, a closed tab
-                interrupted.append(request)
-                return False  # end the run here; the request goes on once it has returned
-            return True
-
-        def still_wanted() -> bool:
-            """(Waiting for another session's identical run) False once this script is asked
-            to stop or rerun: an empty delta is where Streamlit delivers that request."""
-            render.give_back()  # waiting needs no turn: the next session goes ahead
-            try:
-                box.empty()
-            except ScriptControlException as request:
-                interrupted.append(request)
-                return False
-            return True
-
-        key = json.dumps(cfg.to_dict(), sort_keys=True)
+        mine: list[gdcore.RunResult] = []
         try:
-            if key in partial:
-                result = partial[key]
-            else:
-                slot["running"] = key
-                try:
-                    result = _fetch_or_run(key, data_hash, problem, dataset, on_progress,
-                                           still_wanted)
-                    if interrupted and result is not None:  # keep it, in case it was Stop
-                        slot["partial"] = {key: result}
-                finally:
-                    slot.pop("running", None)
-        except GDError as err:  # named by its place, as the setup's checks name a run
+            reps = gdcore.repeats.repeat_configs(cfg, spec, problem)
+        except GDError as err:
             out.errors.append((cfg.name, str(at_index(err, cfg, i))
                                if isinstance(err, gdcore.ConfigError) else str(err)))
             continue
-        if interrupted:
-            raise interrupted[0]
-        out.runs.append(result)
-        if result.status == "stopped":
+        for j, rep in enumerate(reps):
+            def on_progress(done: int, planned: int, name: str = cfg.name, i: int = i,
+                            j: int = j) -> bool:
+                if stop_asked:
+                    return False
+                try:
+                    if not bar:  # this run takes a while: show where it is, and a way out
+                        render.give_back()  # and let the class go ahead meanwhile
+                        with box.container():
+                            bar.append(st.progress(0.0))
+                            st.button("Stop", key="stop_runs", on_click=request_stop,
+                                      args=(setup_json,), icon=":material/stop_circle:",
+                                      help="Stop the computation and show what it has done so "
+                                           "far.")
+                    part = (j + min(done / max(planned, 1), 1.0)) / spec.n
+                    seeds = f", seed {j + 1} of {spec.n}" if spec.n > 1 else ""
+                    bar[0].progress((i + part) / total,
+                                    text=f"Running {name} ({i + 1} of {total}{seeds}): "
+                                         f"{done:,} of {planned:,} updates")
+                except ScriptControlException as request:  # Stop, a new setting, a closed tab
+                    interrupted.append(request)
+                    return False  # end the run here; the request goes on once it has returned
+                return True
+
+            def still_wanted() -> bool:
+                """(Waiting for another session's identical run) False once this script is
+                asked to stop or rerun: an empty delta is where Streamlit delivers that."""
+                render.give_back()  # waiting needs no turn: the next session goes ahead
+                try:
+                    box.empty()
+                except ScriptControlException as request:
+                    interrupted.append(request)
+                    return False
+                return True
+
+            key = json.dumps(rep.to_dict(), sort_keys=True)
+            try:
+                if key in partial:
+                    result = partial[key]
+                else:
+                    slot["running"] = key
+                    try:
+                        result = _fetch_or_run(key, data_hash, problem, dataset, on_progress,
+                                               still_wanted)
+                        if interrupted and result is not None:  # keep it, in case of Stop
+                            slot["partial"] = {key: result}
+                    finally:
+                        slot.pop("running", None)
+            except GDError as err:  # named by its place, as the setup's checks name a run
+                out.errors.append((cfg.name, str(at_index(err, cfg, i))
+                                   if isinstance(err, gdcore.ConfigError) else str(err)))
+                break
+            if interrupted:
+                raise interrupted[0]
+            mine.append(result)
+            if result.status == "stopped":
+                break
+        if not mine:
+            continue
+        out.runs.append(mine[0])
+        out.repeats.append(mine)
+        if mine[-1].status == "stopped":
             break
     box.empty()
     if stop_asked:
@@ -257,8 +305,9 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     out.reference = ({} if ref is None else
                      {nm: float(v) for nm, v in zip(problem.param_names, ref)})
     out.reference_loss = float(problem.min_value)
-    out.key = render.digest(data_hash, [(json.dumps(r.config.to_dict(), sort_keys=True),
-                                         r.status, r.steps) for r in out.runs])
+    out.n_repeats, out.repeats_vary = spec.n, spec.vary
+    out.key = render.digest(data_hash, [[(json.dumps(r.config.to_dict(), sort_keys=True),
+                                          r.status, r.steps) for r in rs] for rs in out.repeats])
     return out
 
 
@@ -356,6 +405,16 @@ def results_table(outcome: Outcome, dataset) -> pd.DataFrame:
             row["intercept (original units)"] = r.params_original.get("b")
         if outcome.kind == "logistic":
             row["accuracy"] = float(r.history["accuracy"].iloc[-1])
+        spread = outcome.spreads.get(r.name)
+        if spread is not None:  # the repeats: the median and range first, then seed 1's
+            row.update({
+                "final loss (median)": spread.final_median,
+                "final loss 10 %": spread.final_low,
+                "final loss 90 %": spread.final_high,
+                "diverged": f"{spread.diverged} of {spread.n}",
+                "converged": f"{spread.converged} of {spread.n}",
+                "steps to converge (median)": spread.steps_median,
+            })
         row.update({
             f"distance to {outcome.reference_name}": r.distance,
             "final loss": r.final_loss,
@@ -404,6 +463,18 @@ TABLE_COLUMNS = {
              "answer: compare with steps to converge."),
     "steps": _number("steps", "%d", 80),
     "time (ms)": _number("time (ms)", "%.3g", 80),
+    "final loss (median)": _number(
+        "final loss (median)",
+        help="With several seeds per run: the median final loss of the repeats that did not "
+             "diverge (the other columns are the first seed's)."),
+    "final loss 10 %": _number("final loss 10 %"),
+    "final loss 90 %": _number("final loss 90 %"),
+    "diverged": st.column_config.TextColumn(width=_width("diverged", 80),
+                                            help="Repeats that diverged, of all seeds."),
+    "converged": st.column_config.TextColumn(
+        width=_width("converged", 80), help="Repeats that reached steps to converge."),
+    "steps to converge (median)": _number(
+        "steps to converge (median)", "%d", help="Median over the repeats that converged."),
     "message": st.column_config.TextColumn(width="large"),
 }
 
@@ -459,6 +530,86 @@ def data_table(container, df: pd.DataFrame, *, classroom: bool,
         else:
             config[c] = st.column_config.TextColumn(name, width="medium" if c in wide else None)
     container.dataframe(df, hide_index=True, width="stretch", column_config=config)
+
+BAND_COLUMNS = ("loss", "grad_norm")  # and the parameters
+
+
+def _bands(outcome: Outcome) -> tuple[pd.DataFrame, pd.DataFrame]:
+    columns = [*BAND_COLUMNS, *outcome.params]
+    medians, spreads = [], []
+    per_run = charts.points_per_run(len(outcome.runs))
+    for rs in outcome.repeats:
+        first = charts.downsample(rs[0].history, per_run)
+        every = pd.concat([r.history[["step", *columns]].assign(repeat=j)
+                           for j, r in enumerate(rs)], ignore_index=True)
+        every = every[every["step"].isin(first["step"])]
+        stats = {}
+        for c in columns:
+            wide = every.pivot_table(index="step", columns="repeat", values=c, aggfunc="first")
+            wide = wide.reindex(first["step"].to_numpy())
+            values = wide.to_numpy(dtype=float)
+            values = np.where(np.isfinite(values), values, np.nan)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # (a step no repeat reached)
+                lo, mid, hi = np.nanquantile(values, [0.1, 0.5, 0.9], axis=1)
+            stats[c] = (lo, mid, hi)
+            if c == "loss":
+                count = np.isfinite(values).sum(axis=1)
+        median = first.assign(**{c: np.where(np.isfinite(stats[c][1]), stats[c][1], first[c])
+                                 for c in columns})
+        medians.append(median)
+        spreads.append(pd.DataFrame({
+            "run": rs[0].name, "step": first["step"].to_numpy(),
+            "epoch": first["epoch"].to_numpy(), "samples": first["samples"].to_numpy(),
+            "count": count, "repeats": len(rs),
+            **{f"{c}_lo": stats[c][0] for c in columns},
+            **{f"{c}_hi": stats[c][2] for c in columns}}))
+    return pd.concat(medians, ignore_index=True), pd.concat(spreads, ignore_index=True)
+
+
+def bands(outcome: Outcome) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """With repeats: (each run's median history: its repeat 0's recorded steps, the loss,
+    gradient norm and parameters replaced by their median over the repeats that reached that
+    step; and each run's band: per step the 10 % and 90 % quantiles of each (``loss_lo``,
+    ``loss_hi`` ...) and ``count``, how many of its ``repeats`` had a finite loss there: a
+    diverged repeat leaves the band where it diverged, and is counted, never dropped
+    silently). Computed once per outcome and server (kept with the chart specs)."""
+    return render.kept(("bands", outcome.key), lambda: _bands(outcome))
+
+
+def verdict_pair(outcome: Outcome) -> tuple[str, str] | None:
+    """The default pair to compare: the run with the lowest median final loss and the
+    runner-up (runs whose every repeat diverged come last). None with fewer than two runs."""
+    spreads = outcome.spreads
+    if len(spreads) < 2:
+        return None
+    def rank(name: str) -> tuple:
+        sp = spreads[name]
+        return (sp.diverged == sp.n, sp.final_median if np.isfinite(sp.final_median)
+                else np.inf, sp.diverged)
+    order = sorted(spreads, key=rank)
+    return order[0], order[1]
+
+
+def verdict(outcome: Outcome, a: str, b: str) -> gdcore.stats.Verdict:
+    """The paired comparison of runs ``a`` and ``b`` over their repeats (gdcore.stats)."""
+    by_name = {rs[0].name: rs for rs in outcome.repeats}
+    ra, rb = by_name[a], by_name[b]
+    n = min(len(ra), len(rb))  # (a stopped run may have fewer)
+    ra, rb = ra[:n], rb[:n]
+    return gdcore.stats.verdict(
+        a, b, [r.final_loss for r in ra], [r.final_loss for r in rb],
+        diverged_a=[r.status == "diverged" for r in ra],
+        diverged_b=[r.status == "diverged" for r in rb],
+        paired=ra[0].config.seed == rb[0].config.seed)
+
+
+def diverged_note(outcome: Outcome) -> str:
+    """Which runs' repeats diverged, counted (the bands leave them out where they diverge)."""
+    said = [f"{name} diverged in {sp.diverged} of {sp.n} seeds"
+            for name, sp in outcome.spreads.items() if sp.diverged]
+    return "; ".join(said)
+
 
 def histories_csv(outcome: Outcome) -> bytes:
     """All histories as one CSV (one row per recorded step per run), safe to open in a

@@ -277,3 +277,34 @@ def run_editor(runs: list[Mapping[str, Any]], *, n_rows: int,
     st.button("Add run", key=f"run.v{v}.add", on_click=state.add_run, icon=":material/add:",
               disabled=len(runs) >= state.MAX_RUNS, width="stretch")
     return out
+
+
+VARY_LABELS = {"shuffle": "row order", "init": "start point"}
+
+
+def repeats_editor(current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """How often every run is repeated, over paired seeds (the experiment's "repeats"), and
+    what changes between repeats. Returns the section (``{"n": 1, ...}`` for one sample)."""
+    now = dict(current or {})
+    key = f"repeats.v{state.version()}"
+    n = _bounded("Seeds per run", "repeats", int(now.get("n", 1)), f"{key}.n",
+                 help="Run every run this many times, each time with another seed, and draw "
+                      "each run's median with a 10-90 % band. Repeat j of every run uses the "
+                      "same seed (paired seeds), so runs are compared on the same row orders "
+                      "and starts.")
+    out: dict[str, Any] = {"n": int(n)}
+    if n > 1:
+        vary = st.pills("What changes between seeds", list(VARY_LABELS),
+                        format_func=VARY_LABELS.get, selection_mode="multi",
+                        default=[v for v in now.get("vary", ["shuffle"]) if v in VARY_LABELS],
+                        key=f"{key}.vary",
+                        help="Row order: a stochastic or mini-batch run shuffles with each "
+                             "seed (a full-batch run then repeats itself exactly). Start "
+                             "point: each seed starts at the run's start plus a normal draw "
+                             "of the spread below, per parameter.")
+        out["vary"] = list(vary) or ["shuffle"]
+        if "init" in out["vary"]:
+            out["init_spread"] = _bounded("Start spread (standard deviation)", "init_spread",
+                                          float(now.get("init_spread", 0.5) or 0.5),
+                                          f"{key}.spread")
+    return out

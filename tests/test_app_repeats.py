@@ -1,0 +1,72 @@
+"""The dashboard with repeats (issue 18): set in the editor, through a link and a JSON import;
+the charts draw each run's median with a 10-90 % band; the results table gives the spread and
+the diverged count; the verdict names the better run or says there is no clear difference."""
+
+from __future__ import annotations
+
+import json
+
+from gdcore import presets, share
+from tests.test_app_dashboard import app, by_label, ok, results, setup_of, texts
+
+BATCH20 = {**presets.build("batch"), "repeats": {"n": 20}}
+
+
+def _layers(at, i: int) -> list:
+    spec = json.loads(at.get("vega_lite_chart")[i].proto.spec)
+    return [layer.get("mark", {}).get("type") for layer in spec.get("layer", [spec])]
+
+
+def test_a_link_with_repeats_draws_bands_spread_and_a_verdict():
+    at = app(s=share.encode(BATCH20))
+    ok(at)
+    assert setup_of(at)["repeats"]["n"] == 20
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    titled = [s for s in specs if isinstance(s.get("title"), dict)
+              and "median of 20 seeds" in s["title"].get("subtitle", "")]
+    assert len(titled) == 4  # loss, w, b, gradient norm
+    assert all(s["layer"][0]["mark"]["type"] == "area" for s in titled)
+    table = results(at)
+    assert {"final loss (median)", "final loss 10 %", "final loss 90 %", "diverged"} <= set(
+        table.columns)
+    assert (table["diverged"] == "0 of 20").all()
+    sgd = table.set_index("run").loc["stochastic (1 row)"]
+    assert sgd["final loss 10 %"] < sgd["final loss (median)"] < sgd["final loss 90 %"]
+    said = texts(at.success)
+    assert "ended lower than stochastic (1 row)" in said or "ended lower than mini" in said
+    assert "in 20 of 20 paired seeds" in said
+
+
+def test_verdict_on_two_runs_the_user_picks_and_on_identical_runs():
+    twin = {**BATCH20, "runs": [BATCH20["runs"][0], {**BATCH20["runs"][0], "name": "twin"}]}
+    at = app(s=share.encode(twin))
+    ok(at)
+    assert "No clear difference between" in texts(at.info)
+    at = app(s=share.encode(BATCH20))
+    at.selectbox(key="verdict_a").set_value("stochastic (1 row)")
+    at.run()
+    ok(at)
+    assert "than stochastic (1 row) in 20 of 20" in texts(at.success)
+
+
+def test_repeats_set_in_the_editor_and_in_a_json_import():
+    at = app()
+    ok(at)
+    assert "One seed per run cannot tell" in texts(at.caption)
+    by_label(at.number_input, "Seeds per run").set_value(5)
+    at.run()
+    ok(at)
+    assert setup_of(at)["repeats"] == {"n": 5, "vary": ["shuffle"], "init_spread": 0.0}
+    assert share.decode(at.query_params["s"][0] if isinstance(at.query_params["s"], list)
+                        else at.query_params["s"]).repeats.n == 5
+    assert "diverged in 5 of 5 seeds" in texts(at.caption)  # "lr too large" diverges
+    assert "What changes between seeds" in [b.label for b in at.button_group]
+    imported = {**presets.build("optimizers"), "repeats": {"n": 3, "vary": ["init"],
+                                                         "init_spread": 0.5}}
+    by_label(at.file_uploader, "Load a setup (JSON)").set_value(
+        ("setup.json", json.dumps(imported).encode(), "application/json"))
+    at.run()
+    at.run()
+    ok(at)
+    assert setup_of(at)["repeats"] == {"n": 3, "vary": ["init"], "init_spread": 0.5}
+    assert results(at)["diverged"].str.endswith("of 3").all()
