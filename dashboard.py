@@ -221,6 +221,29 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     _pairs([lr, grad] if logistic else [grad])
 
 
+def _runs_table(experiment, outcome: results.Outcome, classroom: bool) -> results.Outcome:
+    """Every run's settings side by side (only what differs, by default); rows selected there
+    are the runs the charts draw. Returns the outcome the charts draw."""
+    if len(outcome.runs) < 2 or classroom:
+        return outcome
+    with st.expander("Runs side by side: their settings, and which runs the charts draw",
+                     icon=":material/table_rows:"):
+        differ = st.toggle("Only the settings that differ", value=True, key="runs_differ")
+        table = results.settings_table(experiment, differ_only=differ)
+        table = table[table["run"].isin(outcome.names)].reset_index(drop=True)
+        event = st.dataframe(table, hide_index=True, on_select="rerun",
+                             selection_mode="multi-row", key="runs_table",
+                             column_config={"run": st.column_config.TextColumn(pinned=True)})
+        rows = [i for i in event.selection.rows if 0 <= i < len(table)]
+        if not rows:
+            st.caption("Select rows to draw only those runs (click a header to sort).")
+            return outcome
+        names = [str(table["run"].iloc[i]) for i in rows]
+        st.caption(f"The charts draw the {len(names)} selected run"
+                   f"{'s' if len(names) != 1 else ''}; clear the selection to draw all.")
+    return results.only(outcome, names)
+
+
 def _verdict(outcome: results.Outcome) -> None:
     """Is the difference between two runs real? Their paired repeats, in a sentence."""
     names = outcome.names
@@ -369,7 +392,8 @@ def _results(experiment, choice, height: int) -> None:
         return
     fit.far_from_reference(outcome, experiment.to_dict(), choice, editable=not classroom)
 
-    comparison_charts(outcome, choice.dataset, big=classroom, height=height)
+    comparison_charts(_runs_table(experiment, outcome, classroom), choice.dataset,
+                      big=classroom, height=height)
 
     if outcome.n_repeats > 1:
         note = results.diverged_note(outcome)

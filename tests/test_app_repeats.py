@@ -70,3 +70,44 @@ def test_repeats_set_in_the_editor_and_in_a_json_import():
     ok(at)
     assert setup_of(at)["repeats"] == {"n": 3, "vary": ["init"], "init_spread": 0.5}
     assert results(at)["diverged"].str.endswith("of 3").all()
+
+
+def _run_domain(spec) -> list:
+    def find(node):
+        if isinstance(node, dict):
+            if node.get("field") == "run" and isinstance(node.get("scale"), dict):
+                return node["scale"].get("domain")
+            for v in node.values():
+                got = find(v)
+                if got is not None:
+                    return got
+        elif isinstance(node, list):
+            for v in node:
+                got = find(v)
+                if got is not None:
+                    return got
+        return None
+    return find(spec)
+
+
+def test_runs_table_shows_what_differs_and_its_selection_chooses_the_charts_runs():
+    at = app(s=share.encode(presets.build("optimizers")))
+    ok(at)
+    table = next(d.value for d in at.dataframe if "optimizer" in d.value.columns)
+    assert table["run"].tolist() == ["SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam"]
+    assert "optimizer.lr" in table.columns and "epochs" not in table.columns  # same for all
+    at.toggle(key="runs_differ").set_value(False)
+    at.run()
+    full = next(d.value for d in at.dataframe if "optimizer" in d.value.columns)
+    assert {"epochs", "seed", "batch_size", "optimizer.lr"} <= set(full.columns)
+    all_runs = _run_domain(json.loads(at.get("vega_lite_chart")[0].proto.spec))
+    assert len(all_runs) == 6
+    at.session_state["runs_table"] = {"selection": {"rows": [0, 5], "columns": [], "cells": []}}
+    at.run()
+    ok(at)
+    for chart in at.get("vega_lite_chart"):  # every chart draws the two selected runs
+        domain = _run_domain(json.loads(chart.proto.spec))
+        assert domain is None or domain == ["SGD", "Adam"], domain
+    assert "The charts draw the 2 selected runs" in texts(at.caption)
+    assert results(at)["run"].tolist() == ["SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop",
+                                           "Adam"]  # the results table keeps every run

@@ -7,6 +7,7 @@ samples large arrays when it hashes them), so changing one run's setting reruns 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -575,6 +576,48 @@ def bands(outcome: Outcome) -> tuple[pd.DataFrame, pd.DataFrame]:
     diverged repeat leaves the band where it diverged, and is counted, never dropped
     silently). Computed once per outcome and server (kept with the chart specs)."""
     return render.kept(("bands", outcome.key), lambda: _bands(outcome))
+
+
+def _flat(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flat(f"{prefix}.{k}" if prefix else k, v, out)
+    elif isinstance(value, (list, tuple)):
+        out[prefix] = ", ".join(str(v) for v in value)
+    else:
+        out[prefix] = value
+
+
+def settings_table(experiment: gdcore.Experiment, *, differ_only: bool = False) -> pd.DataFrame:
+    """One row per run, one column per setting (``optimizer.lr``, ``schedule.name`` ...), as
+    the engine's format names them. ``differ_only``: only the settings that are not the same
+    for every run (the run's name always)."""
+    rows = []
+    for cfg in experiment.runs:
+        row: dict[str, Any] = {}
+        _flat("", cfg.to_dict(), row)
+        row.pop("optimizer.name", None)
+        rows.append({"run": cfg.name, "optimizer": cfg.optimizer.name,
+                     **{k: v for k, v in row.items() if k != "name"}})
+    table = pd.DataFrame(rows)
+    # a setting one run has and another lacks is shown empty there, not as a number
+    table = table.astype(object).where(table.notna(), None)
+    if differ_only and len(table) > 1:
+        keep = ["run"] + [c for c in table.columns[1:]
+                          if table[c].map(repr).nunique(dropna=False) > 1]
+        table = table[keep]
+    return table
+
+
+def only(outcome: Outcome, names: list[str]) -> Outcome:
+    """``outcome`` with the runs ``names`` only (those the runs table has selected)."""
+    keep = [i for i, r in enumerate(outcome.runs) if r.name in names]
+    if len(keep) == len(outcome.runs):
+        return outcome
+    return dataclasses.replace(
+        outcome, runs=[outcome.runs[i] for i in keep],
+        repeats=[outcome.repeats[i] for i in keep] if outcome.repeats else [],
+        key=render.digest(outcome.key, tuple(names)))
 
 
 def verdict_pair(outcome: Outcome) -> tuple[str, str] | None:
