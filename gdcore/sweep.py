@@ -254,3 +254,41 @@ def gd_stability_limit(problem) -> float:
     h = problem.hessian(point)
     lam = float(np.max(np.linalg.eigvalsh(h)))
     return 2.0 / lam if lam > 0 else float("inf")
+
+
+MOMENTA = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)  # the stability map's heavy-ball momenta
+
+
+def momentum_stability_limit(problem, beta: float) -> float:
+    """Theory for full-batch heavy-ball gradient descent (PyTorch's SGD with momentum β and no
+    dampening: v ← βv + g, w ← w − lr·v): on a quadratic each eigen-direction of curvature λ
+    follows a linear recurrence whose roots lie inside the unit circle exactly when
+    0 < lr·λ < 2(1 + β) (for 0 ≤ β < 1), so it is stable while ``lr < 2(1 + β)/λmax``
+    (Goh, "Why Momentum Really Works", Distill 2017). β = 0 is :func:`gd_stability_limit`."""
+    if not 0.0 <= beta < 1.0:
+        raise ConfigError(f"momentum: must be in [0, 1), got {beta!r}")
+    return (1.0 + beta) * gd_stability_limit(problem)
+
+
+def stability_map(problem, base_run: Mapping[str, Any], lrs: Iterable[float],
+                  momenta: Iterable[float] = MOMENTA, *,
+                  progress: Callable[[int, int, str], None] | None = None) -> pd.DataFrame:
+    """Two settings at once: full-batch SGD with heavy-ball momentum over every learning rate
+    × momentum, each run labelled as :func:`sweep` labels it. Returns one row a run (``lr``,
+    ``momentum``, ``label``, ``final_loss`` ..., as :func:`sweep`) with ``limit``, the theory's
+    largest stable learning rate for that momentum (:func:`momentum_stability_limit`)."""
+    momenta = [float(b) for b in momenta]
+    if not momenta:
+        raise ConfigError("momenta: give at least one")
+    for b in momenta:
+        if not 0.0 <= b < 1.0:
+            raise ConfigError(f"momenta: each must be in [0, 1), got {b!r}")
+    variants = {f"momentum {b:g}": {"batch_size": "full",
+                                    "optimizer": {"momentum": b, "dampening": 0.0}}
+                for b in momenta}
+    df = sweep(problem, base_run, lrs, variants=variants, optimizers=("sgd",),
+               progress=progress)
+    by_name = {f"momentum {b:g}": b for b in momenta}
+    df["momentum"] = df["variant"].map(by_name).astype(float)
+    df["limit"] = [momentum_stability_limit(problem, b) for b in df["momentum"]]
+    return df

@@ -202,6 +202,34 @@ if problem_name == "quadratic":
             f"so it diverges exactly when lr > {theory:.4g}. The sweep's edge lies between "
             "the largest stable and the first diverged learning rate above.")
 
+st.subheader("Two settings at once: learning rate × momentum")
+st.caption("Full-batch gradient descent with heavy-ball momentum β (PyTorch's SGD: v ← βv + g, "
+           "w ← w − lr·v) at every learning rate above and seven momenta, each run labelled "
+           "as above. On a quadratic bowl each direction of curvature λ is stable exactly "
+           "while lr·λ < 2(1 + β): momentum lets a larger step stay stable, up to twice "
+           "plain gradient descent's limit (Goh, \"Why Momentum Really Works\", Distill "
+           "2017).")
+if not np.isfinite(theory):
+    st.info("No map: these classes are separable, so there is no minimum whose curvature "
+            "sets a limit.")
+else:
+    try:
+        map_key = json.dumps(["map", problem_name, data_hash, cfg["epochs"], list(lrs)])
+        mapped = sweep_store(version.CODE).get(map_key, lambda: S.stability_map(
+            problem, {"epochs": int(cfg["epochs"]), "seed": 0}, lrs)).copy()
+    except gdcore.GDError as err:
+        st.error(text.md(err))
+    else:
+        render.chart(st, ("stability", map_key, classroom), lambda: sc.stability_chart(
+            mapped, height=420 if classroom else 340, big=classroom))
+        inside = mapped["lr"] < mapped["limit"]
+        conv = mapped["label"] == "converged"
+        st.caption(f"{int((conv & inside).sum())} of {int(conv.sum())} converged runs lie "
+                   f"left of the theory's line and {int((~conv & ~inside).sum())} of "
+                   f"{int((~inside).sum())} runs right of it did not converge (the theory is "
+                   "about the quadratic near the minimum: far from it, or with few epochs, "
+                   "a run just left of the line may still be oscillating).")
+
 if not classroom:
     with st.expander("All runs"):
         table(st, df, {"lr": "%.4g"}, wide=("series",))

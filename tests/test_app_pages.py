@@ -91,6 +91,22 @@ def test_sweep_loads_and_controls_change_the_result():
     assert at.get("download_button")
 
 
+def test_sweep_page_draws_the_stability_map_inside_the_theory_edge():
+    """The learning rate × momentum map on generated data: every converged cell lies left of
+    the theory's line lr = 2(1 + β)/λmax, as the page's caption counts them."""
+    import json
+    at = load(SWEEP)
+    at.selectbox(key="sw_problem").set_value("linear regression on data").run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    heat = next(s for s in specs if "momentum" in json.dumps(s.get("title", "")))
+    assert [layer["mark"]["type"] for layer in heat["layer"]] == ["rect", "line"]
+    said = next(c.value for c in at.caption if "converged runs lie" in c.value)
+    conv = said.split(" converged runs")[0]
+    inside, total = conv.split(" of ")
+    assert int(inside) == int(total) > 0
+
+
 def test_sweep_on_data_with_variants():
     at = load(SWEEP)
     at.selectbox(key="sw_problem").set_value("linear regression on data").run()

@@ -185,3 +185,39 @@ def test_range_around_holds_the_limit_within_the_bounds():
     assert range_around(1.0, 1e-6, 100.0) == (1e-3, 10.0)
     assert range_around(22.0, 1e-6, 100.0) == (0.022, 100.0)  # cut at the highest allowed
     assert range_around(1e-5, 1e-6, 100.0) == (1e-6, 1e-4)  # cut at the lowest allowed
+
+
+def test_stability_map_matches_heavy_ball_theory_on_generated_data():
+    """Full-batch heavy-ball SGD on generated data: every converged run lies left of the theory's
+    edge lr < 2(1 + β)/λmax, every run clearly right of it diverged, and the map's limit is
+    (1 + β) times plain gradient descent's."""
+    import gdcore
+    from gdcore import sweep as S
+    ds = gdcore.load_dataset({"source": "generate", "n": 300, "x_spread": 1.5, "seed": 2})
+    problem = gdcore.LinearRegression.from_dataset(ds)
+    lrs = S.log_lrs(1e-3, 3.0, 24)
+    df = S.stability_map(problem, {"epochs": 150, "seed": 0}, lrs)
+    assert len(df) == len(lrs) * len(S.MOMENTA)
+    base = S.gd_stability_limit(problem)
+    for b, limit in zip(df["momentum"], df["limit"]):
+        assert limit == pytest.approx((1 + b) * base, rel=1e-12)
+    converged = df[df["label"] == "converged"]
+    assert len(converged) > 50 and (converged["lr"] < converged["limit"]).all()
+    clearly_out = df[df["lr"] > 1.05 * df["limit"]]
+    assert len(clearly_out) > 5 and (clearly_out["label"] == "diverged").all()
+    with pytest.raises(gdcore.ConfigError, match="momenta"):
+        S.stability_map(problem, {"epochs": 5}, lrs, momenta=[1.0])
+
+
+def test_stability_chart_is_strict_json_and_draws_the_theory_line():
+    import json
+
+    import gdcore
+    from gdcore import sweep as S
+    from ui import sweep_charts as sc
+    df = S.stability_map(gdcore.FUNCTIONS["quadratic"], {"epochs": 60}, S.log_lrs(0.01, 3, 8),
+                         momenta=(0.0, 0.5, 0.9))
+    spec = sc.stability_chart(df).to_dict()  # validates against the Vega-Lite schema
+    json.dumps(spec, allow_nan=False)
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["rect", "line"]

@@ -121,3 +121,70 @@ def label_counts(df: pd.DataFrame) -> pd.DataFrame:
     t = df.pivot_table(index="series", columns="label", values="lr", aggfunc="count",
                        fill_value=0)
     return t.reindex(columns=list(LABEL_SHAPES), fill_value=0).reset_index()
+
+
+LABEL_COLOURS = {"converged": "#54a24b", "oscillating": "#f2a93b", "diverged": "#d62728"}
+
+
+def _edges(values) -> np.ndarray:
+    """Cell edges around sorted grid values: midpoints between neighbours (geometric for the
+    log-spaced learning rates: ``log``), the outer cells as wide as their neighbours."""
+    v = np.asarray(sorted(set(float(x) for x in values)), dtype=float)
+    if v.size == 1:
+        return np.array([v[0] / 1.5, v[0] * 1.5]) if v[0] > 0 else np.array([v[0] - 0.5,
+                                                                              v[0] + 0.5])
+    mid = (v[:-1] + v[1:]) / 2
+    return np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
+
+
+def stability_chart(df: pd.DataFrame, *, height: int = 360, big: bool = False) -> alt.LayerChart:
+    """The learning rate × momentum map (``gdcore.sweep.stability_map``): one cell per run,
+    coloured by its label, and the theory's boundary lr = 2(1 + β)/λmax as a black line
+    (stable to its left). Log learning-rate axis; the cells' edges lie halfway between the
+    grid's rates (geometrically) and momenta."""
+    lrs = sorted(set(df["lr"]))
+    log_edges = np.exp(_edges(np.log(lrs)))
+    beta_edges = np.clip(_edges(df["momentum"]), 0.0, 1.0)  # (momentum lies in [0, 1))
+    betas = sorted(set(df["momentum"]))
+    li, bi = {v: i for i, v in enumerate(lrs)}, {v: i for i, v in enumerate(betas)}
+    cells = df.assign(
+        lr0=[log_edges[li[v]] for v in df["lr"]], lr1=[log_edges[li[v] + 1] for v in df["lr"]],
+        b0=[beta_edges[bi[v]] for v in df["momentum"]],
+        b1=[beta_edges[bi[v] + 1] for v in df["momentum"]],
+        loss_text=[f"{v:.4g}" if np.isfinite(v) else "not finite" for v in
+                   numeric(df["final_loss"])])
+    cells = json_safe(cells[["lr", "momentum", "label", "lr0", "lr1", "b0", "b1",
+                             "loss_text", "steps"]])
+    xs = alt.Scale(type="log", domain=[float(log_edges[0]), float(log_edges[-1])], nice=False)
+    ys = alt.Scale(domain=[float(beta_edges[0]), float(beta_edges[-1])], nice=False)
+    x = alt.X("lr0:Q", scale=xs, title="learning rate (log scale)")
+    y = alt.Y("b0:Q", scale=ys, title="momentum β")
+    heat = Chart(cells).mark_rect(stroke="white", strokeWidth=0.5).encode(
+        x=x, x2="lr1:Q", y=y, y2="b1:Q",
+        color=alt.Color("label:N", title=None,
+                        scale=alt.Scale(domain=list(LABEL_COLOURS),
+                                        range=list(LABEL_COLOURS.values())),
+                        legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("lr:Q", title="learning rate", format=".4g"),
+                 alt.Tooltip("momentum:Q", title="momentum β", format=".3g"),
+                 alt.Tooltip("label:N"), alt.Tooltip("loss_text:N", title="final loss"),
+                 alt.Tooltip("steps:Q", format=",d")])
+    layers = [heat]
+    base = numeric(df["limit"] / (1.0 + df["momentum"]))
+    base = base[np.isfinite(base) & (base > 0)]
+    if base.size:
+        b = np.linspace(float(beta_edges[0]), float(beta_edges[-1]), 60)
+        b = b[(b >= 0) & (b < 1)]
+        line = pd.DataFrame({"lr": float(base[0]) * (1.0 + b), "momentum": b})
+        line = line[(line["lr"] >= log_edges[0]) & (line["lr"] <= log_edges[-1])]
+        if len(line):
+            line = line.assign(text="theory: lr = 2(1 + β)/λmax")
+            layers.append(Chart(line).mark_line(color="black", strokeWidth=2.5).encode(
+                x=alt.X("lr:Q", scale=xs), y=alt.Y("momentum:Q", scale=ys),
+                order="momentum:Q", tooltip=[alt.Tooltip("text:N", title="")]))
+    chart = layer(*layers, height=height,
+                  title=alt.TitleParams("Learning rate × momentum: where full-batch heavy-ball "
+                                        "gradient descent is stable",
+                                        subtitle="black line: the theory's edge 2(1 + β)/λmax "
+                                                 "(stable to its left)"))
+    return styled(chart, big=big, label_limit=0)
