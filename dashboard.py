@@ -244,6 +244,36 @@ def _runs_table(experiment, outcome: results.Outcome, classroom: bool) -> result
     return results.only(outcome, names)
 
 
+def _against_a_setting(experiment, outcome: results.Outcome, height: int, big: bool) -> None:
+    """The final (or best) loss of every run against one setting that varies between them."""
+    settings = results.varied_settings(experiment)
+    if not settings or not outcome.runs:
+        return
+    if not st.toggle("Draw the loss against a setting", key="vs_on",
+                     help="Every run's final (or best) loss against one setting that differs "
+                          "between the runs (the learning rate, momentum, β₁ …), one line per "
+                          "optimizer, with the seeds' 10-90 % range."):
+        return
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+    if st.session_state.get("vs_setting") not in settings:
+        st.session_state["vs_setting"] = ("optimizer.lr" if "optimizer.lr" in settings
+                                          else settings[0])
+    setting = c1.selectbox("Setting", settings, key="vs_setting",
+                           help="A setting that differs between the runs (as the setup's JSON "
+                                "names it).")
+    metric = c2.segmented_control("Loss", ["final_loss", "best_loss"], default="final_loss",
+                                  format_func={"final_loss": "final",
+                                               "best_loss": "best"}.get,
+                                  key="vs_metric", required=True) or "final_loss"
+    frame = results.by_setting(outcome, experiment, setting)
+    values = frame["value"].to_numpy(dtype=float)
+    log_x = bool(len(values)) and bool((values > 0).all()) and (
+        setting.endswith(".lr") or values.max() > 20 * values.min())
+    render.chart(st, ("vs", outcome.key, setting, metric, height, big), lambda: (
+        charts.setting_chart(frame, setting, metric=metric, log_x=log_x, height=height,
+                             big=big)))
+
+
 def _verdict(outcome: results.Outcome) -> None:
     """Is the difference between two runs real? Their paired repeats, in a sentence."""
     names = outcome.names
@@ -414,6 +444,7 @@ def _results(experiment, choice, height: int) -> None:
         st.dataframe(table, hide_index=True, column_config=results.TABLE_COLUMNS)
 
     _verdict(outcome)
+    _against_a_setting(experiment, outcome, height, classroom)
 
     # --- share and keep --------------------------------------------------------------------------
     st.subheader("Share and keep")

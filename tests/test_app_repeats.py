@@ -111,3 +111,39 @@ def test_runs_table_shows_what_differs_and_its_selection_chooses_the_charts_runs
     assert "The charts draw the 2 selected runs" in texts(at.caption)
     assert results(at)["run"].tolist() == ["SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop",
                                            "Adam"]  # the results table keeps every run
+
+
+def test_loss_against_a_setting_draws_each_run_at_its_value():
+    exp = {**presets.build("optimizers"), "repeats": {"n": 4, "vary": ["init"],
+                                                       "init_spread": 0.5}}
+    at = app(s=share.encode(exp))
+    ok(at)  # off by default: the page draws its seven charts
+    at.toggle(key="vs_on").set_value(True)
+    at.run()
+    ok(at, charts=8)
+    assert at.selectbox(key="vs_setting").value == "optimizer.lr"
+    assert {"optimizer.lr", "optimizer.momentum"} <= set(at.selectbox(key="vs_setting").options)
+    spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    assert spec["title"]["text"] == "Final loss against optimizer.lr"
+    at.selectbox(key="vs_setting").set_value("optimizer.momentum")
+    at.run()
+    ok(at, charts=8)
+    spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    assert spec["title"]["text"] == "Final loss against optimizer.momentum"
+
+
+def test_by_setting_gives_each_runs_median_and_range():
+    import gdcore
+    from ui import results as R
+    exp = gdcore.parse_experiment({**presets.build("lr"), "repeats": {"n": 3, "vary": ["init"],
+                                                                      "init_spread": 0.2}})
+    res = gdcore.run_experiment(exp, engine="python")
+    outcome = R.Outcome(runs=list(res.runs), repeats=[list(r) for r in res.repeats],
+                        n_repeats=3, problem=res.problem)
+    frame = R.by_setting(outcome, exp, "optimizer.lr")
+    assert frame["value"].tolist() == [r.optimizer.lr for r in exp.runs]
+    ok = frame[frame["status"] == "ok"]
+    assert (ok["final_loss_lo"] <= ok["final_loss"]).all()
+    assert (ok["final_loss"] <= ok["final_loss_hi"]).all()
+    assert frame.set_index("run").at["lr too large", "status"] == "diverged"
+    assert R.varied_settings(exp) == ["optimizer.lr"]

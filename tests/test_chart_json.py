@@ -147,6 +147,23 @@ def test_grad_chart(data, x, more):
     strict(charts.grad_chart(hist, clip=clip, x=x))
 
 
+@SETTINGS
+@given(st.integers(0, 8), st.booleans(), st.sampled_from(["final_loss", "best_loss"]),
+       st.data())
+def test_setting_chart(n, log_x, metric, more):
+    frame = pd.DataFrame({
+        "run": [f"r{i}" for i in range(n)],
+        "optimizer": more.draw(st.lists(st.sampled_from(["sgd", "adam"]), min_size=n,
+                                        max_size=n)),
+        "value": more.draw(columns(n, positives if log_x else values)),
+        "seeds": 5, "diverged": more.draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)),
+        "status": more.draw(st.lists(st.sampled_from(["ok", "diverged"]), min_size=n,
+                                     max_size=n)),
+        **{f"{m}{q}": more.draw(columns(n)) for m in ("final_loss", "best_loss")
+           for q in ("", "_lo", "_hi")}})
+    strict(charts.setting_chart(frame, "optimizer.lr", metric=metric, log_x=log_x))
+
+
 # --- ui.charts_space: the data and the (w, b) plane -----------------------------------------
 @SETTINGS
 @given(st.integers(0, 30), st.data())
@@ -316,6 +333,19 @@ def test_sweep_chart(df, metrics, theory, own_stable):
     strict(sc.sweep_chart(df, stable, metrics=metrics, theory=theory))
 
 
+@SETTINGS
+@given(st.integers(1, 10), st.lists(st.sampled_from([0.0, 0.3, 0.9, 0.95]), min_size=1,
+                                    max_size=4, unique=True), st.data())
+def test_stability_chart(n, momenta, more):
+    lrs = sorted(set(more.draw(st.lists(positives, min_size=n, max_size=n))))
+    rows = [{"lr": lr, "momentum": b, "variant": f"momentum {b:g}",
+             "label": more.draw(st.sampled_from(list(sc.LABEL_SHAPES))),
+             "final_loss": more.draw(values), "steps": more.draw(st.integers(0, 500)),
+             "limit": (1 + b) * more.draw(st.one_of(positives, st.just(INF)))}
+            for lr in lrs for b in momenta]
+    strict(sc.stability_chart(pd.DataFrame(rows)))
+
+
 # --- ui.lesson_charts ------------------------------------------------------------------------
 @SETTINGS
 @given(st.integers(0, 25), st.booleans(), st.booleans(),
@@ -415,10 +445,10 @@ def test_upload_reaching_1e150_draws_every_dashboard_chart():
 
 
 COVERED = {
-    charts: {"loss_chart", "lr_chart", "param_chart", "grad_chart"},
+    charts: {"loss_chart", "lr_chart", "param_chart", "grad_chart", "setting_chart"},
     charts_space: {"fit_chart", "path_chart"},
     lc: {"curve_chart", "contour_chart", "loss_steps_chart", "basin_chart"},
-    sc: {"sweep_chart"},
+    sc: {"sweep_chart", "stability_chart"},
     cc: {"lines_chart", "cycle_chart", "plane_chart", "margin_chart", "valley_chart"},
 }
 

@@ -877,3 +877,52 @@ def _grad_compose(d, v, *, runs, x, band, note, lone, clipped, thresholds, heigh
     title = "Gradient norm (dashed: clipping threshold)"
     chart = layer(*layers, height=height, title=titled(title, note) if note else title)
     return style(chart, big=big)
+
+
+def setting_chart(frame: pd.DataFrame, setting: str, *, metric: str = "final_loss",
+                  log_x: bool = False, height: int = HEIGHT, big: bool = False,
+                  title: str | None = None) -> alt.TopLevelMixin:
+    """The final (or best) loss of every run against one of its settings (``frame``:
+    ``ui.results.by_setting``), one series per optimizer, each point with its repeats' 10-90 %
+    range as a vertical bar; runs whose every repeat diverged sit on a red line at the top.
+    Log y; ``log_x`` for a learning rate."""
+    what = "final loss" if metric == "final_loss" else "best loss"
+    df = frame.assign(y=numeric(frame[metric]), lo=numeric(frame[f"{metric}_lo"]),
+                      hi=numeric(frame[f"{metric}_hi"]), x=numeric(frame["value"]))
+    ok = df[(df["status"] != "diverged") & plottable(df["y"], positive=True)
+            & plottable(df["x"], positive=log_x)]
+    top = float(ok["hi"].where(plottable(ok["hi"], positive=True)).max()) if len(ok) else 1.0
+    top = 10.0 ** (math.ceil(math.log10(top)) + 1) if is_plottable(top, positive=True) else 10.0
+    gone = df[(df["status"] == "diverged") & plottable(df["x"], positive=log_x)].assign(y=top)
+    bars = ok[plottable(ok["lo"], positive=True) & plottable(ok["hi"], positive=True)]
+    optimizers = list(dict.fromkeys(df["optimizer"]))
+    colour = alt.Color("optimizer:N", scale=run_scale(optimizers), title=None)
+    xscale = alt.Scale(type="log") if log_x else alt.Scale(zero=False)
+    xenc = alt.X("x:Q", title=setting + (" (log scale)" if log_x else ""), scale=xscale)
+    yscale = alt.Scale(type="log")
+    tips = [alt.Tooltip("run:N"), alt.Tooltip("optimizer:N"),
+            alt.Tooltip("x:Q", title=setting, format=".4~g"),
+            alt.Tooltip("y:Q", title=f"{what} (median)", format=".5~g"),
+            alt.Tooltip("lo:Q", title="10 % of seeds", format=".4~g"),
+            alt.Tooltip("hi:Q", title="90 % of seeds", format=".4~g"),
+            alt.Tooltip("seeds:Q"), alt.Tooltip("diverged:Q", title="seeds diverged")]
+    layers: list[alt.Chart] = [
+        Chart(json_safe(ok)).mark_line(point=alt.OverlayMarkDef(size=70, filled=True)).encode(
+            x=xenc, y=alt.Y("y:Q", scale=yscale, title=f"{what} (log scale)"), color=colour,
+            tooltip=tips)]
+    if len(bars) and (bars["lo"] < bars["hi"]).any():
+        layers.append(Chart(json_safe(bars)).mark_rule(strokeWidth=2, opacity=0.6).encode(
+            x=xenc, y=alt.Y("lo:Q", scale=yscale), y2="hi:Q",
+            color=alt.Color("optimizer:N", scale=run_scale(optimizers), legend=None),
+            tooltip=tips))
+    if len(gone):
+        layers.append(Chart(json_safe(gone.assign(note="every seed diverged"))).mark_point(
+            shape="triangle-down", size=110, filled=True, color=DIVERGED_COLOR).encode(
+            x=xenc, y=alt.Y("y:Q", scale=yscale),
+            tooltip=[alt.Tooltip("run:N"), alt.Tooltip("x:Q", title=setting, format=".4~g"),
+                     alt.Tooltip("note:N", title="")]))
+    head = title or f"{what.capitalize()} against {setting}"
+    chart = layer(*layers, height=height,
+                  title=titled(head, "one line per optimizer; bars: 10-90 % of seeds; "
+                                     "▼ every seed diverged"))
+    return style(chart, big=big)

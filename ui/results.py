@@ -620,6 +620,53 @@ def only(outcome: Outcome, names: list[str]) -> Outcome:
         key=render.digest(outcome.key, tuple(names)))
 
 
+def varied_settings(experiment: gdcore.Experiment) -> list[str]:
+    """The numeric settings (``optimizer.lr``, ``batch_size``, ``optimizer.betas.0`` ...) that
+    take at least two values across the runs: what the final loss can be drawn against."""
+    table = settings_table(experiment)
+    out = []
+    for c in table.columns[2:]:
+        values = pd.to_numeric(table[c].map(_number_or_none), errors="coerce")
+        if values.notna().sum() >= 2 and values.nunique() >= 2:
+            out.append(c)
+    return out
+
+
+def _number_or_none(v: Any) -> float | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str) and v == "full":
+        return None
+    return None
+
+
+def by_setting(outcome: Outcome, experiment: gdcore.Experiment, setting: str) -> pd.DataFrame:
+    """One row per run that has ``setting``: its value, the run's optimizer, and its final and
+    best loss (median, 10 % and 90 % over its repeats; one seed: the run's own, as all three).
+    ``status``: diverged when every repeat diverged (drawn at the top edge)."""
+    table = settings_table(experiment).set_index("run")
+    by_name = {rs[0].name: rs for rs in outcome.repeats} or {r.name: [r] for r in outcome.runs}
+    rows = []
+    for name, reps in by_name.items():
+        value = _number_or_none(table.at[name, setting]) if name in table.index else None
+        if value is None:
+            continue
+        ok = [r for r in reps if r.status != "diverged"]
+        row = {"run": name, "optimizer": table.at[name, "optimizer"], "value": value,
+               "seeds": len(reps), "diverged": len(reps) - len(ok),
+               "status": "diverged" if not ok else "ok"}
+        for metric in ("final_loss", "best_loss"):
+            lo, mid, hi = gdcore.repeats.quantiles([getattr(r, metric) for r in ok])
+            row.update({f"{metric}": mid, f"{metric}_lo": lo, f"{metric}_hi": hi})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["run", "optimizer", "value", "seeds", "diverged",
+                                       "status", "final_loss", "final_loss_lo",
+                                       "final_loss_hi", "best_loss", "best_loss_lo",
+                                       "best_loss_hi"])
+
+
 def verdict_pair(outcome: Outcome) -> tuple[str, str] | None:
     """The default pair to compare: the run with the lowest median final loss and the
     runner-up (runs whose every repeat diverged come last). None with fewer than two runs."""

@@ -143,7 +143,8 @@ def stability_chart(df: pd.DataFrame, *, height: int = 360, big: bool = False) -
     (stable to its left). Log learning-rate axis; the cells' edges lie halfway between the
     grid's rates (geometrically) and momenta."""
     lrs = sorted(set(df["lr"]))
-    log_edges = np.exp(_edges(np.log(lrs)))
+    with np.errstate(over="ignore"):  # (edges are kept within what a spec can hold)
+        log_edges = np.exp(np.clip(_edges(np.log(lrs)), math.log(1e-300), math.log(MAX_ABS)))
     beta_edges = np.clip(_edges(df["momentum"]), 0.0, 1.0)  # (momentum lies in [0, 1))
     betas = sorted(set(df["momentum"]))
     li, bi = {v: i for i, v in enumerate(lrs)}, {v: i for i, v in enumerate(betas)}
@@ -175,7 +176,8 @@ def stability_chart(df: pd.DataFrame, *, height: int = 360, big: bool = False) -
     if base.size:
         b = np.linspace(float(beta_edges[0]), float(beta_edges[-1]), 60)
         b = b[(b >= 0) & (b < 1)]
-        line = pd.DataFrame({"lr": float(base[0]) * (1.0 + b), "momentum": b})
+        with np.errstate(over="ignore"):
+            line = pd.DataFrame({"lr": float(base[0]) * (1.0 + b), "momentum": b})
         line = line[(line["lr"] >= log_edges[0]) & (line["lr"] <= log_edges[-1])]
         if len(line):
             line = line.assign(text="theory: lr = 2(1 + β)/λmax")
