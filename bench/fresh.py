@@ -140,6 +140,7 @@ def case_lessons_all() -> dict:
     G.lr_runs([0.01, 0.1, 0.9, 1.05], 50)  # 3: learning rate
     G.lr_runs((0.01, 0.9), 50)
     G.batch_noise(0.02, 20, 10)  # 4: batches
+    G.batch_seeds(0.02, 20, 10, 20)  # 4: the same over 20 paired seeds
     G.restarts(8, 0)  # 5: restarts
     L.curve(well)
     L.minima_frame(well)

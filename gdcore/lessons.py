@@ -16,10 +16,12 @@ from threadpoolctl import threadpool_limits
 
 from . import data as gdata
 from .classification import LogisticRegression, bce, sigmoid
+from .config import RepeatConfig, parse_run
 from .errors import ConfigError
 from .landscape import which_minimum
 from .methods import ROUNDING, conditioning, eigen
 from .problems import FUNCTIONS, LinearRegression, Minimum, TestFunction
+from .repeats import repeat_configs
 from .runner import reference_point, run
 from .sweep import MAX_POINTS, classify, describe
 
@@ -152,6 +154,26 @@ def batch_noise(lr: float = 0.02, epochs: int = 20, batch: int = 10, ds=None) ->
         h["excess"] = h["loss"] - prob.min_value
         frames.append(h)
     return pd.concat(frames, ignore_index=True)
+
+
+def batch_seeds(lr: float = 0.02, epochs: int = 20, batch: int = 10, seeds: int = 20,
+                ds=None) -> pd.DataFrame:
+    """The batch lesson over ``seeds`` paired seeds (gdcore.repeats): mini-batch and
+    stochastic, same lr and epochs, repeat j of both shuffling with the same seed. Tidy: method,
+    seed (1..seeds), final_loss, excess (above the least-squares loss), diverged."""
+    ds = ds if ds is not None else demo_data()
+    prob = LinearRegression.from_dataset(ds)
+    spec = RepeatConfig(n=int(seeds))
+    rows = []
+    for name, bs in ((f"mini-batch ({batch})", int(batch)), ("stochastic", 1)):
+        cfg = parse_run({"name": name, "epochs": int(epochs), "batch_size": bs, "seed": 0,
+                         "optimizer": {"name": "sgd", "lr": float(lr)}, "max_points": 50})
+        for j, rep in enumerate(repeat_configs(cfg, spec, prob)):
+            res = run(prob, rep)
+            rows.append({"method": name, "seed": j + 1, "final_loss": res.final_loss,
+                         "excess": res.final_loss - prob.min_value,
+                         "diverged": res.status == "diverged"})
+    return pd.DataFrame(rows)
 
 
 def restarts(n: int = 8, seed: int = 0, lr: float = 0.01, steps: int = 300) -> pd.DataFrame:

@@ -111,8 +111,8 @@ def verdict(a: str, b: str, losses_a: Sequence[float], losses_b: Sequence[float]
                 "them the same seed to compare them.")
         return Verdict(a, b, n, k, b_better, med, lo, hi, p, False, text)
     if n < 2:
-        text = ("One seed cannot tell whether a difference is real: set Repeats to 10 or "
-                "more.")
+        text = ("One seed cannot tell whether a difference is real: run 10 or more paired "
+                "seeds.")
         return Verdict(a, b, n, k, b_better, med, lo, hi, p, False, text)
     clear = p < ALPHA and not (lo <= 0.0 <= hi)
     ties = n - m

@@ -11,6 +11,7 @@ fresh.modules()  # a source changed under the server: import the app anew (ui/fr
 import gdcore
 from gdcore import landscape as L
 from gdcore import lessons as G
+from gdcore.stats import verdict
 from ui import landscape_charts as lc
 from ui import lesson_charts as cc
 from ui import nav, render, results, text, version
@@ -200,6 +201,25 @@ def lesson_batches() -> None:
     last = hist.groupby("method", sort=False).tail(1)
     table(last, {"epoch": "%.4g", "loss": "%.5g", "excess": "%.3g"},
           {"step": "updates", "loss": "final loss", "excess": "above the minimum"})
+    st.markdown("**Noise or a real difference?** The curves above are one shuffle of the rows. "
+                "Run both again over many seeds, the same seed for both each time (paired "
+                "seeds), and see whether the mini-batch run ends lower than the stochastic one "
+                "on most of them, or only on this one.")
+    seeds = control(st.slider, "Seeds", 1, 40, key="bt_seeds", default=20)
+    per_seed = G.batch_seeds(lr, EPOCHS, bs, seeds)
+    render.chart(st, ("batch-seeds", lr, bs, seeds, H, classroom), lambda: cc.lines_chart(
+        per_seed, "seed", "excess", "method", log_y=True, points=True,
+        x_title="seed (each shuffles both runs the same way)",
+        y_title="final loss above the minimum (log)", height=H, big=classroom))
+    mini, sgd = (per_seed[per_seed["method"] == m] for m in per_seed["method"].unique())
+    found = verdict(mini["method"].iloc[0], "stochastic", mini["final_loss"].tolist(),
+                    sgd["final_loss"].tolist(), diverged_a=mini["diverged"].tolist(),
+                    diverged_b=sgd["diverged"].tolist())
+    (st.success if found.clear else st.info)(text.md(found.text))
+    st.caption("With one seed the page cannot tell luck from a real difference; with 20 paired "
+               "seeds the sign test and the bootstrap interval can (gdcore.stats). A small "
+               "batch's noise is a real effect at a fixed learning rate: it keeps the loss "
+               "bouncing above the minimum, seed after seed.")
 
 
 def lesson_restarts() -> None:

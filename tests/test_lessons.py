@@ -484,3 +484,20 @@ def test_newton_cost_is_measured_with_one_blas_thread(monkeypatch):
     cost = lessons.newton_cost(dims=(2, 5), n=200, repeats=1)
     assert set(cost["d"]) == {2, 5}
     assert seen and set(seen) == {1}
+
+
+def test_batch_lesson_over_paired_seeds_tells_noise_from_a_real_difference():
+    from gdcore import lessons as G
+    from gdcore import stats
+    df = G.batch_seeds(0.02, 20, 10, 12)
+    assert len(df) == 24 and sorted(df["seed"].unique()) == list(range(1, 13))
+    mini, sgd = (df[df["method"] == m] for m in df["method"].unique())
+    assert mini["final_loss"].nunique() > 1 and sgd["final_loss"].nunique() > 1  # seeds differ
+    v = stats.verdict("mini", "sgd", mini["final_loss"].tolist(), sgd["final_loss"].tolist())
+    assert v.clear and v.text.startswith("mini ended lower than sgd")
+    again = G.batch_seeds(0.02, 20, 10, 12)
+    assert again.equals(df)  # seeded: the same every time
+    one = G.batch_seeds(0.02, 20, 10, 1)
+    assert "One seed cannot tell" in stats.verdict(
+        "mini", "sgd", one["final_loss"].iloc[:1].tolist(), one["final_loss"].iloc[1:].tolist()
+    ).text
