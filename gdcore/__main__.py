@@ -20,6 +20,7 @@ from .export import csv_text
 from .limits import LIMITS
 from .problems import make_problem
 from .runner import load_dataset, over_budget, run_experiment, summary_json
+from .store import Store, load_export, shown_url
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,10 +46,69 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--engine", choices=("auto", "python", "compiled"), default="auto",
                    help="auto (default): the interpreter loop, plus the compiled accelerator for "
                    "runs it would take long on; python: never compile; compiled: compile first")
+    r.add_argument("--save", metavar="NAME",
+                   help="also keep the experiment in the experiment store under NAME (see "
+                   "'python -m gdcore store status')")
+    r.add_argument("--note", default="", help="with --save: a note")
+    r.add_argument("--tag", action="append", default=[], metavar="TAG",
+                   help="with --save: a tag (several: --tag a --tag b)")
+    r.add_argument("--keep-data", action="store_true",
+                   help="with --save and --data: keep the CSV file itself with the experiment "
+                   "(by default only its fingerprint: columns, rows, a content hash)")
     s = sub.add_parser("schema", help="print the problems, data sources, optimizers, schedules, clips and "
                                    "methods with their defaults")
     s.set_defaults()
+    st = sub.add_parser("store", help="saved experiments: list, show, export, import, delete, "
+                                      "status (GDCORE_DB_URL, else a per-user SQLite file)")
+    sts = st.add_subparsers(dest="store_command", required=True)
+    sts.add_parser("status", help="where the store is and what it holds")
+    sts.add_parser("list", help="the saved experiments, newest first")
+    show = sts.add_parser("show", help="one experiment: its setup and each run's summary (JSON)")
+    show.add_argument("id", type=int)
+    exp = sts.add_parser("export", help="experiments as one JSON file (import reads it)")
+    exp.add_argument("ids", type=int, nargs="+")
+    exp.add_argument("--out", help="file to write (default: stdout)")
+    imp = sts.add_parser("import", help="read experiments exported by 'store export'")
+    imp.add_argument("file")
+    dele = sts.add_parser("delete", help="delete an experiment and its runs")
+    dele.add_argument("id", type=int)
     return p
+
+
+def _store_command(args: argparse.Namespace) -> int:
+    store = Store()
+    cmd = args.store_command
+    if cmd == "status":
+        for k, v in store.status().items():
+            print(f"{k}: {v}")
+    elif cmd == "list":
+        table = store.list()
+        if table.empty:
+            print(f"no saved experiments in {shown_url(store.url)}")
+        for r in table.itertuples():
+            tags = f"  [{', '.join(r.tags)}]" if r.tags else ""
+            print(f"{r.id:>5}  {r.created}  {r.name}{tags}  ({r.runs} runs, {r.data})")
+    elif cmd == "show":
+        e = store.get(args.id)
+        print(json.dumps({"id": e["id"], "name": e["name"], "note": e["note"],
+                          "tags": e["tags"], "created": e["created"], "data": e["data"],
+                          "setup": e["setup"],
+                          "runs": [r["summary"] for r in e["runs"]]}, indent=2))
+    elif cmd == "export":
+        text = json.dumps(store.export(args.ids))
+        if args.out:
+            _writable(Path(args.out))
+            Path(args.out).write_text(text, encoding="utf-8")
+        else:
+            print(text)
+    elif cmd == "import":
+        ids = store.import_doc(load_export(Path(args.file).read_bytes()))
+        print(f"imported {len(ids)} experiment{'s' if len(ids) != 1 else ''}: "
+              + ", ".join(map(str, ids)))
+    elif cmd == "delete":
+        kept = store.delete(args.id)
+        print(f"deleted experiment {args.id} ({kept['name']})")
+    return 0
 
 
 class _Progress:
@@ -142,6 +202,7 @@ def _run(args: argparse.Namespace) -> int:
         raise GDError(f"config file {str(path)!r} not found")
     if args.out:
         _writable(Path(args.out))
+    store = Store() if args.save else None  # (opened first: a bad store is said at once)
     exp = load_experiment_json(path.read_bytes())
     if args.repeats is not None:
         try:
@@ -180,6 +241,14 @@ def _run(args: argparse.Namespace) -> int:
             raise GDError(f"cannot write {str(out)!r}: {err.strerror}") from err
     for line in summary_json(result):
         print(line)
+    if args.save:
+        kept = Path(args.data).read_bytes() if args.keep_data and args.data else None
+        if args.keep_data and not args.data:
+            print("note: --keep-data keeps a --data CSV file; this experiment's data is its "
+                  "own section, saved in its setup", file=sys.stderr)
+        eid = store.save(args.save, result, note=args.note, tags=args.tag, data_bytes=kept,
+                         data_name=Path(args.data).name if kept else None)
+        print(f"saved as experiment {eid} in {shown_url(store.url)}", file=sys.stderr)
     if progress.interrupted:
         print(f"interrupted: {len(result.runs)} of {len(exp.runs)} runs written "
               "(the last one stopped early)", file=sys.stderr)
@@ -236,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "schema":
             return _schema()
+        if args.command == "store":
+            return _store_command(args)
         return _run(args)
     except GDError as err:
         print(f"error: {_cut(str(err))}", file=sys.stderr)
