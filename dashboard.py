@@ -18,7 +18,20 @@ fresh.modules()  # a source changed under the server: import the app anew (ui/fr
 import gdcore
 from gdcore import presets
 from gdcore.config import FORMAT_VERSION
-from ui import charts, charts_models, charts_space, fit, nav, render, results, state, text, view
+from gdcore.store import same_data
+from ui import (
+    charts,
+    charts_models,
+    charts_space,
+    fit,
+    nav,
+    render,
+    results,
+    saved,
+    state,
+    text,
+    view,
+)
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.run_editor import repeats_editor, run_editor
@@ -247,7 +260,7 @@ def _runs_table(experiment, outcome: results.Outcome, classroom: bool) -> result
 def _against_a_setting(experiment, outcome: results.Outcome, height: int, big: bool) -> None:
     """The final (or best) loss of every run against one setting that varies between them."""
     settings = results.varied_settings(experiment)
-    if not settings or not outcome.runs:
+    if not settings or not outcome.runs or classroom:
         return
     if not st.toggle("Draw the loss against a setting", key="vs_on",
                      help="Every run's final (or best) loss against one setting that differs "
@@ -404,6 +417,16 @@ def _experiment(task: str, choice, runs: list[dict[str, Any]], repeat: dict[str,
     if choice.uploaded:
         st.info("Uploaded data is in use. It cannot travel in a link: the link keeps the runs and "
                 "column choices, and whoever opens it must upload the same file.")
+        opened = st.session_state.get("opened_from_store")  # (pages/4_Experiments.py)
+        if opened and opened.get("hash") and not choice.waiting:
+            if same_data(opened, choice.dataset):
+                st.caption("This is the data the saved experiment ran on (its fingerprint "
+                           "matches).")
+            else:
+                st.warning(f"This is not the data the saved experiment ran on: that was "
+                           f"{escape_md(opened.get('source', ''))}, {opened.get('rows', 0):,} "
+                           f"rows, columns {escape_md(', '.join(opened.get('columns', [])))}. "
+                           "Upload that file to compare like with like.")
     return experiment
 
 
@@ -464,6 +487,9 @@ def _results(experiment, choice, height: int) -> None:
             st.rerun()
     st.caption("The address bar holds the whole setup: copy it to share or bookmark this "
                "comparison. Uploaded data is not in the link.")
+    if not classroom:
+        saved.save_control(experiment, outcome, choice.dataset,
+                           upload=saved.kept_upload() if choice.uploaded else None)
 
 
 # --- the page: in this session's turn at the interpreter (ui/render.py: a class's sessions

@@ -295,7 +295,8 @@ class Store:
             out.append({"experiment": int(eid), "experiment name": ename, "run": rname,
                         "optimizer": cfg.get("optimizer", {}).get("name"),
                         "lr": cfg.get("optimizer", {}).get("lr"),
-                        "batch_size": cfg.get("batch_size"), "status": s.get("status"),
+                        "batch_size": str(cfg.get("batch_size", "full")),
+                        "status": s.get("status"),
                         "final_loss": s.get("final_loss"),
                         "steps_to_converge": s.get("steps_to_converge")})
         return pd.DataFrame(out, columns=["experiment", "experiment name", "run", "optimizer",

@@ -111,8 +111,8 @@ def test_only_open_runs_draw_their_forms_and_closed_runs_keep_their_setup():
     before = setup_of(at)
     assert len(before["runs"]) == 3
     assert len([n for n in at.number_input if n.label == "Learning rate"]) == 1
-    assert [e.label for e in at.expander][:3] == ["1. lr too small", "2. lr about right",
-                                                  "3. lr too large"]
+    assert [e.label for e in at.sidebar.expander][:3] == [
+        "1. lr too small", "2. lr about right", "3. lr too large"]
     at.run()
     assert setup_of(at) == before  # closed runs pass as the setup holds them
     at.session_state["run.v0.1.box"] = True  # the user opens run 2
@@ -189,7 +189,8 @@ def test_good_upload_is_used():
     assert setup_of(at)["data"] == {"source": "csv", "path": "scores.csv", "x": "hours",
                                     "y": "score"}
     assert "8 rows" in texts(at.caption)
-    assert len(at.dataframe) == 2  # preview + results
+    # preview + results (and the runs side by side, in their expander)
+    assert len([d for d in at.dataframe if d.key != "runs_table"]) == 2
     assert "cannot travel in a link" in texts(at.info)
 
 

@@ -600,8 +600,13 @@ def settings_table(experiment: gdcore.Experiment, *, differ_only: bool = False) 
         rows.append({"run": cfg.name, "optimizer": cfg.optimizer.name,
                      **{k: v for k, v in row.items() if k != "name"}})
     table = pd.DataFrame(rows)
-    # a setting one run has and another lacks is shown empty there, not as a number
+    # a setting one run has and another lacks is shown empty there, not as a number; a column
+    # of mixed kinds ("full" and 32) is shown as text (a table column has one type)
     table = table.astype(object).where(table.notna(), None)
+    for c in table.columns:
+        kinds = {type(v) for v in table[c] if v is not None}
+        if len(kinds) > 1 and not kinds <= {int, float}:
+            table[c] = [None if v is None else str(v) for v in table[c]]
     if differ_only and len(table) > 1:
         keep = ["run"] + [c for c in table.columns[1:]
                           if table[c].map(repr).nunique(dropna=False) > 1]

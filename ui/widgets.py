@@ -418,7 +418,8 @@ def _upload_widgets(key_prefix: str, k: str, cfg: Mapping[str, Any],
         max_upload_size=MAX_UPLOAD_MB, on_change=_on_upload_change, args=(key_prefix,),
         help=f"A table of text, best with a header row: columns separated by commas, "
              f"semicolons, tabs, '|' or lined up with spaces (UCI's .data files); at most "
-             f"{MAX_UPLOAD_MB} MB. It stays in memory and is never saved on the server.")
+             f"{MAX_UPLOAD_MB} MB. It stays in memory and is not saved on the server, unless "
+             "you save an experiment with 'Keep the data file with it'.")
     kept = st.session_state.get(_kept(key_prefix))
     if file is not None:
         # (cut as a setup keeps it, so the saved path names this file)

@@ -1,0 +1,177 @@
+"""Saved experiments: a table of them and of their runs across experiments, runs from different
+experiments overlaid, an experiment opened back in the comparison page; rename, tag, delete
+(with undo for this session), export and import. The store: gdcore/store.py (ui/saved.py)."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from ui import fresh  # isort: skip (first of the app's modules)
+
+fresh.modules()  # a source changed under the server: import the app anew (ui/fresh.py)
+
+import gdcore
+from gdcore.store import load_export, shown_url
+from ui import charts, nav, render, saved, state
+from ui.classroom import apply_classroom
+from ui.text import escape_md
+from ui.version import keep_current
+
+st.set_page_config(page_title="Experiments · Gradient Descent Lab", layout="wide")
+keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
+nav.links()  # named pages (ui/nav.py)
+classroom = apply_classroom()
+
+UNDO = "experiments_undo"  # this session's deleted experiments (export documents), newest last
+OPENED = "opened_from_store"  # the data fingerprint of the experiment opened in the dashboard
+
+st.title("Experiments")
+store = saved.store()
+if store is None:
+    st.stop()
+st.caption("Experiments saved from the comparison page or the command line (`python -m gdcore "
+           "run setup.json --save NAME`), kept in " + escape_md(shown_url(store.url)) + ". "
+           "Select experiments to see their runs, overlay runs from several, open one in the "
+           "comparison page, or export them.")
+
+
+def _undo() -> None:
+    kept = st.session_state.get(UNDO) or []
+    if kept and store is not None:
+        store.import_doc({"format": "gdcore-experiments", "version": 1,
+                          "experiments": [kept.pop()]})
+
+
+try:
+    table = store.list()
+except gdcore.GDError as err:
+    st.error(escape_md(err))
+    st.stop()
+
+if st.session_state.get(UNDO):
+    last = st.session_state[UNDO][-1]
+    st.button(f"Undo: bring back {escape_md(last['name'])}", on_click=_undo,
+              icon=":material/undo:",
+              key="exp_undo_button")
+
+with st.expander("Import experiments (a JSON file exported here or by the CLI)"):
+    up = st.file_uploader("Exported experiments", type=["json"], key="exp_import")
+    if up is not None and st.session_state.get("exp_imported") != up.file_id:
+        try:
+            ids = store.import_doc(load_export(up.getvalue()))
+        except gdcore.GDError as err:
+            st.error(escape_md(err))
+        else:
+            st.session_state["exp_imported"] = up.file_id
+            st.success(f"Imported {len(ids)} experiment{'s' if len(ids) != 1 else ''}.")
+            st.rerun()
+
+if table.empty:
+    st.info("No saved experiments yet. On the comparison page, **Save this experiment** (under "
+            "Share and keep) keeps the current one here.")
+    st.stop()
+
+# --- filters and the experiments table ---------------------------------------------------------
+all_tags = sorted({t for tags in table["tags"] for t in tags})
+c1, c2, c3 = st.columns([2, 1, 2])
+want_tags = c1.multiselect("Tags", all_tags, key="exp_tags")
+problems = sorted(set(table["problem"]))
+want_problem = c2.selectbox("Task", ["any", *problems], key="exp_problem")
+needle = c3.text_input("Name contains", key="exp_find", max_chars=200)
+shown = table
+if want_tags:
+    shown = shown[shown["tags"].map(lambda ts: all(t in ts for t in want_tags))]
+if want_problem != "any":
+    shown = shown[shown["problem"] == want_problem]
+if needle.strip():
+    shown = shown[shown["name"].str.contains(needle.strip(), case=False, regex=False)]
+shown = shown.reset_index(drop=True)
+view = shown.assign(tags=shown["tags"].map(", ".join))
+event = st.dataframe(
+    view[["id", "name", "tags", "created", "problem", "data", "rows", "runs", "note"]],
+    hide_index=True, on_select="rerun", selection_mode="multi-row", key="exp_table",
+    column_config={"id": st.column_config.NumberColumn(width=60),
+                   "name": st.column_config.TextColumn(width="medium", pinned=True),
+                   "note": st.column_config.TextColumn(width="large")})
+rows = [i for i in event.selection.rows if 0 <= i < len(shown)]
+ids = [int(shown["id"].iloc[i]) for i in rows]
+if not ids:
+    st.caption("Select one or more experiments (tick their rows) to act on them.")
+
+# --- actions on the selection ------------------------------------------------------------------
+if ids:
+    a1, a2, a3 = st.columns(3)
+    a1.download_button("Download selected (JSON)", json.dumps(store.export(ids)).encode(),
+                       file_name="gd-experiments.json", mime="application/json",
+                       on_click="ignore", width="stretch")
+    if a2.button(f"Delete {len(ids)} selected", key="exp_delete", width="stretch"):
+        undo = st.session_state.setdefault(UNDO, [])
+        for eid in ids:
+            undo.append(store.delete(eid))
+        st.rerun()
+    if len(ids) == 1 and a3.button("Open in the comparison page", key="exp_open",
+                                   type="primary", width="stretch"):
+        e = store.get(ids[0])
+        state.replace(state.normalized(e["setup"]))
+        st.session_state[OPENED] = e["data"]
+        if e["data_bytes"] is not None:  # the file was kept with it: the dashboard uses it
+            st.session_state["dash.upload_kept"] = (e["data"]["name"] or "upload.csv",
+                                                    e["data_bytes"])
+        st.switch_page("dashboard.py")
+    if len(ids) == 1:
+        e = store.get(ids[0])
+        with st.expander(f"Rename, tag or note: {escape_md(e['name'])}"):
+            new_name = st.text_input("Name", e["name"], max_chars=200, key=f"exp_name.{ids[0]}")
+            new_tags = st.text_input("Tags (comma-separated)", ", ".join(e["tags"]),
+                                     max_chars=400, key=f"exp_tagtext.{ids[0]}")
+            new_note = st.text_area("Note", e["note"], max_chars=5000, key=f"exp_note.{ids[0]}")
+            if st.button("Save changes", key=f"exp_change.{ids[0]}"):
+                try:
+                    store.rename(ids[0], new_name)
+                    store.set_tags(ids[0], new_tags)
+                    store.set_note(ids[0], new_note)
+                except gdcore.GDError as err:
+                    st.error(escape_md(err))
+                else:
+                    st.rerun()
+        if e["data"]["source"] and not e["data"]["rows"] == 0:
+            kept = "the file is kept with it" if e["data_bytes"] is not None else (
+                "only its fingerprint is kept: opening it asks for the same file"
+                if e["setup"].get("data", {}).get("source") == "csv" else
+                "its setup makes the data again")
+            st.caption(f"Data: {escape_md(e['data']['source'])}, {e['data']['rows']:,} rows, "
+                       f"columns {escape_md(', '.join(e['data']['columns']))}; {kept}.")
+
+# --- runs across experiments, and the overlay --------------------------------------------------
+st.subheader("Runs")
+runs = store.runs()
+if ids:
+    runs = runs[runs["experiment"].isin(ids)]
+runs = runs.reset_index(drop=True)
+st.caption("Every run of the selected experiments (of all, when none is selected). Select runs "
+           "to overlay their loss curves; click a header to sort.")
+picked = st.dataframe(runs, hide_index=True, on_select="rerun", selection_mode="multi-row",
+                      key="exp_runs", column_config={
+                          "experiment name": st.column_config.TextColumn(width="medium"),
+                          "run": st.column_config.TextColumn(width="medium", pinned=True),
+                          "final_loss": st.column_config.NumberColumn(format="%.5g")})
+chosen = [i for i in picked.selection.rows if 0 <= i < len(runs)]
+if chosen:
+    frames, status, prints = [], {}, {}
+    for i in chosen:
+        row = runs.iloc[i]
+        e = store.get(int(row["experiment"]))
+        r = next(x for x in e["runs"] if x["name"] == row["run"])
+        label = f"#{e['id']} {e['name']} · {r['name']}"
+        frames.append(r["history"].assign(run=label))
+        status[label] = r["summary"].get("status", "")
+        prints[e["data"]["hash"]] = e["data"]["source"]
+    hist = pd.concat(frames, ignore_index=True)
+    render.chart(st, ("stored-overlay", tuple(sorted(chosen)), tuple(runs["run"]),
+                      tuple(runs["experiment"])),
+                 lambda: charts.loss_chart(hist, x="step", log=True, status=status,
+                                           title="Loss of the selected runs (full data)"))
+    if len(prints) > 1:
+        st.warning("These runs were on different data (" + "; ".join(
+            escape_md(v) for v in prints.values()) + "): their losses are not on one scale.")

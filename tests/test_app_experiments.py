@@ -1,0 +1,153 @@
+"""Saving from the comparison page and the Experiments page (AppTest, on a temporary SQLite
+store named by GDCORE_DB_URL): a save keeps the setup and runs (uploaded data only when
+asked), the page lists it, filters by tag, renames and tags it, overlays runs from two
+experiments, deletes with undo, exports and imports; a store that cannot be opened says so and
+the comparison page keeps working."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gdcore import presets, share
+from gdcore.store import Store
+from tests.test_app_dashboard import app, choose_upload, ok, texts, upload
+
+PAGE = "../pages/4_Experiments.py"
+CSV = b"hours,score\n1,52\n2,55\n3,61\n4,64\n5,70\n6,71\n7,77\n8,80\n9,83\n10,88\n"
+
+
+@pytest.fixture
+def store_url(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'lab.sqlite'}"
+    monkeypatch.setenv("GDCORE_DB_URL", url)
+    return url
+
+
+def _save(at, name: str, tags: str = "", keep: bool | None = None) -> AppTest:
+    at.text_input(key="save_name").set_value(name)
+    at.text_input(key="save_tags").set_value(tags)
+    if keep is not None:
+        at.checkbox(key="save_keep").set_value(keep)
+    at.run()  # (the typed name enables the button, as in the browser)
+    at.button(key="save_go").click()
+    return at.run()
+
+
+def test_save_from_the_comparison_page_keeps_setup_and_runs(store_url):
+    at = app(s=share.encode({**presets.build("batch"), "repeats": {"n": 3}}))
+    ok(at)
+    at = _save(at, "batch, three seeds", "noise, batch")
+    ok(at)
+    assert "Saved as experiment 1" in texts(at.success)
+    saved = Store(store_url).get(1)
+    assert saved["name"] == "batch, three seeds" and saved["tags"] == ["noise", "batch"]
+    assert saved["experiment"].repeats.n == 3 and len(saved["runs"]) == 3
+    assert saved["runs"][1]["summary"]["repeats"] == 3
+    assert saved["data_bytes"] is None
+
+
+def test_uploaded_data_is_kept_only_when_asked(store_url):
+    at = upload(choose_upload(app()), "scores.csv", CSV)
+    ok(at)
+    assert "only its fingerprint is stored" in texts(at.caption)
+    at = _save(at, "no file")
+    at = _save(at, "with the file", keep=True)
+    store = Store(store_url)
+    by_name = {e["name"]: e["id"] for e in store.list().to_dict("records")}
+    assert store.get(by_name["no file"])["data_bytes"] is None
+    kept = store.get(by_name["with the file"])
+    assert kept["data_bytes"] == CSV and kept["data"]["name"] == "scores.csv"
+
+
+def test_experiments_page_lists_filters_renames_overlays_deletes_and_undoes(store_url):
+    import gdcore
+    store = Store(store_url)
+    a = store.save("lr one", gdcore.run_experiment(presets.build("lr"), engine="python"),
+                   tags=["lr"])
+    b = store.save("optimizers", gdcore.run_experiment(presets.build("optimizers"),
+                                                       engine="python"), tags=["race"])
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert table["name"].tolist() == ["optimizers", "lr one"]  # newest first
+    at.multiselect(key="exp_tags").set_value(["lr"]).run()
+    assert at.dataframe[0].value["name"].tolist() == ["lr one"]
+    at.multiselect(key="exp_tags").set_value([]).run()
+    at.session_state["exp_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    at.text_input(key=f"exp_name.{a}").set_value("lr renamed")
+    at.text_input(key=f"exp_tagtext.{a}").set_value("lr, class")
+    at.button(key=f"exp_change.{a}").click().run()
+    assert not at.exception, at.exception
+    assert (store.get(a)["name"], store.get(a)["tags"]) == ("lr renamed", ["lr", "class"])
+    # runs of both experiments, two of them overlaid on one chart
+    at.session_state["exp_table"] = {"selection": {"rows": [], "columns": [], "cells": []}}
+    at.run()
+    runs = at.dataframe[1].value
+    assert set(runs["experiment"]) == {a, b}
+    first_a = int(runs.index[runs["experiment"] == a][0])
+    first_b = int(runs.index[runs["experiment"] == b][0])
+    at.session_state["exp_runs"] = {"selection": {"rows": [first_a, first_b], "columns": [],
+                                                  "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert "Loss of the selected runs" in json.dumps(spec.get("title"))
+    # delete, then undo
+    at.session_state["exp_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="exp_delete").click().run()
+    assert store.list()["name"].tolist() == ["lr renamed"]
+    at.button(key="exp_undo_button").click().run()
+    assert sorted(store.list()["name"]) == ["lr renamed", "optimizers"]
+
+
+def test_experiments_page_imports_an_export_and_refuses_junk(store_url, tmp_path):
+    import gdcore
+    other = Store(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    eid = other.save("from elsewhere", gdcore.run_experiment(presets.build("lr"),
+                                                             engine="python"))
+    doc = json.dumps(other.export([eid])).encode()
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert "No saved experiments yet" in texts(at.info)
+    at.file_uploader(key="exp_import").set_value(("x.json", b"{\"format\": 1}",
+                                                  "application/json")).run()
+    assert "not an export of saved experiments" in texts(at.error)
+    at.file_uploader(key="exp_import").set_value(("mine.json", doc, "application/json")).run()
+    at.run()
+    assert Store(store_url).list()["name"].tolist() == ["from elsewhere"]
+
+
+def test_a_store_that_cannot_open_is_said_and_the_page_still_works(monkeypatch):
+    monkeypatch.setenv("GDCORE_DB_URL", "not a url")
+    at = app()
+    ok(at)
+    at = _save(at, "x")
+    ok(at)
+    assert "The experiment store cannot be used" in texts(at.error)
+    page = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not page.exception and "cannot be used" in texts(page.error)
+
+
+def test_names_from_the_store_are_shown_as_text(store_url):
+    """A saved experiment's name is user text: the page shows it as typed (escaped where
+    Streamlit renders markdown: the expander's label, the undo button)."""
+    import gdcore
+    from tests.text_safety import MARKER, PAYLOADS, rendered_markup
+    name = " ".join(PAYLOADS[:6])
+    assert MARKER in name
+    store = Store(store_url)
+    eid = store.save(name, gdcore.run_experiment(presets.build("lr"), engine="python"))
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.session_state["exp_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    labels = [e.label for e in at.expander]
+    assert any("Rename, tag or note" in lab for lab in labels)
+    assert not rendered_markup([("expander", lab) for lab in labels], [name]), labels
+    at.button(key="exp_delete").click().run()
+    undo = at.button(key="exp_undo_button")
+    assert not rendered_markup([("button", undo.label)], [name]), undo.label
+    assert store.list().empty and eid
