@@ -94,7 +94,25 @@ def _v2(conn, sa) -> None:
     conn.execute(sa.text("CREATE INDEX experiments_created ON experiments (created)"))
 
 
-MIGRATIONS: tuple[Callable, ...] = (_v1, _v2)  # MIGRATIONS[k] takes version k to k + 1
+def _v3(conn, sa) -> None:
+    """Version 3: classroom challenge boards and their entries (gdcore/challenge.py)."""
+    conn.execute(sa.text(
+        "CREATE TABLE challenges (id INTEGER PRIMARY KEY {auto}, code VARCHAR(40) NOT NULL "
+        "UNIQUE, title VARCHAR(200) NOT NULL, goal TEXT NOT NULL, setup TEXT NOT NULL, "
+        "allowed TEXT NOT NULL, closes VARCHAR(40), closed INTEGER NOT NULL, "
+        "salt VARCHAR(64) NOT NULL, secret VARCHAR(128) NOT NULL, created VARCHAR(40) NOT NULL)"
+        .format(**_dialect(conn))))
+    conn.execute(sa.text(
+        "CREATE TABLE entries (id INTEGER PRIMARY KEY {auto}, challenge_id INTEGER NOT NULL "
+        "REFERENCES challenges(id) ON DELETE CASCADE, name VARCHAR(200) NOT NULL, "
+        "setup TEXT NOT NULL, score DOUBLE PRECISION, final_loss DOUBLE PRECISION, "
+        "steps INTEGER NOT NULL, status VARCHAR(40) NOT NULL, hidden INTEGER NOT NULL, "
+        "session VARCHAR(100) NOT NULL, created VARCHAR(40) NOT NULL)"
+        .format(**_dialect(conn))))
+    conn.execute(sa.text("CREATE INDEX entries_challenge ON entries (challenge_id)"))
+
+
+MIGRATIONS: tuple[Callable, ...] = (_v1, _v2, _v3)  # MIGRATIONS[k] takes version k to k + 1
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,7 +11,8 @@ PAGES = (("dashboard.py", "Compare runs", ":material/stacked_line_chart:"),
          ("pages/1_Loss_landscape.py", "Loss landscape", ":material/landscape:"),
          ("pages/2_Learning_rate_sweep.py", "Learning rate sweep", ":material/tune:"),
          ("pages/3_Lessons.py", "Lessons", ":material/school:"),
-         ("pages/4_Experiments.py", "Experiments", ":material/inventory_2:"))
+         ("pages/4_Experiments.py", "Experiments", ":material/inventory_2:"),
+         ("pages/5_Challenge.py", "Challenge", ":material/emoji_events:"))
 
 
 def links() -> None:

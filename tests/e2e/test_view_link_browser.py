@@ -47,7 +47,7 @@ def test_the_pages_have_names_in_the_navigation(browser, app_server):
         links = side.locator('[data-testid="stPageLink"]')
         names = [t.split("\n")[-1].strip() for t in links.all_inner_texts()]  # (after the icon)
         assert names == ["Compare runs", "Loss landscape", "Learning rate sweep", "Lessons",
-                         "Experiments"]
+                         "Experiments", "Challenge"]
         assert side.get_by_text("dashboard", exact=True).count() == 0
         links.nth(3).click()
         page.get_by_role("heading", name="Lessons").first.wait_for(timeout=120_000)
