@@ -45,6 +45,8 @@ def test_the_pages_have_names_in_the_navigation(browser, app_server):
     with new_app_page(browser, app_server, height=900) as page:
         side = page.locator('[data-testid="stSidebar"]')
         links = side.locator('[data-testid="stPageLink"]')
+        links.nth(5).wait_for(timeout=120_000)  # (the state: every link drawn; a busy CI
+        #                                          machine read them before they were)
         names = [t.split("\n")[-1].strip() for t in links.all_inner_texts()]  # (after the icon)
         assert names == ["Compare runs", "Loss landscape", "Learning rate sweep", "Lessons",
                          "Experiments", "Challenge"]
