@@ -279,9 +279,7 @@ def _against_a_setting(experiment, outcome: results.Outcome, height: int, big: b
                                                "best_loss": "best"}.get,
                                   key="vs_metric", required=True) or "final_loss"
     frame = results.by_setting(outcome, experiment, setting)
-    values = frame["value"].to_numpy(dtype=float)
-    log_x = bool(len(values)) and bool((values > 0).all()) and (
-        setting.endswith(".lr") or values.max() > 20 * values.min())
+    log_x = results.log_axis(frame["value"], setting)
     render.chart(st, ("vs", outcome.key, setting, metric, height, big), lambda: (
         charts.setting_chart(frame, setting, metric=metric, log_x=log_x, height=height,
                              big=big)))

@@ -97,8 +97,8 @@ def create(store: Store, title: str, setup: Mapping[str, Any], *, goal: str = "f
     if not isinstance(title, str) or not title.strip() or len(title) > 200 or unicode_problem(
             title):
         raise ChallengeError("title: give the challenge a title (at most 200 characters)")
-    base = {**exp.to_dict(), "runs": [exp.runs[0].to_dict()], "repeats": None}
-    base.pop("repeats")
+    base = {k: v for k, v in exp.to_dict().items() if k != "repeats"}  # one run, once
+    base["runs"] = [exp.runs[0].to_dict()]
     code = secrets.token_urlsafe(9)
     token = secrets.token_urlsafe(24)
     salt = secrets.token_bytes(16)

@@ -31,3 +31,14 @@ def compiled():
     kernel = accel.wait(timeout=900)
     assert kernel is not None, f"the compiled accelerator is not available: {accel.status()}"
     return kernel
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL server for the session's store and challenge tests
+    (tests/postgres.py); each test takes its own database from it."""
+    from tests.postgres import Server
+
+    server = Server()
+    yield server
+    server.close()

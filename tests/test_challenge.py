@@ -17,16 +17,8 @@ import gdcore
 from gdcore import challenge as C
 from gdcore import presets
 from gdcore.store import Store
-from tests.postgres import Server
 
 SETUP = presets.build("lr")  # run 1: "lr too small" (sgd, full batch) on generated data
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = Server()
-    yield server
-    server.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

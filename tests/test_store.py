@@ -19,14 +19,6 @@ import pytest
 import gdcore
 from gdcore import presets
 from gdcore.store import SCHEMA_VERSION, Store, StoreError, history_frame, history_json
-from tests.postgres import Server
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    server = Server()
-    yield server
-    server.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -672,6 +672,14 @@ def by_setting(outcome: Outcome, experiment: gdcore.Experiment, setting: str) ->
                                        "best_loss_hi"])
 
 
+def log_axis(values, setting: str) -> bool:
+    """Whether a setting's values read best on a log axis: a learning rate, or positive values
+    spanning more than 20x."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    return bool(len(v)) and bool((v > 0).all()) and (setting.endswith(".lr")
+                                                     or v.max() > 20 * v.min())
+
+
 def verdict_pair(outcome: Outcome) -> tuple[str, str] | None:
     """The default pair to compare: the run with the lowest median final loss and the
     runner-up (runs whose every repeat diverged come last). None with fewer than two runs."""

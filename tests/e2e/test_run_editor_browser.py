@@ -31,15 +31,14 @@ def test_opening_a_closed_run_shows_its_form_and_an_edit_applies(browser, app_se
                      has_text="2. lr about right").click()
         page.wait_for_function(f"() => document.querySelectorAll('{LR_INPUTS}').length === 2",
                                timeout=60_000)
+        token = page.evaluate("() => new URLSearchParams(location.search).get('s')")
         box = page.locator(LR_INPUTS).nth(1)
         box.fill("0.123")
         box.press("Enter")
-        lrs: list[float] = []
-        for _ in range(1200):  # the app rewrites the link when its rerun ends: poll for that
-            lrs = _link_lrs(page)
-            if len(lrs) == 3 and lrs[1] == 0.123:
-                break
-            page.wait_for_timeout(100)
+        # the app rewrites the link when its rerun ends: wait for that state
+        page.wait_for_function("(t) => new URLSearchParams(location.search).get('s') !== t",
+                               arg=token, timeout=60_000)
+        lrs = _link_lrs(page)
         assert lrs == [before[0], 0.123, before[2]]
         assert charts_drawn(page) >= 7
         assert page.locator(EXCEPTION).count() == 0
