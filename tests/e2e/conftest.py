@@ -26,6 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -33,7 +34,7 @@ CHROMIUM = os.environ.get("GDLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 SERVER_START_TIMEOUT = 90
-IDLE_TIMEOUT_MS = 120_000
+IDLE_TIMEOUT_MS = int(os.environ.get("GDLAB_IDLE_TIMEOUT_MS", "120000"))
 
 
 def _free_port() -> int:
@@ -121,18 +122,109 @@ def browser(app_server):
             b.close()
 
 
-def wait_idle(page, timeout: int = IDLE_TIMEOUT_MS) -> None:
-    """Wait until the app has finished its script run (and charts had a moment to draw)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    page.wait_for_timeout(300)  # a rerun may start right after an interaction
+class _Runs:
+    """What a page's websocket said about its script runs: how many finished (successfully,
+    whole or fragment) and how many of those a wait has already accounted for."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.seen = 0
+
+
+def _runs(page) -> _Runs:
+    runs = getattr(page, "_gdlab_runs", None)
+    if runs is None:
+        raise RuntimeError("open pages with app_context()/watched_page() so their runs are counted")
+    return runs
+
+
+def watch(page):
+    """Count the page's finished script runs from the server's own ``script_finished``
+    messages (read from the websocket), so a test waits for the run its action caused instead
+    of for a time; returns the page."""
+    runs = _Runs()
+    page._gdlab_runs = runs
+
+    def on_frame(payload) -> None:
+        if not isinstance(payload, bytes | bytearray):
+            return
+        msg = ForwardMsg()
+        try:
+            msg.ParseFromString(bytes(payload))
+        except Exception:  # noqa: BLE001 - not a ForwardMsg: nothing to count
+            return
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished in _FINISHED:
+            runs.done += 1
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return page
+
+
+# what counts as a finished run: a whole run or a fragment's, not one cut short for a rerun
+_FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+             ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+
+
+def app_context(browser, base: str, width: int = 1400, height: int = 1000):
+    """A browser context for the app at ``base``; pages from ``watched_page`` count runs."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.app_base_url = base
+    return context
+
+
+def watched_page(context):
+    """A new page in ``context`` whose script runs are counted (see ``watch``)."""
+    return watch(context.new_page())
+
+
+_SETTLED = """() => new Promise(resolve => {
+    // the charts' drawn sizes and the page's height, frame after frame, until three in a row agree
+    const look = () => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg, '
+        + '[data-testid="stVegaLiteChart"] canvas')].map(e => e.getBoundingClientRect().width
+        + 'x' + e.getBoundingClientRect().height).join() + '|' + document.body.scrollHeight;
+    let last = null, same = 0;
+    const tick = () => {
+        const now = look();
+        same = now === last ? same + 1 : 0;
+        last = now;
+        if (same >= 3) resolve(); else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+})"""
+
+
+def painted(page) -> None:
+    """Wait until what the app sent is on screen: the charts' drawn sizes and the page's
+    height stay the same over three painted frames (after a resize Vega redraws on its own)."""
+    page.evaluate(_SETTLED)
+
+
+def wait_idle(page, timeout: int = IDLE_TIMEOUT_MS, *, rerun: bool = True) -> None:
+    """Wait until the script run the last action caused has finished and is drawn.
+
+    With ``rerun`` (the default) it waits for a run the server reports finished after the
+    previous wait (so a run that has not started yet is not mistaken for idle); pass
+    ``rerun=False`` after an action that causes no run. Then it waits for the page to say
+    "not running" and to paint."""
+    runs = _runs(page)
+    if rerun:
+        deadline = time.monotonic() + timeout / 1000
+        while runs.done <= runs.seen:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no script run finished within {timeout / 1000:.0f} s "
+                                     "of the action")
+            page.wait_for_timeout(20)  # lets Playwright deliver the websocket's messages
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
                            timeout=timeout)
-    page.wait_for_timeout(500)
+    painted(page)
+    runs.seen = runs.done
 
 
 def open_page(page, path: str = "/", timeout: int = IDLE_TIMEOUT_MS) -> None:
-    """Go to ``path`` of the app (e.g. "/" or "/?s=..." or "/other_page") and wait until idle."""
-    base = page.context.app_base_url  # set by the app_page fixture
+    """Go to ``path`` of the app (e.g. "/" or "/?s=..." or "/other_page") and wait until its
+    first run has finished and is drawn."""
+    base = page.context.app_base_url  # set by app_context
+    _runs(page).seen = _runs(page).done
     page.goto(base + path, timeout=timeout)
     wait_idle(page, timeout)
 
@@ -140,9 +232,8 @@ def open_page(page, path: str = "/", timeout: int = IDLE_TIMEOUT_MS) -> None:
 @contextlib.contextmanager
 def new_app_page(browser, app_server, height: int = 1000, path: str = "/"):
     """A fresh browser page (1400 x height) opened on ``path`` of the app, idle; closed after."""
-    context = browser.new_context(viewport={"width": 1400, "height": height})
-    context.app_base_url = app_server
-    page = context.new_page()
+    context = app_context(browser, app_server, 1400, height)
+    page = watched_page(context)
     try:
         open_page(page, path)
         yield page

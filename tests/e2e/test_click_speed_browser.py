@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .conftest import ARTIFACTS, new_app_page, screenshot, wait_idle
+from .conftest import ARTIFACTS, new_app_page, painted, screenshot, wait_idle
 from .test_dashboard_browser import EXCEPTION, charts_drawn
 
 pytestmark = pytest.mark.browser
@@ -36,7 +36,7 @@ def test_charts_are_redrawn_after_a_view_change_and_an_lr_change(browser, app_se
     times = {}
     with new_app_page(browser, app_server, height=2300) as page:
         assert charts_drawn(page) >= 7
-        page.wait_for_timeout(800)
+        painted(page)
         screenshot(page, "clicks-before")
         loss = page.evaluate(SIGNATURE, 0)
         page.get_by_text("Log-scale loss").click()

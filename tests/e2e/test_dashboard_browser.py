@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ROOT, new_app_page, screenshot, wait_idle
+from .conftest import ROOT, new_app_page, painted, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def test_page_opens_with_a_comparison_drawn(browser, app_server):
         assert page.locator(CHARTS).count() == 7
         assert page.locator(EXCEPTION).count() == 0
         assert "s=" in page.url  # the setup is in the link
-        page.wait_for_timeout(1000)
+        painted(page)
         screenshot(page, "dashboard-default", also=ROOT / "docs" / "screenshot-dashboard.png")
 
 

@@ -15,7 +15,7 @@ import contextlib
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT, open_page, screenshot, wait_idle
+from .conftest import ARTIFACTS, ROOT, app_context, open_page, painted, screenshot, wait_idle, watched_page
 
 PAGES = {  # URL path (Streamlit names pages/ files by their title) -> screenshot name
     "/Loss_landscape": "page-landscape",
@@ -59,23 +59,22 @@ def shots(page, name: str, width: int, height: int) -> None:
     """The first screen (``-screen``) and the whole page: Streamlit scrolls inside its main
     block, so a "full page" screenshot is one screen; the window is made as tall as the
     content for the second one, then put back."""
-    page.wait_for_timeout(600)
+    painted(page)
     screenshot(page, f"{name}-{width}-screen")
     tall = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
         '[data-testid="stMain"], [data-testid="stSidebarContent"]')].map(e => e.scrollHeight))""")
     page.set_viewport_size({"width": width, "height": max(height, int(tall) + 40)})
-    page.wait_for_timeout(900)  # the charts redraw at the new size
+    painted(page)  # the charts redraw at the new size
     screenshot(page, f"{name}-{width}")
     page.set_viewport_size({"width": width, "height": height})
-    page.wait_for_timeout(300)
+    painted(page)
 
 
 @contextlib.contextmanager
 def sized_page(browser, app_server, width: int, height: int):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.app_base_url = app_server
+    context = app_context(browser, app_server, width, height)
     try:
-        yield context.new_page()
+        yield watched_page(context)
     finally:
         context.close()
 
@@ -102,7 +101,8 @@ def test_landscape_2d_and_step_slider(app_page):
     pick(app_page, 0, "Himmelblau")
     check_rendered(app_page, 2)
     app_page.get_by_role("button", name="Play").click()
-    app_page.wait_for_timeout(1500)
+    app_page.get_by_role("button", name="Pause").wait_for(timeout=60_000)  # it plays
+    app_page.get_by_role("button", name="Play").wait_for(timeout=120_000)  # to the last step
     wait_idle(app_page)
     check_rendered(app_page, 2)
     screenshot(app_page, "page-landscape-2d")
@@ -145,7 +145,7 @@ def choose(page, label: str, *options: str) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
     for option in options:
         for attempt in range(3):  # a rerun still drawing the sidebar may close the list
-            wait_idle(page)
+            wait_idle(page, rerun=False)
             box = sidebar.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]')
             box.filter(has_text=label).first.locator("input").first.click()
             item = page.get_by_role("option", name=option, exact=True).first
@@ -156,9 +156,9 @@ def choose(page, label: str, *options: str) -> None:
             except Exception:
                 if attempt == 2:
                     raise
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(1000)
-        wait_idle(page)
+        wait_idle(page)  # the run this pick caused
+    page.keyboard.press("Escape")
+    wait_idle(page, rerun=False)
 
 
 @pytest.mark.browser

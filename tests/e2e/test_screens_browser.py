@@ -9,7 +9,7 @@ import pytest
 
 from gdcore import presets
 
-from .conftest import screenshot, wait_idle
+from .conftest import app_context, screenshot, wait_idle, watched_page
 from .test_dashboard_browser import EXCEPTION, charts_drawn
 
 pytestmark = pytest.mark.browser
@@ -30,8 +30,8 @@ def _classroom(page, on: bool) -> None:
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_preset_in_both_modes(browser, app_server, size):
     width, height = SIZES[size]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
+    context = app_context(browser, app_server, width, height)
+    page = watched_page(context)
     try:
         page.goto(app_server + "/", timeout=120_000)
         wait_idle(page)

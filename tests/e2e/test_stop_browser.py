@@ -12,7 +12,7 @@ import pytest
 
 from gdcore import share
 
-from .conftest import ROOT, screenshot, streamlit_server, wait_idle
+from .conftest import ROOT, app_context, screenshot, streamlit_server, wait_idle, watched_page
 from .test_dashboard_browser import EXCEPTION, charts_drawn
 
 pytestmark = pytest.mark.browser
@@ -26,8 +26,8 @@ LONG = {"data": {"source": "generate", "n": 5000, "seed": 1},
 def test_stop_ends_a_long_run_and_shows_what_it_did(browser):
     env = {**os.environ, "GDCORE_ENGINE": "python"}
     with streamlit_server(ROOT, env, log_name="stop") as base:
-        context = browser.new_context(viewport={"width": 1400, "height": 1400})
-        page = context.new_page()
+        context = app_context(browser, base, 1400, 1400)
+        page = watched_page(context)
         try:
             page.goto(f"{base}/?s={share.encode(LONG)}", timeout=120_000)
             # (the page's own button, not the Stop in Streamlit's header)

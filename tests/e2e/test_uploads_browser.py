@@ -6,12 +6,13 @@ test-artifacts/."""
 from __future__ import annotations
 
 import codecs
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from .conftest import new_app_page, screenshot, wait_idle
+from .conftest import IDLE_TIMEOUT_MS, new_app_page, screenshot, wait_idle
 from .test_dashboard_browser import CHARTS, EXCEPTION, charts_drawn
 
 pytestmark = pytest.mark.browser
@@ -55,7 +56,6 @@ def test_a_session_of_good_and_bad_uploads(browser, app_server):
         for name, data, accepted in SEQUENCE:
             upload.set_input_files(files=[{"name": name, "mimeType": "text/csv",
                                            "buffer": data}])
-            page.wait_for_timeout(500)
             wait_idle(page)
             _no_error_boxes(page)
             assert charts_drawn(page) >= 7, name
@@ -142,6 +142,15 @@ def _controls(page) -> tuple[str, str, bool]:
             page.get_by_role("switch", name="Log-scale loss").is_checked())
 
 
+def _wait_controls(page, chosen: tuple[str, str, bool], why) -> None:
+    """Wait until the view controls show ``chosen`` (a run cut short by the next upload
+    draws them again when it finishes); fails naming what they show if they never do."""
+    deadline = time.monotonic() + IDLE_TIMEOUT_MS / 1000
+    while (shown := _controls(page)) != chosen and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # lets the page take the server's messages
+    assert shown == chosen, why
+
+
 def test_forty_uploads_in_one_session_keep_every_control_and_chart(browser, app_server):
     """After each of forty uploads (good, refused, huge, hostile), every chart is drawn with
     no error box and the view controls still hold the user's choices: in a long session
@@ -178,4 +187,4 @@ def test_forty_uploads_in_one_session_keep_every_control_and_chart(browser, app_
             wait_idle(page)
             _no_error_boxes(page)
             assert charts_drawn(page) >= 7, (i, name)
-            assert _controls(page) == chosen, (i, name)
+            _wait_controls(page, chosen, (i, name))
