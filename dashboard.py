@@ -16,9 +16,9 @@ from ui import fresh  # isort: skip (first of the app's modules)
 fresh.modules()  # a source changed under the server: import the app anew (ui/fresh.py)
 
 import gdcore
-from gdcore import presets
-from gdcore.config import FORMAT_VERSION
+from gdcore.spec.config import FORMAT_VERSION
 from gdcore.store import same_data
+from lab import presets
 from ui import (
     charts,
     charts_models,
@@ -307,7 +307,7 @@ def _verdict(outcome: results.Outcome) -> None:
     found = results.verdict(outcome, a, b)
     (st.success if found.clear else st.info)(escape_md(found.text))
     st.caption("An exact sign test over the paired seeds and a bootstrap interval of the median "
-               "difference of final losses (gdcore.stats). It speaks for these seeds and this "
+               "difference of final losses (gdcore.engine.stats). It speaks for these seeds and this "
                "data; twenty seeds find a large, consistent difference, not a small one.")
 
 

@@ -51,7 +51,7 @@ def _import_gdcore() -> float:
 
 def case_dashboard() -> dict:
     import gdcore
-    from gdcore import presets
+    from lab import presets
 
     res = gdcore.run_experiment(presets.build("lr"))
     return {"runs": len(res.runs), "status": [r.status for r in res.runs]}
@@ -59,7 +59,7 @@ def case_dashboard() -> dict:
 
 def case_preset(key: str) -> dict:
     import gdcore
-    from gdcore import presets
+    from lab import presets
 
     res = gdcore.run_experiment(presets.build(key))
     return {"runs": len(res.runs), "status": [r.status for r in res.runs],
@@ -70,7 +70,7 @@ def case_landscape() -> dict:
     """What the landscape page computes through gdcore on its first load (quadratic is 1-D with
     one minimum, so no basins)."""
     import gdcore
-    from gdcore import landscape as L
+    from lab import landscape as L
 
     d = LANDSCAPE_DEFAULT
     fn = gdcore.FUNCTIONS[d["fn"]]
@@ -96,7 +96,7 @@ def case_landscape() -> dict:
 
 def case_sweep() -> dict:
     import gdcore
-    from gdcore import sweep as S
+    from lab import sweep as S
 
     d = SWEEP_DEFAULT
     problem = gdcore.FUNCTIONS[d["problem"]]
@@ -111,8 +111,8 @@ def case_sweep() -> dict:
 
 def _lesson_1() -> None:
     import gdcore
-    from gdcore import landscape as L
-    from gdcore import lessons as G
+    from lab import landscape as L
+    from lab import lessons as G
 
     steps = G.cycle_steps(-1.0, 0.1, 1)
     G.cycle_points(steps)
@@ -129,8 +129,8 @@ def case_lessons_all() -> dict:
     """Every lesson's default content, as pages/3_Lessons.py computes it (not in classroom mode:
     the learning-rate lesson's multiselect default is (0.01, 0.1, 0.9, 1.05))."""
     import gdcore
-    from gdcore import landscape as L
-    from gdcore import lessons as G
+    from lab import landscape as L
+    from lab import lessons as G
 
     well = gdcore.FUNCTIONS["double_well"]
     _lesson_1()
@@ -164,7 +164,7 @@ def case_apptest(path: str) -> dict:
 
 def case_lr_sweep(spec: str) -> dict:
     import gdcore
-    from gdcore import sweep as S
+    from lab import sweep as S
 
     n, batch, epochs, count = (int(v) for v in spec.split(","))
     ds = gdcore.load_dataset({"source": "generate", "n": n, "seed": 0})
@@ -178,7 +178,7 @@ def case_lr_sweep(spec: str) -> dict:
 
 
 def case_accel() -> dict:
-    from gdcore import accel
+    from gdcore.engine import accel
 
     t = time.perf_counter()
     kernel = accel.wait()
@@ -203,7 +203,7 @@ def run_case(case: str) -> dict:
     import_s = None if name == "apptest" else _import_gdcore()  # AppTest: the page imports it
     out = fn()
     total = time.perf_counter() - T0
-    from gdcore import accel
+    from gdcore.engine import accel
 
     state, detail = accel.status()
     return {"case": case, "total_s": total, "cpu_s": time.process_time() - C0,

@@ -27,7 +27,7 @@ rerun_script), to the arrival of the first chart delta and of ``script_finished`
   widget_states hold the new value (``double_value``) for the id of the first
   ``number_input`` labelled "Learning rate" in the session's last run (run 1's editor in
   ``ui/run_editor.py``); ``--lr-change link`` sends a new link instead (the setup with that
-  lr, encoded with ``gdcore.share.encode``);
+  lr, encoded with ``gdcore.spec.share.encode``);
 * **long run** (``--long-run``): session 1 opens a link whose runs take about ``--long-seconds``
   on the interpreter loop (logistic regression: the compiled accelerator runs only linear
   regression), and once its progress bar shows, the other N−1 change an lr again.
@@ -79,12 +79,14 @@ from streamlit.proto.NumberInput_pb2 import NumberInput  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetStates  # noqa: E402
 
 import gdcore  # noqa: E402
-from gdcore import engines, presets, share  # noqa: E402
-from gdcore.data import CLASSES_DEFAULTS  # noqa: E402
+from gdcore.data.sources import CLASSES_DEFAULTS  # noqa: E402
+from gdcore.engine import dispatch as engines  # noqa: E402
+from gdcore.engine.plan import make_plan  # noqa: E402
 from gdcore.limits import LIMITS  # noqa: E402
-from gdcore.plan import make_plan  # noqa: E402
+from gdcore.spec import share  # noqa: E402
+from lab import presets  # noqa: E402
 
-URL_PARAM = "s"  # ui/state.py: the whole setup travels in ?s=<gdcore.share token>
+URL_PARAM = "s"  # ui/state.py: the whole setup travels in ?s=<gdcore.spec.share token>
 LR_LABEL = "Learning rate"  # ui/run_editor.py: LR_LABELS["gd"]
 DEFAULT_LINK = "presets-lr-on-2000-generated-rows"
 MAX_EPOCHS = int(LIMITS["epochs"].high)
@@ -111,7 +113,7 @@ RSS_TARGET_MB = 50.0
 # --- the setups ----------------------------------------------------------------------------
 def link_setup(name: str) -> dict[str, Any]:
     """The experiment dict named ``presets-<preset>-on-<n>-generated-rows``: that preset on
-    ``n`` generated rows (gdcore.presets.DEFAULT_DATA otherwise), made up to four runs with the
+    ``n`` generated rows (lab.presets.DEFAULT_DATA otherwise), made up to four runs with the
     mini-batch run of the "batch" preset (or cut to four)."""
     m = re.fullmatch(r"presets-(?P<key>[a-z_]+)-on-(?P<n>\d+)-generated-rows", name)
     if not m or m["key"] not in presets.PRESETS:
@@ -138,7 +140,7 @@ def link_setup(name: str) -> dict[str, Any]:
 def long_setup(seconds: float) -> tuple[dict[str, Any], str]:
     """A logistic setup (the interpreter loop only: the compiled accelerator runs linear
     regression) whose full-batch runs take about ``seconds`` on the interpreter by the engine's
-    own cost model (``gdcore.engines.python_seconds``: the same setup on every run of this
+    own cost model (``gdcore.engine.dispatch.python_seconds``: the same setup on every run of this
     benchmark, for a given engine), within the app's work budget; and a one-line description
     with the time a probe of the same run takes here, now (a check of the model)."""
     data = {"source": "classes", **CLASSES_DEFAULTS}
@@ -161,7 +163,7 @@ def long_setup(seconds: float) -> tuple[dict[str, Any], str]:
             runs.append(run)
         exp = {**base, "runs": runs}
         parsed = gdcore.parse_experiment(exp)
-        if gdcore.runner.over_budget(parsed, problem) is None or epochs == 1:
+        if gdcore.engine.runner.over_budget(parsed, problem) is None or epochs == 1:
             break
         epochs = max(1, int(epochs * 0.9))
     est = sum(engines.python_seconds(problem, make_plan(problem, r)) for r in parsed.runs)
@@ -246,7 +248,7 @@ def children(pid: int) -> list[int]:
 
 
 def _stays(pid: str) -> bool:
-    """The forkserver long runs are forked from (gdcore/isolated.py) and multiprocessing's
+    """The forkserver long runs are forked from (gdcore/engine/isolated.py) and multiprocessing's
     resource tracker stay for the server's life: they are not work in progress (counting the
     tracker made the warm-up wait its whole bound)."""
     try:

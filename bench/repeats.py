@@ -27,7 +27,7 @@ FRESH = r"""
 import time
 t0 = time.perf_counter()
 import gdcore
-from gdcore import presets
+from lab import presets
 exp = presets.build("batch")
 exp["repeats"] = {"n": 20}
 res = gdcore.run_experiment(exp, engine="python")
@@ -42,7 +42,7 @@ import json, statistics, sys, time, warnings
 warnings.filterwarnings("ignore")
 import logging; logging.disable(logging.WARNING)
 from streamlit.testing.v1 import AppTest
-from gdcore import presets, share
+from lab import presets; from gdcore.spec import share
 exp = {**presets.build("batch"), "repeats": {"n": 20}}
 at = AppTest.from_file("dashboard.py", default_timeout=300)
 at.query_params["s"] = share.encode(exp)
@@ -69,7 +69,7 @@ def compiled_repeats() -> tuple[float, float]:
     import numpy as np
 
     import gdcore
-    from gdcore import accel, repeats
+    from gdcore.engine import accel, repeats
 
     assert accel.wait(timeout=900) is not None, accel.status()
     r = np.random.default_rng(0)

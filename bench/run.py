@@ -278,7 +278,8 @@ def med(xs: list[float], scale: float = 1.0) -> float:
 def warm_up_gdcore(timeout: float | None = 900.0) -> tuple[float, str, str]:
     """Get the compiled accelerator ready (build or load from the per-user cache), untimed by the
     workloads, then one tiny compiled run. Returns (seconds, state, detail)."""
-    from gdcore import LinearRegression, accel, run
+    from gdcore import LinearRegression, run
+    from gdcore.engine import accel
 
     t0 = time.perf_counter()
     accel.wait(timeout)
@@ -290,14 +291,14 @@ def warm_up_gdcore(timeout: float | None = 900.0) -> tuple[float, str, str]:
 
 
 def compiled_ready() -> bool:
-    from gdcore import accel
+    from gdcore.engine import accel
 
     return accel.status()[0] == "ready"
 
 
 @contextlib.contextmanager
 def engine_env(value: str) -> Iterator[None]:
-    """GDCORE_ENGINE=value for code that takes no engine argument (gdcore.sweep.sweep)."""
+    """GDCORE_ENGINE=value for code that takes no engine argument (lab.sweep.sweep)."""
     old = os.environ.get("GDCORE_ENGINE")
     os.environ["GDCORE_ENGINE"] = value
     try:
@@ -470,7 +471,7 @@ def workload_b(sz: Sizes) -> Result:
 
 # --- C: mini-batch Adam + cosine + clipping -------------------------------------------------------
 def _lerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
-    """torch.lerp, as gdcore.optimizers.lerp evaluates it."""
+    """torch.lerp, as gdcore.rules.optimizers.lerp evaluates it."""
     return a + w * (b - a) if w < 0.5 else b - (b - a) * (1.0 - w)
 
 
@@ -482,12 +483,12 @@ def numpy_minibatch_adam(x: np.ndarray, y: np.ndarray, *, batch: int, epochs: in
     index rows, MSE gradient, clip by global norm, Adam, cosine lr stepped per update.
 
     The rows are visited in gdcore's own order: ``order = list(range(n))`` shuffled in place,
-    cumulatively, once per epoch by ``gdcore.rng.shuffle(order, state)`` from ``state = seed``,
+    cumulatively, once per epoch by ``gdcore.engine.rng.shuffle(order, state)`` from ``state = seed``,
     so both loops visit the same batches. That shuffle is pure Python (the price of matching
     gdcore's permutation, not what a numpy program would pay), so the seconds spent in it are
     appended to ``shuffle_clock`` for the benchmark to leave out of the numpy time.
     Returns the final parameters (w..., b)."""
-    from gdcore.rng import shuffle
+    from gdcore.engine.rng import shuffle
 
     n, d = x.shape
     X = np.empty((n, d + 1))
@@ -541,9 +542,10 @@ def gdcore_minibatch_adam(x: np.ndarray, y: np.ndarray, *, batch: int, epochs: i
 
 
 def interpreter_estimate(x: np.ndarray, y: np.ndarray, cfg: dict) -> float:
-    """gdcore's own estimate of the interpreter's seconds for a run (gdcore.engines)."""
-    from gdcore import LinearRegression, engines, parse_run
-    from gdcore.plan import make_plan
+    """gdcore's own estimate of the interpreter's seconds for a run (gdcore.engine.dispatch)."""
+    from gdcore import LinearRegression, parse_run
+    from gdcore.engine import dispatch as engines
+    from gdcore.engine.plan import make_plan
 
     problem = LinearRegression(x, y)
     return engines.python_seconds(problem, make_plan(problem, parse_run(cfg)))
@@ -599,7 +601,7 @@ def workload_c(sz: Sizes, full_numpy: bool = False) -> Result:
         f"compiled {med(times['gdcore']):.4f} s, numpy {med(net, scale):.3f} s)",
         f"numpy loop timed on {np_epochs} epoch(s) and scaled x{scale:g}" if scale != 1
         else f"numpy loop timed on all {sz.c_epochs} epochs",
-        f"numpy time excludes the pure-Python gdcore.rng.shuffle it calls to follow gdcore's "
+        f"numpy time excludes the pure-Python gdcore.engine.rng.shuffle it calls to follow gdcore's "
         f"row order ({statistics.median(shuffle_s) / np_epochs:.3f} s per epoch, left out); "
         f"it keeps the list->array of the order (a numpy permutation of {sz.c_n:,} rows takes "
         f"{perm_s:.3f} s, for scale)",
@@ -625,8 +627,8 @@ def workload_c(sz: Sizes, full_numpy: bool = False) -> Result:
 
 
 # --- L, M: logistic regression --------------------------------------------------------------------
-# Logistic runs on the interpreter loop (gdcore.loop; the compiled loop runs linear regression
-# only, gdcore.accel.bridge.supports), so every gdcore time here is engine="python". The
+# Logistic runs on the interpreter loop (gdcore.engine.loop; the compiled loop runs linear regression
+# only, gdcore.engine.accel.bridge.supports), so every gdcore time here is engine="python". The
 # cross-entropy has no moment shortcut: every full-data loss the history records is a pass over
 # all rows.
 @contextlib.contextmanager
@@ -723,10 +725,10 @@ def numpy_logistic_minibatch(x: np.ndarray, y: np.ndarray, *, lr: float, batch: 
     a new order, then per batch z, the sigmoid, the batch gradient and the update; with
     ``record_loss``, after every update the full-data loss at the new point (a pass over all
     rows: what gdcore's history records). The order is gdcore's own (as in C: ``order`` shuffled
-    in place, cumulatively, by ``gdcore.rng.shuffle`` from ``state = seed``); that shuffle is pure
+    in place, cumulatively, by ``gdcore.engine.rng.shuffle`` from ``state = seed``); that shuffle is pure
     Python, so its seconds go to ``shuffle_clock`` for the benchmark to leave out.
     Returns (w, b, losses), losses[k] = the full-data loss after k updates (None without)."""
-    from gdcore.rng import shuffle
+    from gdcore.engine.rng import shuffle
 
     n, d = x.shape
     w, b = np.zeros(d), 0.0
@@ -758,7 +760,7 @@ def gdcore_logistic(x: np.ndarray, y: np.ndarray, *, batch: int | str, epochs: i
     time. The optimum is asked for first, so ``split`` can get (its seconds, the loop's, the
     call's)."""
     from gdcore import run
-    from gdcore.classification import LogisticRegression
+    from gdcore.models.logistic import LogisticRegression
 
     t0 = time.perf_counter()
     problem = LogisticRegression(x, y)
@@ -810,7 +812,7 @@ def sklearn_params(model) -> np.ndarray:
 
 def logistic_optimum(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | None, float]:
     """gdcore's IRLS optimum (p*, its loss): the reference every answer is measured against."""
-    from gdcore.classification import LogisticRegression
+    from gdcore.models.logistic import LogisticRegression
 
     p_star, loss_star = LogisticRegression(x, y).optimum
     return p_star, float(loss_star)
@@ -994,7 +996,7 @@ def _workload_m(sz: Sizes) -> Result:
         f"{100 * (ref - ref0) / ref:.0f}% of numpy's time",
         split_line(split, times["gdcore"], len(res.history)) + "; the loop includes its "
         "shuffles and gathers",
-        "numpy time excludes the pure-Python gdcore.rng.shuffle it calls to follow gdcore's row "
+        "numpy time excludes the pure-Python gdcore.engine.rng.shuffle it calls to follow gdcore's row "
         f"order ({statistics.median(shuffle_s['numpy']) / sz.m_epochs:.4f} s per epoch, left "
         "out); gdcore's time includes its own",
         f"sklearn SGDClassifier(loss='log_loss', penalty=None, learning_rate='constant', "
@@ -1107,7 +1109,7 @@ E_CASES = (
 
 
 def workload_e(sz: Sizes) -> Result:
-    from gdcore import presets
+    from lab import presets
 
     cases = [E_CASES[0], *((f"preset:{k}", f"import + preset {k!r}") for k in presets.PRESETS),
              *E_CASES[1:]]
@@ -1173,7 +1175,7 @@ def workload_e(sz: Sizes) -> Result:
 
 def lr_sweep(sz: Sizes):
     import gdcore
-    from gdcore import sweep as S
+    from lab import sweep as S
 
     ds = gdcore.load_dataset({"source": "generate", "n": sz.f_n, "seed": 0})
     problem = gdcore.LinearRegression.from_dataset(ds)
@@ -1208,7 +1210,7 @@ def workload_f(sz: Sizes) -> Result:
     notes = [
         f"linear regression on generated data n = {sz.f_n:,} (seed 0), {sz.f_lrs} log-spaced "
         f"lrs 1e-4..1, batch {sz.f_batch}, {sz.f_epochs} epochs ({updates} updates a run), sgd, "
-        f"via gdcore.sweep.sweep; labels {labels}",
+        f"via lab.sweep.sweep; labels {labels}",
         f"in this (warm) process, engine forced with GDCORE_ENGINE; best of {sz.repeats} "
         f"(medians: interpreter {med(times['python']):.3f} s, compiled "
         f"{med(times['compiled']):.3f} s)",
@@ -1322,8 +1324,9 @@ def workload_t(sz: Sizes) -> Result:
     constants were measured in; wall time on a busy machine is longer) against the budget's
     estimate, which should be at or above it (it counts every update a run may make, and every
     trial a line search may make)."""
-    from gdcore import limits, runner
-    from gdcore.config import parse_run
+    from gdcore import limits
+    from gdcore.engine import runner
+    from gdcore.spec.config import parse_run
 
     rows, checks, notes = [], {}, []
     with one_blas_thread():
@@ -1385,7 +1388,7 @@ def main(argv: list[str] | None = None) -> int:
         "gdcore and its comparisons interleaved; ratios from the best times")
     results: list[Result] = []
     if any(k in chosen for k in "ABCF"):
-        from gdcore import accel
+        from gdcore.engine import accel
 
         secs, state, detail = warm_up_gdcore()
         say(f"warm-up  accel.wait() + a tiny compiled run {secs:.2f} s (not timed): {state}; "

@@ -10,8 +10,13 @@ The flat public API::
 
 from __future__ import annotations
 
-from .clipping import CLIPS
-from .config import (
+from .engine.runner import ExperimentResult, RunResult, load_dataset, run, run_experiment, warm_up
+from .errors import ConfigError, DataError, GDError
+from .models import FUNCTIONS, PROBLEMS, LinearRegression, TestFunction, make_problem
+from .rules.clipping import CLIPS
+from .rules.optimizers import OPTIMIZERS
+from .rules.schedules import SCHEDULES
+from .spec.config import (
     CLIP_DEFAULTS,
     OPTIMIZER_DEFAULTS,
     SCHEDULE_DEFAULTS,
@@ -25,11 +30,6 @@ from .config import (
     parse_experiment,
     parse_run,
 )
-from .errors import ConfigError, DataError, GDError
-from .optimizers import OPTIMIZERS
-from .problems import FUNCTIONS, PROBLEMS, LinearRegression, TestFunction, make_problem
-from .runner import ExperimentResult, RunResult, load_dataset, run, run_experiment, warm_up
-from .schedules import SCHEDULES
 
 __version__ = "0.1.0"
 

@@ -14,12 +14,25 @@ import sys
 import time
 from pathlib import Path
 
-from .config import VARY, RepeatConfig, load_experiment_json, parse_experiment
+from .engine.dispatch import python_seconds
+from .engine.plan import make_plan
+from .engine.runner import load_dataset, over_budget, run_experiment, summary_json
 from .errors import GDError
-from .export import csv_text
 from .limits import LIMITS
-from .problems import make_problem
-from .runner import load_dataset, over_budget, run_experiment, summary_json
+from .models import PROBLEMS, make_problem
+from .rules.methods import DEFAULTS as METHOD_DEFAULTS
+from .spec.config import (
+    CLIP_DEFAULTS,
+    DATA_FIELDS,
+    FORMAT_VERSION,
+    OPTIMIZER_DEFAULTS,
+    SCHEDULE_DEFAULTS,
+    VARY,
+    RepeatConfig,
+    load_experiment_json,
+    parse_experiment,
+)
+from .spec.export import csv_text
 from .store import Store, load_export, shown_url
 
 
@@ -262,9 +275,6 @@ WAIT_FOR_COMPILER_SECONDS = 5.0  # an experiment the interpreter needs longer fo
 def _interpreter_seconds(exp, problem) -> float:
     """The interpreter loop's estimated time for every run of ``exp`` (0 when a run is invalid:
     the run itself reports why)."""
-    from .engines import python_seconds
-    from .plan import make_plan
-
     total = 0.0
     for cfg in exp.runs:
         try:
@@ -275,16 +285,6 @@ def _interpreter_seconds(exp, problem) -> float:
 
 
 def _schema() -> int:
-    from .config import (
-        CLIP_DEFAULTS,
-        DATA_FIELDS,
-        FORMAT_VERSION,
-        OPTIMIZER_DEFAULTS,
-        SCHEDULE_DEFAULTS,
-    )
-    from .methods import DEFAULTS as METHOD_DEFAULTS
-    from .problems import PROBLEMS
-
     def plain(d):
         return {k: {p: list(v) if isinstance(v, tuple) else v for p, v in ps.items()}
                 for k, ps in d.items()}

@@ -13,7 +13,7 @@ values outside a widget's range, so every bound here is one a widget can show; a
 keep every product of two values finite (e.g. |init| <= 1e6, lr <= 1e6).
 
 **The work budget** is a time: an experiment may take at most ``MAX_SECONDS`` (a minute) on
-the interpreter loop (``gdcore.loop``, the path that always works; the compiled accelerator is
+the interpreter loop (``gdcore.engine.loop``, the path that always works; the compiled accelerator is
 faster), estimated before it starts from what each update really computes
 (:func:`update_us`): its own steps per parameter; its gradient (a mini-batch's reads the batch
 rows; a full batch's MSE comes from the data's moments in O(features²); a numeric gradient
@@ -28,6 +28,9 @@ each shuffled epoch every row once more, a cross-entropy update every row once o
 search or Newton step, twice). A refusal says what is too much and what to shrink. History
 memory is bounded by ``MAX_RUNS × max_points`` rows. The CLI's ``--force`` skips the budget
 (not the field limits) for people who mean it.
+
+Long because it is the one table of limits and the time model of the work budget, kept together
+so every check reads one source.
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ LIMITS: dict[str, Bound] = {
     "batch_size": Bound(1, MAX_ROWS, integer=True),
     "seed": SEED,
     "init": Bound(-1e6, 1e6),
-    # repeats of every run over seeds (gdcore.repeats)
+    # repeats of every run over seeds (gdcore.engine.repeats)
     "repeats": Bound(1, 100, integer=True),
     "init_spread": Bound(0.0, 1e6),
     "max_points": Bound(2, 20_000, integer=True),
@@ -112,7 +115,7 @@ LIMITS: dict[str, Bound] = {
     "threshold": Bound(0.0, 1.0),
     "cooldown": Bound(0, 10_000_000, integer=True),
     "min_lr": Bound(0.0, 1e6),
-    # reference methods (gdcore.methods)
+    # reference methods (gdcore.rules.methods)
     "c": Bound(0.0, 1.0, low_open=True, high_open=True),
     "shrink": Bound(0.0, 1.0, low_open=True, high_open=True),
     "max_trials": Bound(1, 1000, integer=True),
@@ -188,7 +191,7 @@ MAX_SECONDS = 60.0  # estimated interpreter-loop time of an experiment (all runs
 
 LINEAR, LOGISTIC, FUNCTION = "linear", "logistic", "function"  # what a run's rows are
 
-# The interpreter loop's cost (gdcore.loop), in microseconds of one core's CPU time. Measured
+# The interpreter loop's cost (gdcore.engine.loop), in microseconds of one core's CPU time. Measured
 # 2026-12-07 on the project machine (Intel Xeon, 2 cores shared with other sessions, load
 # average 1 to 6; Python 3.11.7, numpy 2.4.6, one BLAS thread) by timing whole runs on
 # engine="python" with time.process_time, best of 3, for 98 configurations each chosen to
@@ -264,7 +267,7 @@ US_SPILL = 1.3  # the caches: each row beyond costs this share more (numpy waits
 @dataclass(frozen=True)
 class RunShape:
     """What one run's cost depends on: its problem's size and the settings that change how much
-    an update computes (from a run config, or a plan: ``gdcore.runner.run_shape``)."""
+    an update computes (from a run config, or a plan: ``gdcore.engine.runner.run_shape``)."""
 
     kind: str  # LINEAR, LOGISTIC (rows of data) or FUNCTION (a test function)
     n_rows: int  # rows of data (a test function: 1; its epochs are updates)

@@ -22,6 +22,9 @@ empty database (or one at any earlier version) to the current one, each step in 
 transaction; a database from a newer program is refused, never changed. Every failure to open,
 migrate, read or write (a bad URL, a missing driver, a locked or read-only file, a full disk, a
 lost connection) is a :class:`StoreError` with one clear message.
+
+Long because the schema, its migrations and every query live together: a migration and the
+query that reads its columns must change in one place.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ import numpy as np
 import pandas as pd
 
 from .checks import valid_text
-from .config import _json_depth_problem, parse_experiment
 from .errors import GDError
+from .spec.config import _json_depth_problem, parse_experiment
 
 HISTORY_ROWS = 1000  # per run, stored
 MAX_NAME_CHARS = 200
@@ -95,7 +98,7 @@ def _v2(conn, sa) -> None:
 
 
 def _v3(conn, sa) -> None:
-    """Version 3: classroom challenge boards and their entries (gdcore/challenge.py)."""
+    """Version 3: classroom challenge boards and their entries (lab/challenge.py)."""
     conn.execute(sa.text(
         "CREATE TABLE challenges (id INTEGER PRIMARY KEY {auto}, code VARCHAR(40) NOT NULL "
         "UNIQUE, title VARCHAR(200) NOT NULL, goal TEXT NOT NULL, setup TEXT NOT NULL, "

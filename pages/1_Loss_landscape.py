@@ -13,7 +13,7 @@ from ui import fresh  # isort: skip (first of the app's modules)
 fresh.modules()  # a source changed under the server: import the app anew (ui/fresh.py)
 
 import gdcore
-from gdcore import landscape as L
+from lab import landscape as L
 from ui import landscape_charts as lc
 from ui import nav, render, results, text, version
 from ui.classroom import apply_classroom, seeded
@@ -80,7 +80,7 @@ def compute_paths(code: str, fn_name: str, starts: tuple, opts: tuple, lr: float
 def compute_trials(code: str, fn_name: str, starts: tuple, opts: tuple, lr: float, steps: int,
                    method_items: tuple, step: int):
     """The trial points of step ``step`` of every line-search and Newton run, replayed by the
-    engine (``gdcore.landscape.step_trials``)."""
+    engine (``lab.landscape.step_trials``)."""
     fn = gdcore.FUNCTIONS[fn_name]
     path_df = compute_paths(version.CODE, fn_name, starts, opts, lr, steps, method_items)
     return L.step_trials(fn, path_df, step, run_cfg(lr, steps), as_settings(method_items))
@@ -105,7 +105,7 @@ def method_defaults(entry: str, lr: float) -> dict:
     its first trial step (line search: ``LS_FIRST`` × the function's learning rate; Newton:
     1, the full step)."""
     first = LS_FIRST * lr if entry == "line_search" else 1.0
-    return {"lr": float(first), **gdcore.methods.DEFAULTS[entry]}
+    return {"lr": float(first), **gdcore.rules.methods.DEFAULTS[entry]}
 
 
 def method_inputs(entry: str, kept: dict, d_lr: float) -> dict:
@@ -121,7 +121,7 @@ def method_inputs(entry: str, kept: dict, d_lr: float) -> dict:
                                  help=helptext, key=seeded(f"ls_m_{entry}_lr_{fn_name}",
                                                            float(values["lr"])))}
     with st.expander(f"More {entry_title(entry)} settings"):
-        for p in gdcore.methods.DEFAULTS[entry]:
+        for p in gdcore.rules.methods.DEFAULTS[entry]:
             lo, hi = METHOD_BOUNDS[p]
             key = seeded(f"ls_m_{entry}_{p}_{fn_name}", values[p])
             if p == "max_trials":

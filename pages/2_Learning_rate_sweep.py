@@ -13,9 +13,9 @@ from ui import fresh  # isort: skip (first of the app's modules)
 fresh.modules()  # a source changed under the server: import the app anew (ui/fresh.py)
 
 import gdcore
-from gdcore import sweep as S
-from gdcore.classification import LogisticRegression
-from gdcore.export import csv_text
+from gdcore.models.logistic import LogisticRegression
+from gdcore.spec.export import csv_text
+from lab import sweep as S
 from ui import nav, render, results, text, version
 from ui import sweep_charts as sc
 from ui.classroom import apply_classroom, seeded
@@ -49,7 +49,7 @@ LR_MIN, LR_MAX = 1e-6, 100.0  # the range inputs' bounds
 
 
 def around(limit: float) -> tuple[float, float]:
-    """:func:`gdcore.sweep.range_around` within the range inputs' bounds."""
+    """:func:`lab.sweep.range_around` within the range inputs' bounds."""
     return S.range_around(limit, LR_MIN, LR_MAX)
 
 

@@ -9,9 +9,9 @@ from ui import fresh  # isort: skip (first of the app's modules)
 fresh.modules()  # a source changed under the server: import the app anew (ui/fresh.py)
 
 import gdcore
-from gdcore import landscape as L
-from gdcore import lessons as G
-from gdcore.stats import verdict
+from gdcore.engine.stats import verdict
+from lab import landscape as L
+from lab import lessons as G
 from ui import landscape_charts as lc
 from ui import lesson_charts as cc
 from ui import nav, render, results, text, version
@@ -217,7 +217,7 @@ def lesson_batches() -> None:
                     diverged_b=sgd["diverged"].tolist())
     (st.success if found.clear else st.info)(text.md(found.text))
     st.caption("With one seed the page cannot tell luck from a real difference; with 20 paired "
-               "seeds the sign test and the bootstrap interval can (gdcore.stats). A small "
+               "seeds the sign test and the bootstrap interval can (gdcore.engine.stats). A small "
                "batch's noise is a real effect at a fixed learning rate: it keeps the loss "
                "bouncing above the minimum, seed after seed.")
 
@@ -307,7 +307,7 @@ def lesson_schedules() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=3600)
 def measured(code: str, name: str, *args):
-    """A ``gdcore.lessons`` result that includes wall times, kept for an hour: a rerun shows
+    """A ``lab.lessons`` result that includes wall times, kept for an hour: a rerun shows
     the same numbers, and a server's busy spell is not shown for its whole life."""
     return getattr(G, name)(*args)
 

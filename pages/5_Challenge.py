@@ -1,4 +1,4 @@
-"""A classroom challenge board (gdcore/challenge.py): a teacher turns the comparison page's
+"""A classroom challenge board (lab/challenge.py): a teacher turns the comparison page's
 first run into a challenge and gets a student link and a teacher link; students tune the
 allowed settings and submit; the server runs every submission itself and ranks it."""
 
@@ -12,8 +12,8 @@ from ui import fresh  # isort: skip (first of the app's modules)
 fresh.modules()  # a source changed under the server: import the app anew (ui/fresh.py)
 
 import gdcore
-from gdcore import challenge as C
 from gdcore.limits import LIMITS
+from lab import challenge as C
 from ui import nav, saved, state
 from ui.classroom import apply_classroom
 from ui.text import escape_md

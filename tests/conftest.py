@@ -26,7 +26,7 @@ def pytest_sessionfinish(session, exitstatus):
 def compiled():
     """The verified compiled loop (built in a child process into the session's cache). A test
     that needs it fails, never skips, when it cannot be built."""
-    from gdcore import accel
+    from gdcore.engine import accel
 
     kernel = accel.wait(timeout=900)
     assert kernel is not None, f"the compiled accelerator is not available: {accel.status()}"

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 # A process that starts the accelerator, waits for it and runs one comparison on it.
 START = """
 import json, sys, gdcore
-from gdcore import accel
+from gdcore.engine import accel
 kernel = accel.wait(600)
 res = gdcore.run_experiment({"data": {"source": "generate", "n": 60, "seed": 1}, "runs": [
     {"name": "s", "batch_size": 4, "epochs": 3, "optimizer": {"name": "sgd", "lr": 0.01}},
@@ -103,7 +103,7 @@ def test_three_processes_starting_at_once_on_an_empty_cache(tmp_path):
         subprocess.Popen([sys.executable, "-c", START], cwd=ROOT, env=_env(cache),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
         subprocess.Popen([sys.executable, "-c", "import gdcore; gdcore.warm_up(); "
-                          "from gdcore import accel; assert accel.kernel() is not None, "
+                          "from gdcore.engine import accel; assert accel.kernel() is not None, "
                           "accel.status()"], cwd=ROOT, env=_env(cache), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True),
     ]
@@ -118,11 +118,11 @@ def test_three_processes_starting_at_once_on_an_empty_cache(tmp_path):
 def test_a_build_killed_half_way_leaves_nothing_that_breaks_the_next_start(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
-    from gdcore import accel
+    from gdcore.engine import accel
 
     # the builder's own command, killed once it has written compiled files
     target = cache / "loop-killed.building-1"
-    proc = subprocess.Popen([sys.executable, "-m", "gdcore.accel", "build", str(target)],
+    proc = subprocess.Popen([sys.executable, "-m", "gdcore.engine.accel", "build", str(target)],
                             cwd=ROOT, env=_env(cache), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -133,7 +133,7 @@ def test_a_build_killed_half_way_leaves_nothing_that_breaks_the_next_start(tmp_p
     proc.wait()
     assert not (target / accel.READY).exists()
     # also a half-written directory under the real name of this machine's build, without READY
-    out = _python("from gdcore import accel; print(accel.cache_dir(accel.cache_root(), "
+    out = _python("from gdcore.engine import accel; print(accel.cache_dir(accel.cache_root(), "
                   "accel.key_parts()))", cache)
     real = Path(out.stdout.strip())
     shutil.copytree(target, real)
@@ -165,7 +165,7 @@ def test_an_edited_engine_source_takes_effect_on_the_next_run(tmp_path):
                     ignore=shutil.ignore_patterns("__pycache__"))
     cache = tmp_path / "cache"
     before = _start(cache, cwd=tree)
-    rules = tree / "gdcore" / "optimizers.py"
+    rules = tree / "gdcore" / "rules" / "optimizers.py"
     text = rules.read_text()
     assert "return p - lr * g, (buf, 0.0, 0.0)" in text
     rules.write_text(text.replace("return p - lr * g, (buf, 0.0, 0.0)",
@@ -182,7 +182,7 @@ def test_an_edited_engine_source_takes_effect_on_the_next_run(tmp_path):
 def test_no_writable_cache_means_the_interpreter_carries_on(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    res = _python("import gdcore; from gdcore import accel; accel.wait(60); "
+    res = _python("import gdcore; from gdcore.engine import accel; accel.wait(60); "
                   "print(accel.status()[0]); "
                   "r = gdcore.run_experiment({'runs': [{'epochs': 3}]}, engine='compiled'); "
                   "print(r.runs[0].status)", blocker / "cache")
@@ -196,22 +196,22 @@ def test_the_key_covers_what_the_kernel_compiles_not_the_lessons(tmp_path, monke
     # the 9 s rebuild of the compiled loop on the next start (a deploy on Community Cloud)
     import shutil
 
-    from gdcore import accel
+    from gdcore.engine import accel
 
     copy = tmp_path / "gdcore"
     shutil.copytree(accel.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(accel, "PACKAGE", copy)
     monkeypatch.setattr(accel, "TOP", copy / "__init__.py")
     names = {p.relative_to(copy).as_posix() for p in accel.kernel_sources()}
-    assert {"accel/numba_loop.py", "optimizers.py", "schedules.py", "clipping.py", "plan.py",
-            "objectives.py", "rng.py"} <= names
-    assert not names & {"lessons.py", "presets.py", "landscape.py", "sweep.py", "columns.py",
-                        "csvio.py", "share.py", "__main__.py", "__init__.py"}
+    assert {"engine/accel/numba_loop.py", "rules/optimizers.py", "rules/schedules.py",
+            "rules/clipping.py", "engine/plan.py", "models/objectives.py", "engine/rng.py"} <= names
+    assert not {n for n in names if n.startswith("data/")}  # the readers and generators
+    assert not names & {"spec/share.py", "store.py", "__main__.py", "__init__.py"}
     before = accel.source_digest()
-    for name in ("lessons.py", "presets.py", "columns.py"):
+    for name in ("data/columns.py", "data/csvio.py", "spec/share.py", "__main__.py"):
         (copy / name).write_text((copy / name).read_text() + "\n# reworded\n")
     assert accel.source_digest() == before
-    for name in ("optimizers.py", "rng.py", "accel/numba_loop.py"):
+    for name in ("rules/optimizers.py", "engine/rng.py", "engine/accel/numba_loop.py"):
         path = copy / name
         text = path.read_text()
         path.write_text(text + "\n# edited\n")

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 DEADLINE = 60.0  # seconds allowed for a state to be reached (it is polled, never slept for)
 
 # A server stand-in: starts the accelerator, then waits for its stdin to close.
-SERVER = "import sys; from gdcore import accel; accel.start(); sys.stdin.read()"
+SERVER = "import sys; from gdcore.engine import accel; accel.start(); sys.stdin.read()"
 
 # A process that starts the accelerator counting every function numba compiles in it (numba's
 # dispatchers compile through numba.core.compiler.compile_extra; loading from its cache does not).
@@ -47,7 +47,7 @@ def counting(typingctx, targetctx, func, *args, **kwargs):
     return compile_extra(typingctx, targetctx, func, *args, **kwargs)
 
 compiler.compile_extra = counting
-from gdcore import accel
+from gdcore.engine import accel
 accel.wait(600)
 print(json.dumps({"status": accel.status()[0], "detail": accel.status()[1],
                   "compiled": len(compiled), "names": compiled[:5]}))
@@ -142,7 +142,7 @@ def test_the_build_child_dies_with_its_server(tmp_path, how):
 # A parent that starts a child guarded by the portable watchdog only, and reports on it.
 WATCHED = """
 import os, subprocess, sys
-code = ("import sys, time; from gdcore.accel import die_with_parent; "
+code = ("import sys, time; from gdcore.engine.accel import die_with_parent; "
         "die_with_parent(int(sys.argv[1]), use_prctl=False); print('watching', flush=True); "
         "time.sleep(600)")
 child = subprocess.Popen([sys.executable, "-c", code, str(os.getpid())], stdout=subprocess.PIPE,
@@ -185,7 +185,7 @@ def _a_dead_pid() -> int:
 def test_leftover_build_folders_of_dead_builders_are_swept(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
-    res = _run("from gdcore import accel; print(accel.cache_dir(accel.cache_root(), "
+    res = _run("from gdcore.engine import accel; print(accel.cache_dir(accel.cache_root(), "
                "accel.key_parts()).name)", cache)
     target = res.stdout.strip()
     dead, live = _a_dead_pid(), os.getpid()
@@ -200,7 +200,7 @@ def test_leftover_build_folders_of_dead_builders_are_swept(tmp_path):
     # and `clear` removes a dead builder's folder and every build, but not a live builder's folder
     again = cache / f"loop-0123456789abcdef0123.building-{_a_dead_pid()}"
     again.mkdir()
-    res = subprocess.run([sys.executable, "-m", "gdcore.accel", "clear"], cwd=ROOT,
+    res = subprocess.run([sys.executable, "-m", "gdcore.engine.accel", "clear"], cwd=ROOT,
                          env=_env(cache), capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert not again.exists() and not _builds(cache)

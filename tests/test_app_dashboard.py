@@ -12,7 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import gdcore
-from gdcore import columns, presets, share
+from gdcore.data import columns
+from gdcore.spec import share
+from lab import presets
 from ui import state, widgets
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")

@@ -11,8 +11,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gdcore import presets, share
+from gdcore.spec import share
 from gdcore.store import Store
+from lab import presets
 from tests.test_app_dashboard import app, choose_upload, ok, texts, upload
 
 PAGE = "../pages/4_Experiments.py"

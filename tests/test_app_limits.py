@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gdcore import presets
+from lab import presets
 from ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")

@@ -12,8 +12,9 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 import gdcore
-from gdcore import presets, share
-from gdcore.classification import LogisticRegression
+from gdcore.models.logistic import LogisticRegression
+from gdcore.spec import share
+from lab import presets
 from ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
@@ -207,7 +208,7 @@ def test_an_uncleaned_class_upload_drops_unlabelled_rows_and_skips_the_id():
         "\n".join(w.value for w in at.warning).replace("\\", "")
     data = setup_of(at)["data"]
     assert data["y"] == "diagnosis" and data["positive"] == "M"  # the rarer label
-    table_ = gdcore.data.read_table(raw, name="wdbc.csv")[0]
+    table_ = gdcore.data.sources.read_table(raw, name="wdbc.csv")[0]
     kept = table_[table_["diagnosis"].astype("string").str.strip() != ""]
     assert len(kept) == 568
     # x: of the measured columns, the one most correlated with the labels (computed here)

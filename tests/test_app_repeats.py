@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from gdcore import presets, share
+from gdcore.spec import share
+from lab import presets
 from tests.test_app_dashboard import app, by_label, ok, results, setup_of, texts
 
 BATCH20 = {**presets.build("batch"), "repeats": {"n": 20}}

@@ -40,7 +40,7 @@ def test_full_batch_numpy_loop_equals_gdcore_every_step(engine):
 
 @pytest.mark.parametrize("engine", ["compiled", "python"])
 def test_minibatch_adam_numpy_loop_equals_gdcore(engine):
-    """Two epochs: the numpy loop follows gdcore's row order (gdcore.rng.shuffle, cumulative
+    """Two epochs: the numpy loop follows gdcore's row order (gdcore.engine.rng.shuffle, cumulative
     across epochs), so it reproduces gdcore's parameters."""
     x, y = bench.make_data(1_000, seed=8)  # 1000 / 32: the last batch of each epoch has 8 rows
     kw = {"batch": 32, "epochs": 2, "lr": 0.05, "t_max": 64, "max_norm": 1.0, "seed": 3}

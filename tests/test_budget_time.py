@@ -15,11 +15,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import gdcore
-from gdcore import data as gdata
-from gdcore import engines, limits, presets, runner
-from gdcore.config import parse_run
-from gdcore.plan import make_plan
-from gdcore.sweep import log_lrs, sweep
+from gdcore import limits
+from gdcore.data import sources as gdata
+from gdcore.engine import dispatch as engines
+from gdcore.engine import runner
+from gdcore.engine.plan import make_plan
+from gdcore.spec.config import parse_run
+from lab import presets
+from lab.sweep import log_lrs, sweep
 
 CARS = {"source": "sample", "name": "cars"}
 ISSUE_RUN = {"name": "numeric", "gradient": "numeric", "batch_size": 4, "epochs": 100_000}

@@ -1,4 +1,4 @@
-"""The classroom challenge board (gdcore/challenge.py) on SQLite and a real PostgreSQL: the
+"""The classroom challenge board (lab/challenge.py) on SQLite and a real PostgreSQL: the
 server re-runs and scores every submission itself (a score cannot be sent), ranks the board,
 refuses settings that are not allowed, closed or expired boards, bad names and too-fast
 resubmissions; the teacher token is stored only as a salted hash and checked in constant
@@ -14,9 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import gdcore
-from gdcore import challenge as C
-from gdcore import presets
 from gdcore.store import Store
+from lab import challenge as C
+from lab import presets
 
 SETUP = presets.build("lr")  # run 1: "lr too small" (sgd, full batch) on generated data
 

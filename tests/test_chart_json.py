@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gdcore
-from gdcore import data as gdata
-from gdcore import landscape as L
-from gdcore import sweep as S
+from gdcore.data import sources as gdata
+from lab import landscape as L
+from lab import sweep as S
 from ui import charts, charts_space
 from ui import landscape_charts as lc
 from ui import lesson_charts as cc

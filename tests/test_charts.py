@@ -315,8 +315,8 @@ def test_charts_drop_values_that_are_not_finite():
 
 # --- ui.sweep_charts, ui.lesson_charts, ui.landscape_charts: legends and projector fonts ------
 def _sweep_frame() -> pd.DataFrame:
-    from gdcore.sweep import sweep
-    ds = gdcore.data.generate(n=200, seed=0)
+    from lab.sweep import sweep
+    ds = gdcore.data.sources.generate(n=200, seed=0)
     prob = gdcore.LinearRegression.from_dataset(ds)
     return sweep(prob, {"epochs": 5}, [0.01, 0.5, 3.0],
                  variants={"stochastic (batch 1)": {"batch_size": 1},
@@ -325,7 +325,7 @@ def _sweep_frame() -> pd.DataFrame:
 
 
 def test_sweep_chart_legends_are_not_cut_short():
-    from gdcore.sweep import largest_stable_lr
+    from lab.sweep import largest_stable_lr
     from ui import sweep_charts as sc
     df = _sweep_frame()
     s = spec(sc.sweep_chart(df, largest_stable_lr(df), theory=1.0))
@@ -347,7 +347,7 @@ def test_sweep_chart_legends_are_not_cut_short():
 
 @pytest.mark.parametrize("big, size", [(False, 12), (True, 16)])
 def test_page_charts_take_big_fonts_for_a_projector(big, size):
-    from gdcore import lessons as G
+    from lab import lessons as G
     from ui import lesson_charts as cc
     from ui import sweep_charts as sc
     hist, _ = G.lr_runs((0.1, 1.05), 10)

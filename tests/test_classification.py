@@ -16,9 +16,9 @@ from scipy.optimize import linprog, minimize
 from scipy.special import expit
 
 from gdcore import ConfigError, run_experiment
-from gdcore.classification import LogisticRegression, bce, bce_rows, sigmoid, softplus
+from gdcore.engine.runner import reference_point, run
 from gdcore.errors import GDError
-from gdcore.runner import reference_point, run
+from gdcore.models.logistic import LogisticRegression, bce, bce_rows, sigmoid, softplus
 
 OPTIMUM_TOL = 1e-7  # IRLS vs BFGS, in the parameters
 
@@ -253,7 +253,7 @@ def test_accuracy_is_a_count_of_rows_on_their_side():
 def test_accuracies_of_a_history_match_one_point_at_a_time():
     """The history's accuracy column is computed in chunks of rows (memory bounded): it equals
     the plain count at every point, across chunk boundaries."""
-    from gdcore import classification
+    from gdcore.models import logistic as classification
 
     rng = np.random.default_rng(11)
     n = 2 * classification.SLICE_ROWS + 37  # three chunks, the last partial

@@ -101,7 +101,7 @@ def test_schema_lists_everything():
     res = cli("schema")
     doc = json.loads(res.stdout)
     assert "adamw" in doc["optimizers"] and doc["optimizers"]["adamw"]["weight_decay"] == 0.01
-    assert doc["version"] == gdcore.config.FORMAT_VERSION
+    assert doc["version"] == gdcore.spec.config.FORMAT_VERSION
     assert "logistic" in doc["problems"] and "positive" in doc["data_sources"]["csv"]
     assert doc["methods"]["newton"]["min_curvature"] == 1e-6
     assert set(doc["data_sources"]["classes"]) == {"n", "features", "separation", "balance",
@@ -170,7 +170,8 @@ def test_force_skips_the_budget_but_not_the_limits(monkeypatch):
 def test_logistic_updates_count_a_pass_over_every_row():
     """The cross-entropy's full-data loss reads every row at every update (no summary of the
     data), and a Newton step reads them again: the budget counts it, from the same numbers."""
-    from gdcore import limits, runner
+    from gdcore import limits
+    from gdcore.engine import runner
 
     data = {"source": "classes", "n": 500, "seed": 3}
     runs = [{"name": "sgd", "batch_size": 1, "epochs": 4, "shuffle": False},

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gdcore import columns
-from gdcore.csvio import numeric_columns, read_table
-from gdcore.data import class_columns
+from gdcore.data import columns
+from gdcore.data.csvio import numeric_columns, read_table
+from gdcore.data.sources import class_columns
 from tests.test_app_dashboard import app, by_label, choose_upload, texts, upload
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"

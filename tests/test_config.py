@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-import gdcore.config
+import gdcore.spec.config
 from gdcore import ConfigError, load_experiment_json, parse_experiment, run_experiment
 
 BASE = {"data": {"source": "generate", "n": 50, "seed": 3},
@@ -202,7 +202,7 @@ def test_version_1_setups_load_and_run_as_before(text):
     assert doc["version"] == 1
     new = load_experiment_json(json.dumps({**doc, "version": 2}))
     assert old.to_dict() == new.to_dict()
-    assert old.to_dict()["version"] == gdcore.config.FORMAT_VERSION == 3
+    assert old.to_dict()["version"] == gdcore.spec.config.FORMAT_VERSION == 3
     assert all(r.method.name == "gd" for r in old.runs)
     # what the document says survived the migration
     for raw, run in zip(doc["runs"], old.runs):

@@ -1,4 +1,4 @@
-"""Tests for gdcore.data and gdcore.csvio: generated, uploaded, sample and inline data."""
+"""Tests for gdcore.data.sources and gdcore.data.csvio: generated, uploaded, sample and inline data."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gdcore.csvio import MAX_COLUMNS, MAX_ROWS, numeric_columns, read_table
-from gdcore.data import (
+from gdcore.data.csvio import MAX_COLUMNS, MAX_ROWS, numeric_columns, read_table
+from gdcore.data.sources import (
     DATA_DIR,
     MAX_ABS_VALUE,
     MAX_GENERATED_ROWS,
@@ -742,7 +742,7 @@ def test_unknown_sample_column():
 
 
 def test_data_module_does_not_import_streamlit():
-    code = ("import sys, gdcore.data, gdcore.csvio; "
+    code = ("import sys, gdcore.data.sources, gdcore.data.csvio; "
             "assert 'streamlit' not in sys.modules, 'streamlit imported'")
     root = Path(__file__).resolve().parent.parent
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,

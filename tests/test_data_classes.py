@@ -20,10 +20,9 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
 import gdcore
-from gdcore.classification import LogisticRegression
-from gdcore.config import parse_data, parse_experiment
-from gdcore.csvio import numeric_columns, read_table
-from gdcore.data import (
+from gdcore.data.csvio import numeric_columns, read_table
+from gdcore.data.dataset import Dataset, two_classes
+from gdcore.data.sources import (
     CLASSES_DEFAULTS,
     DATA_DIR,
     SAMPLES,
@@ -32,11 +31,12 @@ from gdcore.data import (
     load_csv,
     load_sample,
 )
-from gdcore.dataset import Dataset, two_classes
-from gdcore.defaults import DATA_SOURCES
+from gdcore.engine.runner import load_dataset, run_experiment
 from gdcore.errors import ConfigError, DataError
 from gdcore.limits import LIMITS
-from gdcore.runner import load_dataset, run_experiment
+from gdcore.models.logistic import LogisticRegression
+from gdcore.spec.config import parse_data, parse_experiment
+from gdcore.spec.defaults import DATA_SOURCES
 
 ROWS_HINT = "row 1 = first row below the header"
 

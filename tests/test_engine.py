@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import gdcore
-from gdcore import FUNCTIONS, ConfigError, LinearRegression, clipping, objectives, parse_run, run, schedules
-from gdcore.config import SCHEDULE_DEFAULTS
+from gdcore import FUNCTIONS, ConfigError, LinearRegression, parse_run, run
+from gdcore.models import objectives
+from gdcore.rules import clipping, schedules
+from gdcore.spec.config import SCHEDULE_DEFAULTS
 
 
 def _regression(n=200, d=1, seed=0, noise=0.5, loc=2.0, scale=3.0):
@@ -300,7 +302,7 @@ def test_shuffling_is_seeded():
 
 
 def test_shuffled_minibatches_follow_the_engines_permutation():
-    from gdcore.rng import shuffle
+    from gdcore.engine.rng import shuffle
 
     prob = _regression(n=50, loc=0.0, scale=1.0)
     r = run(prob, {"name": "s", "batch_size": 8, "epochs": 4, "seed": 7, "max_points": 100,

@@ -1,5 +1,5 @@
-"""The two loops give the same numbers: the interpreter loop (``gdcore.loop``, the reference)
-and the compiled accelerator (``gdcore.accel``), bit for bit, on the golden fixtures (see
+"""The two loops give the same numbers: the interpreter loop (``gdcore.engine.loop``, the reference)
+and the compiled accelerator (``gdcore.engine.accel``), bit for bit, on the golden fixtures (see
 test_golden.py), on every optimizer x schedule x clip x batching here, and on random configs
 (hypothesis). Also: the two copies of the shuffle, and the path choice."""
 
@@ -12,10 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gdcore import LinearRegression, engines, parse_run, rng
-from gdcore.accel import bridge
-from gdcore.loop import run_loop
-from gdcore.plan import make_plan
+from gdcore import LinearRegression, parse_run
+from gdcore.engine import dispatch as engines
+from gdcore.engine import rng
+from gdcore.engine.accel import bridge
+from gdcore.engine.loop import run_loop
+from gdcore.engine.plan import make_plan
 from tests.test_properties import run_configs
 
 
@@ -166,7 +168,7 @@ def test_auto_uses_the_interpreter_for_small_runs_and_the_accelerator_for_big_on
 
 
 def test_a_failing_compiled_run_falls_back_to_the_interpreter(compiled, monkeypatch, caplog):
-    from gdcore import accel
+    from gdcore.engine import accel
 
     problem = _data(50)
     plan = make_plan(problem, parse_run({"epochs": 3}))
@@ -177,7 +179,7 @@ def test_a_failing_compiled_run_falls_back_to_the_interpreter(compiled, monkeypa
     monkeypatch.setattr(bridge, "execute", broken)
     for attr in ("status", "detail", "kernel"):  # put the accelerator back afterwards
         monkeypatch.setattr(accel._STATE, attr, getattr(accel._STATE, attr))
-    with caplog.at_level("WARNING", logger="gdcore.accel"):
+    with caplog.at_level("WARNING", logger="gdcore.engine.accel"):
         trace = engines.execute(problem, plan, "compiled")
     np.testing.assert_array_equal(trace.history, run_loop(problem, plan).history)
     assert "accelerator off" in caplog.text and "boom" in caplog.text
@@ -186,7 +188,7 @@ def test_a_failing_compiled_run_falls_back_to_the_interpreter(compiled, monkeypa
 
 def test_a_rule_the_kernel_does_not_know_runs_on_the_interpreter(monkeypatch):
     # issue 17: numba_loop.update runs Adam for any rule index it does not know (fails open)
-    from gdcore import optimizers
+    from gdcore.rules import optimizers
 
     x = np.random.default_rng(0).normal(size=50)
     problem = LinearRegression(x[:, None], 2 * x + 1)

@@ -5,10 +5,10 @@
 case is an engine run config plus the data; the engine must reproduce torch's parameters, learning
 rate, full-data loss, batch loss and pre-clip gradient norm at every step.
 
-Every case runs on both loops (the interpreter's ``gdcore.loop`` and the compiled
-``gdcore.accel``), and the two must agree with each other bit for bit; except the logistic
+Every case runs on both loops (the interpreter's ``gdcore.engine.loop`` and the compiled
+``gdcore.engine.accel``), and the two must agree with each other bit for bit; except the logistic
 regression cases (``meta.problem == "logistic"``): the compiled loop runs linear regression
-only, so they run on the interpreter, and ``gdcore.accel.bridge.supports`` must decline them
+only, so they run on the interpreter, and ``gdcore.engine.accel.bridge.supports`` must decline them
 (a run that asks for the compiled loop then gets the interpreter's numbers, bit for bit). A
 logistic case's accuracy column must equal torch's share of rows with (logit >= 0) == (y == 1)
 exactly (the generator keeps every logit at least 1e-9 from 0, so rounding cannot flip a row).
@@ -31,12 +31,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gdcore.accel import bridge
-from gdcore.classification import LogisticRegression
-from gdcore.config import CLIP_DEFAULTS, OPTIMIZER_DEFAULTS, SCHEDULE_DEFAULTS, parse_run
-from gdcore.plan import make_plan
-from gdcore.problems import FUNCTIONS, LinearRegression
-from gdcore.runner import run
+from gdcore.engine.accel import bridge
+from gdcore.engine.plan import make_plan
+from gdcore.engine.runner import run
+from gdcore.models import FUNCTIONS, LinearRegression
+from gdcore.models.logistic import LogisticRegression
+from gdcore.spec.config import CLIP_DEFAULTS, OPTIMIZER_DEFAULTS, SCHEDULE_DEFAULTS, parse_run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "golden.json"
 RTOL = 1e-10

@@ -1,4 +1,4 @@
-"""gdcore.isolated: a long interpreter run in a child process gives the same numbers as in
+"""gdcore.engine.isolated: a long interpreter run in a child process gives the same numbers as in
 this process, reports progress, stops when asked and raises the run's own errors."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import os
 import pytest
 
 import gdcore
-from gdcore import isolated, presets
+from gdcore.engine import isolated
+from lab import presets
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def test_a_long_run_on_the_page_runs_in_a_child_and_draws():
     from streamlit.testing.v1 import AppTest
 
     from bench.load import long_setup
-    from gdcore import share
+    from gdcore.spec import share
 
     setup, _ = long_setup(4.0)  # each run over isolated.ISOLATE_FROM_SECONDS
     isolated.LAST_CHILD.clear()

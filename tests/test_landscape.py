@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import gdcore
-from gdcore import landscape as L
+from lab import landscape as L
 from ui import landscape_charts as lc
 
 WELL = gdcore.FUNCTIONS["double_well"]

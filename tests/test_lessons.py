@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gdcore import lessons as G
+from lab import lessons as G
 from ui import lesson_charts as cc
 from ui import sweep_charts as sc
 
@@ -74,7 +74,7 @@ def test_lesson_and_sweep_charts_build():
     df = pd.DataFrame({"step": [0, 1, 2], "w": [1.0, 2.0, 3.0], "lr": ["0.1"] * 3})
     assert cc.lines_chart(df, "step", "w", "lr", y_domain=(-1, 5), reference=4.0).to_dict()
     from gdcore import FUNCTIONS
-    from gdcore.sweep import largest_stable_lr, sweep
+    from lab.sweep import largest_stable_lr, sweep
     sw = sweep(FUNCTIONS["saddle"], {"epochs": 50}, [0.01, 0.5, 1.5, 3.0])
     pf = sc.plot_frame(sw, ("final", "best"))
     assert np.isfinite(pf["y"]).all() and (pf["y"] > 0).all()
@@ -89,7 +89,7 @@ def test_lr_105_is_labelled_a_growing_oscillation_not_completed():
     wild = by_lr.loc[1.05]
     assert wild.final_w == pytest.approx(4 - 5 * (-1.1) ** 50, rel=1e-9)  # w = -583
     assert wild.status == "completed"  # the engine only says it used its 50 steps ...
-    assert wild.label == "diverged"  # ... gdcore.sweep.classify says what it did
+    assert wild.label == "diverged"  # ... lab.sweep.classify says what it did
     assert wild.behaviour == "diverging (the oscillation grows every step)"
     assert wild.factor == pytest.approx(-1.1)
     assert by_lr.loc[0.01, "behaviour"] == "converging"
@@ -261,7 +261,7 @@ def test_kappa_one_lands_in_one_step_and_bad_input_is_named():
 
 
 def test_standardizing_the_cars_columns_against_numpy():
-    from gdcore import data as gdata
+    from gdcore.data import sources as gdata
 
     table = G.standardizing("cars", 1e-3).set_index("data")
     raw = gdata.load_sample("cars")
@@ -315,7 +315,7 @@ def test_a_badly_wrong_row_keeps_its_log_loss_gradient_and_loses_the_squared_one
     assert row.loc["log-loss", "push"] == pytest.approx(1 / (1 + math.exp(-6)))  # ≈ 0.9975
     assert row.loc["squared error of σ(z)", "push"] < 0.005  # 2σ(-6)σ(6)²
     assert row.loc["0/1 loss", "push"] == 0
-    from gdcore.classification import bce
+    from gdcore.models.logistic import bce
     for mm in (-6.0, 0.3, 4.0):  # a class-0 row with z = -m has the same loss
         assert bce(-mm, 0.0) == pytest.approx(bce(mm, 1.0), rel=1e-15)
 
@@ -358,9 +358,9 @@ def test_on_separable_classes_the_log_loss_falls_forever_at_full_accuracy():
 
 # --- lesson 10: what curvature buys ----------------------------------------------------------
 def test_newton_lands_on_a_quadratic_in_one_step():
-    from gdcore import data as gdata
     from gdcore import run
-    from gdcore.problems import LinearRegression
+    from gdcore.data import sources as gdata
+    from gdcore.models import LinearRegression
 
     fn = G.valley(1000)
     cfg = G.race_configs(fn, fn.default_init)["Newton's method"]
@@ -446,7 +446,7 @@ def test_newton_cost_is_measured_from_engine_runs():
 
 def test_new_lesson_charts_build_strict_specs():
     hist, summary = G.valley_runs(50, 1e-3)
-    from gdcore import landscape as L
+    from lab import landscape as L
     fn = G.valley(50)
     specs = [cc.valley_chart(L.surface(fn, 30), G.valley_path(hist), minimum=(0.0, 0.0),
                              big=True),
@@ -470,7 +470,7 @@ def test_newton_cost_is_measured_with_one_blas_thread(monkeypatch):
     # than d = 100; the measurement now runs with one thread
     from threadpoolctl import threadpool_info
 
-    from gdcore import lessons
+    from lab import lessons
 
     seen = []
     real = lessons._newton_cost
@@ -487,8 +487,8 @@ def test_newton_cost_is_measured_with_one_blas_thread(monkeypatch):
 
 
 def test_batch_lesson_over_paired_seeds_tells_noise_from_a_real_difference():
-    from gdcore import lessons as G
-    from gdcore import stats
+    from gdcore.engine import stats
+    from lab import lessons as G
     df = G.batch_seeds(0.02, 20, 10, 12)
     assert len(df) == 24 and sorted(df["seed"].unique()) == list(range(1, 13))
     mini, sgd = (df[df["method"] == m] for m in df["method"].unique())

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from scipy.special import expit
 
 import gdcore
-from gdcore import data as gdata
-from gdcore import methods
-from gdcore.classification import LogisticRegression
-from gdcore.problems import FUNCTIONS, LinearRegression
-from gdcore.runner import run
+from gdcore.data import sources as gdata
+from gdcore.engine.runner import run
+from gdcore.models import FUNCTIONS, LinearRegression
+from gdcore.models.logistic import LogisticRegression
+from gdcore.rules import methods
 
 FD_REL_STEP = 1e-5  # central-difference step, relative to the coordinate (at least 1e-5)
 FD_TOL = 1e-6  # Hessian vs differences, relative to the Hessian's largest entry (at least 1)

@@ -8,7 +8,7 @@ import math
 import pytest
 
 import gdcore
-from gdcore import presets
+from lab import presets
 
 DATASETS = [None, {"source": "sample", "name": "anscombe", "standardize": True},
             {"source": "sample", "name": "engel", "standardize": True},

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gdcore import FUNCTIONS, LinearRegression, run
-from gdcore.config import OPTIMIZER_DEFAULTS
+from gdcore.spec.config import OPTIMIZER_DEFAULTS
 
 lrs = st.floats(1e-6, 1e3, allow_nan=False).filter(lambda v: v > 0)
 

@@ -1,4 +1,4 @@
-"""Repeats over seeds (gdcore.repeats) and the paired verdict (gdcore.stats).
+"""Repeats over seeds (gdcore.engine.repeats) and the paired verdict (gdcore.engine.stats).
 
 * N repeats equal N separate runs with the repeats' seeds (and start points), on the
   interpreter and on the compiled loop (every optimizer, batching, clip and schedule of
@@ -25,10 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gdcore
-from gdcore import ConfigError, parse_experiment, parse_run, presets, repeats, rng, share, stats
-from gdcore.accel import bridge
-from gdcore.loop import run_loop
-from gdcore.plan import initial_point, make_plan
+from gdcore import ConfigError, parse_experiment, parse_run
+from gdcore.engine import repeats, rng, stats
+from gdcore.engine.accel import bridge
+from gdcore.engine.loop import run_loop
+from gdcore.engine.plan import initial_point, make_plan
+from gdcore.spec import share
+from lab import presets
 from tests.test_engine_paths import BATCHES, CLIPS, OPTIMIZERS, SCHEDULES, _data
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
@@ -197,7 +200,7 @@ def test_the_work_budget_counts_every_repeat():
     exp1 = parse_experiment(doc)
     exp20 = parse_experiment({**doc, "repeats": {"n": 20}})
     problem = gdcore.make_problem("linear", gdcore.load_dataset(exp1.data))
-    one, twenty = (gdcore.runner.experiment_work(e, problem) for e in (exp1, exp20))
+    one, twenty = (gdcore.engine.runner.experiment_work(e, problem) for e in (exp1, exp20))
     assert twenty.updates == 20 * one.updates and twenty.row_visits == 20 * one.row_visits
 
 

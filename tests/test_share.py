@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gdcore
-from gdcore import presets, share
-from gdcore.config import MAX_NAME_CHARS
+from gdcore.spec import share
+from gdcore.spec.config import MAX_NAME_CHARS
+from lab import presets
 
 SETUP = {
     "data": {"source": "generate", "n": 150, "slope": -1.5, "noise": 0.5, "seed": 3},

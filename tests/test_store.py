@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import gdcore
-from gdcore import presets
 from gdcore.store import SCHEMA_VERSION, Store, StoreError, history_frame, history_json
+from lab import presets
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -114,7 +114,7 @@ def test_migrations_from_an_empty_database_and_from_the_previous_version(url, re
 
 
 def test_kept_data_only_when_asked_and_the_fingerprint_checks_the_file(tmp_path):
-    from gdcore.data import load_csv
+    from gdcore.data.sources import load_csv
 
     def load_upload(raw, name, **cols):
         return load_csv(raw, name=name, **cols)

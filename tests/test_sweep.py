@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import gdcore
-from gdcore import data
-from gdcore.sweep import (
+from gdcore.data import sources as data
+from lab.sweep import (
     classify,
     describe,
     gd_stability_limit,
@@ -135,7 +135,7 @@ def test_sweep_with_more_steps_than_history_points_runs():
 
 
 def _logistic(x, y):
-    from gdcore.classification import LogisticRegression
+    from gdcore.models.logistic import LogisticRegression
     return LogisticRegression(np.asarray(x, dtype=float).reshape(len(y), -1),
                               np.asarray(y, dtype=float))
 
@@ -181,7 +181,7 @@ def test_a_sweep_over_the_work_budget_is_refused_before_any_run():
 
 
 def test_range_around_holds_the_limit_within_the_bounds():
-    from gdcore.sweep import range_around
+    from lab.sweep import range_around
     assert range_around(1.0, 1e-6, 100.0) == (1e-3, 10.0)
     assert range_around(22.0, 1e-6, 100.0) == (0.022, 100.0)  # cut at the highest allowed
     assert range_around(1e-5, 1e-6, 100.0) == (1e-6, 1e-4)  # cut at the lowest allowed
@@ -192,7 +192,7 @@ def test_stability_map_matches_heavy_ball_theory_on_generated_data():
     edge lr < 2(1 + β)/λmax, every run clearly right of it diverged, and the map's limit is
     (1 + β) times plain gradient descent's."""
     import gdcore
-    from gdcore import sweep as S
+    from lab import sweep as S
     ds = gdcore.load_dataset({"source": "generate", "n": 300, "x_spread": 1.5, "seed": 2})
     problem = gdcore.LinearRegression.from_dataset(ds)
     lrs = S.log_lrs(1e-3, 3.0, 24)
@@ -213,7 +213,7 @@ def test_stability_chart_is_strict_json_and_draws_the_theory_line():
     import json
 
     import gdcore
-    from gdcore import sweep as S
+    from lab import sweep as S
     from ui import sweep_charts as sc
     df = S.stability_map(gdcore.FUNCTIONS["quadratic"], {"epochs": 60}, S.log_lrs(0.01, 3, 8),
                          momenta=(0.0, 0.5, 0.9))

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 import gdcore
-from gdcore import presets, share
+from gdcore.spec import share
+from lab import presets
 from tests.text_safety import MARKER, PAYLOADS, markdown_fields, rendered_markup
 from ui import state
 from ui.text import md, plain_frame

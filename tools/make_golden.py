@@ -1,6 +1,6 @@
 """Generate tests/fixtures/golden.json: reference trajectories computed with real PyTorch.
 
-Every case is one engine run config (exactly what ``gdcore.runner.run`` accepts), the data it runs
+Every case is one engine run config (exactly what ``gdcore.engine.runner.run`` accepts), the data it runs
 on, and what ``torch.optim`` / ``torch.optim.lr_scheduler`` / ``torch.nn.utils.clip_grad_*`` do with
 it in float64, step by step. ``tests/test_golden.py`` replays each config through the engine and
 compares; the test suite itself never needs torch.
@@ -22,7 +22,7 @@ parameter layout (one tensor ``[w..., b]`` or two tensors ``w``, ``b``) rotate o
 Schedule parameters are scaled to the number of scheduler steps in the run, so every schedule
 changes the lr within it (cosine_past goes through eta_min and back up; plateau patience and
 cooldown vary between cells). Clip thresholds are 0.4 x the starting gradient, so clipping bites.
-A handful of extra cases run on the engine's test functions (``gdcore.problems``), one of them with
+A handful of extra cases run on the engine's test functions (``gdcore.models``), one of them with
 a ReduceLROnPlateau reduction that ``eps`` suppresses. ``check`` rejects a case that diverges,
 converges to rounding level, never clips, never changes its lr, or has a plateau decision within
 1e-8 of a tie (a rounding-level difference could flip it).
@@ -45,7 +45,7 @@ schedule is stepped per epoch and per update (the rotation is in ``family_cases`
   not diagonal; mini-batches end on a partial batch (8, 8, 8, 6), are exact (6 x 4), and end on
   a single row (4 x 5, 1). The test replays them on both loops, as the earlier linear cases.
 - ``logistic-*``: logistic regression, ``meta.problem == "logistic"`` (the engine's
-  ``gdcore.classification.LogisticRegression``; a run config has no problem field), torch's loss
+  ``gdcore.models.logistic.LogisticRegression``; a run config has no problem field), torch's loss
   ``binary_cross_entropy_with_logits`` (mean), 0/1 labels on 1, 2 and 4 features
   (``LOGISTIC_DATASETS``), drawn from a logistic model so the classes overlap;
   ``_logistic_optimum`` proves each data set non-separable (Newton reaches a zero gradient).
@@ -56,7 +56,7 @@ schedule is stepped per epoch and per update (the rotation is in ``family_cases`
   the test replays these on the interpreter and checks that the compiled loop declines them.
 
 No family has shuffled cases: the generator visits rows in file order only (it does not
-reimplement the engine's seeded shuffle, ``gdcore.rng``).
+reimplement the engine's seeded shuffle, ``gdcore.engine.rng``).
 
 ``check`` also rejects, in every family: a clip decision within 1e-8 (relative) of flipping; a
 logistic run with a logit within 1e-9 of 0 (rounding could flip a row's class in the accuracy);
@@ -346,7 +346,7 @@ def make_scheduler(opt: torch.optim.Optimizer, cfg: dict):
     raise ValueError(name)
 
 
-# test functions, written as in gdcore/problems.py (autograd supplies the gradients)
+# test functions, written as in gdcore/models/__init__.py (autograd supplies the gradients)
 FUNCTIONS = {
     "quadratic": lambda p: (p[0] - 4.0) ** 2 + 2.0,
     "double_well": lambda p: p[0] ** 4 - 8.0 * p[0] ** 2 + p[0] + 10.0,

@@ -5,11 +5,11 @@ left to diverge without a word.
   learning rates from the data's curvature), with a note saying so.
 * Edited runs are left as they are, but any whose learning rate is at or above its stability
   limit for this data is named next to the runs, with the limit, and one click fits the rates
-  to the data (``gdcore.presets.fit_learning_rates``).
+  to the data (``lab.presets.fit_learning_rates``).
 * Data whose loss surface is a long narrow valley (x in the hundreds, say) gets a note saying
   why plain gradient descent is hopeless on it, with one click to standardize.
 
-The numbers all come from ``gdcore.presets``; this module only decides what to show.
+The numbers all come from ``lab.presets``; this module only decides what to show.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 
 import streamlit as st
 
-from gdcore import presets
 from gdcore.errors import GDError
 from gdcore.limits import LIMITS
+from lab import presets
 from ui import state
 from ui.widgets import escape_md
 

@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 
-_PACKAGES = ("gdcore", "ui")
+_PACKAGES = ("gdcore", "lab", "ui")
 _lock = threading.Lock()
 _loaded: dict[str, int | None] = {}  # module name -> its file's mtime (ns) when noted
 

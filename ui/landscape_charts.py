@@ -1,4 +1,4 @@
-"""Chart builders for the loss-landscape page: tidy DataFrames (from ``gdcore.landscape``) ->
+"""Chart builders for the loss-landscape page: tidy DataFrames (from ``lab.landscape``) ->
 alt.Chart. 1-D: the curve with every run's steps; 2-D: a log-coloured heatmap with paths and the
 known minima; basins of attraction as starting points marked by the minimum they reach.
 
@@ -11,14 +11,14 @@ Only finite numbers reach a spec (rows with a non-finite position are left out, 
 non-finite cells become empty). The curve and contour charts frame the function and clamp:
 a run that left the frame is drawn at its edge.
 
-The reference methods' trial points (``gdcore.landscape.step_trials``) go on both: a rejected
+The reference methods' trial points (``lab.landscape.step_trials``) go on both: a rejected
 trial is a × in its run's colour, the accepted one a dot with a black ring, joined to the
 step's start by a dashed segment along the search direction (on the curve: the
 sufficient-decrease line the trials had to get under); trials off the frame are left out,
 and the segment is cut at the frame. On the map, the Hessian's eigenvector directions at
-one point (``gdcore.landscape.curvature_axes``) are white segments, solid where the surface
+one point (``lab.landscape.curvature_axes``) are white segments, solid where the surface
 curves up, dashed where it curves down; on the curve, the parabola that fits at one point
-(``gdcore.landscape.quadratic_model``) is a dashed grey line."""
+(``lab.landscape.quadratic_model``) is a dashed grey line."""
 
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ def _segments(rows: list[tuple[str, float, float, float, float]], a: str, b: str
 def _trial_marks(trials: pd.DataFrame | None, X, Y, a: str, b: str, box, color,
                  seg_end: tuple[str, str]) -> list[alt.Chart]:
     """The trial points of each line-search / Newton run (columns of
-    ``gdcore.landscape.step_trials``), drawn at (a, b): × where rejected, a ringed dot where
+    ``lab.landscape.step_trials``), drawn at (a, b): × where rejected, a ringed dot where
     accepted (or taken), and a dashed segment from the step's start (``from_a``,
     ``from_b``) to the first trial's (``seg_end``) along the search direction."""
     if trials is None or trials.empty or not {a, b, "run"} <= set(trials.columns):
@@ -205,7 +205,7 @@ def _trial_marks(trials: pd.DataFrame | None, X, Y, a: str, b: str, box, color,
 
 def _axes_marks(axes: pd.DataFrame | None, X, Y, a: str, b: str, box,
                 big: bool) -> list[alt.Chart]:
-    """The Hessian's eigenvector directions at a point (``gdcore.landscape.curvature_axes``):
+    """The Hessian's eigenvector directions at a point (``lab.landscape.curvature_axes``):
     white segments over a dark outline, solid / dashed as the surface curves up / down, each
     labelled ("λ1", "λ2") at one end, its eigenvalue in the tooltip."""
     if axes is None or axes.empty or not {a, b, "axis", "end"} <= set(axes.columns):
@@ -288,7 +288,7 @@ def curve_chart(curve_df: pd.DataFrame, path_df: pd.DataFrame, now_df: pd.DataFr
 
 def heatmap(surface: pd.DataFrame, names: tuple[str, str], domains: tuple[list, list], *,
             legend: alt.Legend | None = None) -> alt.Chart:
-    """A 2-D loss (``gdcore.landscape.surface``: cell centres ``names``, widths ``dw1``,
+    """A 2-D loss (``lab.landscape.surface``: cell centres ``names``, widths ``dw1``,
     ``dw2``) as filled cells coloured by ``level`` (log10 of the loss above its minimum,
     darker is lower), on clamped scales over ``domains``; a colour legend when ``legend``."""
     a, b = names

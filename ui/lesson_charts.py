@@ -1,4 +1,4 @@
-"""Chart builders for the lessons: tidy DataFrames (from ``gdcore.lessons``) -> alt.Chart.
+"""Chart builders for the lessons: tidy DataFrames (from ``lab.lessons``) -> alt.Chart.
 
 Groups (a learning rate, a method, a schedule) get the dashboard's palette in the order they
 come (not the theme's shades of one hue); ``big``: fonts for a projector (classroom mode).
@@ -222,7 +222,7 @@ def _dashes(groups) -> alt.Scale:
 def margin_chart(curves: pd.DataFrame, at: pd.DataFrame, y: str, *, y_title: str,
                  height: int = 300, big: bool = False,
                  legend_columns: int | None = None) -> alt.LayerChart:
-    """Each per-row loss (``loss`` groups of ``gdcore.lessons.row_losses``) against the margin
+    """Each per-row loss (``loss`` groups of ``lab.lessons.row_losses``) against the margin
     y·z: column ``y`` ("value" or "push") of ``curves``, a dashed rule at the margin of the
     row in ``at`` (the same columns, one margin) and its values as large dots. The wrong side
     (margin < 0) is shaded."""
@@ -260,7 +260,7 @@ def valley_chart(surface_df: pd.DataFrame, path_df: pd.DataFrame, *,
                  names: tuple[str, str] = ("w1", "w2"), minimum: tuple[float, float] = (0, 0),
                  height: int = 300, big: bool = False,
                  legend_columns: int | None = None) -> alt.LayerChart:
-    """A 2-D loss (``gdcore.landscape.surface``: the heatmap's colour is log10 of the loss
+    """A 2-D loss (``lab.landscape.surface``: the heatmap's colour is log10 of the loss
     above its minimum, darker is lower; no colour bar, the caption says so: the chart keeps
     its width) with each run's path (``run``, ``step`` and the two parameters), every step
     drawn (a zig-zag thinned to every other step would vanish), the start and the minimum

@@ -24,13 +24,13 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import gdcore
-import gdcore.methods
-import gdcore.repeats
-import gdcore.stats
-from gdcore import isolated
+import gdcore.engine.repeats
+import gdcore.engine.stats
+import gdcore.rules.methods
+from gdcore.engine import isolated
+from gdcore.engine.plan import at_index
 from gdcore.errors import GDError
-from gdcore.export import csv_text
-from gdcore.plan import at_index
+from gdcore.spec.export import csv_text
 from ui import charts, render, text, version
 from ui.shared import SharedStore
 
@@ -143,9 +143,9 @@ class Outcome:
     repeats_vary: tuple[str, ...] = ("shuffle",)
 
     @property
-    def spreads(self) -> dict[str, gdcore.repeats.Spread]:
+    def spreads(self) -> dict[str, gdcore.engine.repeats.Spread]:
         """Per run name, what its repeats did (empty without repeats)."""
-        return {rs[0].name: gdcore.repeats.spread(rs) for rs in self.repeats
+        return {rs[0].name: gdcore.engine.repeats.spread(rs) for rs in self.repeats
                 if self.n_repeats > 1 and rs}
 
     @property
@@ -231,7 +231,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     for i, cfg in enumerate(experiment.runs):
         mine: list[gdcore.RunResult] = []
         try:
-            reps = gdcore.repeats.repeat_configs(cfg, spec, problem)
+            reps = gdcore.engine.repeats.repeat_configs(cfg, spec, problem)
         except GDError as err:
             out.errors.append((cfg.name, str(at_index(err, cfg, i))
                                if isinstance(err, gdcore.ConfigError) else str(err)))
@@ -302,7 +302,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     box.empty()
     if stop_asked:
         st.session_state.pop(STOP, None)
-    ref = gdcore.runner.reference_point(problem)
+    ref = gdcore.engine.runner.reference_point(problem)
     out.reference = ({} if ref is None else
                      {nm: float(v) for nm, v in zip(problem.param_names, ref)})
     out.reference_loss = float(problem.min_value)
@@ -314,7 +314,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
 
 def over_budget(experiment: gdcore.Experiment, dataset) -> str | None:
     """Why ``experiment`` is too much work on ``dataset`` (see ``gdcore.limits``), or None."""
-    return gdcore.runner.over_budget(
+    return gdcore.engine.runner.over_budget(
         experiment, _problem(version.CODE, dataset.content_hash(), experiment.problem, dataset))
 
 
@@ -365,14 +365,14 @@ def original_point(dataset, outcome: Outcome) -> list[float] | None:
 
 def conditioning(outcome: Outcome):
     """The curvature at the reference point (at the zero start when there is none), as
-    :class:`gdcore.methods.Conditioning`, and where it was taken."""
+    :class:`gdcore.rules.methods.Conditioning`, and where it was taken."""
     problem = outcome.problem
     if outcome.reference:
         at = [outcome.reference[nm] for nm in outcome.params]
         where = "least-squares answer" if outcome.kind == "linear" else "optimum"
     else:
         at, where = [0.0] * len(outcome.params), "start (0)"
-    return gdcore.methods.conditioning(problem.hessian(np.asarray(at, dtype=float))), where
+    return gdcore.rules.methods.conditioning(problem.hessian(np.asarray(at, dtype=float))), where
 
 
 def fit_lines(outcome: Outcome) -> pd.DataFrame:
@@ -663,7 +663,7 @@ def by_setting(outcome: Outcome, experiment: gdcore.Experiment, setting: str) ->
                "seeds": len(reps), "diverged": len(reps) - len(ok),
                "status": "diverged" if not ok else "ok"}
         for metric in ("final_loss", "best_loss"):
-            lo, mid, hi = gdcore.repeats.quantiles([getattr(r, metric) for r in ok])
+            lo, mid, hi = gdcore.engine.repeats.quantiles([getattr(r, metric) for r in ok])
             row.update({f"{metric}": mid, f"{metric}_lo": lo, f"{metric}_hi": hi})
         rows.append(row)
     return pd.DataFrame(rows, columns=["run", "optimizer", "value", "seeds", "diverged",
@@ -694,13 +694,13 @@ def verdict_pair(outcome: Outcome) -> tuple[str, str] | None:
     return order[0], order[1]
 
 
-def verdict(outcome: Outcome, a: str, b: str) -> gdcore.stats.Verdict:
-    """The paired comparison of runs ``a`` and ``b`` over their repeats (gdcore.stats)."""
+def verdict(outcome: Outcome, a: str, b: str) -> gdcore.engine.stats.Verdict:
+    """The paired comparison of runs ``a`` and ``b`` over their repeats (gdcore.engine.stats)."""
     by_name = {rs[0].name: rs for rs in outcome.repeats}
     ra, rb = by_name[a], by_name[b]
     n = min(len(ra), len(rb))  # (a stopped run may have fewer)
     ra, rb = ra[:n], rb[:n]
-    return gdcore.stats.verdict(
+    return gdcore.engine.stats.verdict(
         a, b, [r.final_loss for r in ra], [r.final_loss for r in rb],
         diverged_a=[r.status == "diverged" for r in ra],
         diverged_b=[r.status == "diverged" for r in rb],

@@ -15,9 +15,9 @@ from typing import Any
 import streamlit as st
 
 import gdcore
-from gdcore.config import MAX_NAME_CHARS
 from gdcore.limits import LIMITS
-from gdcore.methods import DEFAULTS as METHOD_DEFAULTS
+from gdcore.rules.methods import DEFAULTS as METHOD_DEFAULTS
+from gdcore.spec.config import MAX_NAME_CHARS
 from ui import state
 from ui.widgets import escape_md
 

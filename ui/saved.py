@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 import gdcore
-from gdcore.runner import ExperimentResult
+from gdcore.engine.runner import ExperimentResult
 from gdcore.store import Store, StoreError, default_url
 from ui.text import escape_md
 

@@ -5,7 +5,7 @@ and in the URL.
 * ``st.session_state["setup_version"]`` counts replacements (preset, JSON import, shared link,
   add/duplicate/remove a run): widget keys include it, so widgets restart from the new setup.
 * The URL holds the whole setup in one query parameter, ``?s=<token>`` (see
-  :mod:`gdcore.share`), so a copied link reproduces it on another machine.
+  :mod:`gdcore.spec.share`), so a copied link reproduces it on another machine.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 import streamlit as st
 
 import gdcore
-from gdcore import share
 from gdcore.errors import GDError
+from gdcore.spec import share
 
 SETUP = "setup"
 VERSION = "setup_version"
@@ -73,7 +73,7 @@ def _over_budget(exp: gdcore.Experiment) -> str | None:
                                                                      problem=exp.problem))
     except GDError:
         return None  # the data picker says what is wrong with the data itself
-    return gdcore.runner.over_budget(exp, problem)
+    return gdcore.engine.runner.over_budget(exp, problem)
 
 
 def current() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Chart builders for the learning-rate sweep: tidy DataFrame (from ``gdcore.sweep``) -> alt.Chart.
+"""Chart builders for the learning-rate sweep: tidy DataFrame (from ``lab.sweep``) -> alt.Chart.
 
 Both axes are true log scales. Nothing zero, negative or infinite reaches them: values are floored
 at a small positive number, and diverged runs (whatever their last loss) and values too large to
@@ -138,7 +138,7 @@ def _edges(values) -> np.ndarray:
 
 
 def stability_chart(df: pd.DataFrame, *, height: int = 360, big: bool = False) -> alt.LayerChart:
-    """The learning rate × momentum map (``gdcore.sweep.stability_map``): one cell per run,
+    """The learning rate × momentum map (``lab.sweep.stability_map``): one cell per run,
     coloured by its label, and the theory's boundary lr = 2(1 + β)/λmax as a black line
     (stable to its left). Log learning-rate axis; the cells' edges lie halfway between the
     grid's rates (geometrically) and momenta."""

@@ -25,7 +25,7 @@ import streamlit as st
 
 from ui import fresh, memory
 
-_PACKAGES = ("gdcore", "ui")
+_PACKAGES = ("gdcore", "lab", "ui")
 _SEEN = "_code_version"  # in session state: the CODE this session's values were made under
 
 # This import of the app's modules. Not a digest of the sources: Streamlit may drop and import

@@ -20,8 +20,8 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import gdcore
-from gdcore import columns as gcolumns
-from gdcore import data as gdata
+from gdcore.data import columns as gcolumns
+from gdcore.data import sources as gdata
 from gdcore.errors import DataError, GDError
 from gdcore.limits import LIMITS, MAX_COLUMN_NAME_CHARS
 from ui import version as code_version
@@ -157,7 +157,7 @@ def _generated_widgets(k: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _classes_widgets(k: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """Two clouds of points, one per class (``gdcore.data.generate_classes``)."""
+    """Two clouds of points, one per class (``gdcore.data.sources.generate_classes``)."""
     d = {**gdata.CLASSES_DEFAULTS, **{a: b for a, b in cfg.items()
                                       if a in gdata.CLASSES_DEFAULTS}}
     c1, c2 = st.columns(2)
@@ -192,7 +192,7 @@ def _positive_picker(k: str, ds: gdata.Dataset, cfg: Mapping[str, Any]) -> Any:
 
 def gdata_show(label: Any) -> str:
     """A class label as text (never markup: radio options are plain text)."""
-    from gdcore.dataset import show_label
+    from gdcore.data.dataset import show_label
 
     return show_label(label)
 
@@ -387,7 +387,7 @@ def _forget_upload(key_prefix: str) -> None:
 
 
 def default_columns(table: pd.DataFrame, numeric: list[str]) -> tuple[str, str]:
-    """A first (x, y) for an uploaded table (see :func:`gdcore.columns.guess_line`)."""
+    """A first (x, y) for an uploaded table (see :func:`gdcore.data.columns.guess_line`)."""
     guess = gcolumns.guess_line(table, numeric)
     return guess.x, guess.y
 

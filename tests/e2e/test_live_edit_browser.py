@@ -97,9 +97,9 @@ def test_sessions_survive_an_engine_edit_under_a_running_server(browser, tmp_pat
             page.goto(base + "/", timeout=120_000)
             _wait_drawn(page, "generated (n=200")
 
-            _edit(app / "gdcore" / "problems.py", *PROBLEM_EDIT)
-            _edit(app / "gdcore" / "runner.py", *RUNNER_EDIT)
-            _edit(app / "gdcore" / "data.py", *DATA_EDIT)
+            _edit(app / "gdcore" / "models" / "rows.py", *PROBLEM_EDIT)
+            _edit(app / "gdcore" / "engine" / "runner.py", *RUNNER_EDIT)
+            _edit(app / "gdcore" / "data" / "sources.py", *DATA_EDIT)
 
             _wait_drawn(page, "made (n=200")  # the open session reran on the new code
             page.get_by_text("Log-scale x").click()  # and keeps working
@@ -157,7 +157,7 @@ def test_a_deploy_while_nobody_is_connected_reaches_the_next_visitor(browser, tm
             "radio", name="Step (updates)").count() == 1
         first.close()  # nobody is connected now
 
-        _edit(app / "gdcore" / "data.py", *DATA_EDIT)
+        _edit(app / "gdcore" / "data" / "sources.py", *DATA_EDIT)
         _edit(app / "ui" / "charts.py", '"step": "Step (updates)"', '"step": "Step (edited)"')
 
         later = browser.new_context(viewport={"width": 1400, "height": 2300})

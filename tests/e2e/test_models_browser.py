@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from gdcore import presets, share
+from gdcore.spec import share
+from lab import presets
 
 from .conftest import new_app_page, screenshot, wait_idle
 from .test_dashboard_browser import CHARTS, EXCEPTION, charts_drawn

@@ -172,7 +172,6 @@ def test_sweep_on_data_with_every_variant(browser, app_server, width):
         choose(page, "Problem", "linear regression on data")
         choose(page, "Variants", "mini-batch", "stochastic (batch 1)")
         choose(page, "Optimizers", "adam")
-        wait_idle(page)
         check_rendered(page)
         assert page.get_by_text("stochastic (batch 1) · adam").count() >= 1
         shots(page, "page-sweep-data-default", width, height)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from gdcore import presets, share
+from gdcore.spec import share
+from lab import presets
 
 from .conftest import new_app_page, open_page, screenshot
 from .test_dashboard_browser import EXCEPTION, charts_drawn

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from gdcore import share
+from gdcore.spec import share
 
 from .conftest import new_app_page, screenshot
 from .test_dashboard_browser import EXCEPTION, charts_drawn

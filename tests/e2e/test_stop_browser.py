@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from gdcore import share
+from gdcore.spec import share
 
 from .conftest import ROOT, app_context, screenshot, streamlit_server, wait_idle, watched_page
 from .test_dashboard_browser import EXCEPTION, charts_drawn

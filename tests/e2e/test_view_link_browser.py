@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gdcore import presets
+from lab import presets
 
 from .conftest import new_app_page, screenshot, wait_idle
 from .test_dashboard_browser import charts_drawn
