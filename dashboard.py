@@ -486,7 +486,7 @@ def _results(experiment, choice, height: int) -> None:
     st.caption("The address bar holds the whole setup: copy it to share or bookmark this "
                "comparison. Uploaded data is not in the link.")
     if not classroom:
-        saved.save_control(experiment, outcome, choice.dataset,
+        saved.save_control(lambda: saved.result_of(experiment, outcome, choice.dataset),
                            upload=saved.kept_upload() if choice.uploaded else None)
 
 

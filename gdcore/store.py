@@ -302,7 +302,8 @@ class Store:
 
     def runs(self) -> pd.DataFrame:
         """Every stored run across experiments: experiment id and name, run, its settings'
-        optimizer and learning rate, and its summary's final loss, steps to converge, status."""
+        optimizer and learning rate, its summary's final loss, steps to converge, status, and
+        ``settings``: the whole run as the setup holds it (the engine's run dict)."""
         sa = self._sa
 
         def read(conn):
@@ -319,10 +320,10 @@ class Store:
                         "batch_size": str(cfg.get("batch_size", "full")),
                         "status": s.get("status"),
                         "final_loss": s.get("final_loss"),
-                        "steps_to_converge": s.get("steps_to_converge")})
+                        "steps_to_converge": s.get("steps_to_converge"), "settings": cfg})
         return pd.DataFrame(out, columns=["experiment", "experiment name", "run", "optimizer",
                                           "lr", "batch_size", "status", "final_loss",
-                                          "steps_to_converge"])
+                                          "steps_to_converge", "settings"])
 
     def get(self, eid: int) -> dict[str, Any]:
         """Experiment ``eid``: its fields, the parsed setup (``experiment``), and ``runs``: per

@@ -269,7 +269,8 @@ def leaderboard(store: Store, code: str, *, hidden: bool = False) -> pd.DataFram
     df = df.assign(_unranked=df["score"].isna()).sort_values(
         ["_unranked", "score", "submitted"], kind="stable").drop(columns="_unranked")
     ranked = df["score"].notna().to_numpy()
-    df.insert(0, "rank", [i + 1 if ok else None for i, ok in enumerate(ranked)])
+    df.insert(0, "rank", pd.array([i + 1 if ok else None for i, ok in enumerate(ranked)],
+                                  dtype="Int64"))  # unranked: empty, not "None"
     if not hidden:
         df = df.drop(columns=["entry", "hidden"])
     return df.reset_index(drop=True)

@@ -34,6 +34,7 @@ import pandas as pd
 from gdcore.engine.runner import RunResult, run, runs_work
 from gdcore.errors import ConfigError
 from gdcore.limits import LIMITS, budget_problem, updates_per_epoch
+from gdcore.limits import MAX_RUNS as EXPERIMENT_RUNS
 from gdcore.spec.config import parse_run
 
 LABELS = ("converged", "oscillating", "diverged")
@@ -41,7 +42,7 @@ ALTERNATION = 0.75  # share of consecutive step pairs that must point against ea
 SETTLED = 1e-6  # tail steps below this fraction of the first step count as settled
 TAIL = 1 / 3  # the "last part" of the run that classify() looks at
 GROWTH_TOL = 1e-9  # relative tolerance on "the excess loss grew"
-MAX_RUNS = 400
+MAX_SWEEP_RUNS = 400  # runs in one sweep (variants × optimizers × learning rates)
 MAX_POINTS = int(LIMITS["max_points"].high)  # a longer run's history is evenly spread: classify
 #                                             then sees every k-th step
 
@@ -50,8 +51,8 @@ def log_lrs(lo: float, hi: float, n: int) -> np.ndarray:
     """``n`` log-spaced learning rates from ``lo`` to ``hi`` (both included)."""
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
         raise ConfigError(f"learning-rate range: need 0 < low < high, got {lo:g} .. {hi:g}")
-    if not 2 <= int(n) <= MAX_RUNS:
-        raise ConfigError(f"learning-rate count: must be between 2 and {MAX_RUNS}, got {n}")
+    if not 2 <= int(n) <= MAX_SWEEP_RUNS:
+        raise ConfigError(f"learning-rate count: must be between 2 and {MAX_SWEEP_RUNS}, got {n}")
     return np.geomspace(lo, hi, int(n))
 
 
@@ -166,8 +167,8 @@ def sweep(
     if not optimizers:
         raise ConfigError("optimizers: choose at least one")
     total = len(variants) * len(optimizers) * len(lrs)
-    if total > MAX_RUNS:
-        raise ConfigError(f"sweep: {total} runs is more than the limit of {MAX_RUNS}; "
+    if total > MAX_SWEEP_RUNS:
+        raise ConfigError(f"sweep: {total} runs is more than the limit of {MAX_SWEEP_RUNS}; "
                           "use fewer learning rates, variants or optimizers")
     ref = float(problem.min_value)
     plan = []  # (series, variant, optimizer, lr, parsed run), checked before any runs
@@ -214,6 +215,41 @@ def _as_opt(raw: Any) -> dict[str, Any]:
 
 def _n_steps(problem, cfg) -> int:
     return cfg.epochs * updates_per_epoch(getattr(problem, "n", 1), cfg.batch_size)
+
+
+def best_setup(df: pd.DataFrame, *, problem: str, data: Mapping[str, Any] | None,
+               base_run: Mapping[str, Any],
+               variants: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The experiment a sweep recommends: per series, the run at the learning rate with the
+    lowest final loss among those that did not diverge (of equal losses, the larger rate: it
+    got there with the bolder step), as an experiment in the engine's format, ready to run or
+    save. A series whose every run diverged has no best run and is left out (and said, in
+    ``notes``). Raises ConfigError when no series has one or there are more series than an
+    experiment holds."""
+    variants = {"base": {}} if not variants else dict(variants)
+    runs, left_out = [], []
+    for series, g in df.groupby("series", sort=False):
+        ok = g[g["label"] != "diverged"]
+        if not len(ok):
+            left_out.append(str(series))
+            continue
+        best = ok.sort_values(["final_loss", "lr"], ascending=[True, False]).iloc[0]
+        raw = {**dict(base_run), **dict(variants.get(str(best["variant"]), {})),
+               "name": f"{series} lr={float(best['lr']):.3g}"}
+        raw["optimizer"] = {**_as_opt(raw.get("optimizer")), "name": str(best["optimizer"]),
+                            "lr": float(best["lr"])}
+        runs.append(raw)
+    if not runs:
+        raise ConfigError("sweep: every run diverged, so there is no best learning rate to "
+                          "keep; sweep lower learning rates")
+    if len(runs) > EXPERIMENT_RUNS:
+        raise ConfigError(f"sweep: {len(runs)} series, and an experiment holds at most "
+                          f"{EXPERIMENT_RUNS} runs; choose fewer variants or optimizers")
+    setup: dict[str, Any] = {"problem": problem, "runs": runs}
+    if data is not None:
+        setup["data"] = dict(data)
+    notes = ([f"Left out (every run diverged): {', '.join(left_out)}."] if left_out else [])
+    return {"setup": setup, "notes": notes}
 
 
 def largest_stable_lr(df: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import gdcore
 from gdcore.models.logistic import LogisticRegression
 from gdcore.spec.export import csv_text
 from lab import sweep as S
-from ui import nav, render, results, text, version
+from ui import nav, render, results, saved, text, version
 from ui import sweep_charts as sc
 from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
@@ -124,7 +124,8 @@ if task is not None:
     else:
         with st.expander("Data", expanded=True):
             # shows its own st.error for bad input and keeps the previous data
-            dataset = data_source("sweep", DATA_DEFAULTS[task], problem=task).dataset
+            choice = data_source("sweep", DATA_DEFAULTS[task], problem=task)
+        dataset = choice.dataset
         st.session_state[kept] = dataset
     data_hash = dataset.content_hash()
     variants = {v: dict(VARIANTS[v]) for v in cfg["variants"]}
@@ -235,3 +236,24 @@ if not classroom:
         table(st, df, {"lr": "%.4g"}, wide=("series",))
     st.download_button("Download the sweep as CSV", csv_text(df).encode(),
                        file_name="lr_sweep.csv", mime="text/csv", key="sw_download")
+    try:
+        best = S.best_setup(df, problem=problem_name, variants=variants,
+                            data=choice.config if task is not None else None,
+                            base_run={"epochs": int(cfg["epochs"]), "seed": 0})
+    except gdcore.GDError as err:
+        st.caption(f"Nothing to save: {text.md(err)}")
+    else:
+        for said in best["notes"]:
+            st.caption(text.md(said))
+        uploaded = task is not None and choice.uploaded
+        saved.save_control(
+            lambda: gdcore.run_experiment(best["setup"], dataset=dataset), key="sw_save",
+            upload=saved.kept_upload("sweep") if uploaded else None,
+            label="Save the best runs as an experiment", tags="sweep",
+            note=(f"From a learning-rate sweep: {int(cfg['n'])} learning rates from "
+                  f"{float(cfg['lo']):g} to {float(cfg['hi']):g}, {int(cfg['epochs'])} "
+                  "epochs; each series at the learning rate with its lowest final loss."),
+            what=(f"Kept: {len(best['setup']['runs'])} runs, one per series at its best "
+                  "learning rate (the lowest final loss of the runs that did not diverge), "
+                  "run again in full with their histories. Open them on the Experiments "
+                  "page or back in the comparison page."))

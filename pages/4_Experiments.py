@@ -13,7 +13,7 @@ fresh.modules()  # a source changed under the server: import the app anew (ui/fr
 
 import gdcore
 from gdcore.store import load_export, shown_url
-from ui import charts, nav, render, saved, state
+from ui import charts, nav, render, results, saved, state
 from ui.classroom import apply_classroom
 from ui.text import escape_md
 from ui.version import keep_current
@@ -151,7 +151,15 @@ if ids:
 runs = runs.reset_index(drop=True)
 st.caption("Every run of the selected experiments (of all, when none is selected). Select runs "
            "to overlay their loss curves; click a header to sort.")
-picked = st.dataframe(runs, hide_index=True, on_select="rerun", selection_mode="multi-row",
+differ = st.toggle("Only the settings that differ", value=True, key="exp_differ",
+                   help="Off: every setting of every run. On: only those that are not the same "
+                        "for all the runs listed (the run's name always).")
+shown = runs.drop(columns=["optimizer", "lr", "batch_size", "settings"])
+settings = (results.settings_frame(list(runs["settings"]), differ_only=differ).drop(
+    columns="run") if len(runs) else pd.DataFrame(index=runs.index))
+shown = pd.concat([shown[["experiment", "experiment name", "run"]], settings,
+                   shown.drop(columns=["experiment", "experiment name", "run"])], axis=1)
+picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="multi-row",
                       key="exp_runs", column_config={
                           "experiment name": st.column_config.TextColumn(width="medium"),
                           "run": st.column_config.TextColumn(width="medium", pinned=True),

@@ -97,6 +97,14 @@ def test_experiments_page_lists_filters_renames_overlays_deletes_and_undoes(stor
     assert not at.exception, at.exception
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert "Loss of the selected runs" in json.dumps(spec.get("title"))
+    # the runs table: the settings that differ across the two experiments' runs, or all of them
+    differ = set(at.dataframe[1].value.columns)
+    at.toggle(key="exp_differ").set_value(False).run()
+    every = set(at.dataframe[1].value.columns)
+    assert {"optimizer", "optimizer.lr", "epochs"} <= differ < every
+    assert "clip.name" in every - differ  # no run of either clips: the same everywhere
+    assert {"experiment", "run", "final_loss"} <= differ
+    at.toggle(key="exp_differ").set_value(True).run()
     # delete, then undo
     at.session_state["exp_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
@@ -152,3 +160,33 @@ def test_names_from_the_store_are_shown_as_text(store_url):
     undo = at.button(key="exp_undo_button")
     assert not rendered_markup([("button", undo.label)], [name]), undo.label
     assert store.list().empty and eid
+
+
+def test_save_from_the_sweep_page_keeps_each_series_at_its_best_learning_rate(store_url):
+    at = AppTest.from_file("../pages/2_Learning_rate_sweep.py", default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert "Save the best runs as an experiment" in [p.proto.popover.label for p in at.get("popover")]
+    at = _save_as(at, "sw_save", "best rates", "sweep, monday")
+    assert not at.exception, at.exception
+    assert "Saved as experiment 1" in texts(at.success)
+    saved = Store(store_url).get(1)
+    assert saved["tags"] == ["sweep", "monday"] and "learning-rate sweep" in saved["note"]
+    runs = saved["experiment"].runs
+    # the page's own sweep table is the truth: one run per series, at its best rate
+    table = next(d.value for d in at.dataframe if "label" in d.value.columns)
+    assert len(runs) == table["series"].nunique()
+    for run_cfg, kept in zip(runs, saved["runs"]):
+        series = table[(table["series"] == run_cfg.name.split(" lr=")[0])
+                       & (table["label"] != "diverged")]
+        lowest = series[series["final_loss"] == series["final_loss"].min()]
+        assert run_cfg.optimizer.lr == lowest["lr"].max()  # of equal losses, the bolder step
+        assert kept["summary"]["final_loss"] == pytest.approx(series["final_loss"].min(),
+                                                               rel=1e-12)
+
+
+def _save_as(at, key: str, name: str, tags: str) -> AppTest:
+    at.text_input(key=f"{key}_name").set_value(name)
+    at.text_input(key=f"{key}_tags").set_value(tags)
+    at.run()
+    at.button(key=f"{key}_go").click()
+    return at.run()

@@ -46,6 +46,7 @@ def test_the_server_scores_what_it_ran_and_ranks_the_board(store):
     board = C.leaderboard(store, code)
     assert board["name"].tolist() == ["Ada", "Bo", "Cy"]
     assert board["rank"].tolist()[:2] == [1, 2] and board["rank"].isna().tolist()[2]
+    assert str(board["rank"].dtype) == "Int64"  # an unranked entry shows empty, not "None"
     assert board["optimizer.lr"].tolist() == [0.5, 0.01, 5.0]
     assert b["score"] > a["score"]
 

@@ -6,6 +6,7 @@ import pytest
 import gdcore
 from gdcore.data import sources as data
 from lab.sweep import (
+    best_setup,
     classify,
     describe,
     gd_stability_limit,
@@ -221,3 +222,46 @@ def test_stability_chart_is_strict_json_and_draws_the_theory_line():
     json.dumps(spec, allow_nan=False)
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["rect", "line"]
+
+
+def test_best_setup_keeps_each_series_at_its_lowest_final_loss_that_did_not_diverge():
+    ds = data.generate(n=300, seed=4)
+    prob = gdcore.LinearRegression.from_dataset(ds)
+    variants = {"full": {"batch_size": "full"}, "mini": {"batch_size": 16}}
+    base = {"epochs": 15, "seed": 0}
+    df = sweep(prob, base, log_lrs(1e-3, 30, 9), variants=variants, optimizers=("sgd", "adam"))
+    assert (df["label"] == "diverged").any()  # the grid reaches past the edge
+    got = best_setup(df, problem="linear", data={"source": "generate", "n": 300, "seed": 4},
+                     base_run=base, variants=variants)
+    runs = got["setup"]["runs"]
+    assert [r["name"].split(" lr=")[0] for r in runs] == list(dict.fromkeys(df["series"]))
+    res = gdcore.run_experiment(got["setup"], engine="python")
+    for run_cfg, result in zip(runs, res.runs):
+        series = df[(df["series"] == run_cfg["name"].split(" lr=")[0])
+                    & (df["label"] != "diverged")]
+        lowest = series["final_loss"].min()  # the sweep's own runs are the truth
+        at_lowest = series[series["final_loss"] == lowest]
+        assert run_cfg["optimizer"]["lr"] == at_lowest["lr"].max()  # ties: the bolder step
+        assert result.final_loss == pytest.approx(lowest, rel=1e-12)
+        assert run_cfg["batch_size"] == variants[run_cfg["name"].split(" · ")[0]]["batch_size"]
+
+
+def test_best_setup_leaves_out_a_series_that_always_diverged_and_refuses_when_none_is_left():
+    df = sweep(QUAD, BASE, [0.5, 1.5, 3.0], optimizers=("sgd", "adam"))
+    df.loc[df["optimizer"] == "sgd", "label"] = "diverged"  # a series with no stable run
+    got = best_setup(df, problem="quadratic", data=None, base_run=BASE)
+    assert [r["optimizer"]["name"] for r in got["setup"]["runs"]] == ["adam"]
+    assert got["notes"] == ["Left out (every run diverged): sgd."]
+    assert "data" not in got["setup"]
+    df["label"] = "diverged"
+    with pytest.raises(gdcore.ConfigError, match="every run diverged"):
+        best_setup(df, problem="quadratic", data=None, base_run=BASE)
+
+
+def test_best_setup_refuses_more_series_than_an_experiment_holds():
+    opts = list(gdcore.OPTIMIZER_DEFAULTS)
+    variants = {f"v{i}": {} for i in range(3)}
+    df = sweep(QUAD, {"epochs": 5}, [0.01, 0.1], variants=variants, optimizers=opts)
+    assert df["series"].nunique() > gdcore.limits.MAX_RUNS
+    with pytest.raises(gdcore.ConfigError, match="choose fewer variants or optimizers"):
+        best_setup(df, problem="quadratic", data=None, base_run={"epochs": 5}, variants=variants)

@@ -592,12 +592,18 @@ def settings_table(experiment: gdcore.Experiment, *, differ_only: bool = False) 
     """One row per run, one column per setting (``optimizer.lr``, ``schedule.name`` ...), as
     the engine's format names them. ``differ_only``: only the settings that are not the same
     for every run (the run's name always)."""
+    return settings_frame([cfg.to_dict() for cfg in experiment.runs], differ_only=differ_only)
+
+
+def settings_frame(run_dicts: list[dict[str, Any]], *, differ_only: bool = False) -> pd.DataFrame:
+    """:func:`settings_table` of runs given as the engine's run dicts (e.g. from the store,
+    across experiments): ``run``, ``optimizer``, then one column per setting."""
     rows = []
-    for cfg in experiment.runs:
+    for raw in run_dicts:
         row: dict[str, Any] = {}
-        _flat("", cfg.to_dict(), row)
+        _flat("", raw, row)
         row.pop("optimizer.name", None)
-        rows.append({"run": cfg.name, "optimizer": cfg.optimizer.name,
+        rows.append({"run": raw.get("name"), "optimizer": (raw.get("optimizer") or {}).get("name"),
                      **{k: v for k, v in row.items() if k != "name"}})
     table = pd.DataFrame(rows)
     # a setting one run has and another lacks is shown empty there, not as a number; a column

@@ -236,7 +236,7 @@ def _run_form(run: Mapping[str, Any], i: int, key: str, n_rows: int,
                                                defaults.divergence_factor)), f"{key}.div")
     b1, b2 = st.columns(2)
     b1.button("Duplicate", key=f"{key}.dup", on_click=state.duplicate_run, args=(i,),
-              disabled=len(state.current()["runs"]) >= state.MAX_RUNS, width="stretch")
+              disabled=len(state.current()["runs"]) >= state.MAX_EDITOR_RUNS, width="stretch")
     b2.button("Remove", key=f"{key}.del", on_click=state.remove_run, args=(i,),
               disabled=len(state.current()["runs"]) <= 1, width="stretch")
     return out
@@ -275,7 +275,7 @@ def run_editor(runs: list[Mapping[str, Any]], *, n_rows: int,
         else:
             out.append(_as_is(run, n_rows))
     st.button("Add run", key=f"run.v{v}.add", on_click=state.add_run, icon=":material/add:",
-              disabled=len(runs) >= state.MAX_RUNS, width="stretch")
+              disabled=len(runs) >= state.MAX_EDITOR_RUNS, width="stretch")
     return out
 
 

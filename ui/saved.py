@@ -5,6 +5,7 @@ the page; the page keeps working without it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -51,21 +52,28 @@ def result_of(experiment: gdcore.Experiment, outcome, dataset) -> ExperimentResu
                             dict(outcome.reference), float(outcome.reference_loss), repeats)
 
 
-def save_control(experiment: gdcore.Experiment, outcome, dataset, *,
-                 upload: tuple[str, bytes] | None) -> None:
+def save_control(make_result: Callable[[], ExperimentResult], *,
+                 upload: tuple[str, bytes] | None, key: str = "save", label: str =
+                 "Save this experiment", tags: str = "", note: str = "",
+                 what: str | None = None) -> None:
     """A popover: name, note, tags, and (with uploaded data) whether to keep the file with it;
-    one click saves. ``upload``: the uploaded file's name and bytes, when the data is one."""
-    said = st.session_state.pop(SAVED_NOTE, None)
+    one click saves what ``make_result()`` returns (called only then). ``upload``: the uploaded
+    file's name and bytes, when the data is one; ``key`` prefixes the widgets' keys (one
+    control per page); ``tags`` and ``note`` prefill; ``what`` says what is kept."""
+    said = st.session_state.pop(f"{key}.{SAVED_NOTE}", None)
     if said:
         st.success(escape_md(said))
-    with st.popover("Save this experiment", icon=":material/save:", width="stretch"):
-        name = st.text_input("Experiment name", max_chars=200, key="save_name",
+    with st.popover(label, icon=":material/save:", width="stretch"):
+        if what:
+            st.caption(escape_md(what))
+        name = st.text_input("Experiment name", max_chars=200, key=f"{key}_name",
                              placeholder="e.g. learning rates on my data")
-        note = st.text_area("Note", max_chars=5000, key="save_note", height=80)
-        tags = st.text_input("Tags (comma-separated)", max_chars=400, key="save_tags")
+        note = st.text_area("Note", value=note, max_chars=5000, key=f"{key}_note", height=80)
+        tags = st.text_input("Tags (comma-separated)", value=tags, max_chars=400,
+                             key=f"{key}_tags")
         keep = False
         if upload is not None:
-            keep = st.checkbox("Keep the data file with it", value=False, key="save_keep",
+            keep = st.checkbox("Keep the data file with it", value=False, key=f"{key}_keep",
                                help="Off: only the data's fingerprint is kept (its columns, "
                                     "row count and a content hash), and reopening the "
                                     "experiment asks for the same file. On: the file itself "
@@ -73,19 +81,20 @@ def save_control(experiment: gdcore.Experiment, outcome, dataset, *,
             st.caption(f"Uploaded data: {escape_md(upload[0])}; " + (
                 "the file is stored with the experiment." if keep else
                 "only its fingerprint is stored."))
-        if st.button("Save", type="primary", key="save_go", disabled=not name.strip()):
+        if st.button("Save", type="primary", key=f"{key}_go", disabled=not name.strip()):
             where = store()
             if where is None:
                 return
             try:
-                eid = where.save(name, result_of(experiment, outcome, dataset), note=note,
-                                 tags=tags, data_bytes=upload[1] if keep and upload else None,
+                eid = where.save(name, make_result(), note=note, tags=tags,
+                                 data_bytes=upload[1] if keep and upload else None,
                                  data_name=upload[0] if keep and upload else None)
             except gdcore.GDError as err:
                 st.error(escape_md(err))
                 return
-            st.session_state[SAVED_NOTE] = (f"Saved as experiment {eid} ({' '.join(name.split())})"
-                                            ": see the Experiments page.")
+            st.session_state[f"{key}.{SAVED_NOTE}"] = (
+                f"Saved as experiment {eid} ({' '.join(name.split())}): see the Experiments "
+                "page.")
             st.rerun()
 
 

@@ -19,6 +19,7 @@ import streamlit as st
 
 import gdcore
 from gdcore.errors import GDError
+from gdcore.models import DATA_PROBLEMS  # the problems this page runs (the others: landscape)
 from gdcore.spec import share
 
 SETUP = "setup"
@@ -27,8 +28,7 @@ VALID = "setup_valid"
 URL_PARAM = "s"
 _APPLIED = "_url_token_applied"
 _IMPORTED = "_json_import_digest"
-MAX_RUNS = 12
-DATA_PROBLEMS = ("linear", "logistic")  # the problems this page runs (the others: landscape)
+MAX_EDITOR_RUNS = 12  # runs the editor offers (an experiment file may hold up to limits.MAX_RUNS)
 
 
 def normalized(setup: Mapping[str, Any] | gdcore.Experiment) -> dict[str, Any]:
@@ -157,7 +157,7 @@ def _unique_name(base: str, taken: list[str]) -> str:
 def add_run() -> None:
     setup = copy.deepcopy(current())
     runs = setup["runs"]
-    if len(runs) >= MAX_RUNS:
+    if len(runs) >= MAX_EDITOR_RUNS:
         return
     names = [r["name"] for r in runs]
     runs.append({"name": _unique_name(f"run {len(runs) + 1}", names), "batch_size": "full",
@@ -168,7 +168,7 @@ def add_run() -> None:
 def duplicate_run(i: int) -> None:
     setup = copy.deepcopy(current())
     runs = setup["runs"]
-    if len(runs) >= MAX_RUNS or not 0 <= i < len(runs):
+    if len(runs) >= MAX_EDITOR_RUNS or not 0 <= i < len(runs):
         return
     twin = copy.deepcopy(runs[i])
     twin["name"] = _unique_name(f"{runs[i]['name']} copy", [r["name"] for r in runs])
