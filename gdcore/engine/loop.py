@@ -35,9 +35,11 @@ from .plan import (
     STOPPED,
     Plan,
     Trace,
+    after_update,
     converged,
     has_rows,
     n_updates,
+    next_record,
     visits_shuffled,
 )
 from .rng import shuffle
@@ -279,18 +281,9 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
                     rec.append((step, samples / n, samples, step_lr, loss, bl,
                                 gnorm if gnorm >= 0.0 else math.sqrt(gsq),
                                 1.0 if clipped else 0.0, *p))
-                    next_rec = step + stride
-                else:
-                    next_rec = (step // stride + 1) * stride
-            if loss < best:
-                best = loss
-            if have_ref:
-                if loss <= target:
-                    if within < 0:
-                        within = step
-                else:
-                    within = -1
-            if loss > limit:
+                next_rec = next_record(step, stride)
+            best, within, blown = after_update(loss, best, within, step, target, have_ref, limit)
+            if blown:
                 status, diverged_at = DIVERGED, step
                 break
             if sch.per_update:

@@ -187,6 +187,31 @@ def make_plan(problem, cfg: RunConfig) -> Plan:
     )
 
 
+def next_record(step: int, stride: int) -> int:
+    """The next step the history records: the next multiple of ``stride`` after ``step``."""
+    return (step // stride + 1) * stride
+
+
+def within_since(loss: float, target: float, within: int, step: int) -> int:
+    """The first step of the current stretch within reach of the reference (``loss <=
+    target``), or -1 while outside it: what "steps to converge" reads at the end."""
+    if loss > target:
+        return -1
+    return step if within < 0 else within
+
+
+def after_update(loss: float, best: float, within: int, step: int, target: float,
+                 have_ref: bool, limit: float) -> tuple[float, int, bool]:
+    """What each update's loss tells both loops: the best loss so far, the stretch within
+    reach of the reference (:func:`within_since`), and whether the run diverged (the loss
+    past ``limit``)."""
+    if loss < best:
+        best = loss
+    if have_ref:
+        within = within_since(loss, target, within, step)
+    return best, within, loss > limit
+
+
 def converged(stop: Stopping, loss: float, prev_loss: float, gnorm_full: float) -> bool:
     """The stopping tolerances: the full-data gradient norm, or the change of the loss."""
     if stop.tol_grad > 0.0 and gnorm_full <= stop.tol_grad:

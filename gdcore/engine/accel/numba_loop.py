@@ -112,6 +112,9 @@ mse_full = compiled(objectives.mse_full)
 mse_rows = compiled(objectives.mse_rows)
 mse_rows_1d = compiled(objectives.mse_rows_1d, row_error=row_error)
 converged = compiled(plan.converged)
+next_record = compiled(plan.next_record, inline=True)
+after_update = compiled(plan.after_update, inline=True,
+                        within_since=compiled(plan.within_since, inline=True))
 
 SGD, ADAGRAD, RMSPROP = (optimizers.RULES.index(r) for r in
                          (optimizers.sgd, optimizers.adagrad, optimizers.rmsprop))
@@ -377,18 +380,9 @@ def run_linear(data, opt, sch, clp, bat, stop, buffers):
                               gnorm if gnorm >= 0.0 else math.sqrt(gsq),
                               1.0 if clipped else 0.0, p)
                     count += 1
-                    next_rec = step + stride
-                else:
-                    next_rec = (step // stride + 1) * stride
-            if loss < best:
-                best = loss
-            if have_ref:
-                if loss <= target:
-                    if within < 0:
-                        within = step
-                else:
-                    within = -1
-            if loss > limit:
+                next_rec = next_record(step, stride)
+            best, within, blown = after_update(loss, best, within, step, target, have_ref, limit)
+            if blown:
                 status, diverged_at = DIVERGED, step
                 break
             if sch.per_update:
