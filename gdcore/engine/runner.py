@@ -186,14 +186,15 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     status_name = STATUS[trace.status]
     p_final = np.asarray(trace.params, dtype=float)
     params = {nm: float(v) for nm, v in zip(names, p_final)}
-    message = _message(status_name, trace.steps, float(hist["loss"].iloc[-1]), cfg,
+    message = _message(status_name, trace.steps, float(rec[-1, LOSS]), cfg,
                        float(rec[0, LOSS]))
     if trace.failed_searches:
         if status_name == "completed":
             status_name = SEARCH_FAILED
         message = _search_message(cfg, trace) + " " + message
     to_loss = trace.within if trace.within >= 0 else None
-    to_weights = _steps_to_weights(problem, hist, names, np.asarray(plan.p0, dtype=float), p_final)
+    to_weights = _steps_to_weights(problem, rec[:, N_COLS:], columns["step"],
+                                   np.asarray(plan.p0, dtype=float), p_final)
     original = None
     if dataset is not None and getattr(dataset, "standardized", False):
         w_o, b_o = dataset.to_original_units(p_final[:-1], float(p_final[-1]))
@@ -226,28 +227,29 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
 WEIGHT_TOLERANCE = 0.01
 
 
-def _steps_to_weights(problem, hist: pd.DataFrame, names, p0: np.ndarray,
+def _steps_to_weights(problem, points: np.ndarray, steps: np.ndarray, p0: np.ndarray,
                       p_final: np.ndarray) -> int | None:
     """The first recorded step from which the parameters stayed within WEIGHT_TOLERANCE of
     the starting distance to the reference (the minimum nearest the final point), or None
-    (no reference, or not settled by the end). The history is every step for runs of up to
-    ``max_points`` updates; for longer ones the answer is the first *recorded* step, so at
-    most one recording interval late."""
+    (no reference, or not settled by the end). ``points``: the recorded parameters (one row a
+    recorded step, ``steps``). The history is every step for runs of up to ``max_points``
+    updates; for longer ones the answer is the first *recorded* step, so at most one
+    recording interval late."""
     ref = reference_point(problem, near=p_final)
-    if ref is None or hist.empty:
+    if ref is None or len(steps) == 0:
         return None
     ref = np.asarray(ref, dtype=float)
     start = float(np.linalg.norm(p0 - ref))
-    dist = np.linalg.norm(hist[list(names)].to_numpy(dtype=float) - ref, axis=1)
+    dist = np.linalg.norm(points - ref, axis=1)
     if float(np.linalg.norm(p_final - ref)) > WEIGHT_TOLERANCE * start:
         return None  # (the last point is the final one, or a diverged run's last finite one)
     outside = np.flatnonzero(~(dist <= WEIGHT_TOLERANCE * start))
     if len(outside) == 0:
-        return int(hist["step"].iloc[0])
+        return int(steps[0])
     last_out = outside[-1]
-    if last_out + 1 >= len(hist):
+    if last_out + 1 >= len(steps):
         return None
-    return int(hist["step"].iloc[last_out + 1])
+    return int(steps[last_out + 1])
 
 
 def reference_point(problem, near=None) -> np.ndarray | None:
