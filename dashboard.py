@@ -153,26 +153,41 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
                        help="A moving average centred on each point (so it does not lag), "
                             "drawn over the faint raw curve; at most a third of a run's "
                             "points.")
+    line, spread = "median", "q10"
+    if outcome.n_repeats > 1:  # what each run's line and band are over its seeds
+        r1, r2, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
+        line = r1.segmented_control(
+            "Each run's line", list(results.LINES), format_func=results.LINES.get,
+            key=seeded("rep_line", "median", results.LINES), required=True,
+            help="Over its seeds, at each recorded step: the median (half the seeds above, "
+                 "half below) or the mean (pulled by an unusual seed).")
+        spread = r2.segmented_control(
+            "Band", list(results.SPREADS), format_func=results.SPREADS.get,
+            key=seeded("rep_band", "q10", results.SPREADS), required=True,
+            help="10-90 %: where the middle 80 % of the seeds are; min-max: every seed, the "
+                 "luckiest and the unluckiest.")
     view.publish({"x_axis": x_axis, "loss_y": y_show, "log": log, "log_x": log_x,
-                  "smooth": smooth}, st.session_state.get(view.LOADED))
+                  "smooth": smooth, "rep_line": line, "rep_band": spread},
+                 st.session_state.get(view.LOADED))
     hist, status, key = outcome.history, outcome.status, outcome.key
+    shown_hist, band = results.drawn(outcome, line, spread)
     units = "standardized" if dataset.standardized else ""
-    look = (height, big)
+    look = (height, big, line, spread)
     excess = outcome.reference_loss if y_show == "excess" else None
     ref_name = outcome.reference_name
     loss_title = "Log-loss (full data, cross-entropy)" if logistic else "Loss (full data, MSE)"
     params = outcome.params
 
     loss = (("loss", key, x_axis, log, log_x, y_show, smooth, look),
-            lambda: charts.loss_parts(outcome.shown_history, x=x_axis, log=log, smooth=smooth,
+            lambda: charts.loss_parts(shown_hist, x=x_axis, log=log, smooth=smooth,
                                       status=status, height=height, big=big,
                                       excess_over=excess, log_x=log_x, title=loss_title,
-                                      best_name=best, band=outcome.band))
+                                      best_name=best, band=band))
     lr = (("lr", key, x_axis, look), lambda: charts.lr_parts(hist, x=x_axis, height=height,
                                                              big=big))
     grad = (("grad", key, x_axis, look), lambda: charts.grad_parts(
-        outcome.shown_history, clip=results.clip_thresholds(outcome), x=x_axis, height=height,
-        big=big, band=outcome.band))
+        shown_hist, clip=results.clip_thresholds(outcome), x=x_axis, height=height,
+        big=big, band=band))
     first = [loss, (("acc", key, x_axis, look), lambda: charts_models.accuracy_chart(
         hist, x=x_axis, height=height, big=big))] if logistic else [loss, lr]
     _pairs(first)
@@ -228,10 +243,17 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
                                default=[*params[:4], params[-1]], key=f"shown.{len(params)}",
                                format_func=lambda p: _feature(dataset, p))
     _pairs([(("param", p, key, x_axis, look), lambda p=p: charts.param_parts(
-        outcome.shown_history, p, reference=outcome.reference.get(p), x=x_axis, status=status,
+        shown_hist, p, reference=outcome.reference.get(p), x=x_axis, status=status,
         height=height, big=big, label=_feature(dataset, p), reference_name=ref_name,
-        band=outcome.band)) for p in shown])
+        band=band)) for p in shown])
     _pairs([lr, grad] if logistic else [grad])
+    if outcome.n_repeats > 1:
+        note = results.diverged_note(outcome)
+        st.caption(f"Each run over {outcome.n_repeats} paired seeds: the lines are "
+                   f"{line}s, the bands the {results.SPREADS[spread]} range; the surface and "
+                   "the fitted lines show each run's first seed." + (
+                       f" {escape_md(note)} (a diverged seed leaves the band where it "
+                       "diverges)." if note else ""))
 
 
 def _runs_table(experiment, outcome: results.Outcome, classroom: bool) -> results.Outcome:
@@ -446,12 +468,6 @@ def _results(experiment, choice, height: int) -> None:
     comparison_charts(_runs_table(experiment, outcome, classroom), choice.dataset,
                       big=classroom, height=height)
 
-    if outcome.n_repeats > 1:
-        note = results.diverged_note(outcome)
-        st.caption(f"Each run over {outcome.n_repeats} paired seeds: the lines are medians, the "
-                   "bands the 10-90 % range; the surface and the fitted lines show each run's "
-                   "first seed." + (f" {escape_md(note)} (a diverged seed leaves the band "
-                                    "where it diverges)." if note else ""))
 
     st.subheader("Results")
     st.caption(results.reference_text(outcome, choice.dataset))

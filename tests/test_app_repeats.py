@@ -148,3 +148,49 @@ def test_by_setting_gives_each_runs_median_and_range():
     assert (ok["final_loss"] <= ok["final_loss_hi"]).all()
     assert frame.set_index("run").at["lr too large", "status"] == "diverged"
     assert R.varied_settings(exp) == ["optimizer.lr"]
+
+
+def _band_rows(at, run: str) -> list[dict]:
+    """The loss chart's band rows of ``run`` (lo/hi per step) as the page sent them (the
+    chart's named Arrow data sets)."""
+    import pyarrow as pa
+
+    for data in at.get("vega_lite_chart")[0].proto.datasets:
+        frame = pa.ipc.open_stream(data.data.data).read_pandas()
+        if {"lo", "hi", "run"} <= set(frame.columns) and (frame["run"] == run).any():
+            return frame[frame["run"] == run].to_dict("records")
+    raise AssertionError("no band data in the loss chart")
+
+
+def test_the_line_and_band_view_options_draw_the_mean_and_the_min_max():
+    import numpy as np
+
+    import gdcore
+
+    setup = {**presets.build("batch"), "repeats": {"n": 6}}
+    truth = gdcore.run_experiment(setup, engine="python")  # the engine's own runs, repeated
+    name = truth.runs[1].name
+    losses = np.array([r.history["loss"].to_numpy() for r in truth.repeats[1]])
+    steps = truth.repeats[1][0].history["step"].to_numpy()
+    at = app(s=share.encode(setup))
+    ok(at)
+    first = _band_rows(at, name)  # default: 10-90 %
+    at.button_group(key="rep_band").set_value("range").run()
+    ok(at)
+    rows = {int(r["step"]): r for r in _band_rows(at, name)}
+    assert rows != {int(r["step"]): r for r in first}
+    checked = 0
+    for i, step in enumerate(steps):  # every step the chart kept
+        if int(step) in rows:
+            assert rows[int(step)]["lo"] == losses[:, i].min()
+            assert rows[int(step)]["hi"] == losses[:, i].max()
+            checked += 1
+    assert checked >= 20, checked
+    at.button_group(key="rep_line").set_value("mean").run()
+    ok(at)
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert any("line: mean of 6 seeds; band: min-max" in json.dumps(s.get("title"))
+               for s in specs)
+    assert "the lines are means, the bands the min-max range" in texts(at.caption)
+    assert at.query_params["band"] in ("range", ["range"])
+    assert at.query_params["line"] in ("mean", ["mean"])

@@ -469,16 +469,27 @@ def band_frame(band: pd.DataFrame | None, column: str, x: str, *, log: bool = Fa
     return json_safe(out.assign(seeds=seeds)[["run", x, "lo", "hi", "seeds"]])
 
 
-def _band_layer(frame, x: str, xenc, yscale, runs, what: str) -> alt.Chart:
-    """Each run's 10-90 % band over its repeats, under the lines. It is the first layer, so its
-    colour's legend is the chart's: drawn as the lines' (a stroke, opaque), not as the band."""
+def band_kind(band: pd.DataFrame) -> str:
+    """What a band of ``ui.results.bands`` spans: "10-90 %" or "min-max"."""
+    return str(band["spread"].iloc[0]) if "spread" in band.columns else "10-90 %"
+
+
+_BAND_EDGES = {"10-90 %": ("10 % of seeds", "90 % of seeds"),
+               "min-max": ("the lowest seed", "the highest seed")}
+
+
+def _band_layer(frame, x: str, xenc, yscale, runs, what: str, kind: str) -> alt.Chart:
+    """Each run's band over its repeats (``kind``: 10-90 % or min-max), under the lines. It is
+    the first layer, so its colour's legend is the chart's: drawn as the lines' (a stroke,
+    opaque), not as the band."""
+    low, high = _BAND_EDGES.get(kind, _BAND_EDGES["10-90 %"])
     legend = alt.Legend(symbolType="stroke", symbolOpacity=1)
     return Chart(frame).mark_area(opacity=0.2, clip=True).encode(
         x=xenc, y=alt.Y("lo:Q", scale=yscale), y2="hi:Q",
         color=alt.Color("run:N", scale=run_scale(runs), title=None, legend=legend),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip(f"{x}:Q", format=",.4~g"),
-                 alt.Tooltip("lo:Q", title=f"{what}, 10 % of seeds", format=".4~g"),
-                 alt.Tooltip("hi:Q", title=f"{what}, 90 % of seeds", format=".4~g"),
+                 alt.Tooltip("lo:Q", title=f"{what}, {low}", format=".4~g"),
+                 alt.Tooltip("hi:Q", title=f"{what}, {high}", format=".4~g"),
                  alt.Tooltip("seeds:N", title="seeds reaching this step")])
 
 
@@ -486,7 +497,8 @@ def band_note(band: pd.DataFrame | None) -> str | None:
     """A title's second line saying what the lines and the band are (None without repeats)."""
     if band is None or band.empty:
         return None
-    return f"line: median of {int(band['repeats'].max())} seeds; band: 10-90 %"
+    line = band["line"].iloc[0] if "line" in band.columns else "median"
+    return f"line: {line} of {int(band['repeats'].max())} seeds; band: {band_kind(band)}"
 
 
 def loss_chart(history: pd.DataFrame, *, x: str = "step", log: bool = True, smooth: int = 0,
@@ -558,7 +570,8 @@ def loss_parts(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
                  runs=runs, x=x, log=log, log_x=log_x, smooth=smooth, pieces=pieces,
                  framed=domain is not None, compact_y=compact(domain),
                  what="loss above best" if excess_over is not None else "loss",
-                 marks=not marks.empty, lone=not lone.empty, band=spread is not None,
+                 marks=not marks.empty, lone=not lone.empty,
+                 band=band_kind(band) if spread is not None else None,
                  title=title, note=band_note(band), height=height, big=big)
 
 
@@ -584,7 +597,7 @@ def _loss_compose(d, v, *, runs, x, log, log_x, smooth, pieces, framed, compact_
         opacity=picked(0.3 if smooth else 1.0, 0.08),
         tooltip=tips,
     ).add_params(pick)
-    layers: list[alt.Chart] = [_band_layer(d["band"], x, xenc, yscale, runs, what)] \
+    layers: list[alt.Chart] = [_band_layer(d["band"], x, xenc, yscale, runs, what, band)] \
         if band else []
     layers.append(raw)
     if smooth:
@@ -757,7 +770,7 @@ def param_parts(history: pd.DataFrame, param: str, *, reference: float | None = 
         frames["band"] = spread
     what = label or f"{'slope' if param.startswith('w') else 'intercept'} {param}"
     return parts(_param_compose, frames, {"domain": domain}, runs=runs, param=param, x=x,
-                 band=spread is not None, note=band_note(band),
+                 band=band_kind(band) if spread is not None else None, note=band_note(band),
                  compact_y=compact(domain), diverged=bool(diverged.any()),
                  exits=not exits.empty, lone=not lone.empty, reference=has_ref, what=what,
                  reference_name=reference_name, height=height, big=big)
@@ -775,7 +788,7 @@ def _param_compose(d, v, *, runs, param, x, band, note, compact_y, diverged, exi
                        alt.Tooltip(f"{param}:Q", format=".5~g")]}
     line = Chart(d["line"]).mark_line(strokeWidth=2, clip=True).encode(
         **enc, opacity=picked(1.0, 0.1)).add_params(pick)
-    layers: list[alt.Chart] = [_band_layer(d["band"], x, enc["x"], yscale, runs, param)] \
+    layers: list[alt.Chart] = [_band_layer(d["band"], x, enc["x"], yscale, runs, param, band)] \
         if band else []
     layers.append(line)
     if diverged:
@@ -838,7 +851,7 @@ def grad_parts(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
     if spread is not None:
         frames["band"] = spread
     return parts(_grad_compose, frames, runs=runs, x=x, lone=not lone.empty,
-                 band=spread is not None, note=band_note(band),
+                 band=band_kind(band) if spread is not None else None, note=band_note(band),
                  clipped=not clipped.empty, thresholds=not thresholds.empty, height=height,
                  big=big)
 
@@ -858,7 +871,7 @@ def _grad_compose(d, v, *, runs, x, band, note, lone, clipped, thresholds, heigh
                  alt.Tooltip("clipped:N")],
     ).add_params(pick)
     layers: list[alt.Chart] = [_band_layer(d["band"], x, xenc, yscale, runs,
-                                           "gradient norm")] if band else []
+                                           "gradient norm", band)] if band else []
     layers.append(line)
     if lone:
         layers.append(Chart(d["lone"]).mark_point(size=40, filled=True).encode(

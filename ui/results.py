@@ -533,9 +533,12 @@ def data_table(container, df: pd.DataFrame, *, classroom: bool,
     container.dataframe(df, hide_index=True, width="stretch", column_config=config)
 
 BAND_COLUMNS = ("loss", "grad_norm")  # and the parameters
+LINES = {"median": "median", "mean": "mean"}  # what a run's line is over its repeats
+SPREADS = {"q10": "10-90 %", "range": "min-max"}  # what its band is
 
 
-def _bands(outcome: Outcome) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _bands(outcome: Outcome, line: str = "median",
+           spread: str = "q10") -> tuple[pd.DataFrame, pd.DataFrame]:
     columns = [*BAND_COLUMNS, *outcome.params]
     medians, spreads = [], []
     per_run = charts.points_per_run(len(outcome.runs))
@@ -552,7 +555,12 @@ def _bands(outcome: Outcome) -> tuple[pd.DataFrame, pd.DataFrame]:
             values = np.where(np.isfinite(values), values, np.nan)
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # (a step no repeat reached)
-                lo, mid, hi = np.nanquantile(values, [0.1, 0.5, 0.9], axis=1)
+                if spread == "range":
+                    lo, hi = np.nanmin(values, axis=1), np.nanmax(values, axis=1)
+                else:
+                    lo, hi = np.nanquantile(values, [0.1, 0.9], axis=1)
+                mid = (np.nanmean(values, axis=1) if line == "mean"
+                       else np.nanmedian(values, axis=1))
             stats[c] = (lo, mid, hi)
             if c == "loss":
                 count = np.isfinite(values).sum(axis=1)
@@ -562,20 +570,34 @@ def _bands(outcome: Outcome) -> tuple[pd.DataFrame, pd.DataFrame]:
         spreads.append(pd.DataFrame({
             "run": rs[0].name, "step": first["step"].to_numpy(),
             "epoch": first["epoch"].to_numpy(), "samples": first["samples"].to_numpy(),
-            "count": count, "repeats": len(rs),
+            "count": count, "repeats": len(rs), "line": LINES[line], "spread": SPREADS[spread],
             **{f"{c}_lo": stats[c][0] for c in columns},
             **{f"{c}_hi": stats[c][2] for c in columns}}))
     return pd.concat(medians, ignore_index=True), pd.concat(spreads, ignore_index=True)
 
 
-def bands(outcome: Outcome) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """With repeats: (each run's median history: its repeat 0's recorded steps, the loss,
-    gradient norm and parameters replaced by their median over the repeats that reached that
-    step; and each run's band: per step the 10 % and 90 % quantiles of each (``loss_lo``,
-    ``loss_hi`` ...) and ``count``, how many of its ``repeats`` had a finite loss there: a
-    diverged repeat leaves the band where it diverged, and is counted, never dropped
-    silently). Computed once per outcome and server (kept with the chart specs)."""
-    return render.kept(("bands", outcome.key), lambda: _bands(outcome))
+def bands(outcome: Outcome, line: str = "median",
+          spread: str = "q10") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """With repeats: (each run's line: its repeat 0's recorded steps, the loss, gradient norm
+    and parameters replaced by their median (``line="mean"``: mean) over the repeats that
+    reached that step; and each run's band: per step the 10 % and 90 % quantiles of each
+    (``spread="range"``: the smallest and largest; ``loss_lo``, ``loss_hi`` ...) and
+    ``count``, how many of its ``repeats`` had a finite loss there: a diverged repeat leaves
+    the band where it diverged, and is counted, never dropped silently). Computed once per
+    outcome, view and server (kept with the chart specs)."""
+    if line not in LINES or spread not in SPREADS:
+        raise ValueError(f"bands: line {line!r} / spread {spread!r}")
+    return render.kept(("bands", outcome.key, line, spread),
+                       lambda: _bands(outcome, line, spread))
+
+
+def drawn(outcome: Outcome, line: str = "median",
+          spread: str = "q10") -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """What the charts draw: (each run's line, its band or None) -- the histories and no band
+    for one seed a run, else :func:`bands` in the view chosen."""
+    if outcome.n_repeats <= 1 or not outcome.runs:
+        return outcome.history, None
+    return bands(outcome, line, spread)
 
 
 def _flat(prefix: str, value: Any, out: dict[str, Any]) -> None:
