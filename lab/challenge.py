@@ -218,11 +218,56 @@ def submit(store: Store, code: str, name: str, changes: Mapping[str, Any], *,
              "score": score, "final_loss": _finite(res.final_loss), "steps": int(res.steps),
              "status": res.status, "hidden": 0, "session": str(session)[:100],
              "created": _now().isoformat(timespec="microseconds")}
-    cols = ", ".join(entry)
-    marks = ", ".join(f":{k}" for k in entry)
-    store._run("save the submission", lambda conn: conn.execute(
-        sa.text(f"INSERT INTO entries ({cols}) VALUES ({marks})"), entry))
+    if not _admit(store, cid, entry):  # closed, or this session's limit, meanwhile
+        _refusal(store, code, cid, entry["session"])
+        raise ChallengeError("the submission was not taken; try again")
     return {**entry, "changes": dict(changes)}
+
+
+#: the entries table's column types, so a conditional INSERT ... SELECT of bound values types
+#: them the same on SQLite and PostgreSQL (a bare NULL parameter has no type there)
+_ENTRY_TYPES = {"challenge_id": "INTEGER", "name": "VARCHAR(200)", "setup": "TEXT",
+                "score": "DOUBLE PRECISION", "final_loss": "DOUBLE PRECISION",
+                "steps": "INTEGER", "status": "VARCHAR(40)", "hidden": "INTEGER",
+                "session": "VARCHAR(100)", "created": "VARCHAR(40)"}
+
+
+def _admit(store: Store, cid: int, entry: Mapping[str, Any]) -> bool:
+    """Insert ``entry`` only if, at that moment, the board is open and its session is within
+    its limits: one statement, in one transaction that holds the board (PostgreSQL: the
+    challenge's row locked; SQLite: one writer at a time), so two submissions of one session
+    at once cannot both slip under the limit, and none lands after the teacher closed the
+    board. Returns whether it was taken."""
+    sa = store._sa
+    cutoff = (_now() - dt.timedelta(seconds=MIN_SECONDS)).isoformat(timespec="microseconds")
+    cols = ", ".join(entry)
+    values = ", ".join(f"CAST(:{k} AS {_ENTRY_TYPES[k]})" for k in entry)
+
+    def write(conn) -> bool:
+        if conn.dialect.name == "postgresql":  # one submission to a board at a time
+            conn.execute(sa.text("SELECT id FROM challenges WHERE id = :c FOR UPDATE"),
+                         {"c": cid})
+        taken = conn.execute(sa.text(
+            f"INSERT INTO entries ({cols}) SELECT {values} WHERE "
+            "(SELECT closed FROM challenges WHERE id = :c) = 0 AND (SELECT COUNT(*) FROM "
+            "entries WHERE challenge_id = :c AND session = :session) < :most AND NOT EXISTS "
+            "(SELECT 1 FROM entries WHERE challenge_id = :c AND session = :session AND "
+            "created > :cutoff)"),
+            {**entry, "c": cid, "most": MAX_PER_SESSION, "cutoff": cutoff}).rowcount
+        return taken == 1
+    return store._run("save the submission", write)
+
+
+def _refusal(store: Store, code: str, cid: int, session: str) -> None:
+    """Raise why a submission was not taken (the board closed, or the session's limit)."""
+    if not info(store, code)["open"]:
+        raise ChallengeError("this challenge is closed: submissions are no longer taken")
+    n = store._run("read the entries", lambda conn: conn.execute(store._sa.text(
+        "SELECT COUNT(*) FROM entries WHERE challenge_id = :c AND session = :s"),
+        {"c": cid, "s": session}).scalar_one())
+    if n >= MAX_PER_SESSION:
+        raise ChallengeError(f"you have submitted {MAX_PER_SESSION} times: that is the limit")
+    raise ChallengeError(f"wait {math.ceil(MIN_SECONDS)} s before submitting again")
 
 
 def _finite(x: float) -> float | None:

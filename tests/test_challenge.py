@@ -175,3 +175,84 @@ def test_a_board_made_from_the_page(tmp_path, monkeypatch):
     code = student.split("?c=")[1].strip()
     assert C.info(store, code)["title"] == "class race"
     assert json.loads(json.dumps(C.info(store, code)["setup"]))["runs"][0]["name"] == "lr too small"
+
+
+def _together(n: int, work) -> list:
+    """``work(i)`` in ``n`` threads started at once; what each returned or raised."""
+    import threading
+
+    out: list = [None] * n
+    go = threading.Barrier(n)
+
+    def one(i: int) -> None:
+        go.wait()
+        try:
+            out[i] = work(i)
+        except BaseException as err:  # noqa: BLE001 (collected for the assertions)
+            out[i] = err
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return out
+
+
+CHILD = """
+import sys, threading
+from gdcore.store import Store
+from lab import challenge as C
+C.MIN_SECONDS = 0.0
+url, code, who = sys.argv[1], sys.argv[2], sys.argv[3]
+store = Store(url)
+go = threading.Barrier(6)
+def one(i):
+    go.wait()
+    C.submit(store, code, f"{who}-{i}", {"optimizer.lr": 0.01 * (i + 1)}, session=f"{who}-{i}")
+threads = [threading.Thread(target=one, args=(i,)) for i in range(6)]
+[t.start() for t in threads]
+[t.join(120) for t in threads]
+"""
+
+
+def test_thirty_submitters_at_once_threads_and_processes_nothing_lost_or_doubled(store):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code, _ = C.create(store, "class", SETUP, allowed=["optimizer.lr"])
+    got = _together(30, lambda i: C.submit(store, code, f"student {i}",
+                                           {"optimizer.lr": 0.01 * (i + 1)},
+                                           session=f"tab {i}"))
+    assert not [g for g in got if isinstance(g, BaseException)], got
+    root = Path(__file__).resolve().parents[1]
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, store.url, code, f"p{k}"],
+                              cwd=root, stderr=subprocess.PIPE, text=True) for k in range(5)]
+    for p in procs:
+        assert p.wait(180) == 0, p.stderr.read()[-2000:]
+    board = C.leaderboard(store, code)
+    names = board["name"].tolist()
+    want = {f"student {i}" for i in range(30)} | {f"p{k}-{i}" for k in range(5) for i in range(6)}
+    assert len(names) == 60 and set(names) == want  # every one, once
+    own = gdcore.run_experiment({**SETUP, "runs": [{**SETUP["runs"][0], "optimizer": {
+        "name": "sgd", "lr": 0.01 * 7}}]}, engine="python").runs[0]
+    row = board.set_index("name").loc["student 6"]
+    assert row["score"] == own.final_loss  # scored by the server's own run
+
+
+def test_one_session_submitting_many_at_once_gets_its_limit_not_more(store, monkeypatch):
+    code, token = C.create(store, "limit", SETUP, allowed=["optimizer.lr"])
+    monkeypatch.setattr(C, "MAX_PER_SESSION", 3)
+    got = _together(12, lambda i: C.submit(store, code, "me", {"optimizer.lr": 0.01 * (i + 1)},
+                                           session="one tab"))
+    taken = [g for g in got if isinstance(g, dict)]
+    refused = [g for g in got if isinstance(g, C.ChallengeError)]
+    assert len(taken) == 3 and len(refused) == 9, got
+    assert all("that is the limit" in str(e) for e in refused)
+    assert len(C.leaderboard(store, code)) == 3
+    # and a board the teacher closes while submissions run takes none after it
+    C.close(store, code, token)
+    late = _together(4, lambda i: C.submit(store, code, f"late {i}", {"optimizer.lr": 0.1},
+                                           session=f"s{i}"))
+    assert all(isinstance(g, C.ChallengeError) and "closed" in str(g) for g in late)
+    assert len(C.leaderboard(store, code)) == 3

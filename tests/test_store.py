@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -248,3 +249,81 @@ def test_cli_run_save_and_store_commands(tmp_path):
     broken = _cli("store", "list", env={**env, "GDCORE_DB_URL": "not a url"})
     assert broken.returncode == 2 and "is not a database URL" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+KINDS = {  # every kind of experiment the lab saves
+    "features": {"data": {"source": "sample", "name": "cars"}, "runs": [
+        {"name": "sgd", "epochs": 5}, {"name": "adam", "epochs": 5, "batch_size": 32,
+                                        "optimizer": {"name": "adam", "lr": 0.05}}]},
+    "logistic": {"problem": "logistic", "data": {"source": "classes", "n": 200, "features": 2,
+                                                 "seed": 1},
+                 "runs": [{"epochs": 20, "optimizer": {"name": "adam", "lr": 0.1}}]},
+    "function": {"problem": "rosenbrock", "runs": [
+        {"epochs": 50, "optimizer": {"name": "adam", "lr": 0.01}},
+        {"name": "newton", "epochs": 20, "method": {"name": "newton"}}]},
+}
+
+
+def _sweep_setup() -> dict:
+    from lab.sweep import best_setup, sweep
+
+    fn = gdcore.FUNCTIONS["quadratic"]
+    df = sweep(fn, {"epochs": 30}, [0.01, 0.1, 0.5, 1.5], optimizers=("sgd", "adam"))
+    return best_setup(df, problem="quadratic", data=None, base_run={"epochs": 30})["setup"]
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "sweep"])
+def test_every_kind_of_experiment_reads_back_as_it_was(url, kind):
+    setup = _sweep_setup() if kind == "sweep" else KINDS[kind]
+    result = gdcore.run_experiment(setup, engine="python")
+    store = Store(url)
+    eid = store.save(kind, result, tags=[kind])
+    got = store.get(eid)
+    assert got["experiment"] == result.experiment
+    for i, (saved, run) in enumerate(zip(got["runs"], result.runs, strict=True)):
+        want = json.loads(json.dumps(result.run_summary(i), default=str))
+        assert saved["summary"] == {k: v for k, v in want.items() if k in saved["summary"]}
+        assert saved["summary"]["final_loss"] == run.final_loss
+        steps = saved["history"]["step"]
+        np.testing.assert_array_equal(
+            saved["history"]["loss"].to_numpy(),
+            run.history.set_index("step").loc[steps, "loss"].to_numpy())
+    again = gdcore.run_experiment(got["experiment"], engine="python")  # reopened, rerun
+    assert [r.final_loss for r in again.runs] == [r.final_loss for r in result.runs]
+
+
+KILLED = """
+import sys, gdcore
+from gdcore.store import Store
+from lab import presets
+store = Store(sys.argv[1])
+result = gdcore.run_experiment(presets.build("optimizers"), engine="python")
+print("ready", flush=True)
+i = 0
+while True:
+    store.save(f"save {i}", result)
+    i += 1
+"""
+
+
+def test_a_process_killed_while_saving_leaves_no_partial_experiment(url):
+    import signal
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, url], cwd=root,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        store = Store(url)
+        while len(store.list()) < 5:  # killed between and inside saves, at whatever point
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    listed = store.list()
+    per = store.runs().groupby("experiment").size()
+    want = len(presets.build("optimizers")["runs"])
+    assert len(listed) >= 5
+    assert (per.reindex(listed["id"]).fillna(0) == want).all()  # each whole, or not there
+    assert set(per.index) == set(listed["id"])
