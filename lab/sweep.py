@@ -279,17 +279,7 @@ def gd_stability_limit(problem) -> float:
     f'' = 2, so lr < 1). Each problem's own Hessian: linear regression's constant
     ``2 E[(x, 1)(x, 1)ᵀ]``, logistic regression's at the IRLS optimum (inf when the classes are
     separable), a test function's at its global minimum."""
-    if hasattr(problem, "optimum"):  # logistic regression: the Hessian at the IRLS optimum
-        point, _ = problem.optimum
-        if point is None:  # separable classes: no minimum, the curvature fades along the way
-            return float("inf")
-    elif hasattr(problem, "moments"):  # linear regression: the Hessian is constant
-        point = None
-    else:  # a test function: its analytic Hessian at the global minimum
-        point = np.asarray(min(problem.minima, key=lambda mn: mn.value).params, dtype=float)
-    h = problem.hessian(point)
-    lam = float(np.max(np.linalg.eigvalsh(h)))
-    return 2.0 / lam if lam > 0 else float("inf")
+    return problem.stable_rate()  # (each problem owns its Hessian and its minimum)
 
 
 MOMENTA = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95)  # the stability map's heavy-ball momenta

@@ -13,7 +13,6 @@ import os
 
 from .. import limits
 from ..errors import ConfigError
-from ..models.logistic import LogisticRegression
 from ..rules import clipping
 from . import accel
 from .accel import bridge
@@ -28,8 +27,7 @@ def plan_shape(problem, plan: Plan) -> limits.RunShape:
     """What the cost of ``plan`` on ``problem`` depends on (:class:`gdcore.limits.RunShape`)."""
     rows = has_rows(problem)
     return limits.RunShape(
-        kind=(limits.LOGISTIC if isinstance(problem, LogisticRegression)
-              else limits.LINEAR if rows else limits.FUNCTION),
+        kind=problem.family,
         n_rows=problem.n if rows else 1, dim=len(plan.p0),
         batch_size=plan.batching.batch_size if rows else None, epochs=plan.stop.epochs,
         shuffle=plan.batching.shuffle, numeric=plan.batching.numeric,

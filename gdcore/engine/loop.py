@@ -1,7 +1,7 @@
 """The run loop, written for the interpreter: the engine's readable reference, and the path that
 always works (no compiler).
 
-    trace = run_loop(problem, plan)     # a LinearRegression or TestFunction, a gdcore.engine.plan.Plan
+    trace = run_loop(problem, plan)     # a gdcore.models.Problem, a gdcore.engine.plan.Plan
 
 Every update is the same four steps, in PyTorch's order::
 
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import math
 
-from ..models import LinearRegression
-from ..models.logistic import LogisticRegression, bce, bce_loss, bce_rows, sigmoid
+from ..limits import FUNCTION, LOGISTIC
+from ..models.logistic import bce, bce_loss, bce_rows, sigmoid
 from ..models.objectives import mse_full, mse_full_1d, mse_rows, mse_rows_1d, row_error
 from ..rules import clipping, methods, optimizers, schedules
 from .plan import (
@@ -48,7 +48,7 @@ from .rng import shuffle
 def _full_objective(problem):
     """p -> (loss, gradient) on all the data (from the moments for the MSE; a vectorised pass
     for the cross-entropy) or of the test function."""
-    if isinstance(problem, LogisticRegression):
+    if problem.family == LOGISTIC:
         x, y = problem.x, problem.y
 
         def full_bce(p):
@@ -56,7 +56,7 @@ def _full_objective(problem):
             return loss, g.tolist()
 
         return full_bce
-    if not isinstance(problem, LinearRegression):
+    if problem.family == FUNCTION:
         fun, grad = problem.fun, problem.grad
         return lambda p: (fun(p), list(grad(p)))
     m = problem.moments
@@ -84,7 +84,7 @@ def _batch_objective(problem, full_batch: bool, numeric: bool, h: float, objecti
     loss at p as the batch loss."""
     if full_batch:
         analytic = lambda p, cols, start, stop: objective(p)  # noqa: E731
-    elif isinstance(problem, LogisticRegression):
+    elif problem.family == LOGISTIC:
         d = problem.d
 
         def analytic(p, cols, start, stop):
@@ -165,7 +165,7 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
     bat, stop, opt, sch, clp = plan.batching, plan.stop, plan.opt, plan.sched, plan.clip
     rule = optimizers.RULES[opt.rule]
     linear = has_rows(problem)  # a data set (regression or classification), not a test function
-    logistic = isinstance(problem, LogisticRegression)
+    logistic = problem.family == LOGISTIC
     n = problem.n if linear else 1
     full_batch = (not linear) or bat.batch_size >= n
     bsz = n if full_batch else bat.batch_size

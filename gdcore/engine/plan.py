@@ -1,6 +1,6 @@
 """What a run loop is handed: the problem's numbers and the run's settings, in named groups.
 
-    plan = make_plan(problem, cfg)      # a RunConfig on a LinearRegression or TestFunction
+    plan = make_plan(problem, cfg)      # a RunConfig on a gdcore.models.Problem
     trace = gdcore.engine.loop.run_loop(problem, plan)
 
 Both loops (the interpreter's ``gdcore.engine.loop`` and the compiled ``gdcore.engine.accel``) take the same
@@ -20,8 +20,6 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..limits import updates_per_epoch
-from ..models import LinearRegression
-from ..models.logistic import LogisticRegression
 from ..rules import clipping, methods, optimizers, schedules
 from ..spec.config import RunConfig
 
@@ -81,7 +79,7 @@ class Trace(NamedTuple):
 
 def has_rows(problem) -> bool:
     """A problem on a data set (regression or classification), not a test function."""
-    return isinstance(problem, (LinearRegression, LogisticRegression))
+    return problem.on_rows
 
 
 def visits_shuffled(plan: Plan, n_rows: int) -> bool:
@@ -162,8 +160,6 @@ def make_plan(problem, cfg: RunConfig) -> Plan:
     if cfg.method.name != methods.GD and batch < (problem.n if has_rows(problem) else 1):
         raise ConfigError(f"{named_path(cfg)}.method: {methods.TITLES[cfg.method.name]} works "
                           "on the whole data: use batch_size \"full\"")
-    if cfg.method.name == methods.NEWTON and not hasattr(problem, "hessian"):
-        raise ConfigError(f"{named_path(cfg)}.method: Newton's method needs the Hessian")
     opt = optimizers.OPTIMIZERS[cfg.optimizer.name]
     p0 = initial_point(cfg, problem)
     sched_params = dict(cfg.schedule.params)

@@ -28,8 +28,7 @@ import pandas as pd
 from .. import limits
 from ..data import sources as gdata
 from ..errors import ConfigError
-from ..models import LinearRegression, TestFunction, make_problem
-from ..models.logistic import LogisticRegression
+from ..models import Problem, make_problem
 from ..spec.config import (
     Experiment,
     RunConfig,
@@ -107,7 +106,7 @@ class RunResult:
 @dataclass(frozen=True, eq=False)
 class ExperimentResult:
     experiment: Experiment
-    problem: LinearRegression | TestFunction
+    problem: Problem
     dataset: Any | None
     runs: tuple[RunResult, ...]  # each run once (its repeat 0)
     reference: dict[str, float] = field(default_factory=dict)  # least squares / global minimum
@@ -145,7 +144,7 @@ class ExperimentResult:
         return out
 
 
-def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
+def run(problem: Problem, cfg: RunConfig | Mapping,
         *, dataset=None, engine: str = "auto",
         progress: Callable[[int, int], bool | None] | None = None) -> RunResult:
     """Run one configuration on a problem (see :func:`run_experiment` for whole experiments).
@@ -176,8 +175,7 @@ def run(problem: LinearRegression | TestFunction, cfg: RunConfig | Mapping,
     columns.update({nm: rec[:, N_COLS + j] for j, nm in enumerate(names)})
     columns.update({"loss": rec[:, LOSS], "batch_loss": rec[:, BATCH_LOSS],
                     "grad_norm": rec[:, GRAD_NORM], "clipped": rec[:, CLIPPED] != 0.0})
-    if isinstance(problem, LogisticRegression):  # share of rows classified right, per row kept
-        columns["accuracy"] = problem.accuracies(rec[:, N_COLS:])
+    columns.update(problem.history_columns(rec[:, N_COLS:]))  # e.g. logistic: the accuracy
     if dataset is not None and getattr(dataset, "standardized", False) \
             and getattr(dataset, "classes", None) is None:
         columns.update(_original_columns(dataset, names, rec))
@@ -256,14 +254,7 @@ def reference_point(problem, near=None) -> np.ndarray | None:
     """The answer a run is measured against: the least-squares fit, the logistic optimum (None
     when the classes are separable), or a test function's minimum (nearest to ``near``, else
     the global one)."""
-    if isinstance(problem, LinearRegression):
-        w, b = problem.least_squares
-        return np.concatenate([w, [b]])
-    if isinstance(problem, LogisticRegression):
-        return problem.reference
-    if near is not None:
-        return np.asarray(problem.nearest_minimum(near).params, dtype=float)
-    return np.asarray(min(problem.minima, key=lambda mn: mn.value).params, dtype=float)
+    return problem.reference_point(near)
 
 
 def _distance(problem, p) -> float:
@@ -448,8 +439,7 @@ def run_shape(cfg: RunConfig, problem) -> limits.RunShape:
     """What the cost of ``cfg`` on ``problem`` depends on (:class:`gdcore.limits.RunShape`)."""
     rows = has_rows(problem)
     return limits.RunShape(
-        kind=(limits.LOGISTIC if isinstance(problem, LogisticRegression)
-              else limits.LINEAR if rows else limits.FUNCTION),
+        kind=problem.family,
         n_rows=problem.n if rows else 1, dim=problem.dim,
         batch_size=cfg.batch_size if rows else None, epochs=cfg.epochs, shuffle=cfg.shuffle,
         numeric=cfg.gradient == "numeric", sequential=cfg.update == "sequential",

@@ -11,10 +11,13 @@ one entry a parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from ..errors import ConfigError
+from ..limits import FUNCTION
+from .problem import stable_rate_at
 
 
 # --- test functions (value, gradient) ------------------------------------------------------------
@@ -163,6 +166,21 @@ class TestFunction:
     window: tuple[tuple[float, float], ...]  # plotting range per parameter
     minima: tuple[Minimum, ...] = field(default_factory=tuple)
     hess: object = None  # the analytic Hessian, rows of tuples
+    family: ClassVar[str] = FUNCTION  # (the Problem protocol, gdcore/models/problem.py)
+    on_rows: ClassVar[bool] = False
+
+    def reference_point(self, near=None) -> np.ndarray:
+        """The minimum nearest ``near``, else the global one."""
+        best = (self.nearest_minimum(near) if near is not None
+                else min(self.minima, key=lambda mn: mn.value))
+        return np.asarray(best.params, dtype=float)
+
+    def stable_rate(self) -> float:
+        """2/λmax at the global minimum."""
+        return stable_rate_at(self, self.reference_point())
+
+    def history_columns(self, points: np.ndarray) -> dict[str, np.ndarray]:
+        return {}
 
     def hessian(self, p) -> np.ndarray:
         return np.array(self.hess(np.asarray(p, dtype=float)), dtype=float)

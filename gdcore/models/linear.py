@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import ClassVar
 
 import numpy as np
 
 from ..errors import ConfigError
+from ..limits import LINEAR
+from .problem import stable_rate_at
 from .rows import RowModel
 
 
@@ -30,6 +33,16 @@ class LinearRegression(RowModel):
     x: np.ndarray
     y: np.ndarray
     kind: int = 0
+    family: ClassVar[str] = LINEAR
+
+    def reference_point(self, near=None) -> np.ndarray:
+        """The least-squares answer (w*, b*)."""
+        w, b = self.least_squares
+        return np.concatenate([w, [b]])
+
+    def stable_rate(self) -> float:
+        """2/λmax of the MSE's constant Hessian."""
+        return stable_rate_at(self, None)
 
 
     @cached_property

@@ -18,11 +18,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import ClassVar
 
 import numpy as np
 
 from ..errors import ConfigError
+from ..limits import LOGISTIC
 from ..rules.methods import ROUNDING
+from .problem import stable_rate_at
 from .rows import RowModel
 
 SLICE_ROWS = 2048  # rows per chunk of a loss slice: (rows × cells) floats at a time
@@ -87,6 +90,7 @@ class LogisticRegression(RowModel):
 
     x: np.ndarray
     y: np.ndarray
+    family: ClassVar[str] = LOGISTIC
 
     def __post_init__(self) -> None:
         y = np.asarray(self.y, dtype=float)
@@ -259,3 +263,17 @@ class LogisticRegression(RowModel):
     def reference(self) -> np.ndarray | None:
         """The optimum's parameters, or None when there is no finite one."""
         return self.optimum[0]
+
+    def reference_point(self, near=None) -> np.ndarray | None:
+        """The IRLS optimum, or None when the classes are separable (no finite one)."""
+        return self.reference
+
+    def stable_rate(self) -> float:
+        """2/λmax of the Hessian at the optimum; inf when the classes are separable (no
+        minimum: the curvature fades along the way)."""
+        point = self.reference
+        return math.inf if point is None else stable_rate_at(self, point)
+
+    def history_columns(self, points: np.ndarray) -> dict[str, np.ndarray]:
+        """The share of rows classified right at each recorded point."""
+        return {"accuracy": self.accuracies(points)}

@@ -11,6 +11,11 @@ class RowModel:
 
     x: np.ndarray
     y: np.ndarray
+    on_rows = True  # (the Problem protocol, gdcore/models/problem.py)
+
+    def history_columns(self, points: np.ndarray) -> dict[str, np.ndarray]:
+        """Extra history columns from the recorded parameters (none by default)."""
+        return {}
 
     @classmethod
     def from_dataset(cls, ds):

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ...limits import LINEAR
 from ...models import LinearRegression
 from ...rules import optimizers
 from ..plan import N_COLS, Plan, Trace, n_updates, visits_shuffled
@@ -52,7 +53,7 @@ def supports(problem, plan: Plan) -> bool:
     for the update rules it knows; test functions, numeric gradients and any other rule
     always run on the interpreter."""
     rule = optimizers.RULES[plan.opt.rule].__name__
-    return (isinstance(problem, LinearRegression) and not plan.batching.numeric
+    return (problem.family == LINEAR and not plan.batching.numeric
             and plan.method.name == "gd" and rule in COMPILED_RULES
             and 0 <= plan.batching.seed <= INT64_MAX)
 
