@@ -153,9 +153,9 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
                        help="A moving average centred on each point (so it does not lag), "
                             "drawn over the faint raw curve; at most a third of a run's "
                             "points.")
-    line, spread = "median", "q10"
+    line, spread, every = "median", "q10", False
     if outcome.n_repeats > 1:  # what each run's line and band are over its seeds
-        r1, r2, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
+        r1, r2, r3 = st.columns([2, 2, 3], vertical_alignment="bottom")
         line = r1.segmented_control(
             "Each run's line", list(results.LINES), format_func=results.LINES.get,
             key=seeded("rep_line", "median", results.LINES), required=True,
@@ -166,9 +166,12 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
             key=seeded("rep_band", "q10", results.SPREADS), required=True,
             help="10-90 %: where the middle 80 % of the seeds are; min-max: every seed, the "
                  "luckiest and the unluckiest.")
+        every = r3.toggle("Every seed, faintly (loss chart)", key=seeded("rep_seeds", False),
+                          help="Each seed's own loss curve as a thin line under its run's "
+                               "line: the noise the band sums up.")
     view.publish({"x_axis": x_axis, "loss_y": y_show, "log": log, "log_x": log_x,
-                  "smooth": smooth, "rep_line": line, "rep_band": spread},
-                 st.session_state.get(view.LOADED))
+                  "smooth": smooth, "rep_line": line, "rep_band": spread,
+                  "rep_seeds": every}, st.session_state.get(view.LOADED))
     hist, status, key = outcome.history, outcome.status, outcome.key
     shown_hist, band = results.drawn(outcome, line, spread)
     units = "standardized" if dataset.standardized else ""
@@ -178,11 +181,12 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     loss_title = "Log-loss (full data, cross-entropy)" if logistic else "Loss (full data, MSE)"
     params = outcome.params
 
-    loss = (("loss", key, x_axis, log, log_x, y_show, smooth, look),
+    seeds = results.seed_lines(outcome) if every else None
+    loss = (("loss", key, x_axis, log, log_x, y_show, smooth, every, look),
             lambda: charts.loss_parts(shown_hist, x=x_axis, log=log, smooth=smooth,
                                       status=status, height=height, big=big,
                                       excess_over=excess, log_x=log_x, title=loss_title,
-                                      best_name=best, band=band))
+                                      best_name=best, band=band, seeds=seeds))
     lr = (("lr", key, x_axis, look), lambda: charts.lr_parts(hist, x=x_axis, height=height,
                                                              big=big))
     grad = (("grad", key, x_axis, look), lambda: charts.grad_parts(

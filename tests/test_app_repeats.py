@@ -194,3 +194,32 @@ def test_the_line_and_band_view_options_draw_the_mean_and_the_min_max():
     assert "the lines are means, the bands the min-max range" in texts(at.caption)
     assert at.query_params["band"] in ("range", ["range"])
     assert at.query_params["line"] in ("mean", ["mean"])
+
+
+def test_every_seed_faintly_draws_each_repeats_own_curve_under_the_line():
+    import gdcore
+    import pyarrow as pa
+
+    setup = {**presets.build("batch"), "repeats": {"n": 5}}
+    truth = gdcore.run_experiment(setup, engine="python")
+    at = app(s=share.encode(setup))
+    ok(at)
+    assert "repeat" not in json.dumps(json.loads(at.get("vega_lite_chart")[0].proto.spec))
+    at.toggle(key="rep_seeds").set_value(True).run()
+    ok(at)
+    chart = at.get("vega_lite_chart")[0].proto
+    spec = json.loads(chart.spec)
+    details = [ly for ly in spec["layer"] if ly.get("encoding", {}).get("detail", {}).get(
+        "field") == "repeat"]
+    assert len(details) == 1 and details[0]["mark"]["type"] == "line"
+    assert "thin lines: every seed" in json.dumps(spec["title"])
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.datasets]
+    seeds = next(f for f in frames if "repeat" in f.columns)
+    for i, rs in enumerate(truth.repeats):  # each repeat's own losses, at the steps drawn
+        name = truth.runs[i].name
+        for j, r in enumerate(rs):
+            mine = seeds[(seeds["run"] == name) & (seeds["repeat"] == j)]
+            assert len(mine) >= 2, (name, j)
+            want = r.history.set_index("step")["loss"]
+            assert mine["loss"].tolist() == want.loc[mine["step"]].tolist()
+    assert at.query_params["seeds"] in ("1", ["1"])

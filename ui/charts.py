@@ -530,9 +530,11 @@ def loss_parts(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
                big: bool = False, title: str = "Loss (full data, MSE)",
                excess_over: float | None = None, log_x: bool = False,
                best_name: str = "the least-squares loss",
-               band: pd.DataFrame | None = None) -> Parts:
+               band: pd.DataFrame | None = None,
+               seeds: pd.DataFrame | None = None) -> Parts:
     """:func:`loss_chart` as its parts (ui/chart_parts.py). ``band``: with repeats, each run's
-    10-90 % band (``ui.results.bands``), drawn under its (median) line."""
+    10-90 % band (``ui.results.bands``), drawn under its (median) line; ``seeds``: every
+    repeat's own curve (``ui.results.seed_lines``), drawn faintly under it."""
     if x not in X_FIELDS:
         raise ValueError(f"x must be one of {', '.join(X_FIELDS)}, got {x!r}")
     runs = tuple(dict.fromkeys(history["run"]))
@@ -545,6 +547,12 @@ def loss_parts(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
         hist = hist.assign(loss=np.maximum(numeric(hist["loss"]) - minus, floor))
         title = f"Loss above {best_name} (full data)"
     spread = band_frame(band, "loss", x, log=log, minus=minus, floor=floor)
+    faint = None
+    if seeds is not None and not seeds.empty:
+        faint = seeds[["run", "repeat", x, "loss"]]
+        if minus is not None:
+            faint = faint.assign(loss=np.maximum(numeric(faint["loss"]) - minus, floor))
+        faint = json_safe(keep_plottable(faint, [x, "loss"], positive=["loss"] if log else []))
     hist = keep_plottable(hist, [x, "step", "loss"], positive=["loss"] if log else [])
     hist = downsample(hist, points_per_run(len(runs)))
     recorded, exits = hist, None
@@ -566,17 +574,21 @@ def loss_parts(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
               "lone": json_safe(lone)}
     if spread is not None:
         frames["band"] = spread
+    if faint is not None:
+        frames["seeds"] = faint
     return parts(_loss_compose, frames, {"domain": domain} if domain is not None else {},
                  runs=runs, x=x, log=log, log_x=log_x, smooth=smooth, pieces=pieces,
                  framed=domain is not None, compact_y=compact(domain),
                  what="loss above best" if excess_over is not None else "loss",
                  marks=not marks.empty, lone=not lone.empty,
                  band=band_kind(band) if spread is not None else None,
-                 title=title, note=band_note(band), height=height, big=big)
+                 seeds=faint is not None, title=title,
+                 note=band_note(band) + "; thin lines: every seed" if faint is not None
+                 and band_note(band) else band_note(band), height=height, big=big)
 
 
 def _loss_compose(d, v, *, runs, x, log, log_x, smooth, pieces, framed, compact_y, what, marks,
-                  lone, band, title, note, height, big) -> alt.TopLevelMixin:
+                  lone, band, seeds, title, note, height, big) -> alt.TopLevelMixin:
     yscale = (alt.Scale(type="log") if log else
               alt.Scale(domain=v["domain"], nice=False, zero=False) if framed else
               alt.Scale(zero=False))
@@ -599,6 +611,11 @@ def _loss_compose(d, v, *, runs, x, log, log_x, smooth, pieces, framed, compact_
     ).add_params(pick)
     layers: list[alt.Chart] = [_band_layer(d["band"], x, xenc, yscale, runs, what, band)] \
         if band else []
+    if seeds:  # every seed's own curve, faint, under the line that sums them up
+        layers.append(Chart(d["seeds"]).mark_line(strokeWidth=0.8, clip=True).encode(
+            x=xenc, y=alt.Y("loss:Q", scale=yscale),
+            color=alt.Color("run:N", scale=run_scale(runs), legend=None),
+            detail=alt.Detail("repeat:N"), opacity=picked(0.25, 0.04)))
     layers.append(raw)
     if smooth:
         sm = base.transform_filter("isValid(datum.smoothed)").mark_line(

@@ -591,6 +591,26 @@ def bands(outcome: Outcome, line: str = "median",
                        lambda: _bands(outcome, line, spread))
 
 
+SEED_POINTS = 80  # points each seed's faint line keeps (evenly spread, first and last kept)
+
+
+def seed_lines(outcome: Outcome) -> pd.DataFrame | None:
+    """Every repeat's own loss curve (``run``, ``repeat``, step, epoch, samples, loss), each
+    downsampled to :data:`SEED_POINTS`, for the charts' faint per-seed lines; None without
+    repeats. Computed once per outcome and server."""
+    if outcome.n_repeats <= 1 or not outcome.runs:
+        return None
+
+    def make() -> pd.DataFrame:
+        parts = []
+        for rs in outcome.repeats:
+            for j, r in enumerate(rs):
+                h = r.history[["run", "step", "epoch", "samples", "loss"]]
+                parts.append(charts.downsample(h, SEED_POINTS).assign(repeat=j))
+        return pd.concat(parts, ignore_index=True)
+    return render.kept(("seed_lines", outcome.key), make)
+
+
 def drawn(outcome: Outcome, line: str = "median",
           spread: str = "q10") -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """What the charts draw: (each run's line, its band or None) -- the histories and no band

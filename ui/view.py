@@ -5,7 +5,8 @@ with smoothing 20, not steps with none).
 Query parameters beside ``s`` (the setup), each written only when it is not the default:
 ``x`` (step / epoch / samples), ``y`` (loss / excess), ``log`` (1 / 0), ``logx`` (1 / 0),
 ``smooth`` (0-50 points), with repeats ``line`` (median / mean) and ``band`` (q10: 10-90 % /
-range: min-max), and ``preset`` (a preset's key). A new link's values win over the
+range: min-max) and ``seeds`` (1 / 0: every seed's curve, faintly), and ``preset`` (a preset's
+key). A new link's values win over the
 session's; a value that is not one of the choices is named in a message and left out.
 """
 
@@ -24,6 +25,7 @@ FIELDS: dict[str, tuple[str, object, object]] = {
     "smooth": ("smooth", 0, range(0, 51)),
     "line": ("rep_line", "median", ("median", "mean")),  # with repeats: each run's line
     "band": ("rep_band", "q10", ("q10", "range")),  # and its band
+    "seeds": ("rep_seeds", False, (True, False)),  # and every seed's own curve, faintly
 }
 PRESET = "preset"  # the query parameter and the preset picker's key
 LOADED = "_loaded_preset"  # the preset the setup was loaded from (what the link names)
