@@ -74,13 +74,13 @@ def _switch_task() -> None:
     show_view(presets.PRESETS[key].view, key)
 
 
-def _pairs(items):
+def _pairs(items, highlight: str | None = None):
     """Charts two per row; an odd one out takes the whole row."""
     for i in range(0, len(items), 2):
         row = items[i:i + 2]
         cols = st.columns(2) if len(row) == 2 else [st]
         for col, (key, build) in zip(cols, row):
-            render.chart(col, key, build)
+            render.chart(col, key, build, highlight=highlight)
 
 
 def _feature(dataset, param: str) -> str:
@@ -169,6 +169,15 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
         every = r3.toggle("Every seed, faintly (loss chart)", key=seeded("rep_seeds", False),
                           help="Each seed's own loss curve as a thin line under its run's "
                                "line: the noise the band sums up.")
+    hl = None
+    if len(outcome.names) > 1:  # one run drawn in full in every chart, the others faded
+        if st.session_state.get("highlight") not in (None, *outcome.names):
+            del st.session_state["highlight"]  # its run left the comparison
+        hl = st.columns([2, 3])[0].selectbox("Highlight in every chart", [None, *outcome.names],
+                          format_func=lambda n: "no run (all drawn alike)" if n is None else n,
+                          key="highlight",
+                          help="The same as clicking the run in a chart's legend, in every "
+                               "chart at once; a click in a legend changes that chart only.")
     view.publish({"x_axis": x_axis, "loss_y": y_show, "log": log, "log_x": log_x,
                   "smooth": smooth, "rep_line": line, "rep_band": spread,
                   "rep_seeds": every}, st.session_state.get(view.LOADED))
@@ -194,7 +203,7 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
         big=big, band=band))
     first = [loss, (("acc", key, x_axis, look), lambda: charts_models.accuracy_chart(
         hist, x=x_axis, height=height, big=big))] if logistic else [loss, lr]
-    _pairs(first)
+    _pairs(first, hl)
 
     # the parameter plane, and the model over the data
     if len(params) > 2:  # which plane: in a popover, so the two charts below stay level
@@ -214,7 +223,7 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     plane_note = (f"others at {held}" + ("'s last point" if held != ref_name else "")
                   + f" · ◆ {ref_name}, ○ start") if sliced else None
     render.chart(left, ("path", key, units, u, v, held, json.dumps(plane and plane[2]), look),
-                 lambda: charts_space.path_parts(
+                 highlight=hl, build=lambda: charts_space.path_parts(
                      charts_space.loss_surface(outcome.problem, on, ref_uv, status=status,
                                                plane=plane),
                      on, ref_uv, status=status, runs=outcome.names, units=units,
@@ -225,18 +234,19 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     left.caption(_conditioning_text(cond, where, len(params) > 2, logistic))
     with right:
         if logistic and dataset.d <= 2:
-            render.chart(st, ("boundary", key, look), lambda: charts_models.boundary_chart(
+            render.chart(st, ("boundary", key, look), highlight=hl,
+                         build=lambda: charts_models.boundary_chart(
                 dataset.frame(), dataset.x_names, dataset.y_name, results.final_params(outcome),
                 classes=results.class_names(dataset), runs=outcome.names,
                 reference=results.original_point(dataset, outcome), reference_name=ref_name,
                 height=height, big=big))
         elif dataset.d == 1:
-            render.chart(st, ("fit", key, look), lambda: charts_space.fit_parts(
+            render.chart(st, ("fit", key, look), highlight=hl, build=lambda: charts_space.fit_parts(
                 dataset.frame(), dataset.x_names[0], dataset.y_name, results.fit_lines(outcome),
                 reference=results.original_reference(dataset, outcome.reference),
                 runs=outcome.names, height=height, big=big))
         else:
-            render.chart(st, ("weights", key, look), lambda: charts_models.weights_chart(
+            render.chart(st, ("weights", key, look), highlight=hl, build=lambda: charts_models.weights_chart(
                 results.weights_frame(outcome, dataset), runs=outcome.names,
                 reference_name=ref_name, height=height, big=big))
 
@@ -249,8 +259,8 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     _pairs([(("param", p, key, x_axis, look), lambda p=p: charts.param_parts(
         shown_hist, p, reference=outcome.reference.get(p), x=x_axis, status=status,
         height=height, big=big, label=_feature(dataset, p), reference_name=ref_name,
-        band=band)) for p in shown])
-    _pairs([lr, grad] if logistic else [grad])
+        band=band)) for p in shown], hl)
+    _pairs([lr, grad] if logistic else [grad], hl)
     if outcome.n_repeats > 1:
         note = results.diverged_note(outcome)
         st.caption(f"Each run over {outcome.n_repeats} paired seeds: the lines are "

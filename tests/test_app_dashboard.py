@@ -378,7 +378,8 @@ def test_classroom_mode_hides_editing_and_survives_in_session():
 
 
 # --- classroom polish ------------------------------------------------------------------------
-VIEW_ONLY = {"_classroom_toggle", "x_axis", "loss_y", "log", "log_x", "smooth"}
+VIEW_ONLY = {"_classroom_toggle", "x_axis", "loss_y", "log", "log_x", "smooth",
+             "highlight"}  # views: they change what is drawn, not the setup
 WIDGETS = ("button", "button_group", "checkbox", "color_picker", "date_input", "multiselect",
            "number_input", "radio", "select_slider", "selectbox", "slider", "text_area",
            "text_input", "time_input", "toggle", "file_uploader")
@@ -485,3 +486,24 @@ def test_a_diverged_run_has_no_vertical_fitted_line():
     notes = [data[lay["data"]["name"]] for lay in fit_chart["layer"]
              if lay["mark"]["type"] == "text"]
     assert notes and "too large lr diverged" in notes[0]["text"].iloc[0]
+
+
+def test_a_run_highlighted_once_is_highlighted_in_every_chart():
+    at = app(s=share.encode(presets.build("optimizers")))
+    ok(at)
+    name = at.selectbox(key="highlight").options[2]
+
+    def picks(at) -> list:
+        found = []
+        for c in at.get("vega_lite_chart"):
+            spec = json.loads(c.proto.spec)
+            found += [p.get("value") for p in spec.get("params", []) if p.get("name") == "pick"]
+        return found
+    before = picks(at)
+    assert len(before) >= 5 and all(v is None for v in before)  # every run chart, none chosen
+    at.selectbox(key="highlight").set_value(name).run()
+    ok(at)
+    after = picks(at)
+    assert len(after) == len(before) and all(v == [{"run": name}] for v in after)
+    at.selectbox(key="highlight").set_value(None).run()
+    assert all(v is None for v in picks(at))

@@ -197,8 +197,9 @@ def test_the_line_and_band_view_options_draw_the_mean_and_the_min_max():
 
 
 def test_every_seed_faintly_draws_each_repeats_own_curve_under_the_line():
-    import gdcore
     import pyarrow as pa
+
+    import gdcore
 
     setup = {**presets.build("batch"), "repeats": {"n": 5}}
     truth = gdcore.run_experiment(setup, engine="python")

@@ -52,6 +52,7 @@ def test_every_dashboard_chart_keeps_its_layers_scales_selection_and_data():
 
 def test_a_plain_rerun_draws_the_kept_specs_and_a_view_change_rebuilds_only_its_charts(
         monkeypatch):
+    render._store.clear()  # what earlier tests kept (their chart structures) counts for nothing
     at = AppTest.from_file(APP, default_timeout=120).run()
     built = []
     real = render.to_spec

@@ -19,6 +19,7 @@ ordinary and adversarial inputs (tests/test_charts.py, tests/test_chart_json.py)
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import logging
 import threading
@@ -144,11 +145,37 @@ def spec(key: Hashable, build: Callable[[], alt.TopLevelMixin | Parts]) -> dict[
     return _store(version.CODE).get(key, made)
 
 
-def chart(container, key: Hashable, build: Callable[[], alt.TopLevelMixin | Parts],
-          **kwargs) -> None:
+PICK = "pick"  # the legend selection every run chart has (ui/charts.py: _legend_selection)
+
+
+def with_highlight(found: dict[str, Any], run: str) -> dict[str, Any]:
+    """``found`` with its legend selection starting on ``run``: that run drawn in full and the
+    others faded, as after a click on its legend entry (a click elsewhere clears it). A chart
+    without the selection is left as it is. The kept spec is not changed."""
+    out = {k: v for k, v in found.items() if k != "datasets"}
+    out = copy.deepcopy(out)
+
+    def visit(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        for p in node.get("params") or []:
+            if isinstance(p, dict) and p.get("name") == PICK:
+                p["value"] = [{"run": run}]
+        for part in ("layer", "hconcat", "vconcat", "concat"):
+            for child in node.get(part) or []:
+                visit(child)
+    visit(out)
+    if "datasets" in found:
+        out["datasets"] = found["datasets"]
+    return out
+
+
+def chart(container, key: Hashable, build: Callable[[], alt.TopLevelMixin | Parts], *,
+          highlight: str | None = None, **kwargs) -> None:
     """Draw the chart ``build()`` makes into ``container`` (``st`` or a column), from the kept
-    spec when ``key`` was drawn before. A chart that cannot be built says so in its place (and
-    in the server's log), never with a traceback, and the page's other charts still draw."""
+    spec when ``key`` was drawn before; ``highlight``: a run drawn in full, the others faded
+    (:func:`with_highlight`). A chart that cannot be built says so in its place (and in the
+    server's log), never with a traceback, and the page's other charts still draw."""
     try:
         found = spec(key, build)
     except Exception as err:  # a bug in one chart must not take the page down
@@ -157,9 +184,11 @@ def chart(container, key: Hashable, build: Callable[[], alt.TopLevelMixin | Part
                         "charts and the results are unaffected; please report this setup "
                         "(Download setup, below) so it can be fixed.")
         return
+    if highlight is not None:
+        found = with_highlight(found, highlight)
     # st.vega_lite_chart moves the data sets out of the spec it is given: hand it a copy
-    copy = {**found, "datasets": dict(found["datasets"])} if "datasets" in found else dict(found)
-    container.vega_lite_chart(copy, width=kwargs.pop("width", "stretch"), **kwargs)
+    given = {**found, "datasets": dict(found["datasets"])} if "datasets" in found else dict(found)
+    container.vega_lite_chart(given, width=kwargs.pop("width", "stretch"), **kwargs)
 
 
 def kept(key: Hashable, compute: Callable[[], Any]) -> Any:
