@@ -34,7 +34,13 @@ def test_stop_ends_a_long_run_and_shows_what_it_did(browser):
             stop = page.locator('[data-testid="stBaseButton-secondary"]:visible', has_text="Stop").first
             stop.wait_for(timeout=60_000)
             page.get_by_text("Running long", exact=False).first.wait_for(timeout=30_000)
-            time.sleep(1.0)
+            # the state the assertion below needs: the progress bar past 40,000 updates
+            page.wait_for_function(r"""() => {
+                const text = [...document.querySelectorAll('[data-testid="stProgress"]')]
+                    .map(e => e.innerText).join(' ');
+                const m = text.match(/Running long[^:]*: ([\d,]+) of/);
+                return m !== null && Number(m[1].replace(/,/g, '')) > 40000;
+            }""", timeout=60_000)
             t0 = time.monotonic()
             stop.click()
             wait_idle(page)
