@@ -327,3 +327,30 @@ def test_a_process_killed_while_saving_leaves_no_partial_experiment(url):
     assert len(listed) >= 5
     assert (per.reindex(listed["id"]).fillna(0) == want).all()  # each whole, or not there
     assert set(per.index) == set(listed["id"])
+
+
+def test_a_full_disk_gives_one_clear_message_and_keeps_what_was_saved(tmp_path, result):
+    """SQLite's own "database or disk is full" (SQLITE_FULL), made real with a page limit on
+    every connection: the save that does not fit is refused in one message, nothing of it is
+    left, what was saved before is intact, and a smaller save still works."""
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'full.sqlite'}"
+    store = Store(url)
+    first = store.save("fits", result)
+    pages = store.engine.connect().exec_driver_sql("PRAGMA page_count").scalar_one()
+    store.engine.dispose()
+
+    def cap(dbapi_conn, _record) -> None:  # room for a few more pages, not for a big save
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages + 3}")
+    sa.event.listen(store.engine, "connect", cap)
+    big = gdcore.run_experiment({"data": {"source": "generate", "n": 100, "seed": 2}, "runs": [
+        {"name": f"r{i}", "batch_size": 4, "epochs": 40, "max_points": 1000} for i in range(16)]},
+        engine="python")
+    with pytest.raises(StoreError, match=r"could not save the experiment: .*full") as said:
+        store.save("too big", big)
+    assert "\n" not in str(said.value) and "Traceback" not in str(said.value)
+    assert str(said.value).startswith("the experiment store at ")
+    assert store.list()["name"].tolist() == ["fits"]  # nothing half-written
+    assert store.get(first)["experiment"] == result.experiment
+    assert len(store.runs()) == len(result.runs)
