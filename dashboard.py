@@ -234,21 +234,24 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     left.caption(_conditioning_text(cond, where, len(params) > 2, logistic))
     with right:
         if logistic and dataset.d <= 2:
-            render.chart(st, ("boundary", key, look), highlight=hl,
-                         build=lambda: charts_models.boundary_chart(
+            model_key = ("boundary", key, look)
+            model = lambda: charts_models.boundary_chart(  # noqa: E731
                 dataset.frame(), dataset.x_names, dataset.y_name, results.final_params(outcome),
                 classes=results.class_names(dataset), runs=outcome.names,
                 reference=results.original_point(dataset, outcome), reference_name=ref_name,
-                height=height, big=big))
+                height=height, big=big)
         elif dataset.d == 1:
-            render.chart(st, ("fit", key, look), highlight=hl, build=lambda: charts_space.fit_parts(
+            model_key = ("fit", key, look)
+            model = lambda: charts_space.fit_parts(  # noqa: E731
                 dataset.frame(), dataset.x_names[0], dataset.y_name, results.fit_lines(outcome),
                 reference=results.original_reference(dataset, outcome.reference),
-                runs=outcome.names, height=height, big=big))
+                runs=outcome.names, height=height, big=big)
         else:
-            render.chart(st, ("weights", key, look), highlight=hl, build=lambda: charts_models.weights_chart(
+            model_key = ("weights", key, look)
+            model = lambda: charts_models.weights_chart(  # noqa: E731
                 results.weights_frame(outcome, dataset), runs=outcome.names,
-                reference_name=ref_name, height=height, big=big))
+                reference_name=ref_name, height=height, big=big)
+        render.chart(st, model_key, model, highlight=hl)
 
     # each parameter over time
     shown = list(params)
