@@ -257,10 +257,9 @@ def curvature_notes(cv) -> list[str]:
     return notes
 
 
-@st.fragment
-def step_through() -> None:
-    """The step slider, Play/Pause and everything drawn at the current step. A fragment: a
-    step (or a frame of Play) reruns only this, and each frame's charts are kept once drawn."""
+def play_and_step() -> tuple[int, bool]:
+    """The step slider and Play/Pause (session state; a frame of Play is a fragment rerun):
+    the step to draw, and whether it is playing."""
     # a slider over the step index, and play/pause (session state + a fragment rerun)
     if st.session_state.get("ls_step", last) > last or st.session_state.get("ls_max") != last:
         st.session_state["ls_step"] = last
@@ -284,7 +283,14 @@ def step_through() -> None:
                 st.session_state["ls_playing"] = playing = True
     with c_slider:
         step = st.slider("Step", 0, max(last, 1), key="ls_step")
+    return step, playing
 
+
+@st.fragment
+def step_through() -> None:
+    """The step slider, Play/Pause and everything drawn at the current step. A fragment: a
+    step (or a frame of Play) reruns only this, and each frame's charts are kept once drawn."""
+    step, playing = play_and_step()
     upto = L.at_step(path_df, step)
     now = L.current_points(path_df, step)
     runs = list(now["run"])
@@ -342,7 +348,14 @@ def step_through() -> None:
         st.subheader(f"Trials of step {step}: {run_name}")
         trial_section(trials, run_name, step)
 
-    # --- numeric vs analytic gradient at the current point ---
+    gradient_section(point, run_name)
+    if playing:
+        time.sleep(0.12)
+        st.rerun(scope="fragment")
+
+
+def gradient_section(point: list[float], run_name: str) -> None:
+    """Numeric against analytic gradient at the chosen run's current point."""
     st.subheader("Numeric vs analytic gradient at the current point")
     g1, g2 = st.columns([3, 1]) if not classroom else (st.container(), st.container())
     if classroom:  # the setting above the table, which gets the page's width
@@ -370,9 +383,6 @@ def step_through() -> None:
                           "error_bound": "%.2e", "rel_diff": "%.2e"},
               {"abs_diff": "|difference|", "error_bound": "error bound",
                "rel_diff": "relative difference"})
-    if playing:
-        time.sleep(0.12)
-        st.rerun(scope="fragment")
 
 
 def chart_caption(trials, run_name: str, step: int) -> str:
