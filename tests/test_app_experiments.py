@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from gdcore.spec import share
 from gdcore.store import Store
 from lab import presets
-from tests.test_app_dashboard import app, choose_upload, ok, texts, upload
+from tests.test_app_dashboard import app, choose_upload, ok, results, setup_of, texts, upload
 
 PAGE = "../pages/4_Experiments.py"
 CSV = b"hours,score\n1,52\n2,55\n3,61\n4,64\n5,70\n6,71\n7,77\n8,80\n9,83\n10,88\n"
@@ -190,3 +190,36 @@ def _save_as(at, key: str, name: str, tags: str) -> AppTest:
     at.run()
     at.button(key=f"{key}_go").click()
     return at.run()
+
+
+def _charts(at) -> list:
+    """Every chart's data as the page sent it: per chart, its data sets' rows (Arrow)."""
+    import pyarrow as pa
+
+    out = []
+    for c in at.get("vega_lite_chart"):
+        frames = [pa.ipc.open_stream(d.data.data).read_pandas() for d in c.proto.datasets]
+        out.append(sorted(f.to_json() for f in frames))
+    return out
+
+
+def test_an_experiment_reopened_from_the_experiments_page_draws_the_same_charts(store_url):
+    setup = {**presets.build("optimizers"), "repeats": {"n": 2}}
+    at = app(s=share.encode(setup))
+    ok(at)
+    drawn, table = _charts(at), results(at)
+    at = _save(at, "to reopen")
+    at.query_params["s"] = share.encode(presets.build("lr"))  # the session moves on
+    at.run()
+    ok(at)
+    assert setup_of(at)["runs"] != setup_of(app(s=share.encode(setup)))["runs"]
+    at.switch_page("pages/4_Experiments.py").run()
+    assert not at.exception, at.exception
+    at.session_state["exp_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="exp_open").click().run()  # st.switch_page back to the comparison page
+    assert not at.exception, at.exception
+    ok(at)
+    assert setup_of(at)["runs"] == setup_of(app(s=share.encode(setup)))["runs"]
+    assert results(at).equals(table)  # the same runs, the same numbers
+    assert _charts(at) == drawn  # and every chart drawn from the same data
