@@ -781,6 +781,17 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     if delimiter != ",":
         notes.append(f"Columns are separated by {_DELIMITER_NAMES[delimiter]}.")
     notes.extend(name_notes)
+    body, column_notes = _read_columns(body, names, delimiter, has_header)
+    notes.extend(column_notes)
+    return body, tuple(notes)
+
+
+def _read_columns(body: pd.DataFrame, names: list[str], delimiter: str,
+                  has_header: bool) -> tuple[pd.DataFrame, list[str]]:
+    """Each column of the parsed table as numbers where its cells are numbers (gaps written
+    NA, units, decimal commas and grouped digits read as such) and as text otherwise; and the
+    notes saying what was read how (see :func:`read_table`)."""
+    notes: list[str] = []
     comma_columns: list[str] = []
     grouped_columns: dict[str, list[str]] = {}
     hints: list[str] = []
@@ -852,7 +863,7 @@ def read_table(source: bytes | bytearray | memoryview | str | Path, *, name: str
     for separator, columns in grouped_columns.items():
         notes.append(f"Read {_GROUP_NOTES[separator]} in {quote_names(columns)}.")
     notes.extend(hints)
-    return body, tuple(notes)
+    return body, notes
 
 
 _LEADING_ZERO = re.compile(r"[+-]?0\d+")
