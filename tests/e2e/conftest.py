@@ -131,7 +131,7 @@ class _Runs:
         self.seen = 0
 
 
-def _runs(page) -> _Runs:
+def script_runs(page) -> _Runs:
     runs = getattr(page, "_gdlab_runs", None)
     if runs is None:
         raise RuntimeError("open pages with app_context()/watched_page() so their runs are counted")
@@ -206,7 +206,7 @@ def wait_idle(page, timeout: int = IDLE_TIMEOUT_MS, *, rerun: bool = True) -> No
     previous wait (so a run that has not started yet is not mistaken for idle); pass
     ``rerun=False`` after an action that causes no run. Then it waits for the page to say
     "not running" and to paint."""
-    runs = _runs(page)
+    runs = script_runs(page)
     if rerun:
         deadline = time.monotonic() + timeout / 1000
         while runs.done <= runs.seen:
@@ -224,7 +224,7 @@ def open_page(page, path: str = "/", timeout: int = IDLE_TIMEOUT_MS) -> None:
     """Go to ``path`` of the app (e.g. "/" or "/?s=..." or "/other_page") and wait until its
     first run has finished and is drawn."""
     base = page.context.app_base_url  # set by app_context
-    _runs(page).seen = _runs(page).done
+    script_runs(page).seen = script_runs(page).done
     page.goto(base + path, timeout=timeout)
     wait_idle(page, timeout)
 

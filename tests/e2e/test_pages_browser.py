@@ -12,10 +12,21 @@ and ``page-<view>-<mode>-<width>-screen.png`` (the first screen, what a projecto
 from __future__ import annotations
 
 import contextlib
+import time
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT, app_context, open_page, painted, screenshot, wait_idle, watched_page
+from .conftest import (
+    ARTIFACTS,
+    ROOT,
+    app_context,
+    open_page,
+    painted,
+    screenshot,
+    script_runs,
+    wait_idle,
+    watched_page,
+)
 
 PAGES = {  # URL path (Streamlit names pages/ files by their title) -> screenshot name
     "/Loss_landscape": "page-landscape",
@@ -140,25 +151,47 @@ def test_sweep_screenshots(browser, app_server, width, mode):
         shots(page, f"page-sweep-{mode}", width, height)
 
 
+def _shows(box, option: str) -> bool:
+    """Whether the selectbox or multiselect ``box`` has ``option`` chosen."""
+    if box.get_attribute("data-testid") == "stMultiSelect":
+        return box.locator(".react-aria-ComboBox [data-tag]").filter(
+            has_text=option).count() > 0
+    return box.locator("input").first.input_value() == option
+
+
 def choose(page, label: str, *options: str) -> None:
-    """Pick ``options`` in the sidebar's selectbox or multiselect labelled ``label``."""
+    """Pick ``options`` in the sidebar's selectbox or multiselect labelled ``label`` and wait
+    for the runs the picks caused. Each pick is made again until the box shows it (a rerun
+    that redraws the list can swallow a click); an option already chosen is left as it is."""
     sidebar = page.locator('[data-testid="stSidebar"]')
+    box = sidebar.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(
+        has_text=label).first
+    runs, picked = script_runs(page), None
     for option in options:
-        for attempt in range(3):  # a rerun still drawing the sidebar may close the list
+        for attempt in range(3):
             wait_idle(page, rerun=False)
-            box = sidebar.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]')
-            box.filter(has_text=label).first.locator("input").first.click()
+            if _shows(box, option):
+                break
+            picked = runs.done if picked is None else picked
+            box.locator("input").first.click()
             item = page.get_by_role("option", name=option, exact=True).first
             try:
-                item.wait_for(timeout=5_000)
+                item.wait_for(timeout=10_000)
                 item.click()
-                break
-            except Exception:
+            except Exception:  # noqa: BLE001 - the list was redrawn: open it again
                 if attempt == 2:
                     raise
-        wait_idle(page)  # the run this pick caused
+                continue
+            deadline = time.monotonic() + 30
+            while not _shows(box, option) and time.monotonic() < deadline:
+                page.wait_for_timeout(50)  # lets the page take the click and its rerun
+        assert _shows(box, option), (label, option)
     page.keyboard.press("Escape")
-    wait_idle(page, rerun=False)
+    if picked is not None:  # at least one run since the first pick (a pick reruns the page)
+        runs.seen = picked
+        wait_idle(page)
+    else:
+        wait_idle(page, rerun=False)
 
 
 @pytest.mark.browser
