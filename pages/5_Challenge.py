@@ -127,6 +127,9 @@ if teacher:
         st.rerun()
     t3.download_button("Download the entries (CSV)", C.entries_csv(store, code, token),
                        file_name="challenge-entries.csv", mime="text/csv", on_click="ignore")
+elif board_info["open"] and classroom:  # the projector shows the board; students submit
+    st.caption("Classroom mode: the board, as the class sees it. Students submit from the "
+               "student link on their own screens.")
 elif board_info["open"]:
     run0 = board_info["setup"]["runs"][0]
     changes = {}

@@ -256,3 +256,20 @@ def test_one_session_submitting_many_at_once_gets_its_limit_not_more(store, monk
                                            session=f"s{i}"))
     assert all(isinstance(g, C.ChallengeError) and "closed" in str(g) for g in late)
     assert len(C.leaderboard(store, code)) == 3
+
+
+def test_classroom_mode_shows_the_board_and_no_form(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'room.sqlite'}"
+    monkeypatch.setenv("GDCORE_DB_URL", url)
+    store = Store(url)
+    code, _ = C.create(store, "projected", SETUP, allowed=["optimizer.lr"])
+    C.submit(store, code, "<i>Bo</i>", {"optimizer.lr": 0.5}, session="s")
+    at = AppTest.from_file("../pages/5_Challenge.py", default_timeout=120)
+    at.query_params["c"] = code
+    at.query_params["classroom"] = "1"
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.text_input and not at.number_input and not at.button  # nothing to edit
+    board = at.dataframe[0].value
+    assert board["name"].tolist() == ["<i>Bo</i>"]  # a cell: plain text
+    assert "Classroom mode: the board" in " ".join(c.value for c in at.caption)
