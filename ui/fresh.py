@@ -17,6 +17,7 @@ was written. This module holds no app state but that note, and is never evicted 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import threading
@@ -56,9 +57,18 @@ def modules() -> bool:
     with _lock:
         if not _loaded or not stale():
             return False
-        for name in _app_modules():
+        dropped = sorted(_app_modules(), key=lambda n: (n.count("."), n))
+        for name in dropped:
             sys.modules.pop(name, None)
         _loaded.clear()
+        # import them anew here, under the lock: two sessions' pages importing the new
+        # modules at once each held one module's import lock while waiting for the other's
+        # (Python's "deadlock detected by _ModuleLock"); now a page's own imports find them
+        for name in dropped:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - gone or broken: the page's own import says so
+                sys.modules.pop(name, None)
         return True
 
 
