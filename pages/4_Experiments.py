@@ -25,6 +25,9 @@ classroom = apply_classroom()
 
 UNDO = "experiments_undo"  # this session's deleted experiments (export documents), newest last
 OPENED = "opened_from_store"  # the data fingerprint of the experiment opened in the dashboard
+OVERLAY_NOT_PARAMS = {"run", "step", "epoch", "samples", "lr", "loss", "batch_loss",
+                      "grad_norm", "clipped", "accuracy", "seed", "repeat"}
+OVERLAY_NAMES = {"loss": "loss", "b": "intercept b", "grad_norm": "gradient norm"}
 
 st.title("Experiments")
 store = saved.store()
@@ -73,12 +76,21 @@ if table.empty:
     st.stop()
 
 # --- filters and the experiments table ---------------------------------------------------------
+all_runs = store.runs()
 all_tags = sorted({t for tags in table["tags"] for t in tags})
 c1, c2, c3 = st.columns([2, 1, 2])
 want_tags = c1.multiselect("Tags", all_tags, key="exp_tags")
 problems = sorted(set(table["problem"]))
 want_problem = c2.selectbox("Task", ["any", *problems], key="exp_problem")
 needle = c3.text_input("Name contains", key="exp_find", max_chars=200)
+c4, c5 = st.columns([3, 2])
+want_data = c4.multiselect("Data", sorted(set(table["data"])), key="exp_data",
+                           help="Experiments on any of these data sources (a sample, generated "
+                                "data, an uploaded file's name).")
+optimizers = sorted({o for o in all_runs["optimizer"] if isinstance(o, str)})
+want_opt = c5.multiselect("Optimizer", optimizers, key="exp_optimizer",
+                          help="Experiments with a run of any of these optimizers; the runs "
+                               "table below lists only those runs.")
 shown = table
 if want_tags:
     shown = shown[shown["tags"].map(lambda ts: all(t in ts for t in want_tags))]
@@ -86,7 +98,14 @@ if want_problem != "any":
     shown = shown[shown["problem"] == want_problem]
 if needle.strip():
     shown = shown[shown["name"].str.contains(needle.strip(), case=False, regex=False)]
+if want_data:
+    shown = shown[shown["data"].isin(want_data)]
+if want_opt:
+    shown = shown[shown["id"].isin(
+        set(all_runs.loc[all_runs["optimizer"].isin(want_opt), "experiment"]))]
 shown = shown.reset_index(drop=True)
+if shown.empty:
+    st.info("No saved experiment matches these filters: clear one to see more.")
 view = shown.assign(tags=shown["tags"].map(", ".join))
 event = st.dataframe(
     view[["id", "name", "tags", "created", "problem", "data", "rows", "runs", "note"]],
@@ -145,12 +164,13 @@ if ids:
 
 # --- runs across experiments, and the overlay --------------------------------------------------
 st.subheader("Runs")
-runs = store.runs()
-if ids:
-    runs = runs[runs["experiment"].isin(ids)]
+runs = all_runs[all_runs["experiment"].isin(ids or set(shown["id"]))]
+if want_opt:
+    runs = runs[runs["optimizer"].isin(want_opt)]
 runs = runs.reset_index(drop=True)
-st.caption("Every run of the selected experiments (of all, when none is selected). Select runs "
-           "to overlay their loss curves; click a header to sort.")
+st.caption("Every run of the selected experiments (of all those listed above, when none is "
+           "selected). Select runs to overlay their loss or weight curves; click a header to "
+           "sort (by final loss, steps to converge or any setting).")
 differ = st.toggle("Only the settings that differ", value=True, key="exp_differ",
                    help="Off: every setting of every run. On: only those that are not the same "
                         "for all the runs listed (the run's name always).")
@@ -176,10 +196,27 @@ if chosen:
         status[label] = r["summary"].get("status", "")
         prints[e["data"]["hash"]] = e["data"]["source"]
     hist = pd.concat(frames, ignore_index=True)
-    render.chart(st, ("stored-overlay", tuple(sorted(chosen)), tuple(runs["run"]),
-                      tuple(runs["experiment"])),
-                 lambda: charts.loss_chart(hist, x="step", log=True, status=status,
-                                           title="Loss of the selected runs (full data)"))
+    # what to overlay: the loss, or a parameter every selected run has (w, b, w2 ...)
+    params = [c for c in frames[0].columns if all(c in f.columns for f in frames)
+              and c not in OVERLAY_NOT_PARAMS and not c.endswith("_original")]
+    curves = ["loss", *params, "grad_norm"]
+    if st.session_state.get("exp_curve") not in curves:
+        st.session_state["exp_curve"] = "loss"
+    curve = st.segmented_control("Overlay", curves, key="exp_curve", required=True,
+                                 format_func=lambda c: OVERLAY_NAMES.get(c, f"weight {c}"),
+                                 help="The loss, a learned parameter (those every selected "
+                                      "run has) or the gradient's norm, per update.")
+    look = ("stored-overlay", curve, tuple(sorted(chosen)), tuple(runs["run"]),
+            tuple(runs["experiment"]))
+    if curve == "loss":
+        render.chart(st, look, lambda: charts.loss_chart(
+            hist, x="step", log=True, status=status,
+            title="Loss of the selected runs (full data)"))
+    elif curve == "grad_norm":
+        render.chart(st, look, lambda: charts.grad_chart(hist, x="step"))
+    else:
+        render.chart(st, look, lambda: charts.param_chart(
+            hist, curve, x="step", status=status, label=f"{curve} of the selected runs"))
     if len(prints) > 1:
         st.warning("These runs were on different data (" + "; ".join(
             escape_md(v) for v in prints.values()) + "): their losses are not on one scale.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -223,3 +224,59 @@ def test_an_experiment_reopened_from_the_experiments_page_draws_the_same_charts(
     assert setup_of(at)["runs"] == setup_of(app(s=share.encode(setup)))["runs"]
     assert results(at).equals(table)  # the same runs, the same numbers
     assert _charts(at) == drawn  # and every chart drawn from the same data
+
+
+def test_experiments_filter_by_data_and_optimizer_and_overlay_weight_curves(store_url):
+    import gdcore
+    store = Store(store_url)
+    cars = {"source": "sample", "name": "cars"}
+    a = store.save("generated lr", gdcore.run_experiment(presets.build("lr"), engine="python"))
+    b = store.save("cars optimizers", gdcore.run_experiment(
+        presets.build("optimizers", data=cars), engine="python"))
+    listed = store.list().set_index("id")["data"]
+    assert listed[a] != listed[b]
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception, at.exception
+    at.multiselect(key="exp_data").set_value([listed[b]]).run()
+    assert at.dataframe[0].value["name"].tolist() == ["cars optimizers"]
+    assert set(at.dataframe[1].value["experiment"]) == {b}  # the runs of those listed only
+    at.multiselect(key="exp_data").set_value([]).run()
+    # optimizer: experiments with such a run, and only those runs
+    opts = {r["optimizer"]["name"] for r in store.get(b)["experiment"].to_dict()["runs"]}
+    lone = sorted(opts - {r["optimizer"]["name"] for r in
+                          store.get(a)["experiment"].to_dict()["runs"]})[0]
+    at.multiselect(key="exp_optimizer").set_value([lone]).run()
+    assert at.dataframe[0].value["name"].tolist() == ["cars optimizers"]
+    assert set(at.dataframe[1].value["optimizer"]) == {lone}
+    at.multiselect(key="exp_optimizer").set_value([]).run()
+    # overlay one run of each experiment: loss first, then the weight w, then the gradient norm
+    c = store.save("generated optimizers", gdcore.run_experiment(presets.build("optimizers"),
+                                                                 engine="python"))
+    at.run()
+    runs = at.dataframe[1].value
+    first = {e: int(runs.index[runs["experiment"] == e][0]) for e in (a, b, c)}
+    at.session_state["exp_runs"] = {"selection": {"rows": [first[a], first[c]], "columns": [],
+                                                  "cells": []}}
+    at.run()
+    curve = at.segmented_control(key="exp_curve")
+    assert curve.options == ["loss", "weight w", "intercept b", "gradient norm"]
+    assert "different data" not in texts(at.warning)
+    curve.set_value("w").run()
+    assert not at.exception, at.exception
+    chart = at.get("vega_lite_chart")[0]
+    spec = json.dumps(json.loads(chart.proto.spec))
+    assert "w of the selected runs" in spec and "Loss of" not in spec
+    drawn = {n for d in chart.proto.datasets
+             for n in pa.ipc.open_stream(d.data.data).read_pandas().get("run", [])}
+    assert any(n.startswith(f"#{a} ") for n in drawn) and any(n.startswith(f"#{c} ") for n in drawn)
+    at.segmented_control(key="exp_curve").set_value("grad_norm").run()
+    assert not at.exception, at.exception
+    assert len(at.get("vega_lite_chart")) == 1
+    # runs on other data (cars: three weights): only the intercept is common, and it is said
+    at.session_state["exp_runs"] = {"selection": {"rows": [first[a], first[b]], "columns": [],
+                                                  "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.segmented_control(key="exp_curve").options == ["loss", "intercept b",
+                                                            "gradient norm"]
+    assert "different data" in texts(at.warning)
