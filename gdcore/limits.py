@@ -36,6 +36,7 @@ so every check reads one source.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,38 +92,6 @@ LIMITS: dict[str, Bound] = {
     "tol_grad": Bound(0.0, 1e6),
     "tol_loss": Bound(0.0, 1.0),
     "divergence_factor": Bound(1.0, 1e300, low_open=True),
-    # optimizers
-    "lr": Bound(1e-9, 1e6),
-    "momentum": Bound(0.0, 1.0, high_open=True),
-    "dampening": Bound(0.0, 1.0),
-    "weight_decay": Bound(0.0, 1e3),
-    "lr_decay": Bound(0.0, 1e3),
-    "initial_accumulator_value": Bound(0.0, 1e6),
-    "eps": Bound(0.0, 1.0, low_open=True),
-    "alpha": Bound(0.0, 1.0, high_open=True),
-    "beta": Bound(0.0, 1.0, high_open=True),  # each of Adam's betas
-    # schedules
-    "step_size": Bound(1, 10_000_000, integer=True),
-    "gamma": Bound(0.0, 10.0, low_open=True),
-    "milestone": Bound(0, 10_000_000, integer=True),
-    "k": Bound(0.0, 1e6),
-    "T_max": Bound(1, 10_000_000, integer=True),
-    "eta_min": Bound(0.0, 1e6),
-    "start_factor": Bound(0.0, 1.0, low_open=True),
-    "total_iters": Bound(1, 10_000_000, integer=True),
-    "factor": Bound(0.0, 1.0, low_open=True, high_open=True),
-    "patience": Bound(0, 10_000_000, integer=True),
-    "threshold": Bound(0.0, 1.0),
-    "cooldown": Bound(0, 10_000_000, integer=True),
-    "min_lr": Bound(0.0, 1e6),
-    # reference methods (gdcore.rules.methods)
-    "c": Bound(0.0, 1.0, low_open=True, high_open=True),
-    "shrink": Bound(0.0, 1.0, low_open=True, high_open=True),
-    "max_trials": Bound(1, 1000, integer=True),
-    "min_curvature": Bound(0.0, 1e6),
-    # clipping
-    "clip_value": Bound(0.0, 1e12, low_open=True),
-    "max_norm": Bound(0.0, 1e12, low_open=True),
     # generated data
     "n": Bound(2, MAX_ROWS, integer=True),
     "slope": Bound(-1e6, 1e6),
@@ -137,6 +106,29 @@ LIMITS: dict[str, Bound] = {
     "balance": Bound(0.0, 1.0, low_open=True, high_open=True),  # share of class 1
 }
 MAX_MILESTONES = 20
+
+#: Each rule setting's title (the run editor's label), declared by the module whose rule
+#: reads it (:func:`declare`), as the settings' bounds join ``LIMITS`` from there.
+TITLES: dict[str, str] = {}
+
+
+def declare(params: Mapping[str, tuple[str, Bound | None]]) -> dict[str, tuple[str, Bound | None]]:
+    """Declare the settings a rules module's rules read (scikit-learn's declared parameter
+    constraints): per name, its title and the values a setup may hold (a :class:`Bound`; None
+    for a yes/no switch or a list checked element by element). They join ``TITLES`` and
+    ``LIMITS``, so the validation, the editor's widgets and the schema know a new setting from
+    its own module. A name two modules declare must mean one thing (SGD's and RMSprop's
+    ``momentum``): declared again with another title or bound, the import fails, naming it."""
+    for name, (title, bound) in params.items():
+        if name in TITLES and (TITLES[name], LIMITS.get(name)) != (title, bound):
+            raise ImportError(f"gdcore.limits.declare: {name!r} is declared twice, as "
+                              f"({TITLES[name]!r}, {LIMITS.get(name)}) and ({title!r}, {bound})")
+        if bound is None and name in LIMITS and name not in TITLES:
+            raise ImportError(f"gdcore.limits.declare: {name!r} is a run setting already")
+        TITLES[name] = title
+        if bound is not None:
+            LIMITS[name] = bound
+    return dict(params)
 
 
 def updates_per_epoch(n_rows: int, batch_size: int | None) -> int:

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gdcore import LinearRegression, parse_run
+from gdcore.engine import accel, rng
 from gdcore.engine import dispatch as engines
-from gdcore.engine import rng
 from gdcore.engine.accel import bridge
 from gdcore.engine.loop import run_loop
 from gdcore.engine.plan import make_plan
@@ -187,19 +187,49 @@ def test_a_failing_compiled_run_falls_back_to_the_interpreter(compiled, monkeypa
 
 
 def test_a_rule_the_kernel_does_not_know_runs_on_the_interpreter(monkeypatch):
-    # issue 17: numba_loop.update runs Adam for any rule index it does not know (fails open)
+    # issue 17: numba_loop.update ran Adam for any rule index it did not know (failed open).
+    # Now its dispatch has a slot per rule of the build; a rule added since runs on the
+    # interpreter (and an empty slot would give NaN, never another rule's numbers).
+    from gdcore.engine.accel import numba_loop
     from gdcore.rules import optimizers
 
     x = np.random.default_rng(0).normal(size=50)
     problem = LinearRegression(x[:, None], 2 * x + 1)
     cfg = parse_run({"name": "r", "epochs": 2, "optimizer": {"name": "sgd", "lr": 0.1}})
     plan = make_plan(problem, cfg)
-    assert bridge.supports(problem, plan)
+    kernel = accel.wait(timeout=900)
+    assert kernel is not None, accel.status()
+    assert bridge.supports(problem, plan) and bridge.knows(kernel, plan)
+    assert kernel.RULE_NAMES == tuple(r.__name__ for r in optimizers.RULES)
 
-    def new_rule(p, g, state, t, lr, hp):  # a rule added to the engine, not to the kernel
-        return optimizers.sgd(p, g, state, t, lr, hp)
+    def new_rule(p, g, state, t, lr, hp):  # a rule added after the kernel was built
+        return p - 0.5 * lr * g, state
 
     monkeypatch.setattr(optimizers, "RULES", (*optimizers.RULES, new_rule))
     unknown = plan._replace(opt=plan.opt._replace(rule=len(optimizers.RULES) - 1))
-    assert not bridge.supports(problem, unknown)
-    assert set(bridge.COMPILED_RULES) == {r.__name__ for r in optimizers.RULES[:4]}
+    assert not bridge.knows(kernel, unknown)
+    ran = engines.execute(problem, unknown, "compiled")  # on the interpreter, as new_rule
+    ref = run_loop(problem, unknown)
+    assert np.array_equal(ran.history, ref.history) and np.isfinite(ran.final_loss)
+    # an empty slot of the dispatch: NaN (the run diverges), not the last rule's numbers
+    assert numba_loop.SLOTS > len(kernel.RULE_NAMES)
+    p, state = numba_loop.update(1.0, 0.5, (0.0, 0.0, 0.0), 1, 0.1,
+                                 plan.opt._replace(rule=numba_loop.SLOTS - 1))
+    assert np.isnan(p) and all(np.isnan(state))
+
+
+def test_the_compiled_dispatch_is_every_rule_bit_for_bit():
+    # each slot of numba_loop.update is its rule of optimizers.RULES, compiled as it is
+    from gdcore.engine.accel import numba_loop
+    from gdcore.rules import optimizers
+
+    rng = np.random.default_rng(3)
+    for name, opt in optimizers.OPTIMIZERS.items():
+        hp = opt.hyper({k: v for k, v in opt.defaults.items()})
+        for _ in range(20):
+            p, g = rng.normal(size=2) * 10.0 ** rng.integers(-3, 3, size=2)
+            state = tuple(float(v) for v in np.abs(rng.normal(size=3)))
+            t = int(rng.integers(1, 50))
+            want = optimizers.RULES[hp.rule](float(p), float(g), state, t, 0.01, hp)
+            got = numba_loop.update(float(p), float(g), state, t, 0.01, hp)
+            assert (got[0], tuple(got[1])) == (want[0], tuple(want[1])), name

@@ -111,11 +111,12 @@ def request_stop(setup_json: str) -> None:
     st.session_state[STOP] = setup_json
 
 
-def _fetch_or_run(run_json: str, data_hash: str, problem, dataset, on_progress, still_wanted):
+def _fetch_or_run(cfg: gdcore.RunConfig, run_json: str, data_hash: str, problem, dataset,
+                  on_progress, still_wanted):
     """The finished run from the shared store, or computed here (or by the session already
-    computing it: then waited for, while ``still_wanted()``; None if it is not)."""
+    computing it: then waited for, while ``still_wanted()``; None if it is not). ``cfg`` is the
+    validated run as the setup holds it; ``run_json`` (its JSON) only names it in the store."""
     def compute():
-        cfg = json.loads(run_json)
         if isolated.holds_the_interpreter(problem, cfg) >= isolated.ISOLATE_FROM_SECONDS:
             # a long interpreter run goes to a child process: the other sessions keep the GIL
             return isolated.run(problem, cfg, dataset=dataset, progress=on_progress)
@@ -278,8 +279,8 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
                 else:
                     slot["running"] = key
                     try:
-                        result = _fetch_or_run(key, data_hash, problem, dataset, on_progress,
-                                               still_wanted)
+                        result = _fetch_or_run(rep, key, data_hash, problem, dataset,
+                                               on_progress, still_wanted)
                         if interrupted and result is not None:  # keep it, in case of Stop
                             slot["partial"] = {key: result}
                     finally:

@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 import gdcore
-from gdcore.limits import LIMITS
+from gdcore.limits import LIMITS, TITLES
 from gdcore.rules.methods import DEFAULTS as METHOD_DEFAULTS
 from gdcore.spec.config import MAX_NAME_CHARS
 from ui import state
@@ -23,19 +23,6 @@ from ui.widgets import escape_md
 
 VARIANTS = {"full": "Batch (all rows)", "stochastic": "Stochastic (1 row)",
             "mini": "Mini-batch"}
-LABELS = {
-    "lr": "Learning rate", "momentum": "Momentum", "dampening": "Dampening",
-    "nesterov": "Nesterov", "weight_decay": "Weight decay", "lr_decay": "lr decay",
-    "initial_accumulator_value": "Initial accumulator", "eps": "eps", "alpha": "alpha (decay)",
-    "centered": "Centered", "amsgrad": "AMSGrad", "step_size": "Step size (epochs)",
-    "gamma": "gamma (factor)", "milestones": "Milestones", "k": "k", "T_max": "T_max",
-    "eta_min": "Minimum lr", "start_factor": "Start factor", "total_iters": "Warm-up length",
-    "factor": "Factor", "patience": "Patience", "threshold": "Threshold",
-    "cooldown": "Cooldown", "min_lr": "Minimum lr", "clip_value": "Clip value (per component)",
-    "max_norm": "Max norm",
-    "c": "Sufficient decrease c", "shrink": "Shrink factor", "max_trials": "Trials per step",
-    "min_curvature": "Smallest curvature kept",
-}
 METHODS = {"gd": "Gradient descent (an optimizer)", "line_search": "Line search (Armijo)",
            "newton": "Newton's method"}
 METHOD_HELP = {
@@ -72,7 +59,7 @@ def _bounded(label: str, name: str, value: float, key: str, **kw: Any):
 
 
 def _param(name: str, value: Any, key: str, limit: str | None = None) -> Any:
-    label = LABELS.get(name, name)
+    label = TITLES.get(name, name)  # declared beside its rule (gdcore.limits.declare)
     if isinstance(value, bool):
         return st.checkbox(label, value=value, key=key)
     if name == "betas":

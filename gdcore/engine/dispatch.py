@@ -64,7 +64,7 @@ def execute(problem, plan: Plan, engine: str = "auto", progress=None) -> Trace:
             kernel = accel.kernel()
             if kernel is not None and python_seconds(problem, plan) < COMPILED_FROM_SECONDS:
                 kernel = None
-        if kernel is not None:
+        if kernel is not None and bridge.knows(kernel, plan):
             try:
                 return bridge.execute(kernel, problem, plan, progress)
             except (ArithmeticError, LookupError, TypeError, ValueError, RuntimeError,

@@ -53,7 +53,7 @@ def holds_the_interpreter(problem, cfg: RunConfig | Mapping) -> float:
     plan = make_plan(problem, cfg)
     seconds = engines.python_seconds(problem, plan)
     if (engines.choice("auto") != "python" and bridge.supports(problem, plan)
-            and accel.kernel() is not None and seconds >= engines.COMPILED_FROM_SECONDS):
+            and bridge.knows(accel.kernel(), plan) and seconds >= engines.COMPILED_FROM_SECONDS):
         return 0.0
     return seconds
 
@@ -161,7 +161,7 @@ def run(problem, cfg: RunConfig | Mapping, *, dataset=None,
     except (OSError, ValueError, RuntimeError) as err:  # no child here: run in this process
         _LOG.warning("gdcore: a long run could not start its own process (%s); running it "
                      "here", err)
-        return runner.run(problem, cfg_dict, dataset=dataset, progress=progress)
+        return runner.run(problem, cfg, dataset=dataset, progress=progress)
     send.close()
     LAST_CHILD["pid"] = proc.pid
     try:

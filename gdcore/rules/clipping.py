@@ -16,12 +16,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ..limits import Bound, declare
+
 NONE, VALUE, NORM = 0, 1, 2
 
 
 class Hyper(NamedTuple):
     kind: int
     threshold: float = 0.0  # max_norm (NORM) or clip_value (VALUE)
+
+
+#: Each clip's threshold: title and values (``gdcore.limits.declare``).
+PARAMS = declare({
+    "clip_value": ("Clip value (per component)", Bound(0.0, 1e12, low_open=True)),
+    "max_norm": ("Max norm", Bound(0.0, 1e12, low_open=True)),
+})
 
 
 def norm(gsq: float, g) -> float:

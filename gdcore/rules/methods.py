@@ -34,6 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..limits import Bound, declare
+
 GD, LINE_SEARCH, NEWTON = "gd", "line_search", "newton"
 METHODS = (GD, LINE_SEARCH, NEWTON)
 TITLES = {GD: "gradient descent (the optimizer)", LINE_SEARCH: "line search (Armijo)",
@@ -41,6 +43,14 @@ TITLES = {GD: "gradient descent (the optimizer)", LINE_SEARCH: "line search (Arm
 DEFAULTS = {GD: {}, LINE_SEARCH: {"c": 1e-4, "shrink": 0.5, "max_trials": 40},
             NEWTON: {"min_curvature": 1e-6, "c": 1e-4, "shrink": 0.5, "max_trials": 40}}
 
+
+#: The reference methods' settings: title and values (``gdcore.limits.declare``).
+PARAMS = declare({
+    "c": ("Sufficient decrease c", Bound(0.0, 1.0, low_open=True, high_open=True)),
+    "shrink": ("Shrink factor", Bound(0.0, 1.0, low_open=True, high_open=True)),
+    "max_trials": ("Trials per step", Bound(1, 1000, integer=True)),
+    "min_curvature": ("Smallest curvature kept", Bound(0.0, 1e6)),
+})
 
 ROUNDING = 4 * 2.0**-52  # a few units in the last place of a float64 loss
 

@@ -12,9 +12,12 @@ Nothing is mutated. The interpreter loop (``gdcore.engine.loop``) calls these fu
 compiled accelerator (``gdcore.engine.accel``) compiles these very functions, so the formulas live here
 once, next to their docstrings, and the golden tests check both loops against PyTorch.
 
-Adding an optimizer: write its rule (or reuse one with fixed settings) and add one
-:class:`Optimizer` to ``OPTIMIZERS``; a new rule also gets one line in the accelerator's dispatch
-(``gdcore.engine.accel.numba_loop.update``) and golden cases from ``tools/make_golden.py``.
+Adding an optimizer is done here alone: write its rule (or reuse one with fixed settings) and
+append it to ``RULES``, give a new hyperparameter a :class:`Hyper` field and a line in
+``PARAMS`` (its title and bounds), and add one :class:`Optimizer` to ``OPTIMIZERS``. The
+validation, the run editor, the schema, the accelerator's dispatch (one slot per entry of
+``RULES``) and its verification cases are derived from these tables; golden cases come from
+``tools/make_golden.py`` (README, "Adding an optimizer").
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from ..limits import Bound, declare
 
 
 class Hyper(NamedTuple):
@@ -42,6 +47,26 @@ class Hyper(NamedTuple):
     eps: float = 1e-8
     amsgrad: bool = False
     decoupled: bool = False  # AdamW: decay the parameter, not the gradient
+
+
+#: The hyperparameters a setup may set (PyTorch's names): each one's title in the editor and
+#: the values it may hold (``gdcore.limits.declare``; None: a yes/no switch, or ``betas``, a
+#: pair checked as two ``beta``). ``decoupled`` and ``rule`` come with the optimizer's name.
+PARAMS = declare({
+    "lr": ("Learning rate", Bound(1e-9, 1e6)),
+    "momentum": ("Momentum", Bound(0.0, 1.0, high_open=True)),
+    "dampening": ("Dampening", Bound(0.0, 1.0)),
+    "nesterov": ("Nesterov", None),
+    "weight_decay": ("Weight decay", Bound(0.0, 1e3)),
+    "lr_decay": ("lr decay", Bound(0.0, 1e3)),
+    "initial_accumulator_value": ("Initial accumulator", Bound(0.0, 1e6)),
+    "eps": ("eps", Bound(0.0, 1.0, low_open=True)),
+    "alpha": ("alpha (decay)", Bound(0.0, 1.0, high_open=True)),
+    "centered": ("Centered", None),
+    "betas": ("Betas", None),
+    "beta": ("beta", Bound(0.0, 1.0, high_open=True)),  # each of Adam's betas
+    "amsgrad": ("AMSGrad", None),
+})
 
 
 def lerp(a: float, b: float, w: float) -> float:

@@ -30,6 +30,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..limits import Bound, declare
+
 CONSTANT, STEP, MULTISTEP, EXPONENTIAL, INVERSE_TIME, COSINE, WARMUP, PLATEAU = range(8)
 
 
@@ -53,6 +55,26 @@ class Hyper(NamedTuple):
     cooldown: float = 0.0
     min_lr: float = 0.0
     eps: float = 1e-8
+
+
+#: The settings a schedule may take: title and values (``gdcore.limits.declare``); the
+#: plateau's ``threshold`` is its small lr change (0..1), ``milestones`` a list of ``milestone``.
+PARAMS = declare({
+    "step_size": ("Step size (epochs)", Bound(1, 10_000_000, integer=True)),
+    "gamma": ("gamma (factor)", Bound(0.0, 10.0, low_open=True)),
+    "milestones": ("Milestones", None),
+    "milestone": ("Milestone", Bound(0, 10_000_000, integer=True)),
+    "k": ("k", Bound(0.0, 1e6)),
+    "T_max": ("T_max", Bound(1, 10_000_000, integer=True)),
+    "eta_min": ("Minimum lr", Bound(0.0, 1e6)),
+    "start_factor": ("Start factor", Bound(0.0, 1.0, low_open=True)),
+    "total_iters": ("Warm-up length", Bound(1, 10_000_000, integer=True)),
+    "factor": ("Factor", Bound(0.0, 1.0, low_open=True, high_open=True)),
+    "patience": ("Patience", Bound(0, 10_000_000, integer=True)),
+    "threshold": ("Threshold", Bound(0.0, 1.0)),
+    "cooldown": ("Cooldown", Bound(0, 10_000_000, integer=True)),
+    "min_lr": ("Minimum lr", Bound(0.0, 1e6)),
+})
 
 
 def lr_at(hp: Hyper, e: int) -> float:

@@ -177,26 +177,35 @@ def watched_page(context):
     return watch(context.new_page())
 
 
-_SETTLED = """() => new Promise(resolve => {
-    // the charts' drawn sizes and the page's height, frame after frame, until three in a row agree
+_SETTLED = """(timeout) => new Promise((resolve, reject) => {
+    // the charts' drawn sizes and the page's height, frame after frame, until three in a row
+    // agree with no element still a placeholder (Streamlit draws a skeleton while an element's
+    // code loads: a chart's first visit shows grey boxes after the run has finished)
     const look = () => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg, '
         + '[data-testid="stVegaLiteChart"] canvas')].map(e => e.getBoundingClientRect().width
         + 'x' + e.getBoundingClientRect().height).join() + '|' + document.body.scrollHeight;
+    const loading = () => document.querySelector('[data-testid="stSkeleton"]') !== null;
+    const deadline = performance.now() + timeout;
     let last = null, same = 0;
     const tick = () => {
         const now = look();
-        same = now === last ? same + 1 : 0;
+        same = now === last && !loading() ? same + 1 : 0;
         last = now;
-        if (same >= 3) resolve(); else requestAnimationFrame(tick);
+        if (same >= 3) resolve();
+        else if (performance.now() > deadline) reject(new Error(
+            'the page did not settle within ' + timeout + ' ms' + (loading() ?
+            ' (an element is still a placeholder)' : ' (the charts kept changing size)')));
+        else requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
 })"""
 
 
-def painted(page) -> None:
-    """Wait until what the app sent is on screen: the charts' drawn sizes and the page's
-    height stay the same over three painted frames (after a resize Vega redraws on its own)."""
-    page.evaluate(_SETTLED)
+def painted(page, timeout: int | None = None) -> None:
+    """Wait until what the app sent is on screen: no element is still a placeholder, and the
+    charts' drawn sizes and the page's height stay the same over three painted frames (after
+    a resize Vega redraws on its own)."""
+    page.evaluate(_SETTLED, IDLE_TIMEOUT_MS if timeout is None else timeout)
 
 
 def wait_idle(page, timeout: int = IDLE_TIMEOUT_MS, *, rerun: bool = True) -> None:
@@ -216,7 +225,7 @@ def wait_idle(page, timeout: int = IDLE_TIMEOUT_MS, *, rerun: bool = True) -> No
             page.wait_for_timeout(20)  # lets Playwright deliver the websocket's messages
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
                            timeout=timeout)
-    painted(page)
+    painted(page, timeout)
     runs.seen = runs.done
 
 

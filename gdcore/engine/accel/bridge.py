@@ -42,20 +42,22 @@ class Buffers(NamedTuple):
     control: np.ndarray  # (2,): [stop requested, updates done], shared with a watching thread
 
 
-#: The update rules the compiled kernel branches on (``numba_loop.update``), by name. A rule
-#: added to ``optimizers.RULES`` and not to the kernel runs on the interpreter (the kernel's
-#: last branch is Adam: without this check a new rule would silently run as Adam).
-COMPILED_RULES = ("sgd", "adagrad", "rmsprop", "adam")
-
-
 def supports(problem, plan: Plan) -> bool:
-    """The compiled loop runs linear regression with the analytic gradient (the big work)
-    for the update rules it knows; test functions, numeric gradients and any other rule
-    always run on the interpreter."""
-    rule = optimizers.RULES[plan.opt.rule].__name__
+    """The compiled loop runs linear regression with the analytic gradient (the big work), for
+    every update rule (its dispatch has a slot per entry of ``optimizers.RULES``); test
+    functions, numeric gradients and the reference methods run on the interpreter."""
     return (problem.family == LINEAR and not plan.batching.numeric
-            and plan.method.name == "gd" and rule in COMPILED_RULES
+            and plan.method.name == "gd" and 0 <= plan.opt.rule < len(optimizers.RULES)
             and 0 <= plan.batching.seed <= INT64_MAX)
+
+
+def knows(kernel, plan: Plan) -> bool:
+    """Whether ``kernel`` was compiled from the update rule ``plan`` runs: its dispatch has a
+    slot per entry of ``optimizers.RULES`` as it was at the build (``RULE_NAMES``); a rule
+    added since (a test's, a live edit's) runs on the interpreter, never as another one."""
+    names = getattr(kernel, "RULE_NAMES", ())
+    r = plan.opt.rule
+    return 0 <= r < len(names) and names[r] == optimizers.RULES[r].__name__
 
 
 def execute(kernel, problem: LinearRegression, plan: Plan, progress=None) -> Trace:

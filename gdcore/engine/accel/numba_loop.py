@@ -95,10 +95,35 @@ def compiled(fn, inline=False, **callees):
 
 
 lerp = compiled(optimizers.lerp, inline=True)
-sgd = compiled(optimizers.sgd, inline=True)
-adagrad = compiled(optimizers.adagrad, inline=True)
-rmsprop = compiled(optimizers.rmsprop, inline=True, lerp=lerp)
-adam = compiled(optimizers.adam, inline=True, lerp=lerp)
+
+
+def _rules(rules) -> list:
+    """Every update rule of ``optimizers.RULES`` compiled, in its order (each may call the
+    ones before it, and ``lerp``)."""
+    out: dict = {}
+    for rule in rules:
+        out[rule.__name__] = compiled(rule, inline=True, lerp=lerp, **out)
+    return list(out.values())
+
+
+def _never(p, g, state, t, lr, hp):
+    """An empty slot of the dispatch below (never reached: a Hyper's rule indexes RULES); if
+    it were, the run would come out diverged (NaN), never as another rule's."""
+    return math.nan, (math.nan, math.nan, math.nan)
+
+
+#: The dispatch has SLOTS slots, one per entry of ``optimizers.RULES`` in its order, the rest
+#: empty: a rule added there is compiled here with no edit; more rules than slots and the
+#: build refuses (add slots below).
+SLOTS = 8
+if len(optimizers.RULES) > SLOTS:
+    raise ImportError(f"the compiled dispatch has {SLOTS} slots for update rules and "
+                      f"optimizers.RULES has {len(optimizers.RULES)}: add slots to "
+                      "gdcore/engine/accel/numba_loop.update")
+RULE_NAMES = tuple(r.__name__ for r in optimizers.RULES)  # what this build's dispatch holds
+RULE0, RULE1, RULE2, RULE3, RULE4, RULE5, RULE6, RULE7 = (
+    _rules(optimizers.RULES) + [njit(**_OPTIONS, inline="always")(_never)]
+    * (SLOTS - len(optimizers.RULES)))
 lr_at = compiled(schedules.lr_at)
 plateau_step = compiled(schedules.plateau_step)
 schedule_step = compiled(schedules.step, lr_at=lr_at, plateau_step=plateau_step)
@@ -116,8 +141,6 @@ next_record = compiled(plan.next_record, inline=True)
 after_update = compiled(plan.after_update, inline=True,
                         within_since=compiled(plan.within_since, inline=True))
 
-SGD, ADAGRAD, RMSPROP = (optimizers.RULES.index(r) for r in
-                         (optimizers.sgd, optimizers.adagrad, optimizers.rmsprop))
 CLIP_NONE = clipping.NONE
 COMPLETED, CONVERGED, DIVERGED, STOPPED = 0, 1, 2, 3  # gdcore.engine.plan's numbers
 CHECK_EVERY = 1024  # updates between two looks at buffers.control
@@ -126,14 +149,23 @@ N_COLS = 8
 
 @njit(**_OPTIONS, inline="always")
 def update(p, g, state, t, lr, hp):
-    """optimizers.RULES[hp.rule](p, g, state, t, lr, hp)"""
-    if hp.rule == SGD:
-        return sgd(p, g, state, t, lr, hp)
-    if hp.rule == ADAGRAD:
-        return adagrad(p, g, state, t, lr, hp)
-    if hp.rule == RMSPROP:
-        return rmsprop(p, g, state, t, lr, hp)
-    return adam(p, g, state, t, lr, hp)
+    """optimizers.RULES[hp.rule](p, g, state, t, lr, hp), one slot per rule (SLOTS)."""
+    r = hp.rule
+    if r == 0:
+        return RULE0(p, g, state, t, lr, hp)
+    if r == 1:
+        return RULE1(p, g, state, t, lr, hp)
+    if r == 2:
+        return RULE2(p, g, state, t, lr, hp)
+    if r == 3:
+        return RULE3(p, g, state, t, lr, hp)
+    if r == 4:
+        return RULE4(p, g, state, t, lr, hp)
+    if r == 5:
+        return RULE5(p, g, state, t, lr, hp)
+    if r == 6:
+        return RULE6(p, g, state, t, lr, hp)
+    return RULE7(p, g, state, t, lr, hp)
 
 
 @njit(**_OPTIONS)

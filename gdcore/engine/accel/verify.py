@@ -1,12 +1,17 @@
 """Known answers the compiled loop must reproduce before it is trusted: small runs that touch
 every update rule, schedule kind, clip mode, batching and the sequential update, each compared
-bit for bit with the interpreter loop (``gdcore.engine.loop``)."""
+bit for bit with the interpreter loop (``gdcore.engine.loop``). The hand-made cases below mix
+settings; :func:`cases` adds one per registry entry they leave out (an optimizer, schedule or
+clip added to the engine is verified with its defaults, with no edit here)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ...models import LinearRegression
+from ...rules.clipping import CLIPS
+from ...rules.optimizers import OPTIMIZERS
+from ...rules.schedules import SCHEDULES
 from ...spec.config import parse_run
 from ..loop import run_loop
 from ..plan import make_plan
@@ -42,10 +47,35 @@ CASES = (
 )
 
 
+_CLIP_CASE = {"value": {"clip_value": 0.5}, "norm": {"max_norm": 0.8}}  # thresholds that bite
+
+
+def cases() -> list[tuple[int, dict]]:
+    """CASES, and a mini-batch run for every optimizer, schedule and clip of the registries
+    that none of them uses (with its defaults; an optimizer at its default lr times ten)."""
+    out = list(CASES)
+    used = {k: {raw.get(k, {}).get("name") for _, raw in CASES}
+            for k in ("optimizer", "schedule", "clip")}
+    base = {"batch_size": 5, "epochs": 4, "seed": 13}
+    for name, opt in OPTIMIZERS.items():
+        if name not in used["optimizer"]:
+            out.append((2, {**base, "optimizer": {"name": name,
+                                                  "lr": 10 * opt.defaults.get("lr", 1e-3)}}))
+    for name in SCHEDULES:
+        if name not in used["schedule"]:
+            out.append((1, {**base, "optimizer": {"name": "sgd", "lr": 0.05},
+                            "schedule": {"name": name, "per": "update"}}))
+    for name in CLIPS:
+        if name not in used["clip"] and name != "none":
+            out.append((1, {**base, "optimizer": {"name": "sgd", "lr": 0.05},
+                            "clip": {"name": name, **_CLIP_CASE.get(name, {})}}))
+    return out
+
+
 def check(kernel) -> int:
     """Run every case through both loops; raise AssertionError on the first difference."""
     problems = {1: LinearRegression(_X1, _Y1), 2: LinearRegression(_X2, _Y2)}
-    for i, (d, raw) in enumerate(CASES):
+    for i, (d, raw) in enumerate(cases()):
         problem = problems[d]
         plan = make_plan(problem, parse_run(raw))
         ref = run_loop(problem, plan)
@@ -56,4 +86,4 @@ def check(kernel) -> int:
                 and ref.within == got.within)
         if not same:
             raise AssertionError(f"verification case {i} differs from the interpreter loop")
-    return len(CASES)
+    return i + 1
