@@ -3,6 +3,9 @@
 * N repeats equal N separate runs with the repeats' seeds (and start points), on the
   interpreter and on the compiled loop (every optimizer, batching, clip and schedule of
   tests/test_engine_paths.py);
+* along one seed axis (runner.run_repeats, bridge.execute_repeats: one kernel call per share
+  of the repeats, every history in one frame) each repeat is exactly its run alone, for any
+  number of shares, and on the interpreter; a stop leaves the later repeats out;
 * pairing: repeat j of two runs with the same seed sees the same row order and start;
 * the sign test equals scipy.stats.binomtest and the bootstrap interval scipy.stats.bootstrap
   (percentile method, to Monte Carlo error) on random inputs;
@@ -66,6 +69,66 @@ def test_repeats_equal_separate_runs_on_both_loops(cfg, vary, compiled):
         np.testing.assert_array_equal(got.history, ref.history)
         fast = bridge.execute(compiled, problem, make_plan(problem, rep))
         np.testing.assert_array_equal(fast.history, ref.history)
+
+
+def _same_result(a, b) -> None:
+    assert a.history.equals(b.history), (a.name, a.config.seed)
+    assert (a.status, a.steps, a.params, a.final_loss, a.best_loss, a.steps_to_converge,
+            a.distance, a.message) == (b.status, b.steps, b.params, b.final_loss, b.best_loss,
+                                       b.steps_to_converge, b.distance, b.message)
+
+
+@pytest.mark.parametrize("cfg", CASES[1::3], ids=lambda c: c["name"])
+def test_repeats_along_a_seed_axis_are_the_runs_alone(cfg, compiled):
+    from gdcore.engine import runner
+
+    problem = _data(60)
+    spec = gdcore.RepeatConfig(n=5, vary=("shuffle", "init"), init_spread=0.3)
+    reps = repeats.repeat_configs(parse_run(cfg), spec, problem)
+    alone = [gdcore.run(problem, rep, engine="python") for rep in reps]
+    for engine in ("compiled", "python"):
+        together = runner.run_repeats(problem, reps, engine=engine)
+        assert len(together) == 5
+        for a, b in zip(together, alone):
+            _same_result(a, b)
+    plans = [make_plan(problem, rep) for rep in reps]
+    assert bridge.alike(plans)
+    for threads in (1, 2, 3, 5):  # however the axis is cut into shares
+        traces = bridge.execute_repeats(compiled, problem, plans, threads=threads)
+        for t, p in zip(traces, plans):
+            ref = bridge.execute(compiled, problem, p)
+            assert np.array_equal(t.history, ref.history) and t[1:] == ref[1:]
+
+
+def test_plans_that_differ_beyond_seed_and_start_are_not_one_axis():
+    problem = _data(60)
+    a = make_plan(problem, parse_run(CASES[0]))
+    b = make_plan(problem, parse_run({**CASES[0], "epochs": 4}))
+    c = make_plan(problem, parse_run({**CASES[0], "seed": 5, "init": {"w": -1.0}}))
+    assert bridge.alike([a, c]) and not bridge.alike([a, b])
+
+
+def test_a_stop_along_the_seed_axis_leaves_the_later_repeats_out(compiled):
+    from gdcore.engine import runner
+
+    x = np.random.default_rng(1).normal(size=4000)
+    problem = gdcore.LinearRegression(x[:, None], 3 * x - 1)
+    cfg = parse_run({"name": "long", "batch_size": 1, "epochs": 200, "seed": 3,
+                     "optimizer": {"name": "adam", "lr": 1e-3}})
+    reps = repeats.repeat_configs(cfg, gdcore.RepeatConfig(n=6), problem)
+    seen = []
+
+    def progress(done, planned):
+        seen.append((done, planned))
+        return done == 0 and len(seen) < 1000  # stop at the first report with work done
+
+    got = runner.run_repeats(problem, reps, engine="compiled", progress=progress)
+    assert 1 <= len(got) < 6 and got[-1].status == "stopped"
+    assert all(r.status != "stopped" for r in got[:-1])
+    assert all(p == 6 * 200 * 4000 for _, p in seen)  # planned: every update of every repeat
+    alone = gdcore.run(problem, reps[0], engine="compiled")
+    if len(got) > 1:  # a repeat finished before the stop is the run alone
+        _same_result(got[0], alone)
 
 
 def test_run_experiment_keeps_every_repeat_and_repeat_zero_is_the_run():

@@ -17,7 +17,7 @@ from ..rules import clipping
 from . import accel
 from .accel import bridge
 from .loop import run_loop
-from .plan import Plan, Trace, has_rows
+from .plan import STOPPED, Plan, Trace, has_rows
 
 ENGINES = ("auto", "python", "compiled")
 COMPILED_FROM_SECONDS = 0.02  # once compiled code is ready, runs above this use it
@@ -71,6 +71,35 @@ def execute(problem, plan: Plan, engine: str = "auto", progress=None) -> Trace:
                     AssertionError, SystemError) as err:  # never seen by a user: log, carry on
                 accel.fail(f"a compiled run failed ({type(err).__name__}: {err})")
     return run_loop(problem, plan, progress)
+
+
+def execute_repeats(problem, plans, engine: str = "auto", progress=None) -> list[Trace]:
+    """The repeats ``plans`` of one run (``bridge.alike``): on the compiled loop along one seed
+    axis when it takes them (as :func:`execute` decides for the first, on the work of all),
+    else one after another as :func:`execute` runs each. ``progress`` is over all repeats; a
+    stop leaves the repeats not run out (the last one returned is "stopped")."""
+    plans = list(plans)
+    engine = choice(engine)
+    if len(plans) > 1 and engine != "python" and bridge.supports(problem, plans[0]) \
+            and bridge.alike(plans):
+        kernel = accel.wait() if engine == "compiled" else accel.kernel()
+        if kernel is not None and engine == "auto" and \
+                python_seconds(problem, plans[0]) * len(plans) < COMPILED_FROM_SECONDS:
+            kernel = None
+        if kernel is not None and bridge.knows(kernel, plans[0]):
+            try:
+                return bridge.execute_repeats(kernel, problem, plans, progress)
+            except (ArithmeticError, LookupError, TypeError, ValueError, RuntimeError,
+                    AssertionError, SystemError) as err:  # never seen by a user: log, carry on
+                accel.fail(f"compiled repeats failed ({type(err).__name__}: {err})")
+    traces: list[Trace] = []
+    for i, plan in enumerate(plans):
+        during = None if progress is None else (
+            lambda done, planned, i=i: progress(i * planned + done, planned * len(plans)))
+        traces.append(execute(problem, plan, engine, during))
+        if traces[-1].status == STOPPED:
+            break
+    return traces
 
 
 def start_accelerator(delay: float = 0.0) -> None:

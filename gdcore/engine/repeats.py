@@ -14,7 +14,10 @@ So repeats are **paired**: repeat ``j`` of two runs with the same seed sees the 
 and the same start offsets, and run A is compared with run B on common random numbers
 (:func:`gdcore.engine.stats.verdict` compares repeat j with repeat j). Each repeat is an ordinary run
 config (:func:`repeat_configs`): it runs on either loop exactly as that run would, and is kept
-and shared like any other run. They run one after another (not yet along one seed axis).
+and shared like any other run. ``gdcore.engine.runner.run_repeats`` runs them together: on the
+compiled loop along one seed axis (``bridge.execute_repeats``: one kernel call per core, each
+over its share of the repeats, every history in one block and one frame), bit for bit the runs
+alone; on the interpreter one after another.
 """
 
 from __future__ import annotations

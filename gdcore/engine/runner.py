@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,16 +158,49 @@ def run(problem: Problem, cfg: RunConfig | Mapping,
     plan = make_plan(problem, cfg)
     t0 = time.perf_counter()
     trace = engines.execute(problem, plan, engine, progress)
-    wall = time.perf_counter() - t0
-    rec = trace.history
-    if trace.status == DIVERGED and trace.steps == 0:
-        raise ConfigError(
-            f"init: the loss at the starting point {list(plan.p0)} is not a finite number; "
-            "start closer to the data (or standardize it)"
-        )
+    return result_of(problem, cfg, plan, trace, time.perf_counter() - t0, dataset)
 
+
+def run_repeats(problem: Problem, cfgs: Sequence[RunConfig], *, dataset=None,
+                engine: str = "auto",
+                progress: Callable[[int, int], bool | None] | None = None) -> list[RunResult]:
+    """The repeats of one run (``gdcore.engine.repeats.repeat_configs``: alike but for the
+    seed and the start point), each the :class:`RunResult` :func:`run` gives for it, bit for
+    bit; on the compiled loop they run along one seed axis (``dispatch.execute_repeats``).
+    ``progress`` is over all of them; after a stop the repeats not run are left out."""
+    plans = [make_plan(problem, c) for c in cfgs]
+    t0 = time.perf_counter()
+    traces = engines.execute_repeats(problem, plans, engine, progress)
+    wall = (time.perf_counter() - t0) / max(len(traces), 1)  # (each repeat's share)
+    if not traces:
+        return []
+    # every history in one frame, then each repeat's rows (one frame built, not one each)
+    names = {c.name for c in cfgs[:len(traces)]}
+    if len(names) == 1:
+        whole = _history(problem, cfgs[0].name, np.concatenate([t.history for t in traces]),
+                         dataset)
+        ends = np.cumsum([0] + [len(t.history) for t in traces])
+        frames = [_rows(whole, a, b) for a, b in zip(ends[:-1], ends[1:])]
+    else:
+        frames = [None] * len(traces)
+    return [result_of(problem, c, p, t, wall, dataset, history=h)
+            for c, p, t, h in zip(cfgs, plans, traces, frames)]
+
+
+def _rows(frame: pd.DataFrame, a: int, b: int) -> pd.DataFrame:
+    """Rows a..b of ``frame`` as a frame of their own, indexed 0..b-a (pandas' copy on write:
+    sharing the rows until either is written to)."""
+    part = frame.iloc[a:b]
+    part.index = pd.RangeIndex(b - a)
+    return part
+
+
+def _history(problem: Problem, name: str, rec: np.ndarray, dataset=None) -> pd.DataFrame:
+    """A run's history frame from its recorded rows (``Trace.history``)."""
     names = problem.param_names
-    columns = {"run": np.full(len(rec), cfg.name, dtype=object),
+    # the name repeated: pandas' own string array taken n times (not n Python strings read one
+    # by one into it)
+    columns = {"run": pd.array([name], dtype="str").take(np.zeros(len(rec), dtype=np.intp)),
                "step": rec[:, STEP].astype(np.int64),
                "epoch": rec[:, EPOCH],
                "samples": rec[:, SAMPLES].astype(np.int64),
@@ -179,7 +212,21 @@ def run(problem: Problem, cfg: RunConfig | Mapping,
     if dataset is not None and getattr(dataset, "standardized", False) \
             and getattr(dataset, "classes", None) is None:
         columns.update(_original_columns(dataset, names, rec))
-    hist = pd.DataFrame(columns)
+    return pd.DataFrame(columns)
+
+
+def result_of(problem: Problem, cfg: RunConfig, plan, trace, wall: float,
+              dataset=None, history: pd.DataFrame | None = None) -> RunResult:
+    """The :class:`RunResult` of ``cfg`` whose loop gave ``trace`` (in ``wall`` seconds);
+    ``history``: its history frame, when the caller built it (else built here)."""
+    rec = trace.history
+    if trace.status == DIVERGED and trace.steps == 0:
+        raise ConfigError(
+            f"init: the loss at the starting point {list(plan.p0)} is not a finite number; "
+            "start closer to the data (or standardize it)"
+        )
+    names = problem.param_names
+    hist = _history(problem, cfg.name, rec, dataset) if history is None else history
 
     status_name = STATUS[trace.status]
     p_final = np.asarray(trace.params, dtype=float)
@@ -191,7 +238,7 @@ def run(problem: Problem, cfg: RunConfig | Mapping,
             status_name = SEARCH_FAILED
         message = _search_message(cfg, trace) + " " + message
     to_loss = trace.within if trace.within >= 0 else None
-    to_weights = _steps_to_weights(problem, rec[:, N_COLS:], columns["step"],
+    to_weights = _steps_to_weights(problem, rec[:, N_COLS:], rec[:, STEP].astype(np.int64),
                                    np.asarray(plan.p0, dtype=float), p_final)
     original = None
     if dataset is not None and getattr(dataset, "standardized", False):
@@ -398,15 +445,16 @@ def run_experiment(
             break
         during = None if watch is None else (
             lambda done, planned, name=cfg.name: watch(name, done, planned))
-        mine = []
         try:
-            for rep in repeats_mod.repeat_configs(cfg, exp.repeats, problem):
-                mine.append(run(problem, rep, dataset=ds, engine=engine, progress=during))
-                if mine[-1].status == "stopped":
-                    stopped = True
-                    break
+            reps = repeats_mod.repeat_configs(cfg, exp.repeats, problem)
+            mine = ([run(problem, reps[0], dataset=ds, engine=engine, progress=during)]
+                    if len(reps) == 1 else
+                    run_repeats(problem, reps, dataset=ds, engine=engine, progress=during))
         except ConfigError as err:  # named by its place, as the setup's own checks name it
             raise at_index(err, cfg, i) from err
+        if not mine:  # stopped before its first repeat had begun
+            break
+        stopped = mine[-1].status == "stopped"
         results.append(mine[0])
         repeated.append(tuple(mine))
         if stopped:

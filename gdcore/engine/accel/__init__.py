@@ -484,6 +484,7 @@ def _load(directory: Path):
     with _refusing_to_compile():
         check(module)
     module.run_linear.disable_compile()  # a call that does not match raises, never compiles
+    module.run_linear_repeats.disable_compile()
     return module
 
 

@@ -6,7 +6,9 @@ Only this module knows the kernel's calling convention; nothing here imports num
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -14,7 +16,7 @@ import numpy as np
 from ...limits import LINEAR
 from ...models import LinearRegression
 from ...rules import optimizers
-from ..plan import N_COLS, Plan, Trace, n_updates, visits_shuffled
+from ..plan import N_COLS, STOPPED, Plan, Trace, n_updates, visits_shuffled
 
 INT64_MAX = 2**63 - 1
 
@@ -39,7 +41,8 @@ class Buffers(NamedTuple):
     work: np.ndarray  # (5, dim): start point, p, previous p, gradient, full-data gradient
     state: np.ndarray  # (dim, 3): each coordinate's optimizer state, from the start state
     rec: np.ndarray  # (max_points, 8 + dim): the history
-    control: np.ndarray  # (2,): [stop requested, updates done], shared with a watching thread
+    control: np.ndarray  # (3,): [stop requested, updates done, repeats done], shared with a
+    # watching thread
 
 
 def supports(problem, plan: Plan) -> bool:
@@ -60,25 +63,135 @@ def knows(kernel, plan: Plan) -> bool:
     return 0 <= r < len(names) and names[r] == optimizers.RULES[r].__name__
 
 
+def alike(plans: Sequence[Plan]) -> bool:
+    """Whether ``plans`` are repeats of one run: the same in everything but the shuffle's seed
+    and the start point (what :func:`execute_repeats` lets vary along its seed axis)."""
+    first = plans[0]
+    for p in plans[1:]:
+        if not (_same(p._replace(p0=(), batching=p.batching._replace(seed=0)),
+                      first._replace(p0=(), batching=first.batching._replace(seed=0)))
+                and len(p.p0) == len(first.p0)):
+            return False
+    return True
+
+
+def _same(a, b) -> bool:
+    """Equal, field by field, through tuples (a schedule's milestones are an array)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b)
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _data(problem: LinearRegression, plan: Plan) -> Data:
+    m = problem.moments
+    full_batch = plan.batching.batch_size >= problem.n
+    return Data(problem.n, np.zeros((len(plan.p0), 1)) if full_batch else problem.columns,
+                np.ascontiguousarray(m.xbar, dtype=np.float64), float(m.ybar),
+                np.ascontiguousarray(m.cov, dtype=np.float64),
+                np.ascontiguousarray(m.wstar, dtype=np.float64), float(m.rss_n))
+
+
+def _scratch(plan: Plan, n: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """The row order and shuffled columns a shuffled run works in (one element otherwise)."""
+    shuffled = visits_shuffled(plan, n)
+    return (np.empty(n if shuffled else 1, dtype=np.int64),
+            np.empty((dim, n) if shuffled else (dim, 1)))
+
+
+#: Threads a seed axis is split over: the kernel holds no GIL, so each runs on its own core.
+#: At most the cores this process may use (and 4); a repeat is never split, only the axis.
+REPEAT_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                            else (os.cpu_count() or 1)))
+
+
+def execute_repeats(kernel, problem: LinearRegression, plans: Sequence[Plan],
+                    progress=None, threads: int | None = None) -> list[Trace]:
+    """The repeats ``plans`` (:func:`alike`: one run over several seeds) on the compiled loop
+    along one seed axis: one call of ``run_linear_repeats`` per thread, each over its share of
+    the repeats (``threads``, default :data:`REPEAT_THREADS`), with every history in one
+    block. Each repeat is the run it would be alone, bit for bit (the same kernel function on
+    the same numbers). ``progress`` as in :func:`execute`, over all repeats; a stop ends them
+    all, and the repeats not run are left out (the last one returned is "stopped")."""
+    first = plans[0]
+    n, dim, reps = problem.n, len(first.p0), len(plans)
+    data = _data(problem, first)
+    work = np.zeros((reps, 5, dim))
+    work[:, 0] = np.asarray([p.p0 for p in plans], dtype=float)
+    state = np.repeat(np.array(first.state0, dtype=np.float64).reshape(1, dim, 3), reps, axis=0)
+    rec = np.zeros((reps, first.stop.max_points, N_COLS + dim))
+    out = np.zeros((reps, 6))
+    seeds = np.asarray([p.batching.seed for p in plans], dtype=np.int64)
+    k = max(1, min(threads or REPEAT_THREADS, reps))
+    cuts = np.linspace(0, reps, k + 1).round().astype(int)
+    controls = np.zeros((k, 3))
+    args = [(data, first.opt, first.sched, first.clip, first.batching, first.stop,
+             seeds[a:b], *_scratch(first, n, dim), work[a:b], state[a:b], rec[a:b],
+             controls[i], out[a:b]) for i, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]))]
+    failure: list = []
+
+    def work_on(a) -> None:
+        try:
+            kernel.run_linear_repeats(*a)
+        except BaseException as err:  # handed to the calling thread
+            failure.append(err)
+
+    if progress is None:  # the last share in this thread, the others in their own
+        workers = [threading.Thread(target=work_on, args=(a,), name=f"gdcore-repeats-{i}",
+                                    daemon=True) for i, a in enumerate(args[:-1])]
+        for w in workers:
+            w.start()
+        work_on(args[-1])
+        for w in workers:
+            w.join()
+    else:
+        workers = [threading.Thread(target=work_on, args=(a,), name=f"gdcore-repeats-{i}",
+                                    daemon=True) for i, a in enumerate(args)]
+        for w in workers:
+            w.start()
+        per_run = n_updates(first, n)
+        planned = per_run * reps
+        try:
+            for w in workers:  # (one at a time: a finished share is not polled again)
+                while w.is_alive():
+                    w.join(0.1)
+                    done = int(sum(c[2] * per_run + c[1] for c in controls))
+                    if progress(min(done, planned), planned) is False:
+                        controls[:, 0] = 1.0
+        except BaseException:
+            controls[:, 0] = 1.0  # stop every share, wait for them, then let it through
+            for w in workers:
+                w.join()
+            raise
+        for w in workers:
+            w.join()
+    if failure:
+        raise failure[0]
+    traces = []
+    for r in range(reps):
+        count, status, steps = int(out[r, 0]), int(out[r, 1]), int(out[r, 2])
+        if count == 0:  # not run: a stop came first
+            break
+        traces.append(Trace(rec[r, :count], status, steps, tuple(work[r, 1].tolist()),
+                            float(out[r, 3]), float(out[r, 4]), int(out[r, 5])))
+        if status == STOPPED:
+            break
+    return traces
+
+
 def execute(kernel, problem: LinearRegression, plan: Plan, progress=None) -> Trace:
     """Run ``plan`` on the compiled loop. With ``progress`` (see ``gdcore.engine.loop.run_loop``) the
     loop runs in a worker thread (it holds no GIL) while this thread reports its progress every
     tenth of a second; if ``progress`` returns False or raises (Ctrl-C, a page rerun), the loop
     is told to stop and this thread waits for it before returning or re-raising."""
-    m = problem.moments
     n, dim = problem.n, len(plan.p0)
-    full_batch = plan.batching.batch_size >= n
-    shuffled = visits_shuffled(plan, n)
-    data = Data(n, np.zeros((dim, 1)) if full_batch else problem.columns,
-                np.ascontiguousarray(m.xbar, dtype=np.float64), float(m.ybar),
-                np.ascontiguousarray(m.cov, dtype=np.float64),
-                np.ascontiguousarray(m.wstar, dtype=np.float64), float(m.rss_n))
+    data = _data(problem, plan)
     work = np.zeros((5, dim))
     work[0] = plan.p0
-    buffers = Buffers(np.empty(n if shuffled else 1, dtype=np.int64),
-                      np.empty((dim, n) if shuffled else (dim, 1)), work,
+    buffers = Buffers(*_scratch(plan, n, dim), work,
                       np.array(plan.state0, dtype=np.float64).reshape(dim, 3),
-                      np.zeros((plan.stop.max_points, N_COLS + dim)), np.zeros(2))
+                      np.zeros((plan.stop.max_points, N_COLS + dim)), np.zeros(3))
     args = (data, plan.opt, plan.sched, plan.clip, plan.batching, plan.stop, buffers)
     if progress is None:
         out = kernel.run_linear(*args)

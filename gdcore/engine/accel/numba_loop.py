@@ -269,6 +269,37 @@ def write_row(rec, i, step, epoch, samples, lr, loss, batch_loss, grad_norm, cli
 
 @njit(**_OPTIONS)
 def run_linear(data, opt, sch, clp, bat, stop, buffers):
+    """One run: :func:`linear` with the plan's seed and the buffers of ``bridge.Buffers``."""
+    order, shuffled_cols, work, state, rec, control = buffers
+    return linear(data, opt, sch, clp, bat, bat.seed, stop, order, shuffled_cols, work, state,
+                  rec, control)
+
+
+@njit(**_OPTIONS)
+def run_linear_repeats(data, opt, sch, clp, bat, stop, seeds, order, shuffled_cols, work,
+                       state, rec, control, out):
+    """The repeats of one run along a seed axis, in one call: repeat ``r`` is :func:`linear`
+    with seed ``seeds[r]``, its start in ``work[r, 0]``, its state ``state[r]`` and history
+    ``rec[r]``; its six results go to ``out[r]`` (rows, status, steps, final loss, best loss,
+    within) and ``out[r, 0]`` stays 0 for a repeat not run (a stop asked for in between).
+    ``order`` and ``shuffled_cols`` are scratch, reused; every repeat is exactly the run it
+    would be alone (the same function on the same numbers)."""
+    for r in range(seeds.shape[0]):
+        if control[0] != 0.0:
+            break
+        count, status, steps, final, best, within = linear(
+            data, opt, sch, clp, bat, seeds[r], stop, order, shuffled_cols, work[r], state[r],
+            rec[r], control)
+        out[r, 0], out[r, 1], out[r, 2] = count, status, steps
+        out[r, 3], out[r, 4], out[r, 5] = final, best, within
+        control[2] += 1.0  # repeats done (for the progress report)
+        if status == STOPPED:
+            break
+
+
+@njit(**_OPTIONS)
+def linear(data, opt, sch, clp, bat, seed, stop, order, shuffled_cols, work, state, rec,
+           control):
     """Linear regression, analytic gradient: ``gdcore.engine.loop.run_loop`` on arrays.
 
     ``data`` and ``buffers`` are ``bridge.Data`` and ``bridge.Buffers``; ``opt, sch, clp, bat,
@@ -283,13 +314,12 @@ def run_linear(data, opt, sch, clp, bat, stop, buffers):
     the step itself. Everything else takes the general path through arrays.
     """
     n, cols, xbar, ybar, cov, wstar, rss_n = data
-    order, shuffled_cols, work, state, rec, control = buffers
     dim = work.shape[1]
     one = dim == 2 and not bat.sequential
     full = bat.batch_size >= n
     bsz = n if full else bat.batch_size
     shuffled = bat.shuffle and bat.batch_size < n
-    rng = np.uint64(bat.seed)
+    rng = np.uint64(seed)
     if shuffled:
         for i in range(n):
             order[i] = i

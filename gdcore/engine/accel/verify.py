@@ -15,7 +15,7 @@ from ...rules.schedules import SCHEDULES
 from ...spec.config import parse_run
 from ..loop import run_loop
 from ..plan import make_plan
-from .bridge import execute
+from .bridge import execute, execute_repeats
 
 _RNG = np.random.default_rng(7)
 _X1 = np.linspace(-2.0, 3.0, 23)[:, None]
@@ -86,4 +86,17 @@ def check(kernel) -> int:
                 and ref.within == got.within)
         if not same:
             raise AssertionError(f"verification case {i} differs from the interpreter loop")
+        if i in _REPEATED:  # along a seed axis (two shares): each repeat is its own run
+            plans = [plan._replace(batching=plan.batching._replace(seed=plan.batching.seed + j),
+                                   p0=tuple(v + 0.25 * j for v in plan.p0)) for j in range(3)]
+            alone = [execute(kernel, problem, p) for p in plans]
+            together = execute_repeats(kernel, problem, plans, threads=2)
+            if len(together) != 3 or any(
+                    not (np.array_equal(a.history, b.history) and a[1:] == b[1:])
+                    for a, b in zip(alone, together)):
+                raise AssertionError(f"verification case {i}: its repeats along a seed axis "
+                                     "differ from the runs alone")
     return i + 1
+
+
+_REPEATED = (1, 2, 6)  # cases also run as three repeats (batch 1, mini-batch, two features)
