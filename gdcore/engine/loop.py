@@ -17,6 +17,10 @@ when it is full, every other row is dropped and the recording stride doubles).
 Plain floats and lists throughout: an SGD update on one row costs about a microsecond or two. The
 compiled accelerator (``gdcore.engine.accel``) runs the same steps through the same rule functions for
 big work, and the tests prove both give the same numbers.
+
+``run_loop`` keeps the four steps of an update inline, in one function: a Python call per update
+would cost about what the update does. What runs once (choosing the objectives, keeping the last
+row) and a reference method's step are the named helpers below it.
 """
 
 from __future__ import annotations
@@ -169,21 +173,9 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
     n = problem.n if linear else 1
     full_batch = (not linear) or bat.batch_size >= n
     bsz = n if full_batch else bat.batch_size
-    objective = _full_objective(problem)
-    batch = _batch_objective(problem, full_batch, bat.numeric, bat.h, objective)
+    objective, batch, after, data = _objectives(problem, plan, full_batch)
     shuffled = linear and visits_shuffled(plan, n)
     reuse = full_batch and not bat.numeric
-    # after an update: the full-data loss, and its gradient when something reads it (a full
-    # batch's next step, a gradient tolerance, a line search); the cross-entropy's gradient
-    # costs as much as its loss, so a mini-batch run without a gradient tolerance skips it
-    after = objective
-    if logistic and not full_batch and stop.tol_grad <= 0.0:
-        x_all, y_all = problem.x, problem.y
-        after = lambda q: (bce_loss(q, x_all, y_all), None)  # noqa: E731
-    # the columns as lists (floats are fastest one row at a time) or, for the cross-entropy's
-    # vectorised batches, as an array
-    data = None if not linear or full_batch else (
-        problem.columns if logistic else problem.columns.tolist())
     cols, order, rng = data, list(range(n)) if shuffled else None, bat.seed
     method = plan.method
     loss_of = (lambda q: objective(q)[0]) if method.name != methods.GD else None
@@ -239,13 +231,8 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
                 # 3. update: every coordinate from one gradient (simultaneous), or one after
                 #    another with the gradient recomputed and clipped again in between
                 t = step + 1
-                if method.name == methods.LINE_SEARCH:  # Armijo from a first step of lr
-                    p, taken, trials = methods.armijo(loss_of, p, bl, g, lr, method)
-                elif method.name == methods.NEWTON:  # the Newton direction, damped from lr
-                    d_newton, _ = methods.newton_direction(problem.hessian(p), g,
-                                                           method.min_curvature)
-                    p, taken, trials = methods.armijo(loss_of, p, bl, g, lr, method, d_newton,
-                                                      methods.ROUNDING)
+                if method.name != methods.GD:  # a line search or Newton step, from lr
+                    p, taken, trials = _method_step(problem, method, loss_of, p, bl, g, lr)
                 else:
                     for j in range(dim):
                         if bat.sequential and j > 0:
@@ -303,16 +290,52 @@ def run_loop(problem, plan: Plan, progress=None) -> Trace:
             lr, e, sched_state = _schedule_step(sch, lr, e, loss, sched_state)
 
     if rec[-1][0] != step:  # the last (finite) step is always kept
-        l_lr, l_bl, l_gnorm, l_gsq, l_clipped = last
-        row = (step, samples / n, samples, l_lr, loss, l_bl,
-               l_gnorm if l_gnorm >= 0.0 else math.sqrt(l_gsq), 1.0 if l_clipped else 0.0, *p)
-        if len(rec) < stop.max_points:
-            rec.append(row)
-        else:
-            rec[-1] = row
+        _keep_last(rec, stop.max_points, (step, samples / n, samples, loss, *last), p)
     steps = diverged_at if status == DIVERGED else step
     return Trace(_array(rec, dim), status, steps, tuple(p), loss, best, within, failed,
                  first_failed)
+
+
+def _objectives(problem, plan: Plan, full_batch: bool):
+    """(the full-data objective, the batch objective, what runs after an update, the data's
+    columns as the batch objective reads them) for ``plan`` on ``problem``."""
+    bat = plan.batching
+    objective = _full_objective(problem)
+    batch = _batch_objective(problem, full_batch, bat.numeric, bat.h, objective)
+    logistic = problem.family == LOGISTIC
+    # after an update: the full-data loss, and its gradient when something reads it (a full
+    # batch's next step, a gradient tolerance, a line search); the cross-entropy's gradient
+    # costs as much as its loss, so a mini-batch run without a gradient tolerance skips it
+    after = objective
+    if logistic and not full_batch and plan.stop.tol_grad <= 0.0:
+        x_all, y_all = problem.x, problem.y
+        after = lambda q: (bce_loss(q, x_all, y_all), None)  # noqa: E731
+    # the columns as lists (floats are fastest one row at a time) or, for the cross-entropy's
+    # vectorised batches, as an array
+    data = None if not has_rows(problem) or full_batch else (
+        problem.columns if logistic else problem.columns.tolist())
+    return objective, batch, after, data
+
+
+def _method_step(problem, method, loss_of, p, bl, g, lr):
+    """One step of a reference method from ``p``: Armijo's line search from a first step of
+    ``lr``, or the Newton direction damped from ``lr``. Returns (p, step taken, trials)."""
+    if method.name == methods.LINE_SEARCH:
+        return methods.armijo(loss_of, p, bl, g, lr, method)
+    d_newton, _ = methods.newton_direction(problem.hessian(p), g, method.min_curvature)
+    return methods.armijo(loss_of, p, bl, g, lr, method, d_newton, methods.ROUNDING)
+
+
+def _keep_last(rec: list, max_points: int, last: tuple, p: list) -> None:
+    """Record the run's last (finite) step, ``last`` = (step, epoch, samples, loss, lr, batch
+    loss, gradient norm or -1, its square, clipped), in place of the last row when full."""
+    step, epoch, samples, loss, l_lr, l_bl, l_gnorm, l_gsq, l_clipped = last
+    row = (step, epoch, samples, l_lr, loss, l_bl,
+           l_gnorm if l_gnorm >= 0.0 else math.sqrt(l_gsq), 1.0 if l_clipped else 0.0, *p)
+    if len(rec) < max_points:
+        rec.append(row)
+    else:
+        rec[-1] = row
 
 
 def _array(rec: list, dim: int):
