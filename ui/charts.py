@@ -49,6 +49,11 @@ MAX_ABS = 1e306  # larger values are off every chart: Vega's own span, padding a
 
 def numeric(values) -> np.ndarray:
     """Values as a float array (anything that is not a number becomes NaN)."""
+    kind = getattr(getattr(values, "dtype", None), "kind", None)
+    if kind in ("f", "i", "u", "b") and isinstance(values, pd.Series | np.ndarray):
+        # a numeric column (the usual case): no parsing (nullable ones' NA become NaN)
+        return values.to_numpy(dtype=float, na_value=np.nan) if isinstance(values, pd.Series) \
+            else values.astype(float)
     return pd.to_numeric(pd.Series(values, dtype=object) if not isinstance(values, pd.Series)
                          else values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
@@ -84,16 +89,24 @@ def keep_plottable(df: pd.DataFrame, cols: Sequence[str],
 
 def json_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy in which no cell is an infinite or NaN number (they become empty: null in the
-    spec). Altair only does this for float columns; mixed (object) columns keep ``inf``."""
-    out = df.copy()
-    for c in out.columns:
-        col = out[c]
+    spec). Altair only does this for float columns; mixed (object) columns keep ``inf``.
+    A frame with nothing to change (the usual case) is handed back as a shallow copy: under
+    pandas' copy-on-write a change to either never reaches the other."""
+    changed: dict[str, Any] = {}
+    for c in df.columns:
+        col = df[c]
         if pd.api.types.is_float_dtype(col.dtype):
-            out[c] = col.where(np.isfinite(col.to_numpy(dtype=float, na_value=np.nan)))
+            finite = np.isfinite(col.to_numpy(dtype=float, na_value=np.nan))
+            if not finite.all():
+                changed[c] = col.where(finite)
         elif col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) not in (
                 "string", "boolean", "integer", "bytes"):  # (those hold no float: a fast skip)
-            out[c] = [None if isinstance(v, float | np.floating) and not math.isfinite(v) else v
-                      for v in col]
+            if any(isinstance(v, float | np.floating) and not math.isfinite(v) for v in col):
+                changed[c] = [None if isinstance(v, float | np.floating)
+                              and not math.isfinite(v) else v for v in col]
+    out = df.copy(deep=False)
+    for c, values in changed.items():
+        out[c] = values
     return out
 
 
@@ -173,7 +186,7 @@ def clip_paths(df: pd.DataFrame, x: str, y: str, box: Sequence[float], *, by: st
         y0, y1 = math.log10(y0), math.log10(y1)
     frame = (x0, x1, y0, y1)
     lines, exits, piece = [], [], 0
-    for _, g in df.groupby(by, sort=False):
+    for g in groups(df, by):
         g = g.sort_values(order, kind="stable")
         xs = g[x].to_numpy(dtype=float)
         ys = np.log10(g[y].to_numpy(dtype=float)) if log_y else g[y].to_numpy(dtype=float)
@@ -191,6 +204,20 @@ def clip_paths(df: pd.DataFrame, x: str, y: str, box: Sequence[float], *, by: st
     columns = [*df.columns, "piece", "edge"]
     line_df = pd.concat(lines, ignore_index=True) if lines else pd.DataFrame(columns=columns)
     return line_df, pd.DataFrame(exits, columns=columns)
+
+
+def groups(df: pd.DataFrame, by: str = "run"):
+    """``df``'s rows of each value of ``by`` in turn, in the order the values first appear,
+    rows in their order, missing values left out: what ``df.groupby(by, sort=False)`` yields
+    (without its per-group cost, a millisecond a chart)."""
+    codes, uniques = pd.factorize(df[by])  # a missing value: -1, left out (as groupby does)
+    if len(uniques) == 1 and codes.min() == 0:
+        yield df
+        return
+    rows = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[rows], np.arange(len(uniques) + 1))
+    for k in range(len(uniques)):
+        yield df.iloc[rows[bounds[k]:bounds[k + 1]]]
 
 
 def _snap(v: float, lo: float, hi: float) -> float:
@@ -265,6 +292,11 @@ class _Path:
         return out, last, piece
 
 
+def run_names(history: pd.DataFrame) -> tuple:
+    """The runs a history holds, in the order they first appear (missing names included)."""
+    return tuple(history["run"].unique())
+
+
 def points_per_run(n_runs: int, total: int = MAX_POINTS) -> int:
     """How many points each run may draw so that a chart stays under ``total`` points."""
     return max(MIN_PER_RUN, total // max(1, n_runs))
@@ -273,7 +305,7 @@ def points_per_run(n_runs: int, total: int = MAX_POINTS) -> int:
 def downsample(df: pd.DataFrame, per_run: int, *, by: str = "run",
                order: str = "step") -> pd.DataFrame:
     """At most ``per_run`` rows per run, evenly spread, first and last rows always kept."""
-    if df.empty or df[by].value_counts(sort=False).max() <= per_run:
+    if len(df) <= per_run or df[by].value_counts(sort=False).max() <= per_run:
         return df  # (the page hands the builders histories it has downsampled once already)
     parts = []
     for _, part in df.groupby(by, sort=False):
@@ -537,7 +569,7 @@ def loss_parts(history: pd.DataFrame, *, x: str = "step", log: bool = True, smoo
     repeat's own curve (``ui.results.seed_lines``), drawn faintly under it."""
     if x not in X_FIELDS:
         raise ValueError(f"x must be one of {', '.join(X_FIELDS)}, got {x!r}")
-    runs = tuple(dict.fromkeys(history["run"]))
+    runs = run_names(history)
     cols = ["run", "step", "epoch", "samples", "lr", "w", "b", "loss"]
     hist = history[[c for c in cols if c in history.columns]]
     minus, floor = None, 0.0
@@ -704,7 +736,7 @@ def lr_chart(history: pd.DataFrame, *, x: str = "step", height: int = HEIGHT,
 def lr_parts(history: pd.DataFrame, *, x: str = "step", height: int = HEIGHT,
              big: bool = False) -> Parts:
     """:func:`lr_chart` as its parts (ui/chart_parts.py)."""
-    runs = tuple(dict.fromkeys(history["run"]))
+    runs = run_names(history)
     hist = keep_plottable(history[["run", "step", "epoch", "samples", "lr"]], [x, "lr"],
                           positive=["lr"])
     hist = downsample(hist, points_per_run(len(runs)))
@@ -737,7 +769,7 @@ def _value_domain(hist: pd.DataFrame, col: str, status: Mapping[str, str] | None
                   extra: Sequence[float]) -> list[float]:
     """A y range that shows the runs that did not diverge and where the diverged ones started
     (they are cut where they leave it)."""
-    bad = hist["run"].map(status or {}).eq("diverged")
+    bad = hist["run"].isin(_diverged(status))
     extra = [*extra, *first_values(hist[bad], col)]
     return value_range(hist.loc[~bad, col], extra=extra) or value_range(hist[col]) or [-1.0, 1.0]
 
@@ -762,12 +794,12 @@ def param_parts(history: pd.DataFrame, param: str, *, reference: float | None = 
                 band: pd.DataFrame | None = None) -> Parts:
     """:func:`param_chart` as its parts (ui/chart_parts.py); ``band`` as for
     :func:`loss_parts`."""
-    runs = tuple(dict.fromkeys(history["run"]))
+    runs = run_names(history)
     hist = keep_plottable(history[["run", "step", "epoch", "samples", param]], [x, "step", param])
     hist = downsample(hist, points_per_run(len(runs)))
     extra = [reference] if is_plottable(reference) else []
     domain = _value_domain(hist, param, status, extra)
-    diverged = hist["run"].map(status or {}).eq("diverged")
+    diverged = hist["run"].isin(_diverged(status))
     frames = {"line": json_safe(hist[~diverged])}
     exits = pd.DataFrame()
     if diverged.any():  # drawn faint, cut where its swings leave the chart, marked there
@@ -852,7 +884,7 @@ def grad_parts(history: pd.DataFrame, *, clip: Mapping[str, float] | None = None
                band: pd.DataFrame | None = None) -> Parts:
     """:func:`grad_chart` as its parts (ui/chart_parts.py); ``band`` as for
     :func:`loss_parts`."""
-    runs = tuple(dict.fromkeys(history["run"]))
+    runs = run_names(history)
     cols = ["run", "step", "epoch", "samples", "grad_norm", "clipped"]
     hist = keep_plottable(history[cols], [x, "grad_norm"], positive=["grad_norm"])
     hist = downsample(hist, points_per_run(len(runs)))

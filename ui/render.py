@@ -83,9 +83,34 @@ def _spec_bytes(value: Any) -> int:
                       if isinstance(b, (bytes, bytearray)))
 
 
+def _plain_table(frame: pd.DataFrame) -> pa.Table | None:
+    """``frame`` as an Arrow table column by column, when every column is a plain number,
+    boolean or string column with a unique string name (what the charts draw); else None.
+    Half the cost of ``pa.Table.from_pandas`` (which also writes pandas' metadata, which a
+    chart does not read): a page converts some thirty frames per rerun. Missing values (NaN,
+    None) become nulls, as with ``from_pandas``."""
+    names = list(frame.columns)
+    if not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
+        return None
+    arrays = []
+    for _, col in frame.items():
+        values = col.array
+        if isinstance(values, pd.arrays.NumpyExtensionArray):
+            if values.dtype.kind not in "fiub":
+                return None  # object, dates ...: pandas' own conversion
+            arrays.append(pa.array(values.to_numpy(), from_pandas=True))
+        elif isinstance(values, pd.arrays.ArrowStringArray):
+            arrays.append(pa.array(values))
+        else:
+            return None
+    return pa.Table.from_arrays(arrays, names=names)
+
+
 def _arrow(frame: pd.DataFrame) -> bytes:
     """A data frame as Arrow IPC bytes, the form Streamlit sends chart data in."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = _plain_table(frame)
+    if table is None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
     sink = pa.BufferOutputStream()
     with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
         writer.write_table(table)

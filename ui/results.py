@@ -648,19 +648,29 @@ def settings_frame(run_dicts: list[dict[str, Any]], *, differ_only: bool = False
         row.pop("optimizer.name", None)
         rows.append({"run": raw.get("name"), "optimizer": (raw.get("optimizer") or {}).get("name"),
                      **{k: v for k, v in row.items() if k != "name"}})
-    table = pd.DataFrame(rows)
-    # a setting one run has and another lacks is shown empty there, not as a number; a column
-    # of mixed kinds ("full" and 32) is shown as text (a table column has one type)
-    table = table.astype(object).where(table.notna(), None)
-    for c in table.columns:
-        kinds = {type(v) for v in table[c] if v is not None}
+    # one column per setting any run has, in the order they first appear; a setting one run
+    # has and another lacks is shown empty there, not as a number; a column of mixed kinds
+    # ("full" and 32) is shown as text (a table column has one type). Built in Python: a
+    # handful of runs, and pandas' per-column work costs more than the table (every rerun)
+    columns: dict[str, list[Any]] = {}
+    text: set[str] = set()
+    for c in dict.fromkeys(k for row in rows for k in row):
+        values = [None if _absent(row.get(c)) else row.get(c) for row in rows]
+        kinds = {type(v) for v in values if v is not None}
         if len(kinds) > 1 and not kinds <= {int, float}:
-            table[c] = [None if v is None else str(v) for v in table[c]]
-    if differ_only and len(table) > 1:
-        keep = ["run"] + [c for c in table.columns[1:]
-                          if table[c].map(repr).nunique(dropna=False) > 1]
-        table = table[keep]
-    return table
+            values = [None if v is None else str(v) for v in values]
+            text.add(c)
+        columns[c] = values
+    if differ_only and len(rows) > 1:
+        columns = {c: v for i, (c, v) in enumerate(columns.items())
+                   if i == 0 or len({repr(x) for x in v}) > 1}
+    return pd.DataFrame({c: pd.Series(v, dtype=None if c in text else object)
+                         for c, v in columns.items()}, index=pd.RangeIndex(len(rows)))
+
+
+def _absent(value: Any) -> bool:
+    """A cell pandas counts as missing (None, NaN, pd.NA), shown empty."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def only(outcome: Outcome, names: list[str]) -> Outcome:
