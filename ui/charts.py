@@ -93,9 +93,11 @@ def json_safe(df: pd.DataFrame) -> pd.DataFrame:
     A frame with nothing to change (the usual case) is handed back as a shallow copy: under
     pandas' copy-on-write a change to either never reaches the other."""
     changed: dict[str, Any] = {}
-    for c in df.columns:
+    for c, dtype in zip(df.columns, df.dtypes):
+        if dtype.kind in "iub" or isinstance(dtype, pd.StringDtype):
+            continue  # (no float in them: a fast skip)
         col = df[c]
-        if pd.api.types.is_float_dtype(col.dtype):
+        if pd.api.types.is_float_dtype(dtype):
             finite = np.isfinite(col.to_numpy(dtype=float, na_value=np.nan))
             if not finite.all():
                 changed[c] = col.where(finite)
@@ -421,8 +423,15 @@ def first_values(df: pd.DataFrame, y: str, *, by: str = "run",
     where the diverged ones started."""
     if df.empty:
         return []
-    firsts = df.sort_values(order, kind="stable").groupby(by, sort=False).head(1)
-    return [float(v) for v in numeric(firsts[y])]
+    rows = np.argsort(df[order].to_numpy(), kind="stable") \
+        if df[order].dtype.kind in "fiu" else None  # (numbers: no frame sorted to find them)
+    if rows is None:
+        firsts = df.sort_values(order, kind="stable").groupby(by, sort=False).head(1)
+        return [float(v) for v in numeric(firsts[y])]
+    codes, _ = pd.factorize(df[by].iloc[rows])
+    _, first = np.unique(codes, return_index=True)
+    first = first[codes[first] >= 0]  # a missing name is no group
+    return [float(v) for v in numeric(df[y].iloc[rows[first]])]
 
 
 def lone_points(df: pd.DataFrame, by: str = "run") -> pd.DataFrame:

@@ -7,7 +7,8 @@ keeps freed heap pages in its per-thread arenas (each session runs its scripts i
 its own), so the server's RSS stays at its peak. :func:`track_session` registers a
 session-scoped marker whose release collects garbage and asks glibc to return free pages
 (``malloc_trim(0)``), once the session's caches are gone; elsewhere (no glibc) only the
-collection happens.
+collection happens. Arrow's own allocator (the charts' data sets are written through it)
+keeps freed pages too, and is asked to release them as well.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def give_back() -> None:
         return  # another release is doing it now
     try:
         gc.collect()
+        if "pyarrow" in sys.modules:  # (imported by every page that drew a chart)
+            sys.modules["pyarrow"].default_memory_pool().release_unused()
         trim = _malloc_trim()
         if trim is not None:
             trim(0)

@@ -37,7 +37,7 @@ from ui.chart_parts import template as chart_parts_template
 from ui.shared import SharedStore, Turns
 
 MAX_SPECS = 512  # kept specs (a few kB each, plus their data as Arrow)
-MAX_SPEC_BYTES = 48 << 20  # and at most this much of them
+MAX_SPEC_BYTES = 16 << 20  # and at most this much of them
 _LOCK = threading.Lock()  # Altair's theme switch is global: one conversion at a time
 
 

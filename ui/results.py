@@ -85,7 +85,7 @@ def _run_store(code: str) -> SharedStore:
 
 
 STORE_SIZE = 256
-STORE_BYTES = 48 << 20  # and at most this much history kept (a class's runs fit many times)
+STORE_BYTES = 16 << 20  # and at most this much history kept (a class's runs fit many times)
 ACCELERATOR_DELAY = 3.0  # seconds after the first visit: its page is drawn first
 STOP = "_stop_requested"  # the setup (as JSON) whose runs the user asked to stop
 HANDOVER_SECONDS = 5.0  # how long a rerun after Stop waits for the stopped run's result
