@@ -254,3 +254,49 @@ def test_a_build_that_would_compile_on_load_is_rebuilt_in_a_child(two_checkouts,
     assert out["compiled"] == 0, f"the serving process compiled {out['compiled']} functions"
     assert list(cache.rglob("numba_loop.run_linear-*.nbi")), "nothing was rebuilt"
     assert out["stderr"].count("rebuilding") == 1, out["stderr"]  # one line says why
+
+
+# A server stand-in whose pages are "served" when the test says so (a busy stretch).
+BUSY_SERVER = """
+import sys
+from gdcore.engine import accel
+from gdcore.engine.quiet import QUIET
+QUIET.after = 0.0
+accel.start()
+stretch = None
+for line in sys.stdin:
+    if line.strip() == "busy":
+        stretch = QUIET.busy()
+        stretch.__enter__()
+    elif line.strip() == "quiet":
+        stretch.__exit__(None, None, None)
+    print(line.strip(), flush=True)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_the_build_child_is_paused_while_its_server_serves_someone(tmp_path):
+    cache = tmp_path / "cache"
+    server = subprocess.Popen([sys.executable, "-c", BUSY_SERVER], cwd=ROOT, env=_env(cache),
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    child = None
+
+    def say(word: str) -> None:
+        server.stdin.write(word + "\n")
+        server.stdin.flush()
+        assert server.stdout.readline().strip() == word
+
+    try:
+        child, started, folder = _build_child(server, cache)
+        for _ in range(2):
+            say("busy")
+            _poll(lambda: (_stat(child) or ["?"])[0] == "T", "the build child was paused")
+            say("quiet")
+            _poll(lambda: (_stat(child) or ["T"])[0] != "T", "the build child went on")
+        assert _running(child, started)
+    finally:
+        server.kill()
+        server.wait()
+        if child is not None and _running(child, started):
+            os.kill(child, signal.SIGKILL)
