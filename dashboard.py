@@ -39,7 +39,7 @@ from ui.text import escape_md
 from ui.version import keep_current
 from ui.widgets import DEFAULT_DATA, data_source
 
-st.set_page_config(page_title="Gradient Descent Lab", page_icon="📉", layout="wide")
+st.set_page_config(page_title="Gradient Descent Lab", page_icon=nav.ICON, layout="wide")
 keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
 nav.links()  # named pages (ui/nav.py)
 classroom = apply_classroom()

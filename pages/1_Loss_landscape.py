@@ -20,7 +20,8 @@ from ui.classroom import apply_classroom, seeded
 from ui.results import start_accelerator
 from ui.version import keep_current
 
-st.set_page_config(page_title="Loss landscape · Gradient Descent Lab", layout="wide")
+st.set_page_config(page_title="Loss landscape · Gradient Descent Lab", page_icon=nav.ICON,
+                   layout="wide")
 keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
 nav.links()  # named pages (ui/nav.py)
 classroom = apply_classroom()

@@ -19,7 +19,8 @@ from ui.classroom import apply_classroom
 from ui.text import escape_md
 from ui.version import keep_current
 
-st.set_page_config(page_title="Challenge · Gradient Descent Lab", layout="wide")
+st.set_page_config(page_title="Challenge · Gradient Descent Lab", page_icon=nav.ICON,
+                   layout="wide")
 keep_current()  # first: nothing kept under other code reaches this run (ui/version.py)
 nav.links()  # named pages (ui/nav.py)
 classroom = apply_classroom()
