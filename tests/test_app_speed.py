@@ -68,3 +68,23 @@ def test_a_plain_rerun_draws_the_kept_specs_and_a_view_change_rebuilds_only_its_
     next(t for t in at.toggle if t.label == "Log-scale loss").set_value(True)
     at.run()
     assert len(built) == 1 and specs(at) == first  # back: drawn from the kept spec
+
+
+def test_a_fresh_servers_first_page_does_not_load_streamlits_emoji_catalogue():
+    """An emoji favicon made Streamlit load its emoji catalogue and compile its regular
+    expression: 0.25 s of a fresh server's first page (the home page, where a shared link
+    lands). The favicon is a Material icon (ui/nav.ICON). (An alert whose text is not ASCII
+    loads the catalogue too, to look for a leading emoji: the sweep and lessons pages' notes
+    do, once per server.) A fresh interpreter draws the page and reports what it imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            "at = AppTest.from_file('dashboard.py', default_timeout=120).run()\n"
+            "assert not at.exception, [e.message for e in at.exception]\n"
+            "assert len(at.get('vega_lite_chart')) == 7\n"
+            "print('streamlit.emojis' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(APP).parent,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False"]
