@@ -91,6 +91,7 @@ STORE_SIZE = 256
 STORE_BYTES = 16 << 20  # and at most this much history kept (a class's runs fit many times)
 ACCELERATOR_DELAY = 3.0  # seconds after the first visit: its page is drawn first
 STOP = "_stop_requested"  # the setup (as JSON) whose runs the user asked to stop
+STOPPED = "_stopped_runs"  # (setup JSON, {run JSON: result}): what Stop left, until a change
 HANDOVER_SECONDS = 5.0  # how long a rerun after Stop waits for the stopped run's result
 
 
@@ -225,6 +226,13 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
             time.sleep(0.02)
     partial = slot.pop("partial", {}) if stop_asked else {}
     slot.pop("partial", None)
+    kept = st.session_state.get(STOPPED)
+    if not stop_asked and kept is not None:  # what Stop left stays until a setting changes
+        if kept[0] == setup_json:
+            partial = dict(kept[1])
+        else:
+            del st.session_state[STOPPED]
+    ran: dict[str, gdcore.RunResult] = {}
     box = st.empty()
     out = Outcome(runs=[], problem=problem, kind=kind)
     total = len(experiment.runs)
@@ -294,6 +302,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
                 break
             if interrupted:
                 raise interrupted[0]
+            ran[key] = result
             mine.append(result)
             if result.status == "stopped":
                 break
@@ -306,6 +315,7 @@ def run_all(experiment: gdcore.Experiment, dataset) -> Outcome:
     box.empty()
     if stop_asked:
         st.session_state.pop(STOP, None)
+        st.session_state[STOPPED] = (setup_json, ran)
     ref = gdcore.engine.runner.reference_point(problem)
     out.reference = ({} if ref is None else
                      {nm: float(v) for nm, v in zip(problem.param_names, ref)})

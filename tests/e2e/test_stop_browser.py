@@ -56,5 +56,12 @@ def test_stop_ends_a_long_run_and_shows_what_it_did(browser):
             assert updates > 20_000, updates
             assert stopped_after < 20, stopped_after  # not the ~40 s the whole run takes
             screenshot(page, "dashboard-stopped")
+            # a rerun with nothing changed (Streamlit's "R") keeps what Stop left: the note says
+            # "Change any setting to run it again", and the run does not start by itself
+            page.locator("body").press("r")
+            wait_idle(page)
+            assert page.get_by_text("was stopped at update", exact=False).count() == 1
+            assert page.locator('[data-testid="stProgress"]').count() == 0
+            assert charts_drawn(page) >= 7
         finally:
             context.close()
