@@ -247,16 +247,6 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def accelerator_loaded(pid: int) -> bool:
-    """Whether process ``pid`` has loaded the compiled accelerator (numba's LLVM library is
-    mapped into it: the server never imports numba for anything else)."""
-    try:
-        with open(f"/proc/{pid}/maps") as f:
-            return any("llvmlite" in line for line in f)
-    except OSError:
-        return False
-
-
 def _stays(pid: str) -> bool:
     """The forkserver long runs are forked from (gdcore/engine/isolated.py) and multiprocessing's
     resource tracker stay for the server's life: they are not work in progress (counting the
@@ -625,17 +615,17 @@ async def drive(args: argparse.Namespace, server: Server, sampler: RssSampler,
         await first.close()
         if r.finished is None:
             res["notes"].append("the warm-up visit did not finish: " + "; ".join(r.problems))
-        # the visit starts the accelerator once the server is quiet (gdcore/engine/quiet.py:
-        # nothing served for 10 s; a build in a child process, or a load from the cache):
-        # wait until the server has loaded it and no build runs, then for RSS to settle
+        # the visit starts the accelerator (results.ACCELERATOR_DELAY = 3 s later: a build in
+        # a child process, or a load from the cache): wait for it, then for RSS to settle
         t_w = time.perf_counter()
-        while time.perf_counter() - t_w <= args.warm_up_bound:
-            if accelerator_loaded(server.pid) and not children(server.pid):
+        await asyncio.sleep(4.0)
+        for _ in range(int(args.warm_up_bound) + 1):
+            if not children(server.pid) or time.perf_counter() - t_w > args.warm_up_bound:
                 break
-            await asyncio.sleep(0.5)
-        else:
-            res["notes"].append(f"warm-up: the server had not loaded the compiled accelerator "
-                                f"(or still had a build child) after {args.warm_up_bound:.0f} s")
+            await asyncio.sleep(1.0)
+        if children(server.pid):
+            res["notes"].append(f"warm-up: the server still had a child process (the "
+                                f"accelerator's build?) after {args.warm_up_bound:.0f} s")
         await settle_rss(server.pid, quiet=args.settle, bound=args.settle_bound)
         stamp("warm-up")
     t_idle = time.perf_counter()  # idle: the server up, no session open

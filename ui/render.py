@@ -31,7 +31,6 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from gdcore.engine.quiet import QUIET
 from ui import version
 from ui.chart_parts import Parts, fill
 from ui.chart_parts import template as chart_parts_template
@@ -63,7 +62,7 @@ def turn():
     for a fragment's run (within the page's turn it is that turn). While it waits, a rerun or
     Stop of this script still ends the wait."""
     placeholder = st.empty()  # an empty delta is where Streamlit delivers a rerun request
-    with QUIET.busy(), _turns(version.CODE).turn(placeholder.empty):  # (background work waits)
+    with _turns(version.CODE).turn(placeholder.empty):
         yield
 
 

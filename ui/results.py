@@ -29,7 +29,6 @@ import gdcore.engine.stats
 import gdcore.rules.methods
 from gdcore.engine import isolated
 from gdcore.engine.plan import at_index
-from gdcore.engine.quiet import QUIET
 from gdcore.errors import GDError
 from gdcore.spec.export import csv_text
 from ui import charts, render, text, version
@@ -62,9 +61,7 @@ def problem_for(kind: str, dataset):
 
 def start_accelerator() -> bool:
     """See :func:`_accelerator` (once per server and code version: a reloaded engine has its
-    own accelerator state). Every page calls this first: a page being drawn is a busy moment,
-    and the accelerator's build waits for a quiet one (``gdcore.engine.quiet``)."""
-    QUIET.touch()
+    own accelerator state)."""
     return _accelerator(version.CODE)
 
 

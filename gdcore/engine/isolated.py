@@ -35,7 +35,6 @@ from . import accel, runner
 from . import dispatch as engines
 from .accel import bridge
 from .plan import make_plan
-from .quiet import QUIET
 
 ISOLATE_FROM_SECONDS = 0.5  # estimated interpreter seconds from which a run goes to a child
 PROGRESS_EVERY = 0.1  # seconds between the child's progress messages
@@ -95,7 +94,6 @@ def prepare(delay: float = 0.0) -> None:
     so the first long run does not wait for it. Failure is logged once and changes nothing."""
     def start() -> None:
         time.sleep(delay)
-        QUIET.wait(60.0)  # not while a page is being served (a run that needs it starts it)
         try:
             proc = _context().Process(target=_noop, daemon=True)
             with _no_main_module():

@@ -18,9 +18,7 @@ What the background thread does, and why each step is there:
    the temp directory), never inside the source tree: a read-only checkout, a packaged install
    and Streamlit Community Cloud (where the repository is not kept) all work.
 2. **One builder at a time** (an exclusive file lock per key). The build runs in a child
-   process (``python -m gdcore.engine.accel build``) at low priority, starts when the process
-   is quiet and is paused while it serves someone (``gdcore.engine.quiet``: a build's core
-   slowed a visitor's first page by seconds even at the lowest priority), writes into a fresh temporary
+   process (``python -m gdcore.engine.accel build``) at low priority, writes into a fresh temporary
    directory (``loop-<key>.building-<pid of the process that started it>``), checks every
    compiled result against the interpreter loop bit for bit, and only then renames the
    directory into place. A build that is killed leaves no half-written cache, only a temporary
@@ -63,7 +61,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -71,12 +68,9 @@ import threading
 import time
 from pathlib import Path
 
-from ..quiet import QUIET
-
 LOG = logging.getLogger("gdcore.engine.accel")
 PACKAGE = Path(__file__).resolve().parents[2]  # the gdcore package
-BUILD_TIMEOUT = 900.0  # seconds a child build may run before it is abandoned
-PAUSE_AT_MOST = 600.0  # seconds in all a build may be held back for the pages being served
+BUILD_TIMEOUT = 900.0  # seconds a child build may take before it is abandoned
 READY = "READY.json"
 PARENT_ENV = "GDCORE_ACCEL_PARENT"  # the pid a build child must not outlive
 KEEP_BUILDS = 4  # builds for other sources/versions kept beside the current one (newest first)
@@ -299,7 +293,6 @@ def fail(reason: str) -> None:
 def _prepare(delay: float = 0.0) -> None:
     if delay > 0:
         time.sleep(delay)
-    QUIET.wait(PAUSE_AT_MOST)  # (the build itself is also paused while pages are served)
     t0 = time.perf_counter()
     try:
         root = cache_root()
@@ -347,62 +340,18 @@ def _run_child(tmp: Path) -> tuple[int, str]:
 
     The child is told this process's pid and dies with it (see :func:`die_with_parent`). It
     inherits no descriptor (no stdin, no lock, no listening socket of the server), and this
-    thread is a daemon, so nothing here keeps a finished server or its port alive. While this
-    process serves someone the child is paused (:func:`supervise`)."""
+    thread is a daemon, so nothing here keeps a finished server or its port alive."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE.parent), env.get("PYTHONPATH", "")]).rstrip(
         os.pathsep)
     env[PARENT_ENV] = str(os.getpid())
     nice = shutil.which("nice")  # lowest priority from the start (the child also lowers itself)
     command = [sys.executable, "-m", "gdcore.engine.accel", "build", str(tmp)]
-    with tempfile.TemporaryFile() as out:  # (a file, not a pipe: nothing to drain meanwhile)
-        proc = subprocess.Popen([nice, "-n", "19", *command] if nice else command, env=env,
-                                stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, close_fds=True)
-        code = supervise(proc, BUILD_TIMEOUT)
-        out.seek(0)
-        return code, out.read().decode("utf-8", "replace")
-
-
-#: Pausing needs the kernel to end a paused child whose parent died (PR_SET_PDEATHSIG): a
-#: stopped process cannot run the watchdog that ends it elsewhere.
-CAN_PAUSE = sys.platform.startswith("linux") and hasattr(signal, "SIGSTOP")
-
-
-def supervise(proc: subprocess.Popen, timeout: float, quiet=QUIET, poll: float = 0.1,
-              pause_at_most: float = PAUSE_AT_MOST) -> int:
-    """Wait for the build child ``proc``; its exit status. While ``quiet`` says this process is
-    serving someone, the child is paused (SIGSTOP; Linux), and it goes on (SIGCONT) once the
-    process is quiet again, for at most ``pause_at_most`` seconds in all (a class that never
-    stops clicking still gets its compiled loop). ``timeout`` counts the child's running time,
-    not its pauses: past it the child is killed and ``subprocess.TimeoutExpired`` raised."""
-    ran = held = 0.0
-    paused = False
-    last = time.monotonic()
-    try:
-        while True:
-            try:
-                return proc.wait(poll)
-            except subprocess.TimeoutExpired:
-                pass
-            now = time.monotonic()
-            if paused:
-                held += now - last
-            else:
-                ran += now - last
-            last = now
-            if ran > timeout:
-                raise subprocess.TimeoutExpired(proc.args, timeout)
-            pause = CAN_PAUSE and held < pause_at_most and not quiet.is_quiet()
-            if pause != paused:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(proc.pid, signal.SIGSTOP if pause else signal.SIGCONT)
-                paused = pause
-    except BaseException:
-        with contextlib.suppress(OSError):
-            proc.kill()  # (a paused process is killed too)
-        proc.wait()
-        raise
+    proc = subprocess.run([nice, "-n", "19", *command] if nice else command, env=env,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, close_fds=True,
+                          timeout=BUILD_TIMEOUT, check=False)
+    return proc.returncode, proc.stdout
 
 
 # --- the build child never outlives its parent ----------------------------------------------------
