@@ -485,7 +485,6 @@ def _results(experiment, choice, height: int) -> None:
         return
     fit.far_from_reference(outcome, experiment.to_dict(), choice, editable=not classroom)
 
-    first_paint.decide(crowded=render.others_waiting() > 0)  # (ui/first_paint.py)
     comparison_charts(_runs_table(experiment, outcome, classroom), choice.dataset,
                       big=classroom, height=height)
     if first_paint.pending():  # (ui/first_paint.py)

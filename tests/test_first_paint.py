@@ -8,15 +8,12 @@ headless Chromium: tests/e2e/test_dashboard_browser.py."""
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import first_paint, render
-from ui.shared import Turns
+from ui import first_paint
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 
@@ -70,47 +67,3 @@ def test_a_view_change_before_the_signal_keeps_the_page_cut_and_the_signal_still
     assert len(at.get("vega_lite_chart")) == 2
     at.button(key=first_paint.NOW).click().run()
     assert len(at.get("vega_lite_chart")) == 7
-
-
-@pytest.mark.usefixtures("browser_client")
-def test_a_browser_that_finds_others_waiting_for_their_turn_gets_the_whole_page(monkeypatch):
-    """A class opening one link: a second run per session would queue thirty more runs."""
-    monkeypatch.setattr(render, "others_waiting", lambda: 3)
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 7
-    assert not [b for b in at.button if b.key == first_paint.NOW]
-    monkeypatch.setattr(render, "others_waiting", lambda: 0)
-    at.run()  # decided at the first run: a quiet server later does not cut the page
-    assert len(at.get("vega_lite_chart")) == 7
-
-
-def test_turns_count_who_is_waiting():
-    turns = Turns(width=1)
-    assert turns.waiting() == 0
-    entered, release = threading.Event(), threading.Event()
-
-    def hold():
-        with turns.turn():
-            entered.set()
-            release.wait(60)
-
-    def wait_then_leave():
-        with turns.turn():
-            pass
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert entered.wait(60)
-    waiter = threading.Thread(target=wait_then_leave)
-    waiter.start()
-    try:
-        deadline = time.monotonic() + 60
-        while turns.waiting() != 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert turns.waiting() == 1
-    finally:
-        release.set()
-        holder.join(60)
-        waiter.join(60)
-    assert turns.waiting() == 0

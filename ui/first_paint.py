@@ -15,12 +15,6 @@ the load benchmark's websocket sessions) gets the whole page in its first run, a
 only a browser runs the signal (its User-Agent says ``Mozilla/``). If the signal never comes
 (a script blocker), the JavaScript's own timer sends it after a few seconds, and the note in
 its place has a button that shows the rest.
-
-The cut costs the server a second (cached) run of the page. For one visitor that is nothing;
-for a class opening a link at once it is thirty more runs queued behind each other at the
-interpreter, so a session whose first run finds others waiting for their turn
-(``render.others_waiting``) draws its whole page at once, as before. The choice is made once,
-at the session's first run (:func:`decide`), so a page is never cut without its signal.
 """
 
 from __future__ import annotations
@@ -28,7 +22,6 @@ from __future__ import annotations
 import streamlit as st
 
 DONE = "first_paint.done"  # session state: this session has drawn its first charts
-CUT = "first_paint.cut"  # session state: this session's first page is cut (decided once)
 FALLBACK_MS = 6000  # the signal is sent after this long even if no chart was seen drawn
 NOW = "first_paint_now"  # the button's key (its element has the class st-key-first_paint_now)
 
@@ -57,17 +50,10 @@ def _in_a_browser() -> bool:
     return agent.startswith("Mozilla/")
 
 
-def decide(crowded: bool) -> None:
-    """At a session's first run of the page (later calls change nothing): cut its page if it
-    is a browser's and the server is not ``crowded`` (others waiting for their turn)."""
-    if CUT not in st.session_state:
-        st.session_state[CUT] = _in_a_browser() and not crowded
-
-
 def pending() -> bool:
-    """Whether this run stops below the first charts: a session whose first page was cut
-    (:func:`decide`) and whose charts have not been reported drawn yet."""
-    return bool(st.session_state.get(CUT)) and not st.session_state.get(DONE)
+    """Whether this run should stop below the first charts: a browser's session that has not
+    yet drawn them."""
+    return not st.session_state.get(DONE) and _in_a_browser()
 
 
 def _done() -> None:

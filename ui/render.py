@@ -66,11 +66,6 @@ def turn():
         yield
 
 
-def others_waiting() -> int:
-    """How many other sessions are waiting for a turn at the interpreter now."""
-    return _turns(version.CODE).waiting()
-
-
 def give_back() -> None:
     """Let the next session go ahead while this one waits for work that does not need the
     interpreter: a long run (a child process, or the compiled loop without the GIL), or

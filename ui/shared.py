@@ -138,11 +138,6 @@ class Turns:
                 self._held.on = False
                 self._release()
 
-    def waiting(self) -> int:
-        """How many are waiting for a turn now."""
-        with self._lock:
-            return len(self._queue)
-
     def give_back(self) -> bool:
         """Let the next in line go now: this thread's work ahead does not need the
         interpreter (a long run in a child process or in the compiled loop, or a wait for
