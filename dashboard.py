@@ -23,7 +23,6 @@ from ui import (
     charts,
     charts_models,
     charts_space,
-    first_paint,
     fit,
     nav,
     render,
@@ -205,8 +204,6 @@ def _comparison_charts(outcome: results.Outcome, dataset, *, big: bool, height: 
     first = [loss, (("acc", key, x_axis, look), lambda: charts_models.accuracy_chart(
         hist, x=x_axis, height=height, big=big))] if logistic else [loss, lr]
     _pairs(first, hl)
-    if first_paint.pending():  # a browser's first page: the rest once these are drawn
-        return
 
     # the parameter plane, and the model over the data
     if len(params) > 2:  # which plane: in a popover, so the two charts below stay level
@@ -487,9 +484,6 @@ def _results(experiment, choice, height: int) -> None:
 
     comparison_charts(_runs_table(experiment, outcome, classroom), choice.dataset,
                       big=classroom, height=height)
-    if first_paint.pending():  # (ui/first_paint.py)
-        first_paint.wait_for_them()
-        return
 
 
     st.subheader("Results")

@@ -231,25 +231,11 @@ def wait_idle(page, timeout: int = IDLE_TIMEOUT_MS, *, rerun: bool = True) -> No
 
 def open_page(page, path: str = "/", timeout: int = IDLE_TIMEOUT_MS) -> None:
     """Go to ``path`` of the app (e.g. "/" or "/?s=..." or "/other_page") and wait until its
-    first run has finished and is drawn. On the comparison page a browser's first run stops
-    below the first charts (ui/first_paint.py) and the run they cause once drawn draws the
-    rest: then that run too."""
+    first run has finished and is drawn."""
     base = page.context.app_base_url  # set by app_context
-    runs = script_runs(page)
-    before = runs.seen = runs.done
+    script_runs(page).seen = script_runs(page).done
     page.goto(base + path, timeout=timeout)
     wait_idle(page, timeout)
-    if page.locator(FIRST_PAINT_NOTE).count():  # the note always leads to one more run
-        page.wait_for_selector(FIRST_PAINT_NOTE, state="detached", timeout=timeout)
-        deadline = time.monotonic() + timeout / 1000
-        while runs.done < before + 2:  # (that run's end, as the websocket reports it)
-            if time.monotonic() > deadline:
-                raise AssertionError("the run that draws the rest of the page did not finish")
-            page.wait_for_timeout(20)
-        wait_idle(page, timeout, rerun=False)
-
-
-FIRST_PAINT_NOTE = ".st-key-first_paint_now"  # the note in place of the rest (ui/first_paint.py)
 
 
 @contextlib.contextmanager

@@ -9,16 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import (
-    FIRST_PAINT_NOTE,
-    ROOT,
-    app_context,
-    new_app_page,
-    painted,
-    screenshot,
-    wait_idle,
-    watched_page,
-)
+from .conftest import ROOT, new_app_page, painted, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -43,34 +34,6 @@ def test_page_opens_with_a_comparison_drawn(browser, app_server):
         assert "s=" in page.url  # the setup is in the link
         painted(page)
         screenshot(page, "dashboard-default", also=ROOT / "docs" / "screenshot-dashboard.png")
-
-
-# at the first frame where a chart is drawn: how many chart elements and notes the page has
-AT_FIRST_DRAWN = f"""() => {{
-    const drawn = document.querySelector('{CHARTS} canvas, {CHARTS} svg');
-    return drawn ? [document.querySelectorAll('{CHARTS}').length,
-                    document.querySelectorAll('{FIRST_PAINT_NOTE}').length] : null;
-}}"""
-
-
-def test_the_first_charts_are_drawn_before_the_rest_of_the_page_is_sent(browser, app_server):
-    """ui/first_paint.py: the browser's first run stops below the first two charts; once one
-    is drawn, the page's signal brings the rest (the five other charts, the results, the share
-    buttons) and the note in their place goes. Checked on the first frame with a chart drawn
-    (polled every frame), then on the whole page."""
-    context = app_context(browser, app_server)
-    try:
-        page = watched_page(context)
-        page.goto(app_server + "/", timeout=120_000)
-        first = page.wait_for_function(AT_FIRST_DRAWN, timeout=120_000, polling="raf")
-        assert first.json_value() == [2, 1]  # the first two charts, and the note
-        assert charts_drawn(page) >= 7
-        page.wait_for_selector(FIRST_PAINT_NOTE, state="detached", timeout=60_000)
-        assert page.locator(CHARTS).count() == 7
-        assert page.get_by_text("Share and keep").count() == 1
-        assert page.locator(EXCEPTION).count() == 0
-    finally:
-        context.close()
 
 
 def test_upload_a_csv(app_page):
